@@ -1,0 +1,1 @@
+"""hilbench: hardware-in-the-loop benchmarking of compressed neural networks."""

@@ -1,0 +1,127 @@
+"""The intermediate representation: a Graph of typed tensors and ops.
+
+Layouts and semantics follow TFLite: activations are NHWC, CONV_2D filters OHWI, DEPTHWISE_CONV_2D
+filters 1HW(C*M), FULLY_CONNECTED weights [out, in]. int8 tensors carry affine quantization
+(real = scale * (q - zero_point)), per tensor or per axis (per-channel weights).
+Op attributes are normalised by the importers (see `OP_ATTRS`), so later stages never see a
+file format.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Quantization", "Tensor", "Op", "Graph", "OP_ATTRS", "ACTIVATIONS", "DTYPES"]
+
+DTYPES = ("float32", "int8", "uint8", "int16", "int32", "int64", "bool")
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+# The attributes each op carries after import (value types in comments).
+OP_ATTRS: dict[str, tuple[str, ...]] = {
+    # stride: (h, w); dilation: (h, w); padding: "SAME" | "VALID"; activation: one of ACTIVATIONS.
+    # CONV_2D may also carry hybrid=True: float32 activations with per-tensor int8 weights
+    # (TFLite dynamic-range quantization, its EvalHybrid kernel).
+    "CONV_2D": ("stride", "dilation", "padding", "activation"),
+    "DEPTHWISE_CONV_2D": ("stride", "dilation", "padding", "activation", "depth_multiplier"),
+    "FULLY_CONNECTED": ("activation", "keep_num_dims"),
+    # filter: (h, w)
+    "AVERAGE_POOL_2D": ("filter", "stride", "padding", "activation"),
+    "MAX_POOL_2D": ("filter", "stride", "padding", "activation"),
+    "ADD": ("activation",),
+    "RESHAPE": (),
+    "SOFTMAX": ("beta",),
+    "QUANTIZE": (),
+    "DEQUANTIZE": (),
+}
+
+
+@dataclass(frozen=True)
+class Quantization:
+    """Affine quantization: per tensor when `axis` is None, else one scale/zero point per index."""
+
+    scale: tuple[float, ...]
+    zero_point: tuple[int, ...]
+    axis: int | None = None
+
+    @property
+    def per_tensor(self) -> bool:
+        return self.axis is None
+
+
+@dataclass
+class Tensor:
+    """A typed tensor; `data` holds the value of a constant (weights, biases, shapes)."""
+
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    quant: Quantization | None = None
+    data: np.ndarray | None = None
+
+    @property
+    def is_constant(self) -> bool:
+        return self.data is not None
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * np.dtype(self.dtype).itemsize
+
+
+@dataclass
+class Op:
+    """One operation; `inputs` are tensor indices, -1 for an absent optional input."""
+
+    kind: str
+    name: str
+    inputs: list[int]
+    outputs: list[int]
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Graph:
+    """A model: tensors by index, ops in execution order, graph inputs and outputs."""
+
+    name: str
+    tensors: list[Tensor]
+    ops: list[Op]
+    inputs: list[int]
+    outputs: list[int]
+    source: str = ""
+
+    def tensor(self, index: int) -> Tensor:
+        return self.tensors[index]
+
+    def input_tensors(self) -> list[Tensor]:
+        return [self.tensors[i] for i in self.inputs]
+
+    def output_tensors(self) -> list[Tensor]:
+        return [self.tensors[i] for i in self.outputs]
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the first input: what a variant label such as int8/fp32 reports."""
+        return self.tensors[self.inputs[0]].dtype
+
+    def macs(self) -> int:
+        """Multiply-accumulates of one inference (conv, depthwise, fully connected)."""
+        total = 0
+        for op in self.ops:
+            out = self.tensors[op.outputs[0]]
+            if op.kind == "CONV_2D":
+                w = self.tensors[op.inputs[1]]
+                total += out.size * w.shape[1] * w.shape[2] * w.shape[3]
+            elif op.kind == "DEPTHWISE_CONV_2D":
+                w = self.tensors[op.inputs[1]]
+                total += out.size * w.shape[1] * w.shape[2]
+            elif op.kind == "FULLY_CONNECTED":
+                w = self.tensors[op.inputs[1]]
+                total += out.size * w.shape[1]
+        return total

@@ -1,0 +1,363 @@
+"""Lowering: the integer parameters each op needs, derived once as TFLite's Prepare does.
+
+The golden interpreter and the C code generator both take their fixed-point constants
+(multipliers, shifts, offsets, activation ranges, paddings) from here, so the two can only
+disagree in the arithmetic itself, which the bit-exactness tests pin down.
+Conventions follow TFLite: a `shift` > 0 is a left shift, < 0 a rounding right shift;
+an `*_offset` is added to the raw int8 value (input offsets are -zero_point).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Union
+
+import numpy as np
+
+from .errors import UnsupportedOpError
+from .ir import Graph, Op, Tensor
+
+__all__ = [
+    "quantize_multiplier",
+    "tflite_round",
+    "out_size",
+    "padding_before",
+    "ConvParams",
+    "FullyConnectedParams",
+    "PoolParams",
+    "AddParams",
+    "SoftmaxParams",
+    "QuantizeParams",
+    "DequantizeParams",
+    "ReshapeParams",
+    "OpParams",
+    "lower_op",
+    "lower",
+]
+
+INT8_MIN, INT8_MAX = -128, 127
+
+
+def tflite_round(x: float) -> int:
+    """std::round: half away from zero."""
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """TFLite QuantizeMultiplier: real = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31)."""
+    if real == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real)
+    q_fixed = tflite_round(q * (1 << 31))
+    if q_fixed == (1 << 31):
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    return int(q_fixed), int(shift)
+
+
+def out_size(padding: str, in_size: int, filter_size: int, stride: int, dilation: int = 1) -> int:
+    """TFLite ComputeOutSize."""
+    effective = (filter_size - 1) * dilation + 1
+    if padding == "SAME":
+        return (in_size + stride - 1) // stride
+    return (in_size + stride - effective) // stride
+
+
+def padding_before(stride: int, dilation: int, in_size: int, filter_size: int, out: int) -> int:
+    """TFLite ComputePadding: padding on the top/left side (the kernels skip the rest)."""
+    effective = (filter_size - 1) * dilation + 1
+    total = (out - 1) * stride + effective - in_size
+    return max(total, 0) // 2
+
+
+def _scale(t: Tensor) -> float:
+    assert t.quant is not None
+    return t.quant.scale[0]
+
+
+def _zero_point(t: Tensor) -> int:
+    assert t.quant is not None
+    return t.quant.zero_point[0]
+
+
+def _f32(x: float) -> float:
+    return float(np.float32(x))
+
+
+def activation_range_int8(activation: str, out: Tensor) -> tuple[int, int]:
+    """TFLite CalculateActivationRangeQuantized for an int8 output."""
+    scale, zp = _scale(out), _zero_point(out)
+
+    def q(f: float) -> int:
+        return zp + tflite_round(_f32(_f32(f) / _f32(scale)))
+
+    if activation == "NONE":
+        return INT8_MIN, INT8_MAX
+    if activation == "RELU":
+        return max(INT8_MIN, q(0.0)), INT8_MAX
+    if activation == "RELU6":
+        return max(INT8_MIN, q(0.0)), min(INT8_MAX, q(6.0))
+    if activation == "RELU_N1_TO_1":
+        return max(INT8_MIN, q(-1.0)), min(INT8_MAX, q(1.0))
+    raise UnsupportedOpError(f"activation {activation} is not supported")
+
+
+def activation_range_float(activation: str) -> tuple[float, float]:
+    """TFLite CalculateActivationRange for float outputs."""
+    big = float(np.finfo(np.float32).max)
+    return {
+        "NONE": (-big, big),
+        "RELU": (0.0, big),
+        "RELU6": (0.0, 6.0),
+        "RELU_N1_TO_1": (-1.0, 1.0),
+    }[activation]
+
+
+@dataclass(frozen=True)
+class ConvParams:
+    """CONV_2D and DEPTHWISE_CONV_2D (int8: per-channel requantization; float: clamp only)."""
+
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    pad: tuple[int, int]            # top, left
+    depth_multiplier: int
+    input_offset: int
+    output_offset: int
+    multiplier: np.ndarray          # int32 [out_channels]; empty for float
+    shift: np.ndarray               # int32 [out_channels]; empty for float
+    act_min: float                  # int for int8 ops
+    act_max: float
+    hybrid_weight_scale: float = 0.0  # hybrid conv: per-tensor int8 weight scale
+
+
+@dataclass(frozen=True)
+class FullyConnectedParams:
+    input_offset: int
+    filter_offset: int
+    output_offset: int
+    multiplier: np.ndarray          # int32 [1] per tensor or [out_features] per channel
+    shift: np.ndarray
+    act_min: float
+    act_max: float
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    filter: tuple[int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int]
+    act_min: float
+    act_max: float
+
+
+@dataclass(frozen=True)
+class AddParams:
+    """int8 ADD as TFLite's reference: both inputs rescaled to a common 2^-20 grid."""
+
+    left_shift: int
+    input1_offset: int
+    input2_offset: int
+    output_offset: int
+    input1_multiplier: int
+    input1_shift: int
+    input2_multiplier: int
+    input2_shift: int
+    output_multiplier: int
+    output_shift: int
+    act_min: float
+    act_max: float
+
+
+@dataclass(frozen=True)
+class SoftmaxParams:
+    """int8 SOFTMAX as TFLite's reference (gemmlowp fixed point); beta for float."""
+
+    beta: float
+    input_multiplier: int
+    input_left_shift: int
+    diff_min: int
+
+
+@dataclass(frozen=True)
+class QuantizeParams:
+    """float32 -> int8 (scale, zero_point) or int8 -> int8 (multiplier, shift, offsets)."""
+
+    scale: float
+    zero_point: int
+    input_offset: int
+    multiplier: int
+    shift: int
+
+
+@dataclass(frozen=True)
+class DequantizeParams:
+    scale: float
+    zero_point: int
+
+
+@dataclass(frozen=True)
+class ReshapeParams:
+    shape: tuple[int, ...]
+
+
+OpParams = Union[
+    ConvParams, FullyConnectedParams, PoolParams, AddParams, SoftmaxParams,
+    QuantizeParams, DequantizeParams, ReshapeParams,
+]
+
+SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
+
+
+def _conv(g: Graph, op: Op) -> ConvParams:
+    x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
+    out = g.tensor(op.outputs[0])
+    sh, sw = op.attrs["stride"]
+    dh, dw = op.attrs["dilation"]
+    kh, kw = w.shape[1], w.shape[2]
+    pad = (
+        padding_before(sh, dh, x.shape[1], kh, out.shape[1]),
+        padding_before(sw, dw, x.shape[2], kw, out.shape[2]),
+    )
+    depth_multiplier = int(op.attrs.get("depth_multiplier", 1))
+    empty = np.zeros(0, np.int32)
+    if x.dtype == "float32":
+        lo, hi = activation_range_float(op.attrs["activation"])
+        hybrid_scale = _scale(w) if op.attrs.get("hybrid") else 0.0
+        return ConvParams((sh, sw), (dh, dw), pad, depth_multiplier, 0, 0, empty, empty,
+                          lo, hi, hybrid_scale)
+    channels = out.shape[3]
+    assert w.quant is not None
+    scales = w.quant.scale if len(w.quant.scale) > 1 else w.quant.scale * channels
+    mult = np.zeros(channels, np.int32)
+    shift = np.zeros(channels, np.int32)
+    for c in range(channels):
+        # PopulateConvolutionQuantizationParams: products in double of the float32 scales.
+        real = _scale(x) * scales[c] / _scale(out)
+        mult[c], shift[c] = quantize_multiplier(real)
+    lo, hi = activation_range_int8(op.attrs["activation"], out)
+    return ConvParams((sh, sw), (dh, dw), pad, depth_multiplier, -_zero_point(x),
+                      _zero_point(out), mult, shift, lo, hi)
+
+
+def _fully_connected(g: Graph, op: Op) -> FullyConnectedParams:
+    x, w = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
+    out = g.tensor(op.outputs[0])
+    empty = np.zeros(0, np.int32)
+    if x.dtype == "float32":
+        lo, hi = activation_range_float(op.attrs["activation"])
+        return FullyConnectedParams(0, 0, 0, empty, empty, lo, hi)
+    assert w.quant is not None
+    scales = w.quant.scale
+    mult = np.zeros(len(scales), np.int32)
+    shift = np.zeros(len(scales), np.int32)
+    for c, ws in enumerate(scales):
+        if len(scales) == 1:
+            # GetQuantizedConvolutionMultipler: the scale product is taken in float32.
+            real = _f32(_scale(x) * ws) / _scale(out)
+        else:
+            real = _scale(x) * ws / _scale(out)
+        mult[c], shift[c] = quantize_multiplier(real)
+    lo, hi = activation_range_int8(op.attrs["activation"], out)
+    return FullyConnectedParams(-_zero_point(x), -w.quant.zero_point[0], _zero_point(out),
+                                mult, shift, lo, hi)
+
+
+def _pool(g: Graph, op: Op) -> PoolParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    fh, fw = op.attrs["filter"]
+    sh, sw = op.attrs["stride"]
+    pad = (
+        padding_before(sh, 1, x.shape[1], fh, out.shape[1]),
+        padding_before(sw, 1, x.shape[2], fw, out.shape[2]),
+    )
+    if x.dtype == "float32":
+        lo, hi = activation_range_float(op.attrs["activation"])
+    else:
+        if x.quant != out.quant:
+            raise UnsupportedOpError(
+                f"{g.source}: op '{op.name}' ({op.kind}) rescales between input and output "
+                "quantization, which TFLite does not allow for pooling"
+            )
+        lo, hi = activation_range_int8(op.attrs["activation"], out)
+    return PoolParams((fh, fw), (sh, sw), pad, lo, hi)
+
+
+def _add(g: Graph, op: Op) -> AddParams:
+    a, b = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
+    out = g.tensor(op.outputs[0])
+    if a.shape != b.shape:
+        raise UnsupportedOpError(
+            f"{g.source}: op '{op.name}' (ADD) broadcasts {a.shape} with {b.shape}; "
+            "only equal shapes are supported"
+        )
+    if a.dtype == "float32":
+        lo, hi = activation_range_float(op.attrs["activation"])
+        return AddParams(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, lo, hi)
+    left_shift = 20
+    twice_max = 2.0 * max(_scale(a), _scale(b))
+    m1, s1 = quantize_multiplier(_scale(a) / twice_max)
+    m2, s2 = quantize_multiplier(_scale(b) / twice_max)
+    mo, so = quantize_multiplier(twice_max / ((1 << left_shift) * _scale(out)))
+    lo, hi = activation_range_int8(op.attrs["activation"], out)
+    return AddParams(left_shift, -_zero_point(a), -_zero_point(b), _zero_point(out),
+                     m1, s1, m2, s2, mo, so, lo, hi)
+
+
+def _softmax(g: Graph, op: Op) -> SoftmaxParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    beta = float(op.attrs["beta"])
+    if x.dtype == "float32":
+        return SoftmaxParams(beta, 0, 0, 0)
+    if out.quant is None or out.quant.scale[0] != 1.0 / 256 or out.quant.zero_point[0] != -128:
+        raise UnsupportedOpError(
+            f"{g.source}: op '{op.name}' (SOFTMAX) int8 output must have scale 1/256 and "
+            f"zero point -128, got {out.quant}"
+        )
+    bits = SOFTMAX_SCALED_DIFF_INTEGER_BITS
+    # PreprocessSoftmaxScaling, then CalculateInputRadius.
+    real = min(beta * _scale(x) * (1 << (31 - bits)), (1 << 31) - 1.0)
+    mult, left_shift = quantize_multiplier(real)
+    radius = math.floor(((1 << bits) - 1) * (1 << (31 - bits)) / (1 << left_shift))
+    return SoftmaxParams(beta, mult, left_shift, -radius)
+
+
+def _quantize(g: Graph, op: Op) -> QuantizeParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    if x.dtype == "float32":
+        return QuantizeParams(_scale(out), _zero_point(out), 0, 0, 0)
+    mult, shift = quantize_multiplier(_scale(x) / _scale(out))
+    return QuantizeParams(_scale(out), _zero_point(out), -_zero_point(x), mult, shift)
+
+
+def _dequantize(g: Graph, op: Op) -> DequantizeParams:
+    x = g.tensor(op.inputs[0])
+    return DequantizeParams(_scale(x), _zero_point(x))
+
+
+def lower_op(g: Graph, op: Op) -> OpParams:
+    """The parameters of one op."""
+    kind = op.kind
+    if kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+        return _conv(g, op)
+    if kind == "FULLY_CONNECTED":
+        return _fully_connected(g, op)
+    if kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        return _pool(g, op)
+    if kind == "ADD":
+        return _add(g, op)
+    if kind == "SOFTMAX":
+        return _softmax(g, op)
+    if kind == "QUANTIZE":
+        return _quantize(g, op)
+    if kind == "DEQUANTIZE":
+        return _dequantize(g, op)
+    if kind == "RESHAPE":
+        return ReshapeParams(g.tensor(op.outputs[0]).shape)
+    raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({kind}) has no lowering")
+
+
+def lower(g: Graph) -> list[OpParams]:
+    """Parameters of every op, in op order."""
+    return [lower_op(g, op) for op in g.ops]

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The tests: set up, then run the harness's own tests, the RTL verification and the suites'
+# quick selection on 2 workers. Extra arguments go to pytest (e.g. `-m "not slow"`, `-k golden`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 tests "$@"
