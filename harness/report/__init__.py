@@ -1,0 +1,53 @@
+"""Reports: summary tables and figures, pure functions of a measurements DataFrame.
+
+`write_report` turns the frame of `ResultStore.dataframe()` (and optionally
+`ResultStore.layers_dataframe()`) into a folder of CSV, Markdown, LaTeX, PNG and PDF files,
+each written atomically.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from harness.errors import ResultsError
+from harness.report._io import atomic_write_text
+from harness.report.figures import layer_cycles_figure, overview_figure
+from harness.report.tables import summary, to_latex, to_markdown, write_csv
+
+__all__ = [
+    "NoMeasurementsError",
+    "write_report",
+    "summary",
+    "to_markdown",
+    "to_latex",
+    "write_csv",
+    "overview_figure",
+    "layer_cycles_figure",
+]
+
+
+class NoMeasurementsError(ResultsError, ValueError):
+    """There is nothing to report (a ValueError, and a ResultsError for the CLI)."""
+
+
+def write_report(df: pd.DataFrame, out_dir: Path, layers: pd.DataFrame | None = None) -> list[Path]:
+    """Write summary.csv/.md/.tex and overview.png/.pdf (plus layers.png/.pdf when `layers`
+    has rows) into out_dir; return the paths written."""
+    if df.empty:
+        raise NoMeasurementsError(
+            "no measurements in the results store (or none match the filters); run the benchmarks first"
+        )
+    out_dir = Path(out_dir)
+    table = summary(df)
+    written = [
+        write_csv(table, out_dir / "summary.csv"),
+        atomic_write_text(out_dir / "summary.md", to_markdown(table)),
+        atomic_write_text(out_dir / "summary.tex", to_latex(table)),
+    ]
+    png = overview_figure(df, out_dir / "overview.png")
+    written += [png, png.with_suffix(".pdf")]
+    if layers is not None and not layers.empty:
+        png = layer_cycles_figure(layers, out_dir / "layers.png")
+        written += [png, png.with_suffix(".pdf")]
+    return written
