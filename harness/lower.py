@@ -9,7 +9,7 @@ an `*_offset` is added to the raw int8 value (input offsets are -zero_point).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Union
 
 import numpy as np
@@ -134,6 +134,14 @@ class ConvParams:
 
 @dataclass(frozen=True)
 class FullyConnectedParams:
+    """FULLY_CONNECTED. int8 requantization, as LiteRT's reference kernel does it (verified
+    bit-exact against ai-edge-litert 2.3.0 BUILTIN_REF):
+        out = clamp((int32)round((double)acc * effective_scale[o]) + output_offset)
+    with C round() (ties away from zero) and effective_scale = (double)input_scale *
+    (double)filter_scale / (double)output_scale. The reference FC does NOT use
+    multiplier/shift; those are what TFLite's optimized kernels (and CMSIS-NN) use, kept for
+    targets that follow them."""
+
     input_offset: int
     filter_offset: int
     output_offset: int
@@ -141,6 +149,8 @@ class FullyConnectedParams:
     shift: np.ndarray
     act_min: float
     act_max: float
+    # float64 [1] per tensor or [out_features] per channel; empty for float FC.
+    effective_scale: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
 
 
 @dataclass(frozen=True)
@@ -252,6 +262,7 @@ def _fully_connected(g: Graph, op: Op) -> FullyConnectedParams:
     scales = w.quant.scale
     mult = np.zeros(len(scales), np.int32)
     shift = np.zeros(len(scales), np.int32)
+    effective = np.zeros(len(scales), np.float64)
     for c, ws in enumerate(scales):
         if len(scales) == 1:
             # GetQuantizedConvolutionMultipler: the scale product is taken in float32.
@@ -259,9 +270,12 @@ def _fully_connected(g: Graph, op: Op) -> FullyConnectedParams:
         else:
             real = _scale(x) * ws / _scale(out)
         mult[c], shift[c] = quantize_multiplier(real)
+        # reference_integer_ops::FullyConnected(..., input_scale, output_scale, filter_scale):
+        # double product, then double division (Python floats are IEEE doubles).
+        effective[c] = _scale(x) * ws / _scale(out)
     lo, hi = activation_range_int8(op.attrs["activation"], out)
     return FullyConnectedParams(-_zero_point(x), -w.quant.zero_point[0], _zero_point(out),
-                                mult, shift, lo, hi)
+                                mult, shift, lo, hi, effective)
 
 
 def _pool(g: Graph, op: Op) -> PoolParams:

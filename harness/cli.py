@@ -1,0 +1,178 @@
+"""The `hilbench` command line: targets, run, report.
+
+Errors print one line (`error: ...`) on stderr and exit 1; usage errors exit 2. Progress goes
+to stderr so `--json` output on stdout stays machine-readable.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .errors import HilbenchError
+
+__all__ = ["main"]
+
+
+def _results_path(arg: str | None) -> Path:
+    from .results import DEFAULT_RESULTS_PATH
+
+    return Path(arg or os.environ.get("HILBENCH_RESULTS") or DEFAULT_RESULTS_PATH)
+
+
+def _err(msg: str) -> None:
+    first, *rest = str(msg).splitlines() or [""]
+    print(f"error: {first}", file=sys.stderr)
+    for line in rest:
+        print(f"  {line.strip()}", file=sys.stderr)
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    from .backends import backend_for
+    from .targets import list_targets
+
+    rows = []
+    for t in list_targets():
+        try:
+            reason = backend_for(t).available()
+        except HilbenchError as exc:
+            reason = str(exc)
+        rows.append({"target": t.name, "backend": t.backend, "available": reason is None,
+                     "reason": reason, "description": t.description})
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    width = max((len(r["target"]) for r in rows), default=6)
+    for r in rows:
+        state = "available" if r["available"] else f"unavailable: {r['reason']}"
+        print(f"{r['target']:<{width}}  {r['backend']:<10} {state}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .bench import bench_model
+    from .measure import RunContext, to_json_record
+    from .results import ResultStore
+
+    store = None if args.no_record else ResultStore(_results_path(args.results))
+    ctx = RunContext.collect()
+    jobs = [(m, t) for m in args.models for t in args.target]
+    status = 0
+    for i, (model, target) in enumerate(jobs, 1):
+        prefix = f"[{i}/{len(jobs)}] {Path(model).name} on {target}"
+
+        def progress(stage: str, prefix: str = prefix) -> None:
+            if not args.quiet:
+                print(f"{prefix}: {stage}", file=sys.stderr, flush=True)
+
+        try:
+            result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
+                                 repeats=args.repeats, progress=progress)
+        except HilbenchError as exc:
+            _err(exc)
+            status = 1
+            continue
+        if store is not None:
+            store.record(result.measurement, ctx)
+        record = to_json_record(result.measurement)
+        if args.json:
+            print(json.dumps(record), flush=True)
+        else:
+            print(_summary_line(record, result.comparison.top1_agreement), flush=True)
+        if not result.comparison.ok:
+            _err(f"{Path(model).name} on {target}: outputs disagree with the golden interpreter "
+                 f"({result.comparison.mismatches} elements differ, max |diff| "
+                 f"{result.comparison.max_abs_diff:g})")
+            status = 1
+    return status
+
+
+def _summary_line(r: dict[str, object], top1: float) -> str:
+    parts = [f"{r['model']}/{r['variant']} on {r['target']}:",
+             "bit-exact" if r["bit_exact"] else f"{r['mismatches']} mismatches (top-1 {top1:.0%})"]
+    for key, unit in (("latency_ms", "ms"), ("cycles_per_inference", "cycles"),
+                      ("instructions_per_inference", "instr"), ("flash_bytes", "B flash"),
+                      ("ram_bytes", "B RAM"), ("energy_uj_per_inference", "uJ")):
+        if r.get(key) is not None:
+            value = r[key]
+            text = f"{value:.4g}" if isinstance(value, float) else f"{value}"
+            parts.append(f"{text} {unit}")
+    return " ".join(parts)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+    from .results import ResultStore
+
+    path = _results_path(args.results)
+    if not path.exists():
+        raise HilbenchError(f"no results store at {path}; run `hilbench run` or a suite first")
+    store = ResultStore(path)
+    filters = {"run_id": args.run_id} if args.run_id else {}
+    df = store.dataframe(**filters)
+    layers = store.layers_dataframe(**filters)
+    out = Path(args.out) if args.out else path.parent / "report"
+    for written in write_report(df, out, layers):
+        print(written)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hilbench",
+        description="Benchmark compressed neural networks on simulated and physical targets.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("targets", help="list targets and whether each can run here")
+    t.add_argument("--json", action="store_true", help="one JSON object per target")
+    t.set_defaults(func=cmd_targets)
+
+    r = sub.add_parser(
+        "run", help="import, compile, run on a target, check against the golden interpreter, "
+        "and record")
+    r.add_argument("models", nargs="+", metavar="MODEL", help="model file(s) (.tflite)")
+    r.add_argument("--target", "-t", action="append", required=True,
+                   help="target name (see `hilbench targets`); repeat for several")
+    r.add_argument("--inputs", "-n", type=int, default=100,
+                   help="number of random inputs checked against golden (default 100)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    r.add_argument("--repeats", type=int, default=1,
+                   help="invocations per input for timing (default 1)")
+    r.add_argument("--json", action="store_true",
+                   help="print one JSON object per model and target on stdout")
+    r.add_argument("--results", help="results database (default results/hilbench.sqlite, "
+                   "or $HILBENCH_RESULTS)")
+    r.add_argument("--no-record", action="store_true", help="do not write to the results store")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    r.set_defaults(func=cmd_run)
+
+    rep = sub.add_parser("report", help="CSV, Markdown, LaTeX tables and figures from the store")
+    rep.add_argument("--results", help="results database (default results/hilbench.sqlite)")
+    rep.add_argument("--out", help="output folder (default: report/ next to the database)")
+    rep.add_argument("--run-id", help="only the measurements of this run")
+    rep.set_defaults(func=cmd_report)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "inputs", 1) is not None and getattr(args, "inputs", 1) < 1:
+        _err("--inputs must be at least 1")
+        return 2
+    try:
+        return int(args.func(args))
+    except HilbenchError as exc:
+        _err(exc)
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

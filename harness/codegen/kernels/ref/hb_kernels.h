@@ -1,0 +1,179 @@
+/* hilbench portable reference kernels (C99): int8 and float32, TFLite reference semantics.
+ *
+ * Layouts follow TFLite: activations NHWC, CONV_2D filters OHWI, DEPTHWISE_CONV_2D filters
+ * 1HW(C*M), FULLY_CONNECTED weights [out, in]. int8 kernels are bit-exact with TFLite's
+ * reference kernels; their fixed-point constants (multipliers, shifts, offsets, activation
+ * ranges) are computed by the generator (harness/lower.py), never here.
+ * No kernel allocates memory, recurses or uses a variable-length array.
+ */
+#ifndef HB_KERNELS_H
+#define HB_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Alignment of the arena and of the constant arrays. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HB_ALIGNED(n) __attribute__((aligned(n)))
+#else
+#define HB_ALIGNED(n)
+#endif
+
+/* ---- convolutions (conv.c, depthwise_conv.c) ---- */
+
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t filter_h, filter_w;
+    int32_t stride_h, stride_w;
+    int32_t dilation_h, dilation_w;
+    int32_t pad_h, pad_w;           /* top and left padding */
+    int32_t depth_multiplier;       /* depthwise only: out_c = in_c * depth_multiplier */
+} hb_conv_geometry;
+
+typedef struct {
+    hb_conv_geometry g;
+    int32_t input_offset;           /* -input zero point */
+    int32_t output_offset;          /* output zero point */
+    int32_t act_min, act_max;
+    const int32_t *multiplier;      /* [out_c] */
+    const int32_t *shift;           /* [out_c] */
+} hb_conv_s8_params;
+
+typedef struct {
+    hb_conv_geometry g;
+    float act_min, act_max;
+} hb_conv_f32_params;
+
+/* Hybrid conv (TFLite EvalHybrid): float activations, per-tensor symmetric int8 weights. */
+typedef struct {
+    hb_conv_geometry g;
+    float weight_scale;
+    float act_min, act_max;
+} hb_conv_hybrid_params;
+
+void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t *filter,
+                  const int32_t *bias, int8_t *output);
+void hb_conv2d_f32(const hb_conv_f32_params *p, const float *input, const float *filter,
+                   const float *bias, float *output);
+/* scratch: batches * in_h * in_w * in_c bytes for the quantized input. */
+void hb_conv2d_hybrid(const hb_conv_hybrid_params *p, const float *input, const int8_t *filter,
+                      const float *bias, int8_t *scratch, float *output);
+void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
+                            const int8_t *filter, const int32_t *bias, int8_t *output);
+void hb_depthwise_conv2d_f32(const hb_conv_f32_params *p, const float *input,
+                             const float *filter, const float *bias, float *output);
+
+/* ---- fully connected (fully_connected.c) ---- */
+
+/* LiteRT's reference int8 FC requantizes in double precision, not with multiplier/shift:
+ * out = round((double)acc * effective_scale) + output_offset, rounded half away from zero. */
+typedef struct {
+    int32_t batches, accum_depth, out_depth;
+    int32_t input_offset, filter_offset, output_offset;
+    int32_t per_channel;            /* 1: effective_scale holds out_depth values, 0: one */
+    const double *effective_scale;  /* input_scale * filter_scale / output_scale */
+    int32_t act_min, act_max;
+} hb_fc_s8_params;
+
+typedef struct {
+    int32_t batches, accum_depth, out_depth;
+    float act_min, act_max;
+} hb_fc_f32_params;
+
+void hb_fully_connected_s8(const hb_fc_s8_params *p, const int8_t *input, const int8_t *weights,
+                           const int32_t *bias, int8_t *output);
+void hb_fully_connected_f32(const hb_fc_f32_params *p, const float *input, const float *weights,
+                            const float *bias, float *output);
+
+/* ---- pooling (pooling.c) ---- */
+
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, channels;
+    int32_t out_h, out_w;
+    int32_t filter_h, filter_w;
+    int32_t stride_h, stride_w;
+    int32_t pad_h, pad_w;
+} hb_pool_geometry;
+
+typedef struct {
+    hb_pool_geometry g;
+    int32_t act_min, act_max;
+} hb_pool_s8_params;
+
+typedef struct {
+    hb_pool_geometry g;
+    float act_min, act_max;
+} hb_pool_f32_params;
+
+void hb_average_pool_s8(const hb_pool_s8_params *p, const int8_t *input, int8_t *output);
+void hb_max_pool_s8(const hb_pool_s8_params *p, const int8_t *input, int8_t *output);
+void hb_average_pool_f32(const hb_pool_f32_params *p, const float *input, float *output);
+void hb_max_pool_f32(const hb_pool_f32_params *p, const float *input, float *output);
+
+/* ---- elementwise add (add.c) ---- */
+
+typedef struct {
+    int32_t size;
+    int32_t left_shift;
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t input1_multiplier, input1_shift;
+    int32_t input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} hb_add_s8_params;
+
+typedef struct {
+    int32_t size;
+    float act_min, act_max;
+} hb_add_f32_params;
+
+void hb_add_s8(const hb_add_s8_params *p, const int8_t *input1, const int8_t *input2,
+               int8_t *output);
+void hb_add_f32(const hb_add_f32_params *p, const float *input1, const float *input2,
+                float *output);
+
+/* ---- softmax over the last dimension (softmax.c) ---- */
+
+typedef struct {
+    int32_t rows, depth;
+    int32_t input_multiplier, input_left_shift, diff_min;
+} hb_softmax_s8_params;
+
+typedef struct {
+    int32_t rows, depth;
+    float beta;
+} hb_softmax_f32_params;
+
+/* The int8 output has scale 1/256 and zero point -128. */
+void hb_softmax_s8(const hb_softmax_s8_params *p, const int8_t *input, int8_t *output);
+void hb_softmax_f32(const hb_softmax_f32_params *p, const float *input, float *output);
+
+/* ---- type conversions (quantize.c) ---- */
+
+typedef struct {
+    int32_t size;
+    float scale;
+    int32_t zero_point;
+} hb_affine_params;
+
+typedef struct {
+    int32_t size;
+    int32_t input_offset, output_offset;
+    int32_t multiplier, shift;
+} hb_requantize_params;
+
+void hb_quantize_f32_s8(const hb_affine_params *p, const float *input, int8_t *output);
+void hb_requantize_s8(const hb_requantize_params *p, const int8_t *input, int8_t *output);
+void hb_dequantize_s8_f32(const hb_affine_params *p, const int8_t *input, float *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HB_KERNELS_H */

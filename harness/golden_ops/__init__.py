@@ -1,0 +1,31 @@
+"""Golden (reference) kernels, one module per op family; `harness.golden` dispatches to them.
+
+Each kernel has the signature `Kernel` (see common.py): (graph, op, lowered params, input
+values) -> the batched output value, and reproduces LiteRT's BUILTIN_REF kernel for the op.
+"""
+from __future__ import annotations
+
+from .common import Kernel, KernelArgs
+from .conv import conv_2d
+from .depthwise import depthwise_conv_2d
+from .elementwise import add
+from .fully_connected import fully_connected
+from .pool import average_pool_2d, max_pool_2d
+from .quantize import dequantize, quantize
+from .reshape import reshape
+from .softmax import softmax
+
+__all__ = [
+    "Kernel",
+    "KernelArgs",
+    "conv_2d",
+    "depthwise_conv_2d",
+    "add",
+    "fully_connected",
+    "average_pool_2d",
+    "max_pool_2d",
+    "quantize",
+    "dequantize",
+    "reshape",
+    "softmax",
+]

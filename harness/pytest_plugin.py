@@ -1,0 +1,160 @@
+"""pytest plugin (entry point `pytest11`): benchmarks are ordinary tests.
+
+Options (group "hilbench"): --hil-target (repeatable), --hil-results, --hil-inputs, --hil-seed,
+--hil-no-record. A test asking for `hil_target` runs once per selected target; `hil_bench(path)`
+compiles, runs, checks against golden and records one Measurement; `hil_record(measurement)` is
+the one narrow way to store a measurement. A target that is unavailable turns into a skip with
+its reason; a target that hung once is marked broken and later tests on it skip at once.
+The terminal summary lists what this session measured (all xdist workers included).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from .errors import RunTimeoutError, TargetUnavailableError
+from .measure import Measurement, RunContext
+
+_CTX = pytest.StashKey[RunContext]()
+_BROKEN = pytest.StashKey[dict[str, str]]()
+_LOCAL = pytest.StashKey[list[Measurement]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    g = parser.getgroup("hilbench", "hilbench hardware-in-the-loop benchmarks")
+    g.addoption("--hil-target", action="append", default=None, metavar="NAME",
+                help="target to benchmark on (repeatable; default: host)")
+    g.addoption("--hil-results", default=None, metavar="PATH",
+                help="results database (default: $HILBENCH_RESULTS or results/hilbench.sqlite)")
+    g.addoption("--hil-inputs", type=int, default=100, metavar="N",
+                help="random inputs per model checked against golden (default: 100)")
+    g.addoption("--hil-seed", type=int, default=0, metavar="S", help="input seed (default: 0)")
+    g.addoption("--hil-no-record", action="store_true", help="do not write to the results store")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: long-running benchmark or test")
+    config.addinivalue_line("markers", "sim: needs a simulator or cross toolchain")
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and "hil_context" in worker:
+        config.stash[_CTX] = RunContext(**worker["hil_context"])
+    else:
+        config.stash[_CTX] = RunContext.collect()
+    config.stash[_BROKEN] = {}
+    config.stash[_LOCAL] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker records under the controller's run id."""
+    node.workerinput["hil_context"] = dataclasses.asdict(node.config.stash[_CTX])
+
+
+def _targets(config: pytest.Config) -> list[str]:
+    return config.getoption("--hil-target") or ["host"]
+
+
+def _results_path(config: pytest.Config) -> Path:
+    from .results import DEFAULT_RESULTS_PATH
+
+    opt = config.getoption("--hil-results")
+    return Path(opt or os.environ.get("HILBENCH_RESULTS") or DEFAULT_RESULTS_PATH)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "hil_target" in metafunc.fixturenames:
+        names = _targets(metafunc.config)
+        metafunc.parametrize("hil_target", names, ids=names, scope="session")
+
+
+@pytest.fixture(scope="session")
+def hil_context(pytestconfig: pytest.Config) -> RunContext:
+    return pytestconfig.stash[_CTX]
+
+
+@pytest.fixture
+def hil_record(pytestconfig: pytest.Config) -> Callable[[Measurement], int | None]:
+    """Store one Measurement under this session's run id; returns its row id."""
+
+    def record(m: Measurement) -> int | None:
+        pytestconfig.stash[_LOCAL].append(m)
+        if pytestconfig.getoption("--hil-no-record"):
+            return None
+        from .results import ResultStore
+
+        return ResultStore(_results_path(pytestconfig)).record(m, pytestconfig.stash[_CTX])
+
+    return record
+
+
+@pytest.fixture
+def hil_bench(pytestconfig: pytest.Config, hil_target: str,
+              hil_record: Callable[[Measurement], int | None]) -> Callable[..., Any]:
+    """`hil_bench(model_path, **options) -> BenchResult` on the current `hil_target`."""
+    from .bench import bench_model
+
+    broken = pytestconfig.stash[_BROKEN]
+
+    def run(model_path: str | Path, **options: Any) -> Any:
+        if hil_target in broken:
+            pytest.skip(f"target {hil_target} is marked broken: {broken[hil_target]}")
+        options.setdefault("n_inputs", pytestconfig.getoption("--hil-inputs"))
+        options.setdefault("seed", pytestconfig.getoption("--hil-seed"))
+        try:
+            result = bench_model(model_path, hil_target, **options)
+        except TargetUnavailableError as exc:
+            pytest.skip(str(exc))
+        except RunTimeoutError as exc:
+            broken[hil_target] = str(exc)
+            raise
+        hil_record(result.measurement)
+        return result
+
+    return run
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if getattr(config, "workerinput", None) is not None:
+        return
+    rows = _session_rows(config)
+    if not rows:
+        return
+    tr = terminalreporter
+    tr.section("hilbench measurements")
+    header = ("model", "variant", "target", "exact", "latency_ms", "cycles", "flash_B", "ram_B")
+    lines = [header] + [tuple(_cell(r.get(k)) for k in (
+        "model", "variant", "target", "bit_exact", "latency_ms", "cycles_per_inference",
+        "flash_bytes", "ram_bytes")) for r in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        tr.write_line("  ".join(c.ljust(w) for c, w in zip(line, widths)))
+    if not config.getoption("--hil-no-record"):
+        tr.write_line(f"recorded in {_results_path(config)} (run {config.stash[_CTX].run_id})")
+
+
+def _session_rows(config: pytest.Config) -> list[dict[str, Any]]:
+    from .measure import to_json_record
+
+    if config.getoption("--hil-no-record"):
+        return [to_json_record(m) for m in config.stash[_LOCAL]]
+    path = _results_path(config)
+    if not path.exists():
+        return []
+    from .results import ResultStore
+
+    df = ResultStore(path).dataframe(run_id=config.stash[_CTX].run_id)
+    return [] if df.empty else df.to_dict("records")
+
+
+def _cell(value: Any) -> str:
+    import pandas as pd
+
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
