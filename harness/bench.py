@@ -97,10 +97,12 @@ def bench_model(
         extra={
             "macs": graph.macs(),
             "top1_agreement": comparison.top1_agreement,
+            "max_diff_quant_steps": comparison.max_diff_quant_steps,
             "within_tolerance": comparison.within_tolerance,
             "build_cache_hit": artifact.cache_hit,
             "arena_bytes": generated.arena_bytes,
             "weights_bytes": generated.weights_bytes,
+            **result.extra,
         },
     )
     return BenchResult(info, measurement, comparison, artifact)

@@ -19,6 +19,8 @@ class Comparison:
     mismatches: int          # elements that differ at all
     max_abs_diff: float
     top1_agreement: float    # fraction of samples whose argmax agrees
+    max_diff_quant_steps: int | None  # largest |a - b| over integer (quantized) outputs, in
+                                      # steps of the raw values; None without integer outputs
 
     @property
     def ok(self) -> bool:
@@ -31,6 +33,7 @@ def compare(outputs: list[np.ndarray], reference: list[np.ndarray]) -> Compariso
     if len(outputs) != len(reference):
         raise ValueError(f"{len(outputs)} outputs against {len(reference)} reference outputs")
     mismatches, max_diff, within, top1 = 0, 0.0, True, []
+    steps: int | None = None
     for got, want in zip(outputs, reference):
         if got.shape != want.shape:
             raise ValueError(f"output shape {got.shape} differs from reference {want.shape}")
@@ -39,12 +42,14 @@ def compare(outputs: list[np.ndarray], reference: list[np.ndarray]) -> Compariso
         max_diff = max(max_diff, float(diff.max(initial=0.0)))
         if np.issubdtype(want.dtype, np.floating):
             within &= bool(np.all(diff <= FLOAT_ATOL + FLOAT_RTOL * np.abs(want)))
+        else:
+            steps = max(steps or 0, int(diff.max(initial=0.0)))
         n = got.shape[0]
         top1.append(np.argmax(got.reshape(n, -1), 1) == np.argmax(want.reshape(n, -1), 1))
     agreement = float(np.mean(np.concatenate(top1))) if top1 else 1.0
     exact = mismatches == 0
     return Comparison(exact, within and (exact or _all_float(reference)), mismatches, max_diff,
-                      agreement)
+                      agreement, steps)
 
 
 def _all_float(arrays: list[np.ndarray]) -> bool:

@@ -5,11 +5,15 @@ from ..errors import TargetConfigError
 from ..targets import Target
 from .base import Artifact, Backend, RunResult
 from .host import HostBackend
+from .qemu import QemuBackend
+from .ssh import SshBackend
 
 __all__ = ["BACKENDS", "Artifact", "Backend", "RunResult", "backend_for"]
 
 BACKENDS: dict[str, type[Backend]] = {
     "host": HostBackend,
+    "ssh": SshBackend,
+    "qemu": QemuBackend,
 }
 
 

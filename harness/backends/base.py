@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 import numpy as np
 
@@ -47,6 +47,7 @@ class RunResult:
     layers: list[LayerMetric] = field(default_factory=list)
     commands: list[Command] = field(default_factory=list)
     log: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)   # JSON-able facts for Measurement.extra
 
 
 class Backend(ABC):
@@ -71,6 +72,8 @@ class Backend(ABC):
 def pack_samples(arrays: Sequence[np.ndarray]) -> bytes:
     """Per sample, the bytes of every array concatenated in order (the firmware's record)."""
     n = arrays[0].shape[0]
+    if n == 0:
+        return b""
     flat = [np.ascontiguousarray(a).reshape(n, -1).view(np.uint8) for a in arrays]
     return np.concatenate(flat, axis=1).tobytes()
 

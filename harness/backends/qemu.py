@@ -1,0 +1,249 @@
+"""`qemu`: the generated C as a bare-metal firmware (harness/firmware.py) on a QEMU machine.
+
+    available()  the target's compiler (with newlib), size tool and qemu-system-* are there,
+                 and QEMU emulates the target's machine
+    build()      firmware.build_firmware without inputs: model and runtime compiled once,
+                 footprint, fit check (ModelTooLargeError)
+    run()        firmware.link_firmware: the built objects relinked with the inputs compiled
+                 in (several images when they do not all fit in flash), one QEMU process per
+                 image:
+                     qemu-system-arm -M <machine> -nographic -monitor none -serial stdio
+                         -semihosting-config enable=on,target=native
+                         -icount shift=<S>,align=off,sleep=off -no-reboot -kernel firmware.elf
+                 outputs and counts parsed from the UART console (firmware.parse_console); the
+                 firmware ends with semihosting SYS_EXIT_EXTENDED, so QEMU's exit status is
+                 the firmware's (0 ok, 2 fault, 3 instruction budget).
+
+How instructions are counted, and how exactly. With -icount, QEMU's virtual clock advances
+exactly 2^S ns per guest instruction executed (S = qemu.icount_shift; align=off and sleep=off
+keep it from following the host's clock). The firmware's counter is the CMSDK TIMER0, whose
+clock (firmware.counter.clock_hz, 25 MHz on mps2) runs on that virtual clock, so one timer
+tick is 1e9 / (clock_hz * 2^S) instructions: 40 on mps2-an386 with S = 0. The runner reads the
+timer right before and after hb_model_invoke; instructions_per_inference is the mean of those
+tick differences over the inputs times 40. It is deterministic (same image and inputs, same
+number, on any host) and exact to one tick: each measured interval is within +-40
+instructions of the true count. It includes the per-layer markers (two out-of-line calls and
+two timer reads per layer, about 20 instructions). An "instruction" is one executed A32/T32
+instruction as QEMU counts them (a condition-failed instruction counts; exception entry and
+return do not). Per-layer counts (HB_LAYER, first input) are converted the same way and
+reported as LayerMetric with provenance `instructions` (the field is named `cycles`).
+
+QEMU models no pipeline, wait states or latencies: this backend reports no cycles (bench adds
+no energy) and no latency. `repeats` has no effect: the counts are deterministic.
+
+Budgets: per inference, qemu.max_instructions_per_inference, enforced inside the firmware by
+CMSDK TIMER1 on the same virtual clock (HB_TIMEOUT line, RunTimeoutError); per QEMU process,
+timeout_s of wall-clock time (QEMU killed, RunTimeoutError).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..build import Toolchain
+from ..commands import Command, Completed, execute, tool_version, which
+from ..errors import RunError, RunTimeoutError, TargetConfigError
+from ..firmware import (FirmwareConfig, FirmwareReport, build_firmware, inputs_per_firmware,
+                        link_firmware, parse_console, symbol_at)
+from ..measure import LayerMetric, Metric
+from ..targets import Target
+from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+
+__all__ = ["QemuBackend", "QemuOptions", "qemu_command"]
+
+_DEFAULT_MAX_INSTRUCTIONS = 4_000_000_000
+
+
+@dataclass(frozen=True)
+class QemuOptions:
+    """The `qemu:` section of a target.yaml."""
+
+    binary: str
+    machine: str
+    icount_shift: int
+    max_instructions_per_inference: int
+    extra_args: tuple[str, ...] = ()
+
+    @classmethod
+    def from_target(cls, target: Target) -> QemuOptions:
+        where = f"{target.folder / 'target.yaml'}"
+        section = target.options.get("qemu")
+        if not isinstance(section, dict) or "machine" not in section:
+            raise TargetConfigError(f"{where}: the qemu backend needs 'qemu: {{machine: ...}}'")
+        try:
+            shift = int(section.get("icount_shift", 0))
+            budget = int(float(section.get("max_instructions_per_inference",
+                                           _DEFAULT_MAX_INSTRUCTIONS)))
+        except (TypeError, ValueError) as exc:
+            raise TargetConfigError(f"{where}: qemu: {exc}") from None
+        if not 0 <= shift <= 10:
+            raise TargetConfigError(f"{where}: qemu.icount_shift must be 0..10, got {shift}")
+        if budget <= 0:
+            raise TargetConfigError(f"{where}: qemu.max_instructions_per_inference must be > 0")
+        return cls(str(section.get("binary", "qemu-system-arm")), str(section["machine"]),
+                   shift, budget, tuple(str(a) for a in section.get("extra_args", ())))
+
+
+def qemu_command(options: QemuOptions, elf: Path, timeout_s: float) -> Command:
+    """The QEMU invocation for one firmware image (UART0 on stdout, no monitor, no stdin)."""
+    return Command(
+        (options.binary, "-M", options.machine, "-nographic", "-monitor", "none",
+         "-serial", "stdio", "-semihosting-config", "enable=on,target=native",
+         "-icount", f"shift={options.icount_shift},align=off,sleep=off", "-no-reboot",
+         *options.extra_args, "-kernel", str(elf)),
+        timeout_s=timeout_s,
+        stdin=b"",
+    )
+
+
+class QemuBackend(Backend):
+    name = "qemu"
+
+    # -- configuration ------------------------------------------------------------------
+
+    def _options(self) -> QemuOptions:
+        return QemuOptions.from_target(self.target)
+
+    def _instructions_per_tick(self) -> float:
+        """Instructions per counter tick: 1e9 / (clock_hz * 2^shift)."""
+        cfg = FirmwareConfig.from_target(self.target)
+        hz = cfg.counter_hz(self.target.clock_hz)
+        if hz is None:
+            raise TargetConfigError(
+                f"target {self.target.name}: the qemu backend needs a timer counter with a "
+                "clock (firmware.counter: {kind: cmsdk-timer, clock_hz: ...}); QEMU does not "
+                "model the DWT cycle counter")
+        return 1e9 / (hz * 2 ** self._options().icount_shift)
+
+    def _budget_ticks(self) -> int:
+        ticks = math.ceil(self._options().max_instructions_per_inference
+                          / self._instructions_per_tick())
+        return min(max(ticks, 1), 0xFFFFFFFF)
+
+    # -- protocol -----------------------------------------------------------------------
+
+    def available(self) -> str | None:
+        try:
+            options = self._options()
+            FirmwareConfig.from_target(self.target)
+        except TargetConfigError as exc:
+            return str(exc)
+        tc = Toolchain.from_target(self.target)
+        if which(tc.cc) is None:
+            return (f"{tc.cc} not found: install it (Debian: apt-get install gcc-arm-none-eabi "
+                    "libnewlib-arm-none-eabi)")
+        if which(tc.size) is None:
+            return f"{tc.size} not found: install binutils for the target (binutils-arm-none-eabi)"
+        if which(options.binary) is None:
+            return (f"{options.binary} not found: install it (Debian: apt-get install "
+                    "qemu-system-arm)")
+        libc = execute(Command((tc.cc, *tc.cflags, "-print-file-name=libc_nano.a")),
+                       check=False).stdout.strip()
+        if not Path(libc).is_absolute():
+            return (f"{tc.cc} finds no newlib-nano (libc_nano.a): install it (Debian: apt-get "
+                    "install libnewlib-arm-none-eabi)")
+        machines = execute(Command((options.binary, "-M", "help")), check=False).stdout
+        if not any(line.split()[:1] == [options.machine] for line in machines.splitlines()):
+            return (f"{options.binary} does not emulate machine {options.machine} "
+                    f"({tool_version([options.binary, '--version'])}): install a QEMU that does")
+        return None
+
+    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
+        options = self._options()
+        artifact = build_firmware(model, self.target, budget_ticks=self._budget_ticks())
+        artifact.tool_versions["qemu"] = tool_version([options.binary, "--version"])
+        return artifact
+
+    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
+        model = artifact.model
+        n = int(inputs[0].shape[0])
+        record = model.input_bytes
+        if n == 0:
+            return RunResult(unpack_samples(b"", 0, model.output_specs))
+        data = pack_samples(inputs)
+        if len(data) != n * record:
+            raise RunError(f"inputs hold {len(data)} bytes, the model takes {n} x {record}")
+        options = self._options()
+        per_tick = self._instructions_per_tick()
+        per_image = inputs_per_firmware(artifact)
+
+        outputs = bytearray()
+        counts: list[int] = []
+        layers: dict[int, int] = {}
+        commands: list[Command] = []
+        logs: list[str] = []
+        for start in range(0, n, per_image):
+            stop = min(n, start + per_image)
+            image = link_firmware(artifact, data[start * record:stop * record], stop - start)
+            commands += [c for c in image.commands if c not in commands]
+            cmd = qemu_command(options, image.path, self.target.timeout_s)
+            commands.append(cmd)
+            where = f"{self.target.name} (inputs {start}..{stop - 1})"
+            done = self._execute(cmd, where)
+            logs.append(done.stdout)
+            report = parse_console(done.stdout)
+            self._check(report, done, image, start, stop - start, where, options)
+            outputs += report.outputs()
+            counts += report.counts()
+            if start == 0:
+                layers = report.layers
+
+        result_outputs = unpack_samples(bytes(outputs), n, model.output_specs)
+        metrics: dict[str, Metric] = {}
+        if counts:
+            shift = options.icount_shift
+            metrics["instructions_per_inference"] = Metric(
+                float(np.mean(counts)) * per_tick, "instr", "instructions",
+                f"QEMU {options.machine} -icount shift={shift} (2^{shift} ns of virtual time "
+                f"per instruction): timer ticks around hb_model_invoke x {per_tick:g} "
+                f"instructions/tick, mean of {n} inputs, exact to +-{per_tick:g} per input; "
+                "includes the per-layer markers")
+        layer_metrics = [
+            LayerMetric(i, model.layer_names[i], model.layer_ops[i], layers[i] * per_tick,
+                        "instructions")
+            for i in sorted(layers) if i < len(model.layer_names)
+        ]
+        return RunResult(result_outputs, metrics, layer_metrics, commands, "".join(logs))
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _execute(self, cmd: Command, where: str) -> Completed:
+        try:
+            return execute(cmd, check=False, error=RunError)
+        except RunTimeoutError as exc:
+            raise RunTimeoutError(
+                f"{where}: firmware did not print HB_END within {self.target.timeout_s:g} s of "
+                f"wall-clock time (timeout_s in {self.target.name}/target.yaml); QEMU was "
+                f"killed. {exc}") from None
+
+    def _check(self, report: FirmwareReport, done: Completed, image: Artifact, first: int,
+               n: int, where: str, options: QemuOptions) -> None:
+        """Raise for anything but a clean run; input indices in messages count from the
+        whole batch (the image holds inputs first..first+n-1)."""
+        if report.budget is not None:
+            raise RunTimeoutError(
+                f"{where}: firmware did not print HB_END within its instruction budget: input "
+                f"{first + report.budget.input} executed more than "
+                f"{options.max_instructions_per_inference:,} instructions "
+                f"(qemu.max_instructions_per_inference in {self.target.name}/target.yaml)")
+        if report.fault is None and not report.ended:
+            tail = " | ".join(done.stdout.strip().splitlines()[-3:])
+            raise RunError(
+                f"{where}: firmware did not print HB_END (QEMU exit status {done.returncode}, "
+                f"{len(report.results)} of {n} results)"
+                + (f"; QEMU: {done.stderr.strip()[-300:]}" if done.stderr.strip() else "")
+                + (f"; last console lines: {tail[-300:]}" if tail else ""))
+        symbol = None
+        if report.fault is not None:
+            if report.fault.input is not None:
+                report.fault = replace(report.fault, input=first + report.fault.input)
+            if report.fault.pc is not None:
+                symbol = symbol_at(self.target, image.path, report.fault.pc)
+        report.check(n, image.model.output_bytes, where, symbol)
+        if done.returncode != 0:
+            raise RunError(f"{where}: QEMU exited with status {done.returncode} after HB_END: "
+                           f"{done.stderr.strip()[-300:] or '(no message)'}")

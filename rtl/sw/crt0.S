@@ -1,0 +1,30 @@
+/* crt0.S -- start-up code for hb_soc firmware.
+ *
+ * Sets gp and sp, clears .bss, calls main(0, 0) and writes main's return
+ * value to the EXIT register (0x1000_0004), which halts the simulation.
+ * .data is loaded by the ELF loader in place (no copy from ROM needed).
+ */
+    .section .text.init, "ax"
+    .globl _start
+    .type _start, @function
+_start:
+    .option push
+    .option norelax
+    la      gp, __global_pointer$
+    .option pop
+    la      sp, __stack_top
+    la      t0, __bss_start
+    la      t1, __bss_end
+1:  bgeu    t0, t1, 2f
+    sw      zero, 0(t0)
+    addi    t0, t0, 4
+    j       1b
+2:  li      a0, 0
+    li      a1, 0
+    call    main
+    .globl  _exit
+_exit:
+    li      t0, 0x10000004          /* HB_EXIT */
+    sw      a0, 0(t0)
+3:  j       3b                      /* not reached: the SoC stops the core */
+    .size _start, . - _start

@@ -1,0 +1,50 @@
+/* hilbench Cortex-M board support: the interface between the runner and a board.
+ *
+ * Each group below is implemented by one file chosen by harness/firmware.py from the
+ * target's YAML (`firmware:` section); addresses and clocks arrive as -D defines.
+ *
+ *   console   uart_<kind>.c        hb_uart_init / hb_uart_putc / hb_uart_flush
+ *   counter   counter_<kind>.c     hb_counter_init / hb_cycles
+ *   budget    budget_<kind>.c      hb_budget_arm / hb_budget_disarm / hb_budget_on_irq
+ *   exit      exit_<kind>.c        hb_exit
+ *
+ * console.c formats numbers on top of hb_uart_putc; startup.c holds the vector table and
+ * the fault report; markers.c the per-layer counters; runner.c the main loop.
+ */
+#ifndef HB_BOARD_H
+#define HB_BOARD_H
+
+#include <stdint.h>
+
+/* Exit codes of the firmware (the QEMU process exit status under semihosting). */
+#define HB_EXIT_OK 0
+#define HB_EXIT_FAULT 2
+#define HB_EXIT_BUDGET 3
+
+/* ---- UART (console) ---- */
+void hb_uart_init(void);
+void hb_uart_putc(char c);
+void hb_uart_flush(void);              /* returns once the last character has left */
+
+/* ---- console formatting (console.c) ---- */
+void hb_put_str(const char *s);
+void hb_put_u32(uint32_t value);       /* decimal */
+void hb_put_hex32(uint32_t value);     /* "0x" and 8 lowercase hex digits */
+void hb_put_hex_bytes(const uint8_t *bytes, uint32_t count);  /* 2 lowercase digits each */
+
+/* ---- free-running up counter ---- */
+void hb_counter_init(void);
+uint32_t hb_cycles(void);              /* wraps modulo 2^32; differences are exact */
+
+/* ---- per-inference budget (a timer interrupt that ends a run that takes too long) ---- */
+void hb_budget_arm(void);
+void hb_budget_disarm(void);
+void hb_budget_on_irq(uint32_t irq);   /* called for every external IRQ; returns if not its own */
+
+/* ---- end of the program ---- */
+void hb_exit(int code) __attribute__((noreturn));
+
+/* Index of the input being run (for the budget and fault reports); 0xFFFFFFFF outside. */
+extern volatile uint32_t hb_current_input;
+
+#endif /* HB_BOARD_H */
