@@ -24,9 +24,7 @@ from .inputs import random_inputs
 from .measure import Measurement, Metric
 from .targets import Target, load_target
 
-__all__ = ["BenchResult", "bench_model", "DEFAULT_INPUTS"]
-
-DEFAULT_INPUTS = 100
+__all__ = ["BenchResult", "bench_model"]
 
 
 @dataclass
@@ -41,12 +39,14 @@ def bench_model(
     model_path: str | Path,
     target: str | Target,
     *,
-    n_inputs: int = DEFAULT_INPUTS,
+    n_inputs: int | None = None,
     seed: int = 0,
     repeats: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> BenchResult:
-    """Benchmark one model on one target; raises a HilbenchError subclass on any failure."""
+    """Benchmark one model on one target; raises a HilbenchError subclass on any failure.
+
+    `n_inputs` defaults to the target's `default_inputs` (100 unless its YAML sets fewer)."""
     say = progress or (lambda _msg: None)
     model_path = Path(model_path)
     target = target if isinstance(target, Target) else load_target(target)
@@ -54,6 +54,8 @@ def bench_model(
     reason = backend.available()
     if reason:
         raise TargetUnavailableError(f"target {target.name} is not available: {reason}")
+    if n_inputs is None:
+        n_inputs = target.default_inputs
     say(f"import {model_path.name}")
     graph = load_model(model_path)
     info = describe(model_path, graph)
@@ -62,7 +64,7 @@ def bench_model(
     reference = GoldenInterpreter(graph).run(inputs)
     with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
         say("generate C")
-        generated = generate(graph, Path(tmp))
+        generated = generate(graph, Path(tmp), kernels=target.kernels)
         say(f"build for {target.name}")
         artifact = backend.build(generated)
     say(f"run {n_inputs} inputs on {target.name}")

@@ -138,8 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("models", nargs="+", metavar="MODEL", help="model file(s) (.tflite)")
     r.add_argument("--target", "-t", action="append", required=True,
                    help="target name (see `hilbench targets`); repeat for several")
-    r.add_argument("--inputs", "-n", type=int, default=100,
-                   help="number of random inputs checked against golden (default 100)")
+    r.add_argument("--inputs", "-n", type=int, default=None,
+                   help="number of random inputs checked against golden (default: the target's "
+                   "default_inputs, else 100)")
     r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     r.add_argument("--repeats", type=int, default=1,
                    help="invocations per input for timing (default 1)")
@@ -161,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "inputs", 1) is not None and getattr(args, "inputs", 1) < 1:
+    if getattr(args, "inputs", None) is not None and args.inputs < 1:
         _err("--inputs must be at least 1")
         return 2
     try:

@@ -30,8 +30,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help="target to benchmark on (repeatable; default: host)")
     g.addoption("--hil-results", default=None, metavar="PATH",
                 help="results database (default: $HILBENCH_RESULTS or results/hilbench.sqlite)")
-    g.addoption("--hil-inputs", type=int, default=100, metavar="N",
-                help="random inputs per model checked against golden (default: 100)")
+    g.addoption("--hil-inputs", type=int, default=None, metavar="N",
+                help="random inputs per model checked against golden (default: the target's "
+                "default_inputs, else 100)")
     g.addoption("--hil-seed", type=int, default=0, metavar="S", help="input seed (default: 0)")
     g.addoption("--hil-no-record", action="store_true", help="do not write to the results store")
 
@@ -102,7 +103,8 @@ def hil_bench(pytestconfig: pytest.Config, hil_target: str,
     def run(model_path: str | Path, **options: Any) -> Any:
         if hil_target in broken:
             pytest.skip(f"target {hil_target} is marked broken: {broken[hil_target]}")
-        options.setdefault("n_inputs", pytestconfig.getoption("--hil-inputs"))
+        if pytestconfig.getoption("--hil-inputs") is not None:
+            options.setdefault("n_inputs", pytestconfig.getoption("--hil-inputs"))
         options.setdefault("seed", pytestconfig.getoption("--hil-seed"))
         try:
             result = bench_model(model_path, hil_target, **options)
@@ -125,10 +127,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     tr = terminalreporter
     tr.section("hilbench measurements")
-    header = ("model", "variant", "target", "exact", "latency_ms", "cycles", "flash_B", "ram_B")
+    header = ("model", "variant", "target", "exact", "latency_ms", "cycles", "instructions",
+              "flash_B", "ram_B")
     lines = [header] + [tuple(_cell(r.get(k)) for k in (
         "model", "variant", "target", "bit_exact", "latency_ms", "cycles_per_inference",
-        "flash_bytes", "ram_bytes")) for r in rows]
+        "instructions_per_inference", "flash_bytes", "ram_bytes")) for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     for line in lines:
         tr.write_line("  ".join(c.ljust(w) for c, w in zip(line, widths)))

@@ -4,7 +4,9 @@ class says how).
 
 Required keys: `backend`. Optional: `description`, `clock_hz`, `memory` (`flash_bytes`,
 `ram_bytes`), `toolchain` (`cc`, `cflags`, `ldflags`, `size`), `energy` (`joules_per_cycle`, or
-`ua_per_mhz` and `volts`), `timeout_s`, and any backend-specific keys, kept in `options`.
+`ua_per_mhz` and `volts`), `timeout_s`, `default_inputs` (inputs checked per model when the
+user gives no count: slow simulators set fewer than 100), `kernels` (the C kernel set, a folder
+of harness/codegen/kernels/, default `ref`), and any backend-specific keys, kept in `options`.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from .errors import TargetConfigError
 
 __all__ = ["Target", "targets_dir", "load_target", "list_targets"]
 
-_KNOWN = {"backend", "description", "clock_hz", "memory", "toolchain", "energy", "timeout_s"}
+_KNOWN = {"backend", "description", "clock_hz", "memory", "toolchain", "energy", "timeout_s",
+          "default_inputs", "kernels"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Target:
     toolchain: dict[str, Any] = field(default_factory=dict)
     energy: dict[str, float] = field(default_factory=dict)
     timeout_s: float = 300.0
+    default_inputs: int = 100
+    kernels: str = "ref"
     options: dict[str, Any] = field(default_factory=dict)
 
     def joules_per_cycle(self) -> float | None:
@@ -83,6 +88,8 @@ def load_target(name_or_path: str | Path) -> Target:
             toolchain=dict(data.get("toolchain") or {}),
             energy={k: float(v) for k, v in (data.get("energy") or {}).items()},
             timeout_s=float(data.get("timeout_s", 300.0)),
+            default_inputs=int(data.get("default_inputs", 100)),
+            kernels=str(data.get("kernels", "ref")),
             options={k: v for k, v in data.items() if k not in _KNOWN},
         )
     except (TypeError, ValueError) as exc:

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-targets=(--hil-target host)
+targets=(--hil-target host --hil-target mps2-an386)
 if [ "$#" -gt 0 ] && printf '%s\n' "$@" | grep -q -- '--hil-target'; then targets=(); fi
 status=0
 .venv/bin/python -m pytest suites/mlperf_tiny -p no:cacheprovider -q \

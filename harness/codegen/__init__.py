@@ -47,9 +47,10 @@ from .memplan import MemoryPlan, plan_memory
 from .ops import OpCode, OpContext, check_supported, emit_op, scratch_bytes
 from .weights import Constants
 
-__all__ = ["GeneratedModel", "generate", "KERNEL_DIR"]
+__all__ = ["GeneratedModel", "generate", "kernel_sets", "KERNEL_DIR", "KERNEL_ROOT"]
 
-KERNEL_DIR = Path(__file__).parent / "kernels" / "ref"
+KERNEL_ROOT = Path(__file__).parent / "kernels"
+KERNEL_DIR = KERNEL_ROOT / "ref"
 KERNEL_HEADERS = ("hb_kernels.h", "hb_fixedpoint.h")
 
 
@@ -81,9 +82,25 @@ def _specs(tensors: list) -> list[tuple[tuple[int, ...], str]]:  # type: ignore[
     return [(tuple(int(d) for d in t.shape[1:]), t.dtype) for t in tensors]
 
 
+def kernel_sets() -> list[str]:
+    """The kernel sets under kernels/: `ref` (portable C) and target-specific overlays."""
+    return sorted(p.name for p in KERNEL_ROOT.iterdir() if p.is_dir())
+
+
+def _kernel_file(kernels: str, name: str) -> Path:
+    """A kernel set overrides `ref` file by file; what it lacks comes from `ref`."""
+    own = KERNEL_ROOT / kernels / name
+    return own if own.is_file() else KERNEL_DIR / name
+
+
 def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
-             layer_markers: bool = True) -> GeneratedModel:
-    """Write the C of `graph` into out_dir (created if needed) and describe it."""
+             layer_markers: bool = True, kernels: str = "ref") -> GeneratedModel:
+    """Write the C of `graph` into out_dir (created if needed) and describe it.
+
+    `kernels` names a folder of kernels/ (a target's `kernels:` option): its files replace the
+    `ref` files of the same name, and its extra headers are copied along."""
+    if kernels not in kernel_sets():
+        raise ValueError(f"kernel set {kernels!r} is not in the list: {', '.join(kernel_sets())}")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix):
         raise ValueError(f"prefix {prefix!r} is not a C identifier")
     if not graph.ops:
@@ -104,11 +121,13 @@ def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
     kernel_dir = out_dir / "kernels"
     kernel_dir.mkdir(parents=True, exist_ok=True)
     needed = sorted({f for f in kernel_files if f})
+    extra_headers = sorted(p.name for p in (KERNEL_ROOT / kernels).glob("*.h")
+                           if p.name not in KERNEL_HEADERS)
     for stale in kernel_dir.iterdir():  # from an earlier model generated into the same place
-        if stale.suffix in (".c", ".h") and stale.name not in (*KERNEL_HEADERS, *needed):
+        if stale.suffix in (".c", ".h") and stale.name not in (*KERNEL_HEADERS, *extra_headers, *needed):
             stale.unlink()
-    for name in (*KERNEL_HEADERS, *needed):
-        shutil.copyfile(KERNEL_DIR / name, kernel_dir / name)
+    for name in (*KERNEL_HEADERS, *extra_headers, *needed):
+        shutil.copyfile(_kernel_file(kernels, name), kernel_dir / name)
     # model.c first: it registers the constants weights.c then writes.
     source = model_source(graph, prefix, plan, constants, pointers, codes, layer_markers)
     (out_dir / "model.c").write_text(source)
