@@ -290,7 +290,7 @@ def test_reference_kernels_bit_exact(stem: str, ssh_env: Path) -> None:
 @pytest.mark.sim
 def test_optimized_kernels_report_agreement(ssh_env: Path) -> None:
     x = inputs_for("kws_ref_model", 16)
-    result = run_on(localhost(), model_path("kws_ref_model"), x)
+    result = run_on(localhost(reference_kernels=False), model_path("kws_ref_model"), x)
     assert "XNNPACK" in result.extra["kernels"]
     # the board's default kernels are those of a local LiteRT with the same settings ...
     same = run_litert(model_path("kws_ref_model"), x, reference_kernels=False, num_threads=1)
@@ -451,28 +451,10 @@ def test_runner_stops_at_the_timeout(ssh_env: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # end to end through harness.bench and the results store
 
-@pytest.fixture
-def bench_with_source(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until GeneratedModel carries `source`, hand bench's generated model one (the lead adds
-    the field; this then does nothing)."""
-    import harness.bench as bench
-    from harness.codegen import GeneratedModel
-
-    if "source" in GeneratedModel.__dataclass_fields__:
-        return
-    real = bench.generate
-
-    def generate(graph: Any, out_dir: Path, **kw: Any) -> Any:
-        model = real(graph, out_dir, **kw)
-        return SimpleNamespace(**vars(model), source=Path(graph.source), graph=graph)
-
-    monkeypatch.setattr(bench, "generate", generate)
-
 
 @needs_sshd
 @pytest.mark.sim
-def test_bench_on_ssh_localhost_records_a_row(ssh_env: Path, tmp_path: Path,
-                                              bench_with_source: None) -> None:
+def test_bench_on_ssh_localhost_records_a_row(ssh_env: Path, tmp_path: Path) -> None:
     from harness.bench import bench_model
     from harness.measure import RunContext
     from harness.results import ResultStore
@@ -498,7 +480,7 @@ def test_bench_on_ssh_localhost_records_a_row(ssh_env: Path, tmp_path: Path,
 @needs_sshd
 @pytest.mark.sim
 def test_server_killed_mid_run_is_a_clear_error_and_stores_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bench_with_source: None) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.bench import bench_model
     from harness.measure import RunContext
     from harness.results import ResultStore
@@ -546,3 +528,25 @@ def test_reference_kernels_bit_exact_large_models(stem: str, ssh_env: Path) -> N
     for got, ref in zip(result.outputs, run_litert(model_path(stem), x, reference_kernels=True)):
         np.testing.assert_array_equal(got, ref)
     assert result.metrics["latency_p99_ms"].value >= result.metrics["latency_median_ms"].value
+
+
+@needs_sshd
+@pytest.mark.sim
+def test_cli_run_on_ssh_localhost_json(ssh_env: Path, tmp_path: Path) -> None:
+    """`hilbench run ... --target ssh-localhost --json` works like every other target."""
+    import subprocess
+    import sys
+
+    from harness.results import ResultStore
+
+    db = tmp_path / "r.sqlite"
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "run",
+                           str(model_path("ad01_int8")), "--target", "ssh-localhost", "--json",
+                           "-n", "5", "--results", str(db)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["target"] == "ssh-localhost" and record["bit_exact"] is True
+    assert record["latency_ms"] > 0 and record["latency_ms_provenance"] == "wall-clock"
+    assert record["cycles_per_inference"] is None and record["flash_bytes"] is None
+    assert ResultStore(db).count() == 1
