@@ -1,9 +1,12 @@
-"""Bare-metal firmware for Cortex-M-style targets: build it, and read what it prints.
+"""Bare-metal firmware for MCU-class targets (Cortex-M, RV32): build it, and read what it prints.
 
 Shared by every backend that runs the generated C as a firmware image (QEMU, instruction-set
-simulators, boards over a serial line). The board support lives in `targets/<runtime>/`
-(targets/cortex-m4/README.md describes it and the console protocol); this module turns a
-target's YAML into defines, a linker script and a list of runtime sources.
+simulators, the Verilator RTL simulation, boards over a serial line). The runtime is in two
+parts: `targets/mcu-common/` (the runner loop, console formatting, per-layer markers and the
+console protocol, the same on every architecture; its README describes the protocol) and the
+board folder `targets/<runtime>/` (start-up, UART, counter, budget, exit for one kind of
+board: targets/cortex-m4, targets/rv32). This module turns a target's YAML into defines, a
+linker script and a list of runtime sources.
 
     build_firmware(model, target, inputs=b"", n=0, budget_ticks=None) -> Artifact
         The ELF with `n` input records compiled in (inputs.c). Two cached steps:
@@ -18,11 +21,14 @@ target's YAML into defines, a linker script and a list of runtime sources.
     inputs_per_firmware(artifact) -> int
         How many input records fit next to the program in flash (run() splits larger batches).
     parse_console(text) -> FirmwareReport
-        The console lines (HB_BOOT / HB_RESULT / HB_LAYER / HB_END / HB_FAULT / HB_TIMEOUT);
+        The console lines (HB_BOOT / HB_RESULT / HB_INSTRET / HB_LAYER / HB_END / HB_FAULT /
+        HB_TIMEOUT);
         FirmwareReport.check() raises RunError for a fault, a missing HB_END or bad results.
 
 Target YAML, section `firmware:` (numbers may be written in hex):
 
+    arch: cortex-m                      or riscv (the start-up file, linker script and memory
+                                        layout; see ARCHES below)
     runtime: cortex-m4                  folder under targets/ with the board support
     flash_origin: 0x00000000            memory.flash_bytes / memory.ram_bytes give the sizes
     ram_origin: 0x20000000
@@ -31,7 +37,24 @@ Target YAML, section `firmware:` (numbers may be written in hex):
     uart: {kind: cmsdk-apb-uart, base: 0x40004000, clock_hz: 25000000, baud: 115200}
     counter: {kind: cmsdk-timer, base: 0x40000000, clock_hz: 25000000}   or {kind: dwt}
     budget: {kind: cmsdk-timer, base: 0x40001000, irq: 9}                or {kind: none}
-    exit: semihosting                   or halt (boards without a debugger)
+    exit: semihosting                   or halt (boards without a debugger),
+                                        or {kind: hb-soc, base: 0x10000004} (RV32 hb_soc)
+
+Per architecture (ARCHES): `cortex-m` has separate flash and RAM (.data copied from flash at
+start-up, vector table at the flash origin); `riscv` has one RAM (memory.ram_bytes at
+firmware.ram_origin, memory.flash_bytes not used) holding code, data, .bss and the stack, in
+that order, with the entry point at the origin. RV32 hb_soc, e.g. targets/rv32-base:
+
+    arch: riscv
+    runtime: rv32
+    ram_origin: 0x00000000
+    uart: {kind: hb-soc, base: 0x10000000}       the PUTCHAR register
+    counter: {kind: mcycle}                      hb_cycles() = mcycle, hb_instret() = minstret
+    budget: {kind: none}
+    exit: {kind: hb-soc, base: 0x10000004}       the EXIT register
+
+A counter with a retired-instruction count too (mcycle) makes the runner print HB_INSTRET
+lines (-D HB_HAS_INSTRET=1).
 """
 from __future__ import annotations
 
@@ -86,11 +109,34 @@ _NOT_LOADED = (".comment", ".ARM.attributes", ".debug", ".stab", ".symtab", ".st
 # Size the regions get when the real ones overflow, to measure how much is needed.
 _MEASURE_BYTES = 0x10000000
 
-_UART_FILES = {"cmsdk-apb-uart": "uart_cmsdk.c"}
-_COUNTER_FILES = {"cmsdk-timer": "counter_cmsdk_timer.c", "dwt": "counter_dwt.c"}
+# Board files by kind: looked up in the board folder (firmware.runtime), then in mcu-common.
+_UART_FILES = {"cmsdk-apb-uart": "uart_cmsdk.c", "hb-soc": "uart_hb_soc.c"}
+_COUNTER_FILES = {"cmsdk-timer": "counter_cmsdk_timer.c", "dwt": "counter_dwt.c",
+                  "mcycle": "counter_mcycle.c"}
 _BUDGET_FILES = {"cmsdk-timer": "budget_cmsdk_timer.c", "none": "budget_none.c"}
-_EXIT_FILES = {"semihosting": "exit_semihosting.c", "halt": "exit_halt.c"}
-_COMMON_FILES = ("startup.c", "console.c", "markers.c", "runner.c")
+_EXIT_FILES = {"semihosting": "exit_semihosting.c", "halt": "exit_halt.c",
+               "hb-soc": "exit_hb_soc.c"}
+# Counters that also count retired instructions (hb_instret(), HB_INSTRET lines).
+_COUNTERS_WITH_INSTRET = ("mcycle",)
+# The shared runtime: targets/mcu-common (runner loop, console, markers, console protocol).
+COMMON_RUNTIME = "mcu-common"
+_COMMON_FILES = ("console.c", "markers.c", "runner.c")
+
+
+@dataclass(frozen=True)
+class Arch:
+    """What differs between processor families: the start-up file (in the board folder) and
+    the memory layout (`unified`: code, data and stack in one RAM, memory.ram_bytes)."""
+
+    startup: str
+    unified: bool
+
+
+ARCHES: dict[str, Arch] = {
+    "cortex-m": Arch("startup.c", unified=False),
+    "riscv": Arch("startup.S", unified=True),
+}
+
 MARKERS_HEADER = "hb_markers.h"
 OBJECTS_NAME = "hb_firmware.o"     # model + runtime, partially linked
 LINKER_SCRIPT = "link.ld"
@@ -109,6 +155,8 @@ class FirmwareConfig:
 
     target_name: str
     runtime: Path
+    common: Path
+    arch: str
     flash_origin: int
     flash_bytes: int
     ram_origin: int
@@ -119,6 +167,12 @@ class FirmwareConfig:
     counter: Mapping[str, Any]
     budget: Mapping[str, Any]
     exit: str
+    exit_base: int | None = None
+
+    @property
+    def unified(self) -> bool:
+        """One RAM for code, data and stack (riscv); flash_bytes == ram_bytes then."""
+        return ARCHES[self.arch].unified
 
     @classmethod
     def from_target(cls, target: Target) -> FirmwareConfig:
@@ -127,9 +181,16 @@ class FirmwareConfig:
         if not isinstance(fw, dict):
             raise TargetConfigError(f"{where}: a firmware target needs a 'firmware:' section "
                                     "(see harness/firmware.py)")
-        if target.flash_bytes is None or target.ram_bytes is None:
-            raise TargetConfigError(f"{where}: memory.flash_bytes and memory.ram_bytes are "
-                                    "needed to link a firmware")
+        arch = str(fw.get("arch", "cortex-m"))
+        if arch not in ARCHES:
+            raise TargetConfigError(f"{where}: firmware.arch must be one of "
+                                    f"{', '.join(sorted(ARCHES))}, got {arch!r}")
+        unified = ARCHES[arch].unified
+        if target.ram_bytes is None or (target.flash_bytes is None and not unified):
+            raise TargetConfigError(
+                f"{where}: memory.ram_bytes is needed to link a firmware" if unified else
+                f"{where}: memory.flash_bytes and memory.ram_bytes are needed to link a "
+                "firmware")
 
         def section(key: str, kinds: Mapping[str, str], default: str | None = None
                     ) -> dict[str, Any]:
@@ -145,10 +206,14 @@ class FirmwareConfig:
         uart = section("uart", _UART_FILES)
         counter = section("counter", _COUNTER_FILES)
         budget = section("budget", _BUDGET_FILES, "none")
-        exit_kind = str(fw.get("exit", "semihosting"))
+        exit_section = fw.get("exit", "semihosting")
+        exit_section = exit_section if isinstance(exit_section, dict) else {"kind": exit_section}
+        exit_kind = str(exit_section.get("kind"))
         if exit_kind not in _EXIT_FILES:
             raise TargetConfigError(f"{where}: firmware.exit must be one of "
                                     f"{', '.join(sorted(_EXIT_FILES))}, got {exit_kind!r}")
+        if exit_kind == "hb-soc" and "base" not in exit_section:
+            raise TargetConfigError(f"{where}: missing firmware.exit.base (the EXIT register)")
         required = [("uart", "base")]
         if counter["kind"] == "cmsdk-timer":
             required.append(("counter", "base"))
@@ -164,10 +229,14 @@ class FirmwareConfig:
         try:
             return cls(
                 target_name=target.name,
-                runtime=_runtime_folder(target, str(fw.get("runtime", "cortex-m4"))),
-                flash_origin=int(fw.get("flash_origin", 0)),
-                flash_bytes=int(target.flash_bytes),
-                ram_origin=int(fw.get("ram_origin", 0x20000000)),
+                runtime=_runtime_folder(target, str(fw.get("runtime", "cortex-m4")),
+                                        ARCHES[arch].startup),
+                common=_runtime_folder(target, COMMON_RUNTIME, "runner.c"),
+                arch=arch,
+                flash_origin=int(fw.get("flash_origin", fw.get("ram_origin", 0) if unified
+                                        else 0)),
+                flash_bytes=int(target.ram_bytes if unified else target.flash_bytes),
+                ram_origin=int(fw.get("ram_origin", 0 if unified else 0x20000000)),
                 ram_bytes=int(target.ram_bytes),
                 stack_bytes=int(fw.get("stack_bytes", 16384)),
                 num_irqs=num_irqs,
@@ -175,25 +244,32 @@ class FirmwareConfig:
                 counter=counter,
                 budget=budget,
                 exit=exit_kind,
+                exit_base=int(exit_section["base"]) if "base" in exit_section else None,
             )
         except (TypeError, ValueError) as exc:
             raise TargetConfigError(f"{where}: firmware: {exc}") from None
 
+    @property
+    def has_instret(self) -> bool:
+        """The counter also counts retired instructions (HB_INSTRET lines)."""
+        return self.counter["kind"] in _COUNTERS_WITH_INSTRET
+
     def counter_hz(self, default: int | None) -> int | None:
-        """The counter's clock, when it is a timer (None for the DWT: core cycles)."""
-        if self.counter["kind"] == "dwt":
+        """The counter's clock, when it is a timer (None for DWT / mcycle: core cycles)."""
+        if self.counter["kind"] in ("dwt", "mcycle"):
             return None
         hz = self.counter.get("clock_hz", default)
         return int(hz) if hz else None
 
 
-def _runtime_folder(target: Target, name: str) -> Path:
+def _runtime_folder(target: Target, name: str, marker: str) -> Path:
+    """The runtime folder `name` (holding `marker`) next to the target or under targets/."""
     for base in (target.folder.parent, targets_dir(), REPO_TARGETS):
         folder = base / name
-        if (folder / "runner.c").is_file():
+        if (folder / marker).is_file():
             return folder.resolve()
     raise TargetConfigError(f"target {target.name}: firmware runtime {name!r} not found "
-                            f"(looked for {name}/runner.c next to the target and in "
+                            f"(looked for {name}/{marker} next to the target and in "
                             f"{REPO_TARGETS})")
 
 
@@ -203,6 +279,15 @@ def _runtime_folder(target: Target, name: str) -> Path:
 
 def linker_script(cfg: FirmwareConfig, flash_bytes: int | None = None,
                   ram_bytes: int | None = None) -> str:
+    """GNU ld script for the target's memory map (cortex-m: split flash/RAM; riscv: one
+    RAM, see riscv_linker_script)."""
+    if cfg.unified:
+        return riscv_linker_script(cfg, ram_bytes)
+    return cortex_m_linker_script(cfg, flash_bytes, ram_bytes)
+
+
+def cortex_m_linker_script(cfg: FirmwareConfig, flash_bytes: int | None = None,
+                           ram_bytes: int | None = None) -> str:
     """GNU ld script for the target's memory map. The stack is reserved at the bottom of
     RAM (an overflow leaves RAM instead of corrupting .data/.bss), then .data and .bss.
     Section placement does not depend on the region lengths, so a script with larger
@@ -279,6 +364,71 @@ SECTIONS
 """
 
 
+def riscv_linker_script(cfg: FirmwareConfig, ram_bytes: int | None = None) -> str:
+    """GNU ld script for a RISC-V board with one RAM (hb_soc): .text (start-up first, at the
+    origin: the reset pc), .rodata, .data (with the small-data sections and gp), .bss, then
+    the reserved stack at the end (sp starts at __stack_top). Everything is loaded in place
+    (no copy of .data). Placement does not depend on the length (measuring script)."""
+    ram = cfg.ram_bytes if ram_bytes is None else ram_bytes
+    return f"""\
+/* Generated by hilbench (harness/firmware.py) for target {cfg.target_name}. */
+OUTPUT_ARCH(riscv)
+ENTRY(_start)
+
+MEMORY
+{{
+    RAM (rwx) : ORIGIN = 0x{cfg.ram_origin:08x}, LENGTH = {ram}
+}}
+
+SECTIONS
+{{
+    .text :
+    {{
+        KEEP(*(.text.init))
+        *(.text .text.*)
+    }} > RAM
+
+    .rodata : ALIGN(4)
+    {{
+        *(.rodata .rodata.* .srodata .srodata.*)
+        KEEP(*(.preinit_array*)) KEEP(*(.init_array*)) KEEP(*(.fini_array*))
+        . = ALIGN(4);
+    }} > RAM
+
+    .data : ALIGN(4)
+    {{
+        __data_start = .;
+        *(.data .data.*)
+        __global_pointer$ = . + 0x800;
+        *(.sdata .sdata.*)
+        . = ALIGN(4);
+        __data_end = .;
+    }} > RAM
+
+    .bss (NOLOAD) : ALIGN(4)
+    {{
+        __bss_start = .;
+        *(.sbss .sbss.* .bss .bss.* COMMON)
+        . = ALIGN(4);
+        __bss_end = .;
+    }} > RAM
+
+    .stack (NOLOAD) : ALIGN(16)
+    {{
+        __stack_bottom = .;
+        . = . + {cfg.stack_bytes};
+        . = ALIGN(16);
+        __stack_top = .;
+    }} > RAM
+
+    end = .;
+    _end = .;
+
+    /DISCARD/ : {{ *(.comment) *(.note*) *(.riscv.attributes) *(.eh_frame*) }}
+}}
+"""
+
+
 def inputs_source(data: bytes, n: int, record_bytes: int) -> str:
     """inputs.c: `hb_inputs[N][record_bytes]` (N = max(n, 1): with no input, one zero record
     keeps the array declarable and the image the size of a one-input run) and
@@ -310,14 +460,19 @@ def inputs_source(data: bytes, n: int, record_bytes: int) -> str:
 
 def firmware_defines(cfg: FirmwareConfig, budget_ticks: int | None) -> tuple[str, ...]:
     """The -D flags that bind the runtime to the target's addresses and clocks."""
-    flags = [f"-DHB_NUM_IRQS={cfg.num_irqs}",
-             f"-DHB_UART_BASE=0x{int(cfg.uart['base']):08x}u"]
+    flags = [f"-DHB_UART_BASE=0x{int(cfg.uart['base']):08x}u"]
+    if not cfg.unified:
+        flags.insert(0, f"-DHB_NUM_IRQS={cfg.num_irqs}")
     if "clock_hz" in cfg.uart:
         flags.append(f"-DHB_UART_CLOCK_HZ={int(cfg.uart['clock_hz'])}u")
     if "baud" in cfg.uart:
         flags.append(f"-DHB_UART_BAUD={int(cfg.uart['baud'])}u")
     if cfg.counter["kind"] == "cmsdk-timer":
         flags.append(f"-DHB_COUNTER_BASE=0x{int(cfg.counter['base']):08x}u")
+    if cfg.has_instret:
+        flags.append("-DHB_HAS_INSTRET=1")
+    if cfg.exit_base is not None:
+        flags.append(f"-DHB_EXIT_BASE=0x{cfg.exit_base:08x}u")
     if cfg.budget["kind"] == "cmsdk-timer":
         ticks = budget_ticks if budget_ticks is not None else 0xFFFFFFFF
         if not 1 <= ticks <= 0xFFFFFFFF:
@@ -330,14 +485,20 @@ def firmware_defines(cfg: FirmwareConfig, budget_ticks: int | None) -> tuple[str
 
 
 def runtime_sources(cfg: FirmwareConfig) -> list[Path]:
-    """The runtime's .c files for this target, in link order."""
-    names = [*_COMMON_FILES, _UART_FILES[cfg.uart["kind"]],
+    """The runtime's source files for this target, in link order: the board's start-up, the
+    shared files, then the board pieces the YAML selects (each from the board folder, else
+    from mcu-common)."""
+    names = [ARCHES[cfg.arch].startup, *_COMMON_FILES, _UART_FILES[cfg.uart["kind"]],
              _COUNTER_FILES[cfg.counter["kind"]], _BUDGET_FILES[cfg.budget["kind"]],
              _EXIT_FILES[cfg.exit]]
-    paths = [cfg.runtime / name for name in names]
+    paths = []
+    for name in names:
+        own = cfg.runtime / name
+        paths.append(own if own.is_file() else cfg.common / name)
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
-        raise TargetConfigError(f"firmware runtime {cfg.runtime} lacks {', '.join(missing)}")
+        raise TargetConfigError(f"firmware runtime {cfg.runtime} (with {cfg.common}) lacks "
+                                f"{', '.join(missing)}")
     return paths
 
 
@@ -354,6 +515,16 @@ class ElfMemory:
     ram: int
     stack_reserved: int
     sections: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """Bytes of one memory holding everything (unified layout): .data counted once."""
+        return self.flash + self.ram - sum(self.sections.get(n, 0) for n in LOADED_SECTIONS)
+
+    def fits(self, cfg: FirmwareConfig) -> bool:
+        if cfg.unified:
+            return self.total <= cfg.ram_bytes
+        return self.flash <= cfg.flash_bytes and self.ram <= cfg.ram_bytes
 
 
 _SIZE_LINE = re.compile(r"^(\.\S+)\s+(\d+)\s+(\d+)\s*$")
@@ -379,6 +550,11 @@ def _kib(nbytes: int) -> str:
 
 
 def _too_large(cfg: FirmwareConfig, mem: ElfMemory, what: str) -> ModelTooLargeError:
+    if cfg.unified:
+        return ModelTooLargeError(
+            f"{what} needs {_kib(mem.total)} RAM ({mem.total} B: code, constants, .data, .bss "
+            f"with the arena, {mem.stack_reserved} B stack), target {cfg.target_name} has "
+            f"{_kib(cfg.ram_bytes)} ({cfg.ram_bytes} B)")
     parts = []
     if mem.flash > cfg.flash_bytes:
         parts.append(f"{what} needs {_kib(mem.flash)} flash ({mem.flash} B: code, constants "
@@ -407,7 +583,7 @@ def _compile_step(model: GeneratedModel, cfg: FirmwareConfig, tc: Toolchain,
         dataclasses.replace(tc, ldflags=()),
         model.sources,
         runtime_sources(cfg),
-        [model.out_dir, *model.include_dirs, cfg.runtime],
+        [model.out_dir, *model.include_dirs, cfg.runtime, cfg.common],
         OBJECTS_NAME,
         extra_cflags=(*defines, "-include", MARKERS_HEADER),
         extra_ldflags=("-r", "-nostdlib"),
@@ -454,7 +630,7 @@ def _link(target: Target, model: GeneratedModel, objects: Path, inputs: bytes, n
             mem, _ = elf_memory(tc, measured.output)
             raise _too_large(cfg, mem, what) from None
     mem, size_cmd = elf_memory(tc, linked.output)
-    if mem.flash > cfg.flash_bytes or mem.ram > cfg.ram_bytes:
+    if not mem.fits(cfg):
         raise _too_large(cfg, mem, what)
     how = "size -A of the ELF"
     metrics = {
@@ -517,11 +693,17 @@ def link_firmware(built: Artifact, inputs: bytes, n: int) -> Artifact:
 
 
 def inputs_per_firmware(artifact: Artifact) -> int:
-    """Input records that fit in flash next to the program of an n=0 image (at least 1)."""
+    """Input records that fit in flash (unified layout: in the one RAM) next to the program
+    of an n=0 image (at least 1)."""
     cfg = FirmwareConfig.from_target(artifact.target)
     record = artifact.model.input_bytes
-    used = int(artifact.metrics["firmware_flash_bytes"].value)  # holds one record already
-    free = cfg.flash_bytes - used + record - 2 * INPUTS_ALIGN
+    if cfg.unified:
+        mem, _ = elf_memory(Toolchain.from_target(artifact.target), artifact.path)
+        used, room = mem.total, cfg.ram_bytes
+    else:
+        used = int(artifact.metrics["firmware_flash_bytes"].value)  # holds one record already
+        room = cfg.flash_bytes
+    free = room - used + record - 2 * INPUTS_ALIGN
     return max(1, free // record)
 
 
@@ -605,6 +787,7 @@ class FirmwareReport:
     boot: dict[str, int] = field(default_factory=dict)
     results: list[InputResult] = field(default_factory=list)
     layers: dict[int, int] = field(default_factory=dict)
+    instret: dict[int, int] = field(default_factory=dict)  # HB_INSTRET, by input index
     ended: bool = False
     fault: Fault | None = None
     budget: BudgetStop | None = None
@@ -615,6 +798,10 @@ class FirmwareReport:
 
     def counts(self) -> list[int]:
         return [r.count for r in sorted(self.results, key=lambda r: r.index)]
+
+    def instructions(self) -> list[int]:
+        """HB_INSTRET counts in input order (empty when the board printed none)."""
+        return [self.instret[i] for i in sorted(self.instret)]
 
     def check(self, n: int, output_bytes: int, where: str, symbol: str | None = None) -> None:
         """Raise RunError unless the run ended normally with n well-formed results (a budget
@@ -649,6 +836,7 @@ class FirmwareReport:
 _BOOT = re.compile(r"^HB_BOOT((?: \w+=\d+)*)$")
 _RESULT = re.compile(r"^HB_RESULT (\d+) (\d+)(?: ((?:[0-9a-f]{2})*))?$")
 _LAYER = re.compile(r"^HB_LAYER (\d+) (\d+)$")
+_INSTRET = re.compile(r"^HB_INSTRET (\d+) (\d+)$")
 _FAULT = re.compile(r"^HB_FAULT (\w+)((?: \w+=\w+)*)$")
 _TIMEOUT = re.compile(r"^HB_TIMEOUT (\d+) (\d+)$")
 _NO_INPUT = 0xFFFFFFFF
@@ -681,6 +869,8 @@ def parse_console(text: str) -> FirmwareReport:
             report.results.append(InputResult(index, int(m.group(2)), output))
         elif m := _LAYER.match(line):
             report.layers[int(m.group(1))] = int(m.group(2))
+        elif m := _INSTRET.match(line):
+            report.instret[int(m.group(1))] = int(m.group(2))
         elif m := _BOOT.match(line):
             report.boot = {k: int(v) for k, v in _key_values(m.group(1)).items()}
         elif m := _FAULT.match(line):

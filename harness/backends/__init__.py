@@ -5,8 +5,11 @@ from ..errors import TargetConfigError
 from ..targets import Target
 from .base import Artifact, Backend, RunResult
 from .host import HostBackend
+from .iss_arm import IssArmBackend
+from .iss_rv import IssRvBackend
 from .qemu import QemuBackend
 from .ssh import SshBackend
+from .verilator import VerilatorBackend
 
 __all__ = ["BACKENDS", "Artifact", "Backend", "RunResult", "backend_for"]
 
@@ -14,6 +17,9 @@ BACKENDS: dict[str, type[Backend]] = {
     "host": HostBackend,
     "ssh": SshBackend,
     "qemu": QemuBackend,
+    "verilator": VerilatorBackend,
+    "iss_rv": IssRvBackend,
+    "iss_arm": IssArmBackend,
 }
 
 

@@ -53,6 +53,13 @@ module hb_core #(
     output wire        cfu_rsp_ready,
     input  wire [31:0] cfu_rsp_data,
     input  wire        cfu_rsp_illegal,  // unit does not implement funct3/funct7
+    // shared multiplier: while the core waits for a CFU response (S_CFU_RSP,
+    // its multiplier is idle) the unit may assert cfu_mul_en and gets the
+    // signed 64-bit product cfu_mul_a * cfu_mul_b on cfu_mul_p, combinationally
+    input  wire        cfu_mul_en,
+    input  wire [31:0] cfu_mul_a,
+    input  wire [31:0] cfu_mul_b,
+    output wire [63:0] cfu_mul_p,
 
     // status
     output wire        halted,
@@ -187,12 +194,26 @@ module hb_core #(
     // ------------------------------------------------------------------
     wire        mul_sa = (funct3 == 3'd1 || funct3 == 3'd2) ? rs1_q[31] : 1'b0; // MULH, MULHSU
     wire        mul_sb = (funct3 == 3'd1) ? rs2_q[31] : 1'b0;                   // MULH
-    wire signed [32:0] mul_a = {mul_sa, rs1_q};
-    wire signed [32:0] mul_b = {mul_sb, rs2_q};
+    // the CFU borrows the multiplier only in S_CFU_RSP (ENABLE_CFU = 0: never)
+    wire signed [32:0] mul_a, mul_b;
+    generate
+        if (ENABLE_CFU != 0) begin : g_mul_share
+            wire mul_ext = cfu_mul_en && state == S_CFU_RSP;
+            assign mul_a = mul_ext ? {cfu_mul_a[31], cfu_mul_a} : {mul_sa, rs1_q};
+            assign mul_b = mul_ext ? {cfu_mul_b[31], cfu_mul_b} : {mul_sb, rs2_q};
+        end else begin : g_mul_own
+            assign mul_a = {mul_sa, rs1_q};
+            assign mul_b = {mul_sb, rs2_q};
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire unused_cfu_mul = &{1'b0, cfu_mul_en, cfu_mul_a, cfu_mul_b};
+            /* verilator lint_on UNUSEDSIGNAL */
+        end
+    endgenerate
     /* verilator lint_off UNUSEDSIGNAL */
     wire signed [65:0] mul_p = mul_a * mul_b;   // bits 65:64 unused
     /* verilator lint_on UNUSEDSIGNAL */
     wire [31:0] mul_out = (funct3 == 3'd0) ? mul_p[31:0] : mul_p[63:32];
+    assign cfu_mul_p = mul_p[63:0];
 
     // ------------------------------------------------------------------
     // divider (iterative restoring, 1 quotient bit per cycle)

@@ -18,8 +18,18 @@
 // Timing: the command is accepted whenever the unit is idle (cmd_ready = 1
 // then).  The response comes 1 cycle after the command for mac4, dot4, setq
 // and setout, 2 cycles for rdbpot and 3 cycles for srdhm and requant, which
-// share one 32x32 multiplier and one rounding shifter (stages M and R).
-module hb_nnx (
+// share one 32x32 multiply and one rounding shifter (stages M and R).
+//
+// Area: the 32x32 signed multiply of stage M is not built here when
+// EXT_MUL = 1 (hb_cpu): the unit drives mul_a/mul_b and mul_en in stage M
+// and the core's own RV32M multiplier, idle while the core waits for the
+// response, returns the 64-bit product on mul_p the same cycle.  With
+// EXT_MUL = 0 (stand-alone unit tests) a private multiplier is used instead;
+// the function is identical.  SHIFT is stored pre-decoded as the clamped
+// left/right shift amounts and MIN/MAX as 16-bit values.
+module hb_nnx #(
+    parameter EXT_MUL = 0
+) (
     input  wire        clk,
     input  wire        rst,
     input  wire        cmd_valid,
@@ -33,16 +43,21 @@ module hb_nnx (
     output reg         rsp_valid,
     input  wire        rsp_ready,
     output reg  [31:0] rsp_data,
-    output reg         rsp_illegal
+    output reg         rsp_illegal,
+    // shared multiplier (EXT_MUL = 1): signed mul_a * mul_b -> mul_p
+    output wire        mul_en,
+    output wire [31:0] mul_a,
+    output wire [31:0] mul_b,
+    input  wire [63:0] mul_p
 );
 
     // ------------------------------------------------------------------
     // configuration registers (written by nnx.setq / nnx.setout)
     // ------------------------------------------------------------------
     reg [31:0] q_mult;
-    reg [31:0] q_shift;
+    reg [4:0]  q_left, q_right;    // min(max(SHIFT,0),31), min(max(-SHIFT,0),31)
     reg [31:0] q_zp;
-    reg [31:0] q_min, q_max;
+    reg [15:0] q_min, q_max;
 
     // ------------------------------------------------------------------
     // 4 x int8 dot product (combinational, 1 cycle)
@@ -56,68 +71,66 @@ module hb_nnx (
     wire [31:0] dot32 = {{14{dot[17]}}, dot};
 
     // ------------------------------------------------------------------
-    // SaturatingRoundingDoublingHighMul(a, b)  (TFLite / gemmlowp)
+    // stage M: SaturatingRoundingDoublingHighMul from the 64-bit product.
+    //   (ab + nudge) / 2^31 with C truncation == floor((ab + 2^30) / 2^31)
+    //   for both signs (ab < 0: ab + 1 - 2^30 + (2^31 - 1) = ab + 2^30), so
+    //   the result is bits [32:1] of ab[63:30] + 1.  The only overflow,
+    //   INT32_MIN * INT32_MIN = 2^62, is the only product with bit 62 set
+    //   and bit 63 clear: saturate to INT32_MAX.
     // ------------------------------------------------------------------
-    function [31:0] srdhm;
-        input [31:0] a;
-        input [31:0] b;
-        reg signed [63:0] ab;
-        reg signed [63:0] sum;
-        /* verilator lint_off UNUSEDSIGNAL */
-        reg signed [63:0] q;   // only the low 32 bits are the result
-        /* verilator lint_on UNUSEDSIGNAL */
-        begin
-            ab  = $signed(a) * $signed(b);
-            sum = ab + (ab[63] ? 64'shFFFF_FFFF_C000_0001 : 64'sh0000_0000_4000_0000);
-            // C division truncates toward zero: bias negative values before >>>
-            q   = (sum + (sum[63] ? 64'sh0000_0000_7FFF_FFFF : 64'sh0)) >>> 31;
-            if (a == 32'h8000_0000 && b == 32'h8000_0000) srdhm = 32'h7FFF_FFFF;
-            else srdhm = q[31:0];
-        end
-    endfunction
-
-    // ------------------------------------------------------------------
-    // RoundingDivideByPOT(x, e), 0 <= e <= 31
-    // ------------------------------------------------------------------
-    function [31:0] rdbpot;
-        input [31:0] x;
-        input [4:0]  e;
-        reg [31:0] mask, rem, thr;
-        begin
-            mask   = (32'd1 << e) - 32'd1;
-            rem    = x & mask;
-            thr    = (mask >> 1) + {31'd0, x[31]};
-            rdbpot = $unsigned($signed(x) >>> e) + {31'd0, rem > thr};
-        end
-    endfunction
-
-    // ------------------------------------------------------------------
-    // shared fixed-point pipeline (one 32x32 multiplier, one rounding shifter)
-    //   srdhm   : A = rs1, B = rs2, E = 0               -> stage M -> stage R
-    //   rdbpot  : Y = rs1, E = rs2[4:0]                            -> stage R
-    //   requant : A = (rs1 + rs2) << max(SHIFT, 0), B = MULT,
-    //             E = min(max(-SHIFT, 0), 31)           -> stage M -> stage R
-    //   stage M : Y = srdhm(A, B)
-    //   stage R : Z = rdbpot(Y, E); requant: Z = clamp(Z + ZP, MIN, MAX)
-    // ------------------------------------------------------------------
-    wire        shift_pos  = !q_shift[31] && q_shift != 32'd0;
-    wire [4:0]  left_sh    = shift_pos ? ((q_shift > 32'd31) ? 5'd31 : q_shift[4:0]) : 5'd0;
-    wire [31:0] neg_shift  = ~q_shift + 32'd1;
-    wire [4:0]  right_sh   = (!q_shift[31]) ? 5'd0 :
-                             ((neg_shift > 32'd31) ? 5'd31 : neg_shift[4:0]);
-
     reg  [31:0] fp_a, fp_b, fp_y;
     reg  [4:0]  fp_e;
     reg         fp_requant;        // apply zero point + clamp in stage R
-    wire [31:0] fp_r   = rdbpot(fp_y, fp_e);
+    reg  [1:0]  busy;              // 2: stage M next, 1: stage R next, 0: idle
+
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [63:0] prod;              // bits 29:0 do not affect the result
+    /* verilator lint_on UNUSEDSIGNAL */
+    generate
+        if (EXT_MUL != 0) begin : g_ext_mul
+            assign prod = mul_p;
+        end else begin : g_own_mul
+            assign prod = $signed(fp_a) * $signed(fp_b);
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire unused_mul_p = &{1'b0, mul_p};
+            /* verilator lint_on UNUSEDSIGNAL */
+        end
+    endgenerate
+    assign mul_en = busy == 2'd2;
+    assign mul_a  = fp_a;
+    assign mul_b  = fp_b;
+
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [33:0] rnd = prod[63:30] + 34'd1;      // bits 33 and 0 unused
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [31:0] srdhm_y = (!prod[63] && prod[62]) ? 32'h7FFF_FFFF : rnd[32:1];
+
+    // ------------------------------------------------------------------
+    // stage R: RoundingDivideByPOT(Y, E), 0 <= E <= 31
+    //   remainder > threshold  <=>  E != 0 and bit E-1 of Y is set and
+    //   (Y >= 0 or one of the bits below E-1 is set)
+    // ------------------------------------------------------------------
+    wire [31:0] low_mask = (32'd1 << fp_e) - 32'd1;           // bits below E
+    wire [31:0] half_bits = fp_y & low_mask & ~(low_mask >> 1); // bit E-1 (if any)
+    wire        below_nz = |(fp_y & (low_mask >> 1));
+    wire        round_up = (|half_bits) && (!fp_y[31] || below_nz);
+    wire [31:0] fp_r   = $unsigned($signed(fp_y) >>> fp_e) + {31'd0, round_up};
     wire [31:0] fp_z   = fp_r + q_zp;
-    wire [31:0] fp_lo  = ($signed(fp_z) < $signed(q_min)) ? q_min : fp_z;
-    wire [31:0] fp_out = fp_requant ? (($signed(fp_lo) > $signed(q_max)) ? q_max : fp_lo) : fp_r;
+    wire [31:0] mn     = {{16{q_min[15]}}, q_min};
+    wire [31:0] mx     = {{16{q_max[15]}}, q_max};
+    wire [31:0] fp_lo  = ($signed(fp_z) < $signed(mn)) ? mn : fp_z;
+    wire [31:0] fp_out = fp_requant ? (($signed(fp_lo) > $signed(mx)) ? mx : fp_lo) : fp_r;
+
+    // setq: pre-decode SHIFT into clamped left / right shift amounts
+    wire [31:0] neg_shift = ~cmd_rs2 + 32'd1;
+    wire        sh_pos    = !cmd_rs2[31] && cmd_rs2 != 32'd0;
+    wire [4:0]  new_left  = !sh_pos ? 5'd0 : ((cmd_rs2[31:5] != 27'd0) ? 5'd31 : cmd_rs2[4:0]);
+    wire [4:0]  new_right = !cmd_rs2[31] ? 5'd0 :
+                            ((neg_shift[31:5] != 27'd0) ? 5'd31 : neg_shift[4:0]);
 
     // ------------------------------------------------------------------
     // control
     // ------------------------------------------------------------------
-    reg [1:0] busy;        // 2: stage M next, 1: stage R next, 0: idle
     assign cmd_ready = (busy == 2'd0) && !rsp_valid;
 
     wire legal = !cmd_custom1 && (
@@ -127,10 +140,11 @@ module hb_nnx (
     always @(posedge clk) begin
         if (rst) begin
             q_mult <= 32'h4000_0000;   // 0.5 in Q31
-            q_shift <= 32'd0;
+            q_left <= 5'd0;
+            q_right <= 5'd0;
             q_zp <= 32'd0;
-            q_min <= 32'hFFFF_FF80;    // -128
-            q_max <= 32'h0000_007F;    //  127
+            q_min <= 16'hFF80;         // -128
+            q_max <= 16'h007F;         //  127
             busy <= 2'd0;
             rsp_valid <= 1'b0;
             rsp_data <= 32'd0;
@@ -144,7 +158,7 @@ module hb_nnx (
             if (rsp_valid && rsp_ready) rsp_valid <= 1'b0;
 
             if (busy == 2'd2) begin            // stage M
-                fp_y <= srdhm(fp_a, fp_b);
+                fp_y <= srdhm_y;
                 busy <= 2'd1;
             end else if (busy == 2'd1) begin   // stage R
                 rsp_data <= fp_out;
@@ -173,14 +187,17 @@ module hb_nnx (
                             fp_requant <= 1'b0; busy <= 2'd1;
                         end
                         3'd3: begin            // requant
-                            fp_a <= (cmd_rs1 + cmd_rs2) << left_sh; fp_b <= q_mult;
-                            fp_e <= right_sh; fp_requant <= 1'b1; busy <= 2'd2;
+                            fp_a <= (cmd_rs1 + cmd_rs2) << q_left; fp_b <= q_mult;
+                            fp_e <= q_right; fp_requant <= 1'b1; busy <= 2'd2;
                         end
-                        3'd4: begin q_mult <= cmd_rs1; q_shift <= cmd_rs2; rsp_valid <= 1'b1; end
+                        3'd4: begin
+                            q_mult <= cmd_rs1; q_left <= new_left; q_right <= new_right;
+                            rsp_valid <= 1'b1;
+                        end
                         default: begin   // 5: setout
                             q_zp  <= cmd_rs1;
-                            q_min <= {{16{cmd_rs2[15]}}, cmd_rs2[15:0]};
-                            q_max <= {{16{cmd_rs2[31]}}, cmd_rs2[31:16]};
+                            q_min <= cmd_rs2[15:0];
+                            q_max <= cmd_rs2[31:16];
                             rsp_valid <= 1'b1;
                         end
                     endcase

@@ -39,8 +39,6 @@ void Reset_Handler(void);
 void hb_exception_entry(void);
 void hb_exception_report(const uint32_t *frame, uint32_t ipsr) __attribute__((noreturn, used));
 
-volatile uint32_t hb_current_input = 0xFFFFFFFFu;
-
 typedef void (*hb_vector)(void);
 
 #define HB_X4 hb_exception_entry, hb_exception_entry, hb_exception_entry, hb_exception_entry

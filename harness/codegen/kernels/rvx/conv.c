@@ -1,0 +1,343 @@
+/* CONV_2D for the rv32-nnx target (kernel set "rvx"): the int8 kernel uses the nnx
+ * extension (hb_nnx.h); the float32 and hybrid kernels are the portable ones.
+ *
+ * int8 (bit-exact with reference_integer_ops::ConvPerChannel):
+ *   out = clamp(MBQM(bias + sum w * (x + input_offset), mult, shift) + output_offset)
+ *       = nnx_requant(sum w * x', bias + input_offset * sum w)     (setq / setout per channel)
+ * where x' is the input with padding replaced by the input zero point (-input_offset), so
+ * a padded tap contributes w * (zp + input_offset) = 0 exactly as in the reference.
+ *
+ * Data flow: the receptive fields of RVX_PIX = 4 output pixels are gathered (im2col) into
+ * a static buffer, word-interleaved (word k of pixel s at col[4k + s]), so one pointer
+ * walks all four; then 2 output channels x 4 pixels accumulate with nnx.mac4, each
+ * activation word and each weight word loaded once per tile (6 loads, 8 mac4 = 32 MACs).
+ * Weight rows are used in place when K = filter_h * filter_w * in_c is a multiple of 4;
+ * otherwise they are repacked once per call, zero padded to whole words, into a static
+ * buffer.  Cases that do not fit the buffers fall back to a scalar loop (same results).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "hb_fixedpoint.h"
+#include "hb_kernels.h"
+#include "hb_nnx.h"
+
+#define RVX_PIX 4                      /* output pixels per tile */
+#ifndef RVX_CONV_COL_WORDS
+#define RVX_CONV_COL_WORDS 2048        /* im2col buffer: RVX_PIX * ceil(K/4) words */
+#endif
+#ifndef RVX_CONV_PACK_WORDS
+#define RVX_CONV_PACK_WORDS 1024       /* repacked weights when K % 4 != 0 */
+#endif
+#ifndef RVX_CONV_MAX_OC
+#define RVX_CONV_MAX_OC 1024           /* folded biases */
+#endif
+
+static uint32_t rvx_conv_col[RVX_CONV_COL_WORDS];
+static uint32_t rvx_conv_pack[RVX_CONV_PACK_WORDS];
+static int32_t rvx_conv_bias[RVX_CONV_MAX_OC];
+
+/* Offsets of an input pixel and of a filter tap (both followed by in_c channels). */
+static int32_t input_index(const hb_conv_geometry *g, int32_t b, int32_t y, int32_t x)
+{
+    return ((b * g->in_h + y) * g->in_w + x) * g->in_c;
+}
+
+static int32_t filter_index(const hb_conv_geometry *g, int32_t oc, int32_t fy, int32_t fx)
+{
+    return ((oc * g->filter_h + fy) * g->filter_w + fx) * g->in_c;
+}
+
+static int32_t output_index(const hb_conv_geometry *g, int32_t b, int32_t y, int32_t x)
+{
+    return ((b * g->out_h + y) * g->out_w + x) * g->out_c;
+}
+
+/* Sum over the receptive field of filter * (input + input_offset); padding contributes 0. */
+static int32_t accumulate_s8(const hb_conv_geometry *g, const int8_t *input, const int8_t *filter,
+                             int32_t input_offset, int32_t b, int32_t oy, int32_t ox, int32_t oc)
+{
+    const int32_t in_y0 = oy * g->stride_h - g->pad_h;
+    const int32_t in_x0 = ox * g->stride_w - g->pad_w;
+    int32_t acc = 0;
+    int32_t fy, fx, ic;
+    for (fy = 0; fy < g->filter_h; ++fy) {
+        const int32_t iy = in_y0 + g->dilation_h * fy;
+        if (iy < 0 || iy >= g->in_h) {
+            continue;
+        }
+        for (fx = 0; fx < g->filter_w; ++fx) {
+            const int32_t ix = in_x0 + g->dilation_w * fx;
+            const int8_t *in_px;
+            const int8_t *w;
+            if (ix < 0 || ix >= g->in_w) {
+                continue;
+            }
+            in_px = input + input_index(g, b, iy, ix);
+            w = filter + filter_index(g, oc, fy, fx);
+            for (ic = 0; ic < g->in_c; ++ic) {
+                acc += (int32_t)w[ic] * ((int32_t)in_px[ic] + input_offset);
+            }
+        }
+    }
+    return acc;
+}
+
+/* Scalar int8 path (shapes the buffers do not hold); the requantization still uses nnx. */
+static void conv_s8_scalar(const hb_conv_s8_params *p, const int8_t *input, const int8_t *filter,
+                           const int32_t *bias, int8_t *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    int32_t b, oy, ox, oc;
+    nnx_setout(p->output_offset, p->act_min, p->act_max);
+    for (b = 0; b < g->batches; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            for (ox = 0; ox < g->out_w; ++ox) {
+                int8_t *out = output + output_index(g, b, oy, ox);
+                for (oc = 0; oc < g->out_c; ++oc) {
+                    int32_t acc = accumulate_s8(g, input, filter, p->input_offset, b, oy, ox, oc);
+                    nnx_setq(p->multiplier[oc], p->shift[oc]);
+                    out[oc] = (int8_t)nnx_requant(acc, bias != NULL ? bias[oc] : 0);
+                }
+            }
+        }
+    }
+}
+
+/* Gathers the receptive field of output pixel `pix` (flat index over batch, y, x) into slot
+ * `slot` of the interleaved im2col buffer; padding taps get the input zero point `zp`. */
+static void gather(const hb_conv_geometry *g, const int8_t *input, int32_t pix, int32_t slot,
+                   int8_t zp)
+{
+    const int32_t ox = pix % g->out_w;
+    const int32_t oy = (pix / g->out_w) % g->out_h;
+    const int32_t b = pix / (g->out_w * g->out_h);
+    const int32_t in_y0 = oy * g->stride_h - g->pad_h;
+    const int32_t in_x0 = ox * g->stride_w - g->pad_w;
+    const int32_t c = g->in_c;
+    int32_t fy, fx, i;
+    if ((c & 3) == 0 && ((uintptr_t)input & 3u) == 0) {
+        /* whole words: the input tensor is 16-byte aligned and every pixel starts on a word */
+        const uint32_t zpw = (uint32_t)(uint8_t)zp * 0x01010101u;
+        const int32_t cw = c >> 2;
+        uint32_t *d = rvx_conv_col + slot;
+        for (fy = 0; fy < g->filter_h; ++fy) {
+            const int32_t iy = in_y0 + g->dilation_h * fy;
+            const int row_ok = iy >= 0 && iy < g->in_h;
+            for (fx = 0; fx < g->filter_w; ++fx) {
+                const int32_t ix = in_x0 + g->dilation_w * fx;
+                if (row_ok && ix >= 0 && ix < g->in_w) {
+                    const uint32_t *s = (const uint32_t *)(const void *)(input +
+                                                                         input_index(g, b, iy, ix));
+                    for (i = 0; i < cw; ++i) {
+                        d[4 * i] = s[i];
+                    }
+                } else {
+                    for (i = 0; i < cw; ++i) {
+                        d[4 * i] = zpw;
+                    }
+                }
+                d += 4 * cw;
+            }
+        }
+    } else {
+        /* bytes: lane (k & 3) of word (k >> 2) of this slot */
+        uint8_t *d = (uint8_t *)rvx_conv_col + 4 * slot;
+        int32_t lane = 0;
+        for (fy = 0; fy < g->filter_h; ++fy) {
+            const int32_t iy = in_y0 + g->dilation_h * fy;
+            const int row_ok = iy >= 0 && iy < g->in_h;
+            for (fx = 0; fx < g->filter_w; ++fx) {
+                const int32_t ix = in_x0 + g->dilation_w * fx;
+                const int ok = row_ok && ix >= 0 && ix < g->in_w;
+                const int8_t *s = ok ? input + input_index(g, b, iy, ix) : 0;
+                for (i = 0; i < c; ++i) {
+                    d[lane] = (uint8_t)(ok ? s[i] : zp);
+                    if (++lane == 4) {
+                        lane = 0;
+                        d += 16;
+                    }
+                }
+            }
+        }
+    }
+}
+
+void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t *filter,
+                  const int32_t *bias, int8_t *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    const int32_t k = g->filter_h * g->filter_w * g->in_c;
+    const int32_t kw = (k + 3) >> 2;
+    const int32_t oc_n = g->out_c;
+    const int32_t pixels = g->batches * g->out_h * g->out_w;
+    const int8_t zp = (int8_t)(-p->input_offset);
+    const uint32_t *wt;
+    int32_t oc, pix, i;
+
+    if (kw * RVX_PIX > RVX_CONV_COL_WORDS || oc_n > RVX_CONV_MAX_OC ||
+        (((k & 3) != 0 || ((uintptr_t)filter & 3u) != 0) && kw * oc_n > RVX_CONV_PACK_WORDS) ||
+        p->input_offset < -127 || p->input_offset > 128) {
+        conv_s8_scalar(p, input, filter, bias, output);
+        return;
+    }
+    if ((k & 3) == 0 && ((uintptr_t)filter & 3u) == 0) {
+        wt = (const uint32_t *)(const void *)filter;   /* 16-byte aligned constant array */
+    } else {
+        uint8_t *d = (uint8_t *)rvx_conv_pack;
+        for (oc = 0; oc < oc_n; ++oc) {
+            for (i = 0; i < 4 * kw; ++i) {
+                d[i] = i < k ? (uint8_t)filter[oc * k + i] : 0u;
+            }
+            d += 4 * kw;
+        }
+        wt = rvx_conv_pack;
+    }
+    /* bias + input_offset * sum(w): the input offset folded into one constant per channel */
+    for (oc = 0; oc < oc_n; ++oc) {
+        const uint32_t *w = wt + oc * kw;
+        int32_t sum = 0;
+        for (i = 0; i < kw; ++i) {
+            sum = nnx_mac4(sum, w[i], 0x01010101u);
+        }
+        rvx_conv_bias[oc] = (int32_t)((uint32_t)(bias != NULL ? bias[oc] : 0) +
+                                      (uint32_t)sum * (uint32_t)p->input_offset);
+    }
+    nnx_setout(p->output_offset, p->act_min, p->act_max);
+
+    for (pix = 0; pix < pixels; pix += RVX_PIX) {
+        const int32_t np = pixels - pix < RVX_PIX ? pixels - pix : RVX_PIX;
+        int8_t *o0 = output + pix * oc_n;
+        int8_t *o1 = o0 + oc_n;
+        int8_t *o2 = o1 + oc_n;
+        int8_t *o3 = o2 + oc_n;
+        for (i = 0; i < np; ++i) {
+            gather(g, input, pix + i, i, zp);
+        }
+        for (oc = 0; oc < oc_n; oc += 2) {
+            const uint32_t *w0 = wt + oc * kw;
+            const uint32_t *w1 = oc + 1 < oc_n ? w0 + kw : w0;
+            const uint32_t *a = rvx_conv_col;
+            const uint32_t *end = w0 + kw;
+            int32_t c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+            int32_t bias0;
+            while (w0 != end) {
+                const uint32_t x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
+                const uint32_t u = *w0++, v = *w1++;
+                c00 = nnx_mac4(c00, x0, u);
+                c01 = nnx_mac4(c01, x1, u);
+                c02 = nnx_mac4(c02, x2, u);
+                c03 = nnx_mac4(c03, x3, u);
+                c10 = nnx_mac4(c10, x0, v);
+                c11 = nnx_mac4(c11, x1, v);
+                c12 = nnx_mac4(c12, x2, v);
+                c13 = nnx_mac4(c13, x3, v);
+                a += 4;
+            }
+            bias0 = rvx_conv_bias[oc];
+            nnx_setq(p->multiplier[oc], p->shift[oc]);
+            o0[oc] = (int8_t)nnx_requant(c00, bias0);
+            if (np > 1) o1[oc] = (int8_t)nnx_requant(c01, bias0);
+            if (np > 2) o2[oc] = (int8_t)nnx_requant(c02, bias0);
+            if (np > 3) o3[oc] = (int8_t)nnx_requant(c03, bias0);
+            if (oc + 1 < oc_n) {
+                const int32_t bias1 = rvx_conv_bias[oc + 1];
+                nnx_setq(p->multiplier[oc + 1], p->shift[oc + 1]);
+                o0[oc + 1] = (int8_t)nnx_requant(c10, bias1);
+                if (np > 1) o1[oc + 1] = (int8_t)nnx_requant(c11, bias1);
+                if (np > 2) o2[oc + 1] = (int8_t)nnx_requant(c12, bias1);
+                if (np > 3) o3[oc + 1] = (int8_t)nnx_requant(c13, bias1);
+            }
+        }
+    }
+}
+
+/* ---- float32 and hybrid: the portable reference kernels, unchanged ---- */
+
+void hb_conv2d_f32(const hb_conv_f32_params *p, const float *input, const float *filter,
+                   const float *bias, float *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    int32_t b, oy, ox, oc, fy, fx, ic;
+    for (b = 0; b < g->batches; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t in_y0 = oy * g->stride_h - g->pad_h;
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const int32_t in_x0 = ox * g->stride_w - g->pad_w;
+                float *out = output + output_index(g, b, oy, ox);
+                for (oc = 0; oc < g->out_c; ++oc) {
+                    float total = 0.0f;
+                    for (fy = 0; fy < g->filter_h; ++fy) {
+                        const int32_t iy = in_y0 + g->dilation_h * fy;
+                        if (iy < 0 || iy >= g->in_h) {
+                            continue;
+                        }
+                        for (fx = 0; fx < g->filter_w; ++fx) {
+                            const int32_t ix = in_x0 + g->dilation_w * fx;
+                            const float *in_px;
+                            const float *w;
+                            if (ix < 0 || ix >= g->in_w) {
+                                continue;
+                            }
+                            in_px = input + input_index(g, b, iy, ix);
+                            w = filter + filter_index(g, oc, fy, fx);
+                            for (ic = 0; ic < g->in_c; ++ic) {
+                                total += in_px[ic] * w[ic];
+                            }
+                        }
+                    }
+                    total += bias != NULL ? bias[oc] : 0.0f;
+                    out[oc] = hb_clamp_f32(total, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+/* TFLite SymmetricQuantizeFloats: q = round(x * 127 / max|x|) in [-127, 127]; returns the
+ * scale max|x| / 127 (1 when the input is all zeros). */
+static float symmetric_quantize(const float *values, int32_t size, int8_t *quantized)
+{
+    float min_value = values[0], max_value = values[0], range, scale_inv;
+    int32_t i;
+    for (i = 1; i < size; ++i) {
+        min_value = values[i] < min_value ? values[i] : min_value;
+        max_value = values[i] > max_value ? values[i] : max_value;
+    }
+    range = fabsf(min_value) > fabsf(max_value) ? fabsf(min_value) : fabsf(max_value);
+    if (range == 0.0f) {
+        memset(quantized, 0, (size_t)size);
+        return 1.0f;
+    }
+    scale_inv = 127.0f / range;
+    for (i = 0; i < size; ++i) {
+        float q = roundf(values[i] * scale_inv);
+        q = q > 127.0f ? 127.0f : (q < -127.0f ? -127.0f : q);
+        quantized[i] = (int8_t)q;
+    }
+    return range / 127.0f;
+}
+
+void hb_conv2d_hybrid(const hb_conv_hybrid_params *p, const float *input, const int8_t *filter,
+                      const float *bias, int8_t *scratch, float *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    const int32_t batch_size = g->in_h * g->in_w * g->in_c;
+    int32_t b, oy, ox, oc;
+    for (b = 0; b < g->batches; ++b) {
+        const float scale =
+            symmetric_quantize(input + b * batch_size, batch_size, scratch + b * batch_size) *
+            p->weight_scale;
+        for (oy = 0; oy < g->out_h; ++oy) {
+            for (ox = 0; ox < g->out_w; ++ox) {
+                float *out = output + output_index(g, b, oy, ox);
+                for (oc = 0; oc < g->out_c; ++oc) {
+                    const int32_t acc = accumulate_s8(g, scratch, filter, 0, b, oy, ox, oc);
+                    float value = (float)acc * scale;
+                    value += bias != NULL ? bias[oc] : 0.0f;
+                    out[oc] = hb_clamp_f32(value, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+/* DEPTHWISE_CONV_2D for the rv32-nnx target (kernel set "rvx"): the int8 kernel uses the
+ * nnx extension (hb_nnx.h); the float32 kernel is the portable one.
+ *
+ * nnx.mac4 sums its four lanes into one accumulator, so the lanes must hold four taps of
+ * the SAME output channel.  For one input channel and one output row the kernel builds a
+ * row of "column words": column j holds the filter_h (<= 4) input values of the receptive
+ * field's rows at input column j - pad_w, one per byte (padding = the input zero point,
+ * which contributes w * (zp + input_offset) = 0 like the reference's skipped taps).  The
+ * filter is packed the same way once per channel (filter_w words, unused lanes 0), so one
+ * output is filter_w mac4s over consecutive (stride_w apart) column words, and each column
+ * word is shared by the filter_w outputs that overlap it.  The input offset is folded into
+ * the bias (bias + input_offset * sum w) and nnx.requant does the output stage.
+ * Other shapes (filter_h > 4, very wide rows) take a scalar loop with the same results.
+ */
+#include <string.h>
+
+#include "hb_fixedpoint.h"
+#include "hb_kernels.h"
+#include "hb_nnx.h"
+
+#ifndef RVX_DW_COLS
+#define RVX_DW_COLS 1024               /* column words of one output row */
+#endif
+#ifndef RVX_DW_WORDS
+#define RVX_DW_WORDS 2048              /* packed filter: out_c * filter_w words */
+#endif
+#ifndef RVX_DW_MAX_OC
+#define RVX_DW_MAX_OC 1024             /* folded biases */
+#endif
+
+static uint32_t rvx_dw_cols[RVX_DW_COLS];
+static uint32_t rvx_dw_w[RVX_DW_WORDS];
+static int32_t rvx_dw_bias[RVX_DW_MAX_OC];
+
+static void depthwise_s8_scalar(const hb_conv_s8_params *p, const int8_t *input,
+                                const int8_t *filter, const int32_t *bias, int8_t *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    int32_t b, oy, ox, ic, m, fy, fx;
+    nnx_setout(p->output_offset, p->act_min, p->act_max);
+    for (b = 0; b < g->batches; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t in_y0 = oy * g->stride_h - g->pad_h;
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const int32_t in_x0 = ox * g->stride_w - g->pad_w;
+                int8_t *out = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c;
+                for (ic = 0; ic < g->in_c; ++ic) {
+                    for (m = 0; m < g->depth_multiplier; ++m) {
+                        const int32_t oc = ic * g->depth_multiplier + m;
+                        int32_t acc = 0;
+                        for (fy = 0; fy < g->filter_h; ++fy) {
+                            const int32_t iy = in_y0 + g->dilation_h * fy;
+                            if (iy < 0 || iy >= g->in_h) {
+                                continue;
+                            }
+                            for (fx = 0; fx < g->filter_w; ++fx) {
+                                const int32_t ix = in_x0 + g->dilation_w * fx;
+                                int32_t in_val, w_val;
+                                if (ix < 0 || ix >= g->in_w) {
+                                    continue;
+                                }
+                                in_val = input[((b * g->in_h + iy) * g->in_w + ix) * g->in_c + ic];
+                                w_val = filter[(fy * g->filter_w + fx) * g->out_c + oc];
+                                acc += w_val * (in_val + p->input_offset);
+                            }
+                        }
+                        nnx_setq(p->multiplier[oc], p->shift[oc]);
+                        out[oc] = (int8_t)nnx_requant(acc, bias != NULL ? bias[oc] : 0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
+                            const int8_t *filter, const int32_t *bias, int8_t *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    const int32_t dm = g->depth_multiplier, fw = g->filter_w, fh = g->filter_h;
+    const int32_t in_c = g->in_c, in_h = g->in_h, in_w = g->in_w;
+    const int32_t out_w = g->out_w, oc_n = g->out_c;
+    const int32_t sw = g->stride_w, dw = g->dilation_w;
+    const int32_t ncols = (out_w - 1) * sw + (fw - 1) * dw + 1;
+    const uint8_t zp = (uint8_t)(int8_t)(-p->input_offset);
+    const uint32_t zpw = (uint32_t)zp * 0x01010101u;
+    const int fast3 = fw == 3 && dw == 1;
+    /* real input columns land in column words [x_lo, x_hi); the others are padding */
+    const int32_t x_lo = g->pad_w < ncols ? g->pad_w : ncols;
+    const int32_t x_hi = g->pad_w + in_w < ncols ? g->pad_w + in_w : ncols;
+    static const uint8_t zero_byte = 0;
+    int32_t b, oy, ic, m, fy, fx, j, oc;
+
+    if (fh > 4 || oc_n * fw > RVX_DW_WORDS || oc_n > RVX_DW_MAX_OC || ncols > RVX_DW_COLS ||
+        p->input_offset < -127 || p->input_offset > 128) {
+        depthwise_s8_scalar(p, input, filter, bias, output);
+        return;
+    }
+    /* packed filter columns (fy in byte fy) and folded biases of every output channel */
+    for (oc = 0; oc < oc_n; ++oc) {
+        int32_t sum = 0;
+        for (fx = 0; fx < fw; ++fx) {
+            uint32_t w = 0;
+            for (fy = 0; fy < fh; ++fy) {
+                w |= (uint32_t)(uint8_t)filter[(fy * fw + fx) * oc_n + oc] << (8 * fy);
+            }
+            rvx_dw_w[oc * fw + fx] = w;
+            sum = nnx_mac4(sum, w, 0x01010101u);
+        }
+        rvx_dw_bias[oc] = (int32_t)((uint32_t)(bias != NULL ? bias[oc] : 0) +
+                                    (uint32_t)sum * (uint32_t)p->input_offset);
+    }
+    /* padding columns never change */
+    for (j = 0; j < ncols; ++j) {
+        rvx_dw_cols[j] = zpw;
+    }
+    nnx_setout(p->output_offset, p->act_min, p->act_max);
+
+    for (b = 0; b < g->batches; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            int8_t *out_row = output + ((b * g->out_h + oy) * out_w) * oc_n;
+            const int32_t iy0 = oy * g->stride_h - g->pad_h;
+            /* the filter_h input rows of this output row (channel 0, first real column);
+             * rows outside the input read a zero byte (stride 0) and get the zero point
+             * through pad_lanes */
+            const uint8_t *rows[4];
+            int32_t step[4];
+            uint32_t pad_lanes = 0;
+            for (fy = 0; fy < 4; ++fy) {
+                const int32_t iy = iy0 + g->dilation_h * fy;
+                if (fy < fh && iy >= 0 && iy < in_h) {
+                    rows[fy] = (const uint8_t *)input +
+                               ((b * in_h + iy) * in_w + (x_lo - g->pad_w)) * in_c;
+                    step[fy] = in_c;
+                } else {
+                    rows[fy] = &zero_byte;
+                    step[fy] = 0;
+                    if (fy < fh) {
+                        pad_lanes |= (uint32_t)zp << (8 * fy);
+                    }
+                }
+            }
+            for (ic = 0; ic < in_c; ++ic) {
+                uint32_t *dp = rvx_dw_cols + x_lo;
+                uint32_t *const de = rvx_dw_cols + x_hi;
+                const uint8_t *r0 = rows[0] + (step[0] ? ic : 0);
+                const uint8_t *r1 = rows[1] + (step[1] ? ic : 0);
+                const uint8_t *r2 = rows[2] + (step[2] ? ic : 0);
+                const int32_t s0 = step[0], s1 = step[1], s2 = step[2];
+                if (fh <= 3) {
+                    while (dp < de) {
+                        *dp++ = (uint32_t)*r0 | ((uint32_t)*r1 << 8) | ((uint32_t)*r2 << 16) |
+                                pad_lanes;
+                        r0 += s0;
+                        r1 += s1;
+                        r2 += s2;
+                    }
+                } else {
+                    const uint8_t *r3 = rows[3] + (step[3] ? ic : 0);
+                    const int32_t s3 = step[3];
+                    while (dp < de) {
+                        *dp++ = (uint32_t)*r0 | ((uint32_t)*r1 << 8) | ((uint32_t)*r2 << 16) |
+                                ((uint32_t)*r3 << 24) | pad_lanes;
+                        r0 += s0;
+                        r1 += s1;
+                        r2 += s2;
+                        r3 += s3;
+                    }
+                }
+                for (m = 0; m < dm; ++m) {
+                    const int32_t oc = ic * dm + m;
+                    const uint32_t *w = rvx_dw_w + oc * fw;
+                    const int32_t bf = rvx_dw_bias[oc];
+                    const uint32_t *col = rvx_dw_cols;
+                    int8_t *out = out_row + oc;
+                    int8_t *const out_end = out + out_w * oc_n;
+                    nnx_setq(p->multiplier[oc], p->shift[oc]);
+                    if (fast3) {
+                        const uint32_t w0 = w[0], w1 = w[1], w2 = w[2];
+                        while (out != out_end) {
+                            int32_t acc = nnx_dot4(col[0], w0);
+                            acc = nnx_mac4(acc, col[1], w1);
+                            acc = nnx_mac4(acc, col[2], w2);
+                            *out = (int8_t)nnx_requant(acc, bf);
+                            out += oc_n;
+                            col += sw;
+                        }
+                    } else {
+                        while (out != out_end) {
+                            int32_t acc = 0;
+                            for (fx = 0; fx < fw; ++fx) {
+                                acc = nnx_mac4(acc, col[fx * dw], w[fx]);
+                            }
+                            *out = (int8_t)nnx_requant(acc, bf);
+                            out += oc_n;
+                            col += sw;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void hb_depthwise_conv2d_f32(const hb_conv_f32_params *p, const float *input,
+                             const float *filter, const float *bias, float *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    int32_t b, oy, ox, ic, m, fy, fx;
+    for (b = 0; b < g->batches; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t in_y0 = oy * g->stride_h - g->pad_h;
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const int32_t in_x0 = ox * g->stride_w - g->pad_w;
+                float *out = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_c;
+                for (ic = 0; ic < g->in_c; ++ic) {
+                    for (m = 0; m < g->depth_multiplier; ++m) {
+                        const int32_t oc = ic * g->depth_multiplier + m;
+                        float total = 0.0f;
+                        for (fy = 0; fy < g->filter_h; ++fy) {
+                            const int32_t iy = in_y0 + g->dilation_h * fy;
+                            if (iy < 0 || iy >= g->in_h) {
+                                continue;
+                            }
+                            for (fx = 0; fx < g->filter_w; ++fx) {
+                                const int32_t ix = in_x0 + g->dilation_w * fx;
+                                if (ix < 0 || ix >= g->in_w) {
+                                    continue;
+                                }
+                                total += input[((b * g->in_h + iy) * g->in_w + ix) * g->in_c + ic] *
+                                         filter[(fy * g->filter_w + fx) * g->out_c + oc];
+                            }
+                        }
+                        total += bias != NULL ? bias[oc] : 0.0f;
+                        out[oc] = hb_clamp_f32(total, p->act_min, p->act_max);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+/* hb_nnx.h -- intrinsics of the hb_core "nnx" int8 extension, for the rvx kernel set.
+ *
+ * The same API and semantics as rtl/sw/nnx.h (normative model: rtl/model/nnx.py); this
+ * copy travels with the generated code (generate(..., kernels="rvx") copies it into
+ * kernels/).  It deliberately uses nnx.h's include guard, so a firmware that includes
+ * both gets one definition.
+ *
+ *   nnx_mac4(acc,a,b)      acc + sum_i (int8)a.b[i] * (int8)b.b[i]          f3=0 f7=0
+ *   nnx_dot4(a,b)                sum_i (int8)a.b[i] * (int8)b.b[i]          f3=0 f7=1
+ *   nnx_srdhm(a,b)         SaturatingRoundingDoublingHighMul(a, b)          f3=1
+ *   nnx_rdbpot(x,e)        RoundingDivideByPOT(x, e & 31)                   f3=2
+ *   nnx_requant(acc,bias)  clamp(MBQM(acc+bias, MULT, SHIFT) + ZP, MIN, MAX) f3=3
+ *   nnx_setq(mult,shift)   MULT = mult, SHIFT = shift (TFLite: >0 = left)   f3=4
+ *   nnx_setout(zp,min,max) ZP = zp, MIN = min, MAX = max                    f3=5
+ *
+ * Without NNX_EMULATE the instructions are emitted with .insn (core built with NNX=1,
+ * target rv32-nnx).  With NNX_EMULATE (or on a non-RISC-V compiler) they are plain C
+ * with identical results, so the rvx kernels can also be tested on a host.
+ */
+#ifndef HB_NNX_H
+#define HB_NNX_H
+
+#include <stdint.h>
+
+#if !defined(NNX_EMULATE) && !defined(__riscv)
+#define NNX_EMULATE 1
+#endif
+
+#ifndef NNX_EMULATE
+
+static inline int32_t nnx_mac4(int32_t acc, uint32_t a, uint32_t b)
+{
+    __asm__ (".insn r CUSTOM_0, 0, 0, %0, %1, %2" : "+r"(acc) : "r"(a), "r"(b));
+    return acc;
+}
+
+static inline int32_t nnx_dot4(uint32_t a, uint32_t b)
+{
+    int32_t r;
+    __asm__ (".insn r CUSTOM_0, 0, 1, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+static inline int32_t nnx_srdhm(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__ (".insn r CUSTOM_0, 1, 0, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+static inline int32_t nnx_rdbpot(int32_t x, int32_t e)
+{
+    int32_t r;
+    __asm__ (".insn r CUSTOM_0, 2, 0, %0, %1, %2" : "=r"(r) : "r"(x), "r"(e));
+    return r;
+}
+
+static inline int32_t nnx_requant(int32_t acc, int32_t bias)
+{
+    int32_t r;
+    __asm__ volatile (".insn r CUSTOM_0, 3, 0, %0, %1, %2" : "=r"(r) : "r"(acc), "r"(bias));
+    return r;
+}
+
+static inline void nnx_setq(int32_t multiplier, int32_t shift)
+{
+    __asm__ volatile (".insn r CUSTOM_0, 4, 0, x0, %0, %1" : : "r"(multiplier), "r"(shift));
+}
+
+static inline void nnx_setout(int32_t zero_point, int32_t act_min, int32_t act_max)
+{
+    uint32_t mm = ((uint32_t)act_max << 16) | ((uint32_t)act_min & 0xFFFFu);
+    __asm__ volatile (".insn r CUSTOM_0, 5, 0, x0, %0, %1" : : "r"(zero_point), "r"(mm));
+}
+
+#else /* NNX_EMULATE */
+
+static int32_t nnx__mult = 0x40000000, nnx__shift = 0, nnx__zp = 0, nnx__min = -128,
+               nnx__max = 127;
+
+static inline int32_t nnx_dot4(uint32_t a, uint32_t b)
+{
+    int32_t s = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        s += (int32_t)(int8_t)(a >> (8 * i)) * (int32_t)(int8_t)(b >> (8 * i));
+    }
+    return s;
+}
+
+static inline int32_t nnx_mac4(int32_t acc, uint32_t a, uint32_t b)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)nnx_dot4(a, b));
+}
+
+static inline int32_t nnx_srdhm(int32_t a, int32_t b)
+{
+    int64_t ab;
+    if (a == INT32_MIN && b == INT32_MIN) {
+        return INT32_MAX;
+    }
+    ab = (int64_t)a * b;
+    return (int32_t)((ab + (ab >= 0 ? (1 << 30) : (1 - (1 << 30)))) / ((int64_t)1 << 31));
+}
+
+static inline int32_t nnx_rdbpot(int32_t x, int32_t e)
+{
+    int32_t mask, rem, thr;
+    e &= 31;
+    mask = (int32_t)(((uint32_t)1 << e) - 1u);
+    rem = x & mask;
+    thr = (mask >> 1) + (x < 0);
+    return (x >> e) + (rem > thr);
+}
+
+static inline int32_t nnx_requant(int32_t acc, int32_t bias)
+{
+    int32_t left = nnx__shift > 0 ? (nnx__shift > 31 ? 31 : nnx__shift) : 0;
+    int32_t right = nnx__shift < 0 ? (nnx__shift < -31 ? 31 : -nnx__shift) : 0;
+    int32_t x = (int32_t)(((uint32_t)acc + (uint32_t)bias) << left);
+    int32_t y = (int32_t)((uint32_t)nnx_rdbpot(nnx_srdhm(x, nnx__mult), right) + (uint32_t)nnx__zp);
+    return y < nnx__min ? nnx__min : (y > nnx__max ? nnx__max : y);
+}
+
+static inline void nnx_setq(int32_t multiplier, int32_t shift)
+{
+    nnx__mult = multiplier;
+    nnx__shift = shift;
+}
+
+static inline void nnx_setout(int32_t zero_point, int32_t act_min, int32_t act_max)
+{
+    nnx__zp = zero_point;
+    nnx__min = (int16_t)act_min;
+    nnx__max = (int16_t)act_max;
+}
+
+#endif /* NNX_EMULATE */
+
+/* four int8 in one word, element 0 in the least significant byte */
+static inline uint32_t nnx_pack4(int8_t b0, int8_t b1, int8_t b2, int8_t b3)
+{
+    return (uint32_t)(uint8_t)b0 | ((uint32_t)(uint8_t)b1 << 8) |
+           ((uint32_t)(uint8_t)b2 << 16) | ((uint32_t)(uint8_t)b3 << 24);
+}
+
+#endif /* HB_NNX_H */
