@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BuildError, HilbenchError, RunError, RunTimeoutError
+from .errors import BuildError, HilbenchError, RunTimeoutError
 
 __all__ = ["Command", "Completed", "execute", "tool_version", "which"]
 

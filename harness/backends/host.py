@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..build import Toolchain, build_c, footprint
-from ..commands import Command, execute, tool_version, which
+from ..commands import Command, execute, which
 from ..errors import RunError
 from ..measure import Metric
 from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples

@@ -28,7 +28,7 @@ the counts are deterministic.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Sequence
@@ -38,11 +38,11 @@ import numpy as np
 from ..build import Toolchain
 from ..commands import Command, execute, which
 from ..errors import RunError, RunTimeoutError, TargetConfigError
-from ..firmware import (FirmwareConfig, FirmwareReport, build_firmware, inputs_per_firmware,
-                        link_firmware, parse_console)
-from ..measure import LayerMetric, Metric
+from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console
+from ..measure import Metric
 from ..targets import Target
-from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+from .base import Artifact, Backend, RunResult
+from .images import ImageRun, ImageSlice, relocate_fault, run_batch
 
 __all__ = ["IssArmBackend", "IssOptions"]
 
@@ -118,54 +118,36 @@ class IssArmBackend(Backend):
     def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
         from ..iss import simulate
 
-        model = artifact.model
         n = int(inputs[0].shape[0])
-        record = model.input_bytes
-        if n == 0:
-            return RunResult(unpack_samples(b"", 0, model.output_specs))
-        data = pack_samples(inputs)
-        if len(data) != n * record:
-            raise RunError(f"inputs hold {len(data)} bytes, the model takes {n} x {record}")
         options = IssOptions.from_target(self.target)
-        per_image = inputs_per_firmware(artifact)
-
-        outputs = bytearray()
-        counts: list[int] = []
         instructions: list[int] = []
-        layers: dict[int, int] = {}
-        commands: list[Command] = []
-        logs: list[str] = []
         simulated = seconds = 0.0
-        for start in range(0, n, per_image):
-            stop = min(n, start + per_image)
-            image = link_firmware(artifact, data[start * record:stop * record], stop - start)
-            commands += [c for c in image.commands if c not in commands]
-            where = f"{self.target.name} (inputs {start}..{stop - 1})"
-            budget = (stop - start) * options.max_instructions_per_inference + _STARTUP_INSTRUCTIONS
+
+        def run_image(piece: ImageSlice) -> ImageRun:
+            nonlocal simulated, seconds
+            budget = piece.count * options.max_instructions_per_inference + _STARTUP_INSTRUCTIONS
             try:
-                sim = simulate(image.path, options.memory_map, budget, refill=options.refill,
-                               clock_hz=self.target.clock_hz, timeout_s=self.target.timeout_s,
-                               calls=(_INVOKE,))
+                sim = simulate(piece.image.path, options.memory_map, budget,
+                               refill=options.refill, clock_hz=self.target.clock_hz,
+                               timeout_s=self.target.timeout_s, calls=(_INVOKE,))
             except RunTimeoutError as exc:
                 raise RunTimeoutError(
-                    f"{where}: {exc} (limits: iss.max_instructions_per_inference = "
+                    f"{piece.where}: {exc} (limits: iss.max_instructions_per_inference = "
                     f"{options.max_instructions_per_inference:,} per input and timeout_s = "
                     f"{self.target.timeout_s:g} s in {self.target.name}/target.yaml)") from None
-            logs.append(sim.console)
-            logs.append(f"iss: {image.path.name}: {sim.summary()}\n")
-            logs += [f"iss: hot block 0x{b.address:08x} {b.function}: {b.executions} x "
-                     f"{b.instructions} instructions, {b.cycles} cycles\n"
-                     for b in sim.hot_blocks[:5]]
+            log = [sim.console, f"iss: {piece.image.path.name}: {sim.summary()}\n"]
+            log += [f"iss: hot block 0x{b.address:08x} {b.function}: {b.executions} x "
+                    f"{b.instructions} instructions, {b.cycles} cycles\n"
+                    for b in sim.hot_blocks[:5]]
             report = parse_console(sim.console)
-            self._check(report, sim, image, start, stop - start, where)
-            outputs += report.outputs()
-            counts += report.counts()
-            instructions += [c.instructions for c in sim.calls]
+            self._check(report, sim, piece)
+            instructions.extend(c.instructions for c in sim.calls)
             simulated += sim.instructions
             seconds += sim.seconds
-            if start == 0:
-                layers = report.layers
+            return ImageRun(report, "".join(log))
 
+        batch = run_batch(artifact, inputs, run_image)
+        counts = batch.counts
         metrics: dict[str, Metric] = {}
         refill = f"P = {options.refill}"
         if counts:
@@ -179,7 +161,7 @@ class IssArmBackend(Backend):
                 metrics["latency_ms"] = Metric(
                     cycles / self.target.clock_hz * 1e3, "ms", "iss-cycle-model",
                     f"modelled cycles at {self.target.clock_hz / 1e6:g} MHz (clock_hz)")
-        if len(instructions) == n:
+        if instructions and len(instructions) == n:
             metrics["instructions_per_inference"] = Metric(
                 float(np.mean(instructions)), "instr", "instructions",
                 f"exact count (Unicorn blocks, Capstone lengths) from the first instruction of "
@@ -190,28 +172,22 @@ class IssArmBackend(Backend):
                 simulated / seconds, "instr/s", "wall-clock",
                 f"simulated instructions per host second with cycle modelling, {simulated:,.0f} "
                 "instructions in all (start-up and console included)")
-        layer_metrics = [
-            LayerMetric(i, model.layer_names[i], model.layer_ops[i], layers[i],
-                        "iss-cycle-model")
-            for i in sorted(layers) if i < len(model.layer_names)
-        ]
-        result_outputs = unpack_samples(bytes(outputs), n, model.output_specs)
-        return RunResult(result_outputs, metrics, layer_metrics, commands, "".join(logs))
+        return RunResult(batch.outputs, metrics, batch.layer_metrics("iss-cycle-model"),
+                         batch.commands, batch.log)
 
-    def _check(self, report: FirmwareReport, sim: Any, image: Artifact, first: int, n: int,
-               where: str) -> None:
+    def _check(self, report: FirmwareReport, sim: Any, piece: ImageSlice) -> None:
         """Raise for anything but a clean run (input indices count from the whole batch)."""
         from ..iss import read_elf
 
+        n, where, image = piece.count, piece.where, piece.image
         if report.fault is None and not report.ended:
             tail = " | ".join(sim.console.strip().splitlines()[-3:])
             raise RunError(f"{where}: firmware did not print HB_END (exit code "
                            f"{sim.exit_code}, {len(report.results)} of {n} results)"
                            + (f"; last console lines: {tail[-300:]}" if tail else ""))
+        relocate_fault(report, piece.first)
         symbol = None
         if report.fault is not None:
-            if report.fault.input is not None:
-                report.fault = replace(report.fault, input=first + report.fault.input)
             if report.fault.pc is not None:
                 symbol = read_elf(image.path).function_at(report.fault.pc)
             if sim.fault is not None:

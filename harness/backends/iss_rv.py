@@ -33,11 +33,11 @@ import numpy as np
 
 from ..build import Toolchain
 from ..errors import BuildError, RunError, RunTimeoutError, TargetConfigError
-from ..firmware import (FirmwareConfig, FirmwareReport, build_firmware, inputs_per_firmware,
-                        link_firmware, parse_console, symbol_at)
-from ..measure import LayerMetric, Metric
+from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console, symbol_at
+from ..measure import Metric
 from ..targets import Target
-from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+from .base import Artifact, Backend, RunResult
+from .images import ImageRun, ImageSlice, run_batch
 from .verilator import describe_trap, image_budget, import_rtl, riscv_toolchain_problem
 
 __all__ = ["IssRvBackend", "IssRvOptions", "CounterCsrs", "counter_reads"]
@@ -183,57 +183,36 @@ class IssRvBackend(Backend):
     def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
         model = artifact.model
         n = int(inputs[0].shape[0])
-        record = model.input_bytes
-        if n == 0:
-            return RunResult(unpack_samples(b"", 0, model.output_specs))
-        data = pack_samples(inputs)
-        if len(data) != n * record:
-            raise RunError(f"inputs hold {len(data)} bytes, the model takes {n} x {record}")
         options = self._options()
-        per_image = inputs_per_firmware(artifact)
-
-        outputs = bytearray()
-        counts: list[int] = []
-        layers: dict[int, int] = {}
-        commands = []
-        logs: list[str] = []
         executed, seconds = 0, 0.0
-        for start in range(0, n, per_image):
-            stop = min(n, start + per_image)
-            image = link_firmware(artifact, data[start * record:stop * record], stop - start)
-            commands += [c for c in image.commands if c not in commands]
-            budget = image_budget(options.max_instructions_per_inference, stop - start,
+
+        def run_image(piece: ImageSlice) -> ImageRun:
+            nonlocal executed, seconds
+            budget = image_budget(options.max_instructions_per_inference, piece.count,
                                   model.output_bytes, len(model.layer_names))
-            where = f"{self.target.name} (inputs {start}..{stop - 1})"
-            ran = self.run_image(image.path, stop - start, model.output_bytes, budget, where,
-                                 first=start)
-            logs.append(ran.log)
-            outputs += ran.report.outputs()
-            counts += ran.report.instructions()
+            ran = self.run_image(piece.image.path, piece.count, model.output_bytes, budget,
+                                 piece.where, first=piece.first)
             executed += ran.instructions
             seconds += ran.seconds
-            if start == 0:
-                layers = ran.report.layers
+            return ImageRun(ran.report, ran.log)
 
+        batch = run_batch(artifact, inputs, run_image)
+        counts = batch.instructions
         metrics: dict[str, Metric] = {}
-        if len(counts) == n:
+        if counts and len(counts) == n:
             metrics["instructions_per_inference"] = Metric(
                 float(np.mean(counts)), "instr", "instructions",
                 f"functional ISS (Unicorn RV32, nnx={int(options.nnx)}): exact instruction "
                 f"count between the firmware's minstret reads around hb_model_invoke, mean of "
                 f"{n} inputs; includes the markers and two mcycle reads")
-        layer_metrics = [
-            LayerMetric(i, model.layer_names[i], model.layer_ops[i], layers[i], "instructions")
-            for i in sorted(layers) if i < len(model.layer_names)
-        ]
         extra: dict[str, Any] = {
             "iss_instructions": executed,
             "iss_seconds": round(seconds, 6),
             "iss_instructions_per_second": round(executed / seconds) if seconds > 0 else None,
             "instructions_per_input": counts,
         }
-        result_outputs = unpack_samples(bytes(outputs), n, model.output_specs)
-        return RunResult(result_outputs, metrics, layer_metrics, commands, "".join(logs), extra)
+        return RunResult(batch.outputs, metrics, batch.layer_metrics("instructions"),
+                         batch.commands, batch.log, extra)
 
     # -- one image ----------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ timeout_s of wall-clock time (QEMU killed, RunTimeoutError).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -47,11 +47,11 @@ import numpy as np
 from ..build import Toolchain
 from ..commands import Command, Completed, execute, tool_version, which
 from ..errors import RunError, RunTimeoutError, TargetConfigError
-from ..firmware import (FirmwareConfig, FirmwareReport, build_firmware, inputs_per_firmware,
-                        link_firmware, parse_console, symbol_at)
-from ..measure import LayerMetric, Metric
+from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console, symbol_at
+from ..measure import Metric
 from ..targets import Target
-from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+from .base import Artifact, Backend, RunResult
+from .images import ImageRun, ImageSlice, relocate_fault, run_batch
 
 __all__ = ["QemuBackend", "QemuOptions", "qemu_command"]
 
@@ -159,40 +159,18 @@ class QemuBackend(Backend):
         return artifact
 
     def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
-        model = artifact.model
-        n = int(inputs[0].shape[0])
-        record = model.input_bytes
-        if n == 0:
-            return RunResult(unpack_samples(b"", 0, model.output_specs))
-        data = pack_samples(inputs)
-        if len(data) != n * record:
-            raise RunError(f"inputs hold {len(data)} bytes, the model takes {n} x {record}")
         options = self._options()
         per_tick = self._instructions_per_tick()
-        per_image = inputs_per_firmware(artifact)
 
-        outputs = bytearray()
-        counts: list[int] = []
-        layers: dict[int, int] = {}
-        commands: list[Command] = []
-        logs: list[str] = []
-        for start in range(0, n, per_image):
-            stop = min(n, start + per_image)
-            image = link_firmware(artifact, data[start * record:stop * record], stop - start)
-            commands += [c for c in image.commands if c not in commands]
-            cmd = qemu_command(options, image.path, self.target.timeout_s)
-            commands.append(cmd)
-            where = f"{self.target.name} (inputs {start}..{stop - 1})"
-            done = self._execute(cmd, where)
-            logs.append(done.stdout)
+        def run_image(piece: ImageSlice) -> ImageRun:
+            cmd = qemu_command(options, piece.image.path, self.target.timeout_s)
+            done = self._execute(cmd, piece.where)
             report = parse_console(done.stdout)
-            self._check(report, done, image, start, stop - start, where, options)
-            outputs += report.outputs()
-            counts += report.counts()
-            if start == 0:
-                layers = report.layers
+            self._check(report, done, piece, options)
+            return ImageRun(report, done.stdout, [cmd])
 
-        result_outputs = unpack_samples(bytes(outputs), n, model.output_specs)
+        batch = run_batch(artifact, inputs, run_image)
+        n, counts = int(inputs[0].shape[0]), batch.counts
         metrics: dict[str, Metric] = {}
         if counts:
             shift = options.icount_shift
@@ -202,12 +180,8 @@ class QemuBackend(Backend):
                 f"per instruction): timer ticks around hb_model_invoke x {per_tick:g} "
                 f"instructions/tick, mean of {n} inputs, exact to +-{per_tick:g} per input; "
                 "includes the per-layer markers")
-        layer_metrics = [
-            LayerMetric(i, model.layer_names[i], model.layer_ops[i], layers[i] * per_tick,
-                        "instructions")
-            for i in sorted(layers) if i < len(model.layer_names)
-        ]
-        return RunResult(result_outputs, metrics, layer_metrics, commands, "".join(logs))
+        return RunResult(batch.outputs, metrics, batch.layer_metrics("instructions", per_tick),
+                         batch.commands, batch.log)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -220,10 +194,11 @@ class QemuBackend(Backend):
                 f"wall-clock time (timeout_s in {self.target.name}/target.yaml); QEMU was "
                 f"killed. {exc}") from None
 
-    def _check(self, report: FirmwareReport, done: Completed, image: Artifact, first: int,
-               n: int, where: str, options: QemuOptions) -> None:
+    def _check(self, report: FirmwareReport, done: Completed, piece: ImageSlice,
+               options: QemuOptions) -> None:
         """Raise for anything but a clean run; input indices in messages count from the
-        whole batch (the image holds inputs first..first+n-1)."""
+        whole batch."""
+        first, n, where, image = piece.first, piece.count, piece.where, piece.image
         if report.budget is not None:
             raise RunTimeoutError(
                 f"{where}: firmware did not print HB_END within its instruction budget: input "
@@ -237,12 +212,10 @@ class QemuBackend(Backend):
                 f"{len(report.results)} of {n} results)"
                 + (f"; QEMU: {done.stderr.strip()[-300:]}" if done.stderr.strip() else "")
                 + (f"; last console lines: {tail[-300:]}" if tail else ""))
+        relocate_fault(report, first)
         symbol = None
-        if report.fault is not None:
-            if report.fault.input is not None:
-                report.fault = replace(report.fault, input=first + report.fault.input)
-            if report.fault.pc is not None:
-                symbol = symbol_at(self.target, image.path, report.fault.pc)
+        if report.fault is not None and report.fault.pc is not None:
+            symbol = symbol_at(self.target, image.path, report.fault.pc)
         report.check(n, image.model.output_bytes, where, symbol)
         if done.returncode != 0:
             raise RunError(f"{where}: QEMU exited with status {done.returncode} after HB_END: "

@@ -52,11 +52,11 @@ from ..build import Toolchain
 from ..commands import Command, Completed, execute, which
 from ..errors import (BuildError, RunError, RunTimeoutError, TargetConfigError,
                       TargetUnavailableError)
-from ..firmware import (FirmwareConfig, FirmwareReport, build_firmware, inputs_per_firmware,
-                        link_firmware, parse_console, symbol_at)
-from ..measure import LayerMetric, Metric
+from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console, symbol_at
+from ..measure import Metric
 from ..targets import Target
-from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+from .base import Artifact, Backend, RunResult
+from .images import ImageRun, ImageSlice, run_batch
 
 __all__ = ["VerilatorBackend", "VerilatorOptions", "hb_bench_command", "image_budget",
            "import_rtl", "TRAP_CAUSES", "describe_trap", "riscv_toolchain_problem"]
@@ -166,7 +166,7 @@ def hb_bench_command(exe: Path, elf: Path, max_cycles: int, timeout_s: float) ->
 
 
 @dataclass
-class ImageRun:
+class BenchRun:
     """What one hb_bench process reported."""
 
     report: FirmwareReport
@@ -220,43 +220,25 @@ class VerilatorBackend(Backend):
     def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
         model = artifact.model
         n = int(inputs[0].shape[0])
-        record = model.input_bytes
-        if n == 0:
-            return RunResult(unpack_samples(b"", 0, model.output_specs))
-        data = pack_samples(inputs)
-        if len(data) != n * record:
-            raise RunError(f"inputs hold {len(data)} bytes, the model takes {n} x {record}")
         options = self._options()
         exe, _ = self._bench(options)
-        per_image = inputs_per_firmware(artifact)
-
-        outputs = bytearray()
-        cycles: list[int] = []
-        instructions: list[int] = []
-        layers: dict[int, int] = {}
-        commands: list[Command] = []
-        logs: list[str] = []
         sim_cycles, sim_seconds = 0, 0.0
-        for start in range(0, n, per_image):
-            stop = min(n, start + per_image)
-            image = link_firmware(artifact, data[start * record:stop * record], stop - start)
-            commands += [c for c in image.commands if c not in commands]
-            budget = image_budget(options.max_cycles_per_inference, stop - start,
+
+        def run_image(piece: ImageSlice) -> ImageRun:
+            nonlocal sim_cycles, sim_seconds
+            budget = image_budget(options.max_cycles_per_inference, piece.count,
                                   model.output_bytes, len(model.layer_names))
-            cmd = hb_bench_command(exe, image.path, budget, self.target.timeout_s)
-            commands.append(cmd)
-            where = f"{self.target.name} (inputs {start}..{stop - 1})"
-            ran = self.run_image(cmd, image.path, stop - start, model.output_bytes, where,
-                                 first=start)
-            logs.append(ran.log)
-            outputs += ran.report.outputs()
-            cycles += ran.report.counts()
-            instructions += ran.report.instructions()
+            cmd = hb_bench_command(exe, piece.image.path, budget, self.target.timeout_s)
+            ran = self.run_image(cmd, piece.image.path, piece.count, model.output_bytes,
+                                 piece.where, first=piece.first)
             sim_cycles += ran.sim_cycles
             sim_seconds += ran.sim_seconds
-            if start == 0:
-                layers = ran.report.layers
+            return ImageRun(ran.report, ran.log, [cmd])
 
+        batch = run_batch(artifact, inputs, run_image)
+        if n == 0:
+            return RunResult(batch.outputs)
+        cycles, instructions = batch.counts, batch.instructions
         config = (f"hb_soc NNX={int(options.nnx)} MEM_LATENCY={options.mem_latency} "
                   f"RAM_BYTES={options.ram_bytes} in Verilator")
         metrics: dict[str, Metric] = {
@@ -270,11 +252,6 @@ class VerilatorBackend(Backend):
                 float(np.mean(instructions)), "instr", "rtl-cycle-exact",
                 f"{config}: minstret of the RTL core (an exact count) around hb_model_invoke, "
                 f"mean of {n} inputs; includes the markers and two mcycle reads")
-        layer_metrics = [
-            LayerMetric(i, model.layer_names[i], model.layer_ops[i], layers[i],
-                        "rtl-cycle-exact")
-            for i in sorted(layers) if i < len(model.layer_names)
-        ]
         extra: dict[str, Any] = {
             "sim_cycles": sim_cycles,
             "sim_seconds": round(sim_seconds, 6),
@@ -287,13 +264,13 @@ class VerilatorBackend(Backend):
         if self.target.clock_hz:
             extra["latency_ms_at_nominal_clock"] = (float(np.mean(cycles))
                                                     / self.target.clock_hz * 1e3)
-        result_outputs = unpack_samples(bytes(outputs), n, model.output_specs)
-        return RunResult(result_outputs, metrics, layer_metrics, commands, "".join(logs), extra)
+        return RunResult(batch.outputs, metrics, batch.layer_metrics("rtl-cycle-exact"),
+                         batch.commands, batch.log, extra)
 
     # -- one image ----------------------------------------------------------------------
 
     def run_image(self, cmd: Command, elf: Path, n: int, output_bytes: int, where: str,
-                  first: int = 0) -> ImageRun:
+                  first: int = 0) -> BenchRun:
         """Run one hb_bench command and check what it reports (errors as in the module doc;
         input indices in messages count from `first`)."""
         done = self._execute(cmd, where)
@@ -327,7 +304,7 @@ class VerilatorBackend(Backend):
             raise RunError(f"{where}: firmware exited with code {bench.exit_code} {during}"
                            + (f"; last console lines: {tail[-300:]}" if tail else ""))
         report.check(n, output_bytes, where)
-        return ImageRun(report, bench.status, int(bench.mcycle or 0), int(bench.minstret or 0),
+        return BenchRun(report, bench.status, int(bench.mcycle or 0), int(bench.minstret or 0),
                         int(bench.cycles or 0), float(bench.sim_seconds or 0.0), done.stdout)
 
     # -- helpers ------------------------------------------------------------------------

@@ -6,7 +6,9 @@
 
 One binary per configuration (nnx, mem_latency, ram_bytes) under
 ``rtl/bench/build/<config>/`` (override with ``$HB_BENCH_BUILD_DIR``).  A build
-is reused while its stamp (hash of the sources and of the command) matches.
+is reused while its stamp (hash of the sources and of the command) matches. Builds of one
+configuration are serialised with an exclusive lock (``<config>.lock``), so several
+pytest-xdist workers or benchmark processes can ask for the same binary at once.
 
 CLI: ``python -m rtl.bench.build --nnx 1 [--mem-latency 1] [--ram-bytes N] [--force]``
 prints the path of the binary.
@@ -14,6 +16,7 @@ prints the path of the binary.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import os
 import shutil
@@ -71,16 +74,20 @@ def build_bench(nnx: bool = False, mem_latency: int = 1, ram_bytes: int = DEFAUL
     cmd = verilate_command(out_dir, nnx=nnx, mem_latency=mem_latency, ram_bytes=ram_bytes)
     stamp_file = out_dir / "stamp"
     stamp = _stamp(cmd)
-    if not force and exe.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(out_dir.parent / f"{out_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building this configuration
+        if not force and exe.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+            return exe
+        stamp_file.unlink(missing_ok=True)
+        if (out_dir / "obj").exists():
+            shutil.rmtree(out_dir / "obj")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run(cmd, env=verilator_env(), capture_output=not verbose, text=True)
+        if r.returncode != 0 or not exe.exists():
+            raise RuntimeError(f"hb_bench build failed ({' '.join(cmd)}):\n{r.stdout}\n{r.stderr}")
+        stamp_file.write_text(stamp)
         return exe
-    if (out_dir / "obj").exists():
-        shutil.rmtree(out_dir / "obj")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run(cmd, env=verilator_env(), capture_output=not verbose, text=True)
-    if r.returncode != 0 or not exe.exists():
-        raise RuntimeError(f"hb_bench build failed ({' '.join(cmd)}):\n{r.stdout}\n{r.stderr}")
-    stamp_file.write_text(stamp)
-    return exe
 
 
 def main(argv=None) -> int:
