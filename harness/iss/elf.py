@@ -22,10 +22,22 @@ _EM_ARM = 40
 
 @dataclass(frozen=True)
 class Segment:
-    address: int        # physical (load) address
-    data: bytes         # file contents; memsz - len(data) more bytes are zero
+    """A PT_LOAD program header. Its file contents go to the load address (flash, for
+    .data's initial values); the `memsz - len(data)` zero bytes that follow them belong to
+    the run address (RAM, for .bss), never to the load address: a .bss placed after the end
+    of flash has a load address past it (into a mirror of flash, on mps2-an386)."""
+
+    address: int        # physical (load) address of the file contents
+    data: bytes         # file contents
     memsz: int
     executable: bool
+    vaddr: int = -1     # run address (-1: the same as `address`)
+
+    @property
+    def zero_fill(self) -> tuple[int, int]:
+        """(address, size) of the zero-initialised tail, at the run address."""
+        run = self.address if self.vaddr < 0 else self.vaddr
+        return run + len(self.data), max(0, self.memsz - len(self.data))
 
 
 @dataclass(frozen=True)
@@ -113,11 +125,11 @@ def read_elf(path: str | Path) -> ElfImage:
         raise RunError(f"{path} is not an ARM ELF (e_machine {machine})")
     segments = []
     for i in range(phnum):
-        (p_type, offset, _vaddr, paddr, filesz, memsz, flags,
+        (p_type, offset, vaddr, paddr, filesz, memsz, flags,
          _align) = struct.unpack_from("<IIIIIIII", data, phoff + i * phentsize)
         if p_type == _PT_LOAD and memsz > 0:
             segments.append(Segment(paddr, data[offset:offset + filesz], memsz,
-                                    bool(flags & _PF_X)))
+                                    bool(flags & _PF_X), vaddr))
     image = ElfImage(path, entry, segments)
     _read_symbols(data, shoff, shentsize, shnum, image)
     return image
