@@ -128,6 +128,24 @@ def test_layer_cycles_figure_on_a_synthetic_frame(tmp_path: Path) -> None:
         layer_cycles_figure(_layers().drop(columns=["cycles"]), tmp_path / "x.png")
 
 
+def test_layer_figure_draws_cycles_only(tmp_path: Path) -> None:
+    """QEMU's per-layer numbers are instructions: not drawn as cycles, and a report of a store
+    that has only those writes no layers figure."""
+    instructions = _layers().assign(provenance="instructions")
+    with pytest.raises(ValueError, match="no per-layer cycle counts"):
+        layer_cycles_figure(instructions, tmp_path / "x.png")
+    names = {p.name for p in write_report(_frame(), tmp_path / "r", layers=instructions)}
+    assert "layers.png" not in names and "overview.png" in names
+
+
+def test_overview_figure_with_several_targets_and_modelled_numbers(tmp_path: Path) -> None:
+    frame = _frame()
+    modelled = frame.assign(target="cortex-m4-iss", latency_ms_provenance="iss-cycle-model",
+                            id=frame["id"] + 100)
+    png = overview_figure(pd.concat([frame, modelled], ignore_index=True), tmp_path / "o.png")
+    assert png.read_bytes()[:8] == PNG_SIGNATURE and png.with_suffix(".pdf").exists()
+
+
 def test_write_report_writes_every_file_atomically(tmp_path: Path) -> None:
     out = tmp_path / "report"
     paths = write_report(_frame(), out, layers=_layers())

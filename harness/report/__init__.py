@@ -12,7 +12,7 @@ import pandas as pd
 
 from harness.errors import ResultsError
 from harness.report._io import atomic_write_text
-from harness.report.figures import layer_cycles_figure, overview_figure
+from harness.report.figures import CYCLE_PROVENANCES, layer_cycles_figure, overview_figure
 from harness.report.tables import summary, to_latex, to_markdown, write_csv
 
 __all__ = [
@@ -33,7 +33,7 @@ class NoMeasurementsError(ResultsError, ValueError):
 
 def write_report(df: pd.DataFrame, out_dir: Path, layers: pd.DataFrame | None = None) -> list[Path]:
     """Write summary.csv/.md/.tex and overview.png/.pdf (plus layers.png/.pdf when `layers`
-    has rows) into out_dir; return the paths written."""
+    has per-layer cycle counts) into out_dir; return the paths written."""
     if df.empty:
         raise NoMeasurementsError(
             "no measurements in the results store (or none match the filters); run the benchmarks first"
@@ -47,6 +47,8 @@ def write_report(df: pd.DataFrame, out_dir: Path, layers: pd.DataFrame | None = 
     ]
     png = overview_figure(df, out_dir / "overview.png")
     written += [png, png.with_suffix(".pdf")]
+    if layers is not None and "provenance" in layers.columns:
+        layers = layers[layers["provenance"].isin(CYCLE_PROVENANCES)]
     if layers is not None and not layers.empty:
         png = layer_cycles_figure(layers, out_dir / "layers.png")
         written += [png, png.with_suffix(".pdf")]

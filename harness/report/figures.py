@@ -73,110 +73,153 @@ def _empty_axes(ax: Axes, message: str) -> None:
     ax.set_axis_off()
 
 
+# Provenances of numbers that come out of a model rather than a measurement: hatched bars.
+MODELLED = ("iss-cycle-model", "energy-model")
+_LABELS_UP_TO = 12   # bars per panel that still get their value printed on top
+
+
 def overview_figure(df: pd.DataFrame, path: Path) -> Path:
-    """Grouped bars of the latest measurement per (model, variant, target): one group per model
-    (per model and target when there are several targets), one bar per variant, one subplot per
-    metric among OVERVIEW_METRICS that is present. Writes PNG and PDF; returns the PNG path."""
+    """Bars of the latest measurement per (model, variant, target): one row of panels per
+    metric among OVERVIEW_METRICS that is present, one column per variant (int8, fp32, ...);
+    in a panel one group per model and one bar per target, each target in the same colour
+    everywhere. Bars of modelled numbers (MODELLED provenances) are hatched; a panel whose
+    values span more than 30x has a log scale. Writes PNG and PDF; returns the PNG path."""
     if df.empty:
         raise ValueError("no measurements to plot")
     rows = latest(df).sort_values(list(KEY_COLUMNS), kind="stable")
     metrics = [m for m in OVERVIEW_METRICS if m in rows.columns and rows[m].notna().any()]
-    several_targets = rows["target"].nunique() > 1
-    groups = sorted({(str(r.model), str(r.target)) for r in rows.itertuples()})
+    models = sorted({str(m) for m in rows["model"]})
     variants = sorted({str(v) for v in rows["variant"]})
-    labels = [f"{model}\n({target})" if several_targets else model for model, target in groups]
+    targets = sorted({str(t) for t in rows["target"]})
+    colour = {t: _PALETTE[i % len(_PALETTE)] for i, t in enumerate(targets)}
     by_key = {(str(r["model"]), str(r["target"]), str(r["variant"])): r for _, r in rows.iterrows()}
 
-    ncols = min(2, max(1, len(metrics)))
-    nrows = max(1, math.ceil(len(metrics) / ncols))
-    width_in = max(4.5, 1.0 + 0.55 * len(groups) * max(2, len(variants))) * ncols
-    fig = Figure(figsize=(min(width_in, 16.0), 3.4 * nrows + 0.6), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
+    panel_w = max(3.6, 0.8 + 0.28 * len(models) * len(targets))
+    fig = Figure(figsize=(min(panel_w * len(variants), 18.0), 2.9 * max(1, len(metrics)) + 0.8),
+                 layout="constrained")
+    axes = fig.subplots(max(1, len(metrics)), len(variants), squeeze=False)
     if not metrics:
-        _empty_axes(axes[0], "no latency, size or cycle metrics recorded")
-    bar_width = 0.8 / max(1, len(variants))
-    for ax, metric in zip(axes, metrics):
-        for j, variant in enumerate(variants):
-            xs: list[float] = []
-            heights: list[float] = []
-            for i, (model, target) in enumerate(groups):
-                row = by_key.get((model, target, variant))
-                value = None if row is None else _number(row.get(metric))
-                if value is not None:
-                    xs.append(i - 0.4 + bar_width * (j + 0.5))
-                    heights.append(value)
-            bars = ax.bar(xs, heights, bar_width, label=variant, color=_PALETTE[j % len(_PALETTE)])
-            ax.bar_label(bars, labels=[format_value(h) or "" for h in heights], fontsize=7, padding=2)
+        _empty_axes(axes[0][0], "no latency, size or cycle metrics recorded")
+        for ax in axes[0][1:]:
+            ax.set_axis_off()
+    bar_width = 0.8 / len(targets)
+    modelled_seen = False
+    for r, metric in enumerate(metrics):
         units = sorted({str(u) for u in _column(rows, f"{metric}_unit") if u is not None})
         unit = units[0] if len(units) == 1 else _DEFAULT_UNITS[metric]
-        provenance = _provenance_text(
-            [p for p, v in zip(_column(rows, f"{metric}_provenance"), _column(rows, metric)) if v is not None]
-        )
-        ax.set_title(f"{_TITLES[metric]} ({provenance})", fontsize=10)
-        ax.set_ylabel(unit)
-        ax.set_xticks(range(len(groups)), labels=labels, fontsize=9)
-        ax.set_xlim(-0.6, len(groups) - 0.4)
-        ax.margins(y=0.15)
-        if metric in _COUNTS:
-            ax.yaxis.set_major_formatter(EngFormatter(sep=""))
-        ax.grid(axis="y", alpha=0.3)
-        ax.set_axisbelow(True)
-    for ax in axes[len(metrics) if metrics else 1:]:
-        ax.set_axis_off()
+        for c, variant in enumerate(variants):
+            ax = axes[r][c]
+            values: list[float] = []
+            provenances: list[object] = []
+            for j, target in enumerate(targets):
+                xs, heights, hatched = [], [], []
+                for i, model in enumerate(models):
+                    row = by_key.get((model, target, variant))
+                    value = None if row is None else _number(row.get(metric))
+                    if value is None or value <= 0:
+                        continue
+                    provenance = row.get(f"{metric}_provenance")
+                    xs.append(i - 0.4 + bar_width * (j + 0.5))
+                    heights.append(value)
+                    hatched.append(provenance in MODELLED)
+                    provenances.append(provenance)
+                for x, h, modelled in zip(xs, heights, hatched):
+                    bars = ax.bar([x], [h], bar_width, color=colour[target],
+                                  hatch="///" if modelled else None, edgecolor="white",
+                                  linewidth=0.4)
+                    modelled_seen = modelled_seen or modelled
+                    if len(models) * len(targets) <= _LABELS_UP_TO:
+                        ax.bar_label(bars, labels=[format_value(h) or ""], fontsize=6,
+                                     padding=2, rotation=90)
+                values += heights
+            ax.set_title(f"{_TITLES[metric]}, {variant} ({_provenance_text(provenances)})",
+                         fontsize=9)
+            ax.set_ylabel(unit, fontsize=8)
+            ax.set_xticks(range(len(models)), labels=models, fontsize=8)
+            ax.set_xlim(-0.6, len(models) - 0.4)
+            ax.tick_params(axis="y", labelsize=7)
+            if values and max(values) > 30 * min(values):
+                ax.set_yscale("log")
+            elif metric in _COUNTS:
+                ax.yaxis.set_major_formatter(EngFormatter(sep=""))
+            ax.margins(y=0.2)
+            ax.grid(axis="y", alpha=0.3)
+            ax.set_axisbelow(True)
     if metrics:
-        handles = [Patch(color=_PALETTE[j % len(_PALETTE)], label=v) for j, v in enumerate(variants)]
-        fig.legend(handles=handles, loc="outside upper center", ncols=max(1, len(variants)), frameon=False)
+        handles = [Patch(color=colour[t], label=t) for t in targets]
+        if modelled_seen:
+            handles.append(Patch(facecolor="#BBBBBB", hatch="///", edgecolor="white",
+                                 label="modelled (" + ", ".join(MODELLED) + ")"))
+        fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6),
+                   frameon=False, fontsize=8)
     return _save(fig, path)
 
 
+# Per-layer counts that are cycles; QEMU's per-layer counts are instructions and stay out.
+CYCLE_PROVENANCES = ("rtl-cycle-exact", "iss-cycle-model", "hw-counter")
+_OP_SHORT = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "dw", "FULLY_CONNECTED": "fc",
+             "AVERAGE_POOL_2D": "avgpool", "MAX_POOL_2D": "maxpool", "ADD": "add",
+             "RESHAPE": "reshape", "SOFTMAX": "softmax", "QUANTIZE": "quant",
+             "DEQUANTIZE": "dequant"}
+
+
 def layer_cycles_figure(layers_df: pd.DataFrame, path: Path) -> Path:
-    """Horizontal bars of cycles per layer, one subplot per model, one bar per variant (and
-    target when there are several), from the latest measurement of each. Needs columns model,
-    variant, idx, name, op, cycles; uses target, provenance, measurement_id, time_utc if present.
-    Writes PNG and PDF; returns the PNG path."""
+    """Where the cycles go: one panel per model, one group of bars per layer (x: its index and
+    op), one bar per variant@target, from the latest measurement of each, log scale. Only
+    counts with a cycle provenance (CYCLE_PROVENANCES) are drawn; modelled ones are hatched.
+    Needs columns model, variant, idx, name, op, cycles; uses target, provenance,
+    measurement_id, time_utc if present. Writes PNG and PDF; returns the PNG path."""
     needed = ("model", "variant", "idx", "name", "op", "cycles")
     missing = [c for c in needed if c not in layers_df.columns]
     if missing:
         raise ValueError(f"the layers frame lacks the column(s) {', '.join(missing)}")
-    if layers_df.empty:
-        raise ValueError("no layer metrics to plot")
     df = layers_df.copy()
+    if "provenance" in df.columns:
+        df = df[df["provenance"].isin(CYCLE_PROVENANCES)]
+    if df.empty:
+        raise ValueError("no per-layer cycle counts to plot")
     if "target" not in df.columns:
         df["target"] = ""
+    if "provenance" not in df.columns:
+        df["provenance"] = None
     if "measurement_id" in df.columns:
         runs = df.drop_duplicates("measurement_id").rename(columns={"measurement_id": "id"})
         df = df[df["measurement_id"].isin(latest(runs)["id"])]
-    several_targets = df["target"].nunique() > 1
     models = sorted({str(m) for m in df["model"]})
     series = sorted({(str(r.variant), str(r.target)) for r in df.itertuples()})
-    row_keys = {
-        model: sorted({(int(r.idx), str(r.name), str(r.op)) for r in df[df["model"] == model].itertuples()})
-        for model in models
-    }
-    heights = [max(1.6, 0.8 + 0.22 * len(row_keys[m]) * max(1, len(series)) ** 0.5) for m in models]
-    fig = Figure(figsize=(8.0, sum(heights) + 0.6), layout="constrained")
-    axes = fig.subplots(len(models), 1, squeeze=False, height_ratios=heights).ravel().tolist()
-    bar_height = 0.8 / max(1, len(series))
+    colour = {key: _PALETTE[i % len(_PALETTE)] for i, key in enumerate(series)}
+    most_layers = max(int(df[df["model"] == m]["idx"].max()) + 1 for m in models)
+    width = min(18.0, max(6.0, 1.2 + most_layers * (0.12 + 0.05 * len(series))))
+    fig = Figure(figsize=(width, 2.6 * len(models) + 0.8), layout="constrained")
+    axes = fig.subplots(len(models), 1, squeeze=False).ravel().tolist()
+    bar_width = 0.8 / len(series)
     for ax, model in zip(axes, models):
         part = df[df["model"] == model]
-        keys = row_keys[model]
-        position = {k: i for i, k in enumerate(keys)}
-        for j, (variant, target) in enumerate(series):
-            sel = part[(part["variant"] == variant) & (part["target"] == target)]
+        keys = sorted({(int(r.idx), str(r.op)) for r in part.itertuples()})
+        position = {idx: i for i, (idx, _op) in enumerate(keys)}
+        for j, key in enumerate(series):
+            sel = part[(part["variant"] == key[0]) & (part["target"] == key[1])]
+            sel = sel[sel["cycles"] > 0]
             if sel.empty:
                 continue
-            ys = [position[(int(r.idx), str(r.name), str(r.op))] - 0.4 + bar_height * (j + 0.5) for r in sel.itertuples()]
-            cycles = [float(c) for c in sel["cycles"]]
-            label = f"{variant}@{target}" if several_targets else variant
-            ax.barh(ys, cycles, bar_height, color=_PALETTE[j % len(_PALETTE)],
-                    label=f"{label} (total {format_value(sum(cycles))})")
-        ax.set_yticks(range(len(keys)), labels=[f"{i} {name} ({op})" for i, name, op in keys], fontsize=7)
-        ax.set_ylim(len(keys) - 0.5, -0.5)  # first layer on top
-        ax.xaxis.set_major_formatter(EngFormatter(sep=""))
-        ax.set_xlabel("cycles")
-        provenance = _provenance_text(_column(part, "provenance"))
-        ax.set_title(f"{model}: cycles per layer ({provenance})", fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
+            modelled = any(p in MODELLED for p in sel["provenance"])
+            ax.bar([position[int(i)] - 0.4 + bar_width * (j + 0.5) for i in sel["idx"]],
+                   [float(c) for c in sel["cycles"]], bar_width, color=colour[key],
+                   hatch="///" if modelled else None, edgecolor="white", linewidth=0.3,
+                   label=f"{key[0]}@{key[1]} (total {format_value(float(sel['cycles'].sum()))})")
+        ax.set_xticks(range(len(keys)),
+                      labels=[f"{i} {_OP_SHORT.get(op, op.lower())}" for i, op in keys],
+                      fontsize=6, rotation=90)
+        ax.set_xlim(-0.6, len(keys) - 0.4)
+        ax.set_yscale("log")
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high * 50)  # room for the legend above the tallest bar
+        ax.set_ylabel("cycles", fontsize=8)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_title(f"{model}: cycles per layer "
+                     f"({_provenance_text(_column(part, 'provenance'))}; hatched: modelled)",
+                     fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=6, loc="upper right", ncols=2, frameon=False)
     return _save(fig, path)
