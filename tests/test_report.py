@@ -128,6 +128,18 @@ def test_layer_cycles_figure_on_a_synthetic_frame(tmp_path: Path) -> None:
         layer_cycles_figure(_layers().drop(columns=["cycles"]), tmp_path / "x.png")
 
 
+def test_agrees_column_says_bit_exact_within_tolerance_or_no() -> None:
+    frame = _frame()
+    frame["extra_json"] = ['{"within_tolerance": true}' if v == "fp32" else "{}"
+                           for v in frame["variant"]]
+    frame.loc[(frame["model"] == "vww") & (frame["variant"] == "fp32"), "extra_json"] = (
+        '{"within_tolerance": false}')
+    s = summary(frame)
+    assert list(s.columns[3:5]) == ["bit_exact", "agrees"]
+    assert s["agrees"].tolist() == ["within tolerance", "bit-exact", "NO", "bit-exact"]
+    assert "| within tolerance |" in to_markdown(s)
+
+
 def test_layer_figure_draws_cycles_only(tmp_path: Path) -> None:
     """QEMU's per-layer numbers are instructions: not drawn as cycles, and a report of a store
     that has only those writes no layers figure."""

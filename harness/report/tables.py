@@ -6,6 +6,7 @@ shaped like `ResultStore.dataframe()` (metric `<name>` with `<name>_provenance`)
 """
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from dataclasses import dataclass
@@ -46,14 +47,32 @@ def _is_missing(value: object) -> bool:
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
+def agreement(bit_exact: object, extra: object) -> str | None:
+    """How the outputs compare with the golden interpreter, in words: 'bit-exact', 'within
+    tolerance' (float models: the stated tolerance and the same top-1) or 'NO'; None when the
+    measurement does not say (`extra`: the extra_json column's text or a dict)."""
+    if _is_missing(bit_exact):
+        return None
+    if bool(bit_exact):
+        return "bit-exact"
+    facts = json.loads(extra) if isinstance(extra, str) else extra
+    if isinstance(facts, dict) and facts.get("within_tolerance"):
+        return "within tolerance"
+    return "NO"
+
+
 def summary(df: pd.DataFrame) -> pd.DataFrame:
     """Latest measurement per (model, variant, target), sorted: the key, bit_exact, n_inputs,
-    and each standard metric present with its `<metric>_provenance`."""
+    `agrees` (see `agreement`, when the frame has extra_json) and each standard metric present
+    with its `<metric>_provenance`."""
     _require_keys(df)
     rows = latest(df)
     out = pd.DataFrame(index=rows.index)
     for col in SUMMARY_BASE_COLUMNS:
         out[col] = rows[col] if col in rows.columns else None
+    if "extra_json" in rows.columns and "bit_exact" in rows.columns:
+        out.insert(out.columns.get_loc("bit_exact") + 1, "agrees",
+                   [agreement(b, e) for b, e in zip(rows["bit_exact"], rows["extra_json"])])
     for name in STANDARD_METRICS:
         if name not in rows.columns or not rows[name].notna().any():
             continue
