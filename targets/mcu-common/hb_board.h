@@ -7,6 +7,7 @@
  * first, then in targets/mcu-common; addresses and clocks arrive as -D defines.
  *
  *   console   uart_<kind>.c        hb_uart_init / hb_uart_putc / hb_uart_flush
+ *                                  (/ hb_uart_getc, for firmware.inputs: stream)
  *   counter   counter_<kind>.c     hb_counter_init / hb_cycles (/ hb_instret)
  *   budget    budget_<kind>.c      hb_budget_arm / hb_budget_disarm / hb_budget_on_irq
  *   exit      exit_<kind>.c        hb_exit
@@ -29,6 +30,8 @@
 void hb_uart_init(void);
 void hb_uart_putc(char c);
 void hb_uart_flush(void);              /* returns once the last character has left */
+char hb_uart_getc(void);               /* waits for a received character (runner_mlperf.c:
+                                          boards fed over the serial line only) */
 
 /* ---- console formatting (console.c) ---- */
 void hb_put_str(const char *s);

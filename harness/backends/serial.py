@@ -1,0 +1,309 @@
+"""`serial`: a board that runs the generated model as firmware and takes its inputs over its
+serial line, with the MLPerf Tiny device protocol (harness/mlperf_dut.py on this side,
+targets/mcu-common/runner_mlperf.c on the board).
+
+    available()  pyserial importable, the firmware toolchain there, serial.port set (and the
+                 flasher's program found, when serial.flash is given); never opens the port
+    build()      firmware.build_firmware (firmware.inputs must be `stream`): no inputs in the
+                 image, so one image serves every input
+    run()        runs serial.flash (the image's path in place of {elf}), opens serial.port,
+                 waits for the board to answer, checks `m-model-[...]` when serial.model_id
+                 is set, then per input: `db load`, `db <hex>`..., `infer 1 0`, and the
+                 exact output bytes (m-hb-output) and counter ticks (m-hb-count); with
+                 repeats > 1 one more `infer <repeats> 1` on the first input for the latency
+
+Target YAML, section `serial:`
+
+    port: /dev/ttyACM0          or the environment variable named by port_env
+    port_env: HILBENCH_MPS2_PORT
+    baud: 115200
+    flash: [openocd, -f, board/x.cfg, -c, "program {elf} verify reset exit"]   (optional)
+    boot_wait_s: 1.0            after flashing, before the first command
+    launch: [qemu-system-arm, ..., -serial, pty, -kernel, "{elf}"]   (optional, instead of a
+                                board: a simulator started for the run, stopped after it,
+                                whose output names the port; targets/mps2-an386-pty)
+    port_pattern: 'char device redirected to (/dev/pts/[0-9]+)'   the port in launch's output
+    counter_provenance: hw-counter    what the firmware's counter is: hw-counter on a board;
+                                instructions when the "board" is QEMU with -icount behind a
+                                pseudo-terminal (then instructions_per_tick converts ticks)
+    instructions_per_tick: 40
+
+Metrics: with counter_provenance hw-counter, latency_ms from the counter's ticks and the
+counter's frequency, and cycles_per_inference when the counter counts core cycles (dwt);
+with `instructions`, instructions_per_inference. Every command has timeout_s (target.yaml)
+to answer; a silent or dead board is a RunTimeoutError, an `e-[...]` answer, a HardFault or
+the budget a RunError, and nothing is recorded.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import selectors
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from ..build import Toolchain
+from ..commands import Command, execute, which
+from ..errors import BuildError, RunError, TargetConfigError
+from ..firmware import FirmwareConfig, build_firmware
+from ..measure import LayerMetric, Metric
+from ..mlperf_dut import Dut
+from ..targets import Target
+from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+
+__all__ = ["SerialBackend", "SerialOptions"]
+
+_PROVENANCES = ("hw-counter", "instructions")
+
+
+@dataclass(frozen=True)
+class SerialOptions:
+    port: str | None
+    baud: int
+    flash: tuple[str, ...]
+    boot_wait_s: float
+    counter_provenance: str
+    instructions_per_tick: float
+    model_id: str | None
+    launch: tuple[str, ...] = ()
+    port_pattern: str = r"char device redirected to (/dev/pts/[0-9]+)"
+
+    @classmethod
+    def from_target(cls, target: Target) -> SerialOptions:
+        where = f"{target.folder / 'target.yaml'}"
+        section = target.options.get("serial")
+        if not isinstance(section, dict):
+            raise TargetConfigError(f"{where}: the serial backend needs a 'serial:' section "
+                                    "(port, baud, flash)")
+        port = section.get("port")
+        if section.get("port_env") and os.environ.get(str(section["port_env"])):
+            port = os.environ[str(section["port_env"])]
+        flash = section.get("flash") or ()
+        launch = section.get("launch") or ()
+        for key, argv in (("flash", flash), ("launch", launch)):
+            if not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv):
+                raise TargetConfigError(f"{where}: serial.{key} must be a list of strings (a "
+                                        "command's argv, {elf} for the image)")
+        if launch and flash:
+            raise TargetConfigError(f"{where}: serial.flash and serial.launch exclude each "
+                                    "other (a board, or a simulator started for the run)")
+        provenance = str(section.get("counter_provenance", "hw-counter"))
+        if provenance not in _PROVENANCES:
+            raise TargetConfigError(f"{where}: serial.counter_provenance must be one of "
+                                    f"{', '.join(_PROVENANCES)}, got {provenance!r}")
+        try:
+            return cls(str(port) if port else None, int(section.get("baud", 115200)),
+                       tuple(flash), float(section.get("boot_wait_s", 1.0)), provenance,
+                       float(section.get("instructions_per_tick", 1)),
+                       str(section["model_id"]) if section.get("model_id") else None,
+                       tuple(launch),
+                       str(section.get("port_pattern", cls.port_pattern)))
+        except (TypeError, ValueError) as exc:
+            raise TargetConfigError(f"{where}: serial: {exc}") from None
+
+
+class SerialBackend(Backend):
+    name = "serial"
+
+    def _options(self) -> SerialOptions:
+        return SerialOptions.from_target(self.target)
+
+    def available(self) -> str | None:
+        try:
+            options = self._options()
+            cfg = FirmwareConfig.from_target(self.target)
+            tc = Toolchain.from_target(self.target)
+        except (TargetConfigError, BuildError) as exc:
+            return str(exc)
+        if cfg.inputs != "stream":
+            return (f"target {self.target.name}: the serial backend streams the inputs: set "
+                    "firmware.inputs: stream")
+        try:
+            import serial  # noqa: F401
+        except ImportError:
+            return "Python package pyserial not found: pip install 'pyserial>=3.5' into the venv"
+        if which(tc.cc) is None:
+            return f"{tc.cc} not found: install the target's cross compiler"
+        if options.launch:
+            if which(options.launch[0]) is None:
+                return f"{options.launch[0]} (serial.launch) not found: install it"
+            return None
+        if options.port is None:
+            section = self.target.options.get("serial", {})
+            env = section.get("port_env") if isinstance(section, dict) else None
+            return (f"target {self.target.name}: set serial.port in its target.yaml"
+                    + (f" (or the environment variable {env})" if env else "")
+                    + " to the board's serial device")
+        if options.flash and which(options.flash[0]) is None:
+            return f"{options.flash[0]} (serial.flash) not found: install the flasher"
+        return None
+
+    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
+        artifact = build_firmware(model, self.target)
+        import serial
+
+        artifact.tool_versions["pyserial"] = str(serial.VERSION)
+        return artifact
+
+    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
+        options = self._options()
+        n = int(inputs[0].shape[0])
+        data = pack_samples(inputs)
+        commands: list[Command] = []
+        if options.flash:
+            cmd = Command(tuple(a.replace("{elf}", str(artifact.path)) for a in options.flash),
+                          timeout_s=self.target.timeout_s)
+            execute(cmd, error=RunError)
+            commands.append(cmd)
+        with launched(options, artifact.path, self.target.name) as (port, launch_cmd):
+            if launch_cmd is not None:
+                commands.append(launch_cmd)
+            return self._run_on(port, options, artifact, data, n, repeats, commands)
+
+    def _run_on(self, port: str | None, options: SerialOptions, artifact: Artifact,
+                data: bytes, n: int, repeats: int, commands: list[Command]) -> RunResult:
+        import serial
+
+        model = artifact.model
+        record = model.input_bytes
+        where = f"{self.target.name} ({port})"
+        if port is None:
+            raise RunError(f"{where}: no serial port configured (serial.port)")
+        try:
+            link = serial.serial_for_url(port, baudrate=options.baud, timeout=1.0)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise RunError(f"{where}: cannot open the serial port: {exc}") from None
+        try:
+            dut = Dut(link, timeout_s=self.target.timeout_s, where=where)
+            if options.flash and options.boot_wait_s > 0:
+                time.sleep(options.boot_wait_s)
+            link.reset_input_buffer()
+            dut.sync()
+            profile = dut.profile()
+            if options.model_id and profile["model"] != options.model_id:
+                raise RunError(f"{where}: the board runs model {profile['model']!r}, expected "
+                               f"{options.model_id!r} (flash the image built for it)")
+            outputs = bytearray()
+            counts: list[int] = []
+            layers: list[int] = []
+            for i in range(n):
+                dut.where = f"{where}, input {i}"
+                dut.load(data[i * record:(i + 1) * record])
+                result = dut.infer(1, 0)
+                if len(result.output) != model.output_bytes:
+                    raise RunError(f"{dut.where}: {len(result.output)} output bytes, the model "
+                                   f"has {model.output_bytes}")
+                outputs += result.output
+                if result.count is not None:
+                    counts.append(result.count)
+                if i == 0:
+                    layers = result.layers
+            timed = None
+            if repeats > 1 and n > 0:
+                dut.where = f"{where}, {repeats} timed repeats"
+                dut.load(data[:record])
+                timed = dut.infer(repeats, 1)
+        finally:
+            link.close()
+        model = artifact.model
+        metrics = self._metrics(counts, timed, n)
+        layer_metrics = [
+            LayerMetric(i, model.layer_names[i], model.layer_ops[i],
+                        c * self._tick_scale(options), self._layer_provenance(options))
+            for i, c in enumerate(layers) if i < len(model.layer_names)]
+        extra: dict[str, Any] = {"board": profile, "counts_per_input": counts}
+        if timed is not None and timed.lap_us is not None:
+            extra["lap_us"] = list(timed.lap_us)
+        return RunResult(unpack_samples(bytes(outputs), n, model.output_specs), metrics,
+                         layer_metrics, commands, "\n".join(dut.transcript), extra)
+
+    # -- what the counts mean -------------------------------------------------------------
+
+    def _tick_scale(self, options: SerialOptions) -> float:
+        return options.instructions_per_tick if options.counter_provenance == "instructions" else 1
+
+    def _layer_provenance(self, options: SerialOptions) -> str:
+        return options.counter_provenance
+
+    def _metrics(self, counts: list[int], timed: Any, n: int) -> dict[str, Metric]:
+        options = self._options()
+        cfg = FirmwareConfig.from_target(self.target)
+        if not counts:
+            return {}
+        mean = float(np.mean(counts))
+        how = (f"the firmware's {cfg.counter['kind']} counter around hb_model_invoke, read on "
+               f"the board and sent over the serial line, mean of {n} inputs")
+        if options.counter_provenance == "instructions":
+            return {"instructions_per_inference": Metric(
+                mean * options.instructions_per_tick, "instr", "instructions",
+                f"{how}; x {options.instructions_per_tick:g} instructions per tick (QEMU "
+                "-icount behind a pseudo-terminal)")}
+        metrics: dict[str, Metric] = {}
+        hz = cfg.counter_hz(None) or self.target.clock_hz
+        if cfg.counter["kind"] == "dwt":
+            metrics["cycles_per_inference"] = Metric(mean, "cycles", "hw-counter", how)
+        if hz:
+            per = timed.count / timed.n if timed is not None and timed.count else mean
+            metrics["latency_ms"] = Metric(per / hz * 1e3, "ms", "hw-counter",
+                                           f"{how}, at {hz / 1e6:g} MHz")
+        return metrics
+
+
+@contextlib.contextmanager
+def launched(options: SerialOptions, elf: Path, target: str
+             ) -> Iterator[tuple[str | None, Command | None]]:
+    """(port, command): serial.port as it is, or serial.launch started in the background
+    (its output read until port_pattern names the port) and stopped when the block ends."""
+    if not options.launch:
+        yield options.port, None
+        return
+    cmd = Command(tuple(a.replace("{elf}", str(elf)) for a in options.launch))
+    try:
+        proc = subprocess.Popen(cmd.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+    except OSError as exc:
+        raise RunError(f"{target}: cannot start {cmd.argv[0]} (serial.launch): {exc}") from None
+    try:
+        port = _port_from(proc, re.compile(options.port_pattern), target)
+        yield port, cmd
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _port_from(proc: subprocess.Popen[bytes], pattern: re.Pattern[str], target: str,
+               timeout_s: float = 30.0) -> str:
+    """The first match of `pattern` in the launched program's output, within timeout_s."""
+    assert proc.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout_s
+    seen = b""
+    try:
+        while time.monotonic() < deadline:
+            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                break
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+            found = pattern.search(seen.decode("utf-8", "replace"))
+            if found:
+                return found.group(1)
+    finally:
+        selector.close()
+    raise RunError(f"{target}: serial.launch printed no port matching {pattern.pattern!r} "
+                   f"within {timeout_s:g} s (exit status {proc.poll()}): "
+                   f"{seen.decode('utf-8', 'replace').strip()[-300:] or '(no output)'}")
