@@ -17,7 +17,8 @@ from hb_testutil import INT8_MODELS, model_path
 from mcu_fixture import expected_outputs, write_model
 
 from harness.backends import backend_for
-from harness.backends.serial import SerialBackend, SerialOptions, launched
+from harness.backends.serial import SerialBackend, SerialOptions
+from harness.launch import launched
 from harness.errors import RunError, RunTimeoutError, TargetConfigError
 from harness.mlperf_dut import Dut
 from harness.targets import Target, load_target, targets_dir
@@ -217,3 +218,20 @@ def test_mlperf_tiny_int8_bit_exact_over_serial(stem: str) -> None:
     assert m.bit_exact, f"{stem}: {m.mismatches} mismatches"
     assert m.metrics["instructions_per_inference"].provenance == "instructions"
     assert len(m.layers) == len(result.artifact.model.layer_names)
+
+
+def test_board_counter_becomes_cycles_and_latency(tmp_path: Path) -> None:
+    """On a board the counter is a 25 MHz timer; with a 100 MHz core each tick is 4 cycles."""
+    board = _variant(tmp_path, "mps2-an386-serial", {"serial": {"port": "/dev/ttyACM0"},
+                                                     "clock_hz": 100_000_000})
+    backend = SerialBackend(board)
+    options = SerialOptions.from_target(board)
+    assert backend._tick_scale(options) == (4.0, "hw-counter")
+    metrics = backend._metrics(options, [100, 300], None, 2)
+    assert metrics["cycles_per_inference"].value == 800.0
+    assert metrics["cycles_per_inference"].provenance == "hw-counter"
+    assert metrics["latency_ms"].value == pytest.approx(800 / 100e6 * 1e3)
+    pty = load_target("mps2-an386-pty")
+    only = SerialBackend(pty)._metrics(SerialOptions.from_target(pty), [10], None, 1)
+    assert list(only) == ["instructions_per_inference"] and only[
+        "instructions_per_inference"].value == 400.0

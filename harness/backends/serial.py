@@ -28,23 +28,18 @@ Target YAML, section `serial:`
                                 pseudo-terminal (then instructions_per_tick converts ticks)
     instructions_per_tick: 40
 
-Metrics: with counter_provenance hw-counter, latency_ms from the counter's ticks and the
-counter's frequency, and cycles_per_inference when the counter counts core cycles (dwt);
+Metrics: with counter_provenance hw-counter, cycles_per_inference (a timer's ticks x clock_hz / its
+clock; DWT counts cycles) and latency_ms at clock_hz (with repeats > 1: from the timed loop);
 with `instructions`, instructions_per_inference. Every command has timeout_s (target.yaml)
 to answer; a silent or dead board is a RunTimeoutError, an `e-[...]` answer, a HardFault or
 the budget a RunError, and nothing is recorded.
 """
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-import selectors
-import subprocess
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -52,6 +47,7 @@ from ..build import Toolchain
 from ..commands import Command, execute, which
 from ..errors import BuildError, RunError, TargetConfigError
 from ..firmware import FirmwareConfig, build_firmware
+from ..launch import launched
 from ..measure import LayerMetric, Metric
 from ..mlperf_dut import Dut
 from ..targets import Target
@@ -211,12 +207,11 @@ class SerialBackend(Backend):
                 timed = dut.infer(repeats, 1)
         finally:
             link.close()
-        model = artifact.model
-        metrics = self._metrics(counts, timed, n)
-        layer_metrics = [
-            LayerMetric(i, model.layer_names[i], model.layer_ops[i],
-                        c * self._tick_scale(options), self._layer_provenance(options))
-            for i, c in enumerate(layers) if i < len(model.layer_names)]
+        scale, provenance = self._tick_scale(options)
+        metrics = self._metrics(options, counts, timed, n)
+        layer_metrics = [LayerMetric(i, model.layer_names[i], model.layer_ops[i], c * scale,
+                                     provenance)
+                         for i, c in enumerate(layers) if i < len(model.layer_names)]
         extra: dict[str, Any] = {"board": profile, "counts_per_input": counts}
         if timed is not None and timed.lap_us is not None:
             extra["lap_us"] = list(timed.lap_us)
@@ -225,85 +220,35 @@ class SerialBackend(Backend):
 
     # -- what the counts mean -------------------------------------------------------------
 
-    def _tick_scale(self, options: SerialOptions) -> float:
-        return options.instructions_per_tick if options.counter_provenance == "instructions" else 1
+    def _tick_scale(self, options: SerialOptions) -> tuple[float, str]:
+        """(per counter tick, provenance): instructions behind QEMU -icount; core cycles on
+        a board (a timer's ticks times clock_hz / its clock_hz; DWT counts cycles)."""
+        if options.counter_provenance == "instructions":
+            return options.instructions_per_tick, "instructions"
+        hz = FirmwareConfig.from_target(self.target).counter_hz(None)
+        clock = self.target.clock_hz
+        return (clock / hz if hz and clock else 1.0), "hw-counter"
 
-    def _layer_provenance(self, options: SerialOptions) -> str:
-        return options.counter_provenance
-
-    def _metrics(self, counts: list[int], timed: Any, n: int) -> dict[str, Metric]:
-        options = self._options()
-        cfg = FirmwareConfig.from_target(self.target)
+    def _metrics(self, options: SerialOptions, counts: list[int], timed: Any, n: int
+                 ) -> dict[str, Metric]:
         if not counts:
             return {}
+        cfg = FirmwareConfig.from_target(self.target)
+        scale, provenance = self._tick_scale(options)
         mean = float(np.mean(counts))
         how = (f"the firmware's {cfg.counter['kind']} counter around hb_model_invoke, read on "
                f"the board and sent over the serial line, mean of {n} inputs")
-        if options.counter_provenance == "instructions":
+        if provenance == "instructions":
             return {"instructions_per_inference": Metric(
-                mean * options.instructions_per_tick, "instr", "instructions",
-                f"{how}; x {options.instructions_per_tick:g} instructions per tick (QEMU "
-                "-icount behind a pseudo-terminal)")}
-        metrics: dict[str, Metric] = {}
-        hz = cfg.counter_hz(None) or self.target.clock_hz
-        if cfg.counter["kind"] == "dwt":
-            metrics["cycles_per_inference"] = Metric(mean, "cycles", "hw-counter", how)
-        if hz:
-            per = timed.count / timed.n if timed is not None and timed.count else mean
-            metrics["latency_ms"] = Metric(per / hz * 1e3, "ms", "hw-counter",
-                                           f"{how}, at {hz / 1e6:g} MHz")
+                mean * scale, "instr", "instructions",
+                f"{how}; x {scale:g} instructions per tick (QEMU -icount behind a "
+                "pseudo-terminal)")}
+        metrics = {"cycles_per_inference": Metric(
+            mean * scale, "cycles", "hw-counter",
+            how + ("" if scale == 1 else f"; x {scale:g} core cycles per timer tick"))}
+        clock = self.target.clock_hz
+        if clock:
+            per = timed.count / timed.n * scale if timed is not None and timed.count else mean * scale
+            metrics["latency_ms"] = Metric(per / clock * 1e3, "ms", "hw-counter",
+                                           f"{how}, at the {clock / 1e6:g} MHz core clock")
         return metrics
-
-
-@contextlib.contextmanager
-def launched(options: SerialOptions, elf: Path, target: str
-             ) -> Iterator[tuple[str | None, Command | None]]:
-    """(port, command): serial.port as it is, or serial.launch started in the background
-    (its output read until port_pattern names the port) and stopped when the block ends."""
-    if not options.launch:
-        yield options.port, None
-        return
-    cmd = Command(tuple(a.replace("{elf}", str(elf)) for a in options.launch))
-    try:
-        proc = subprocess.Popen(cmd.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
-    except OSError as exc:
-        raise RunError(f"{target}: cannot start {cmd.argv[0]} (serial.launch): {exc}") from None
-    try:
-        port = _port_from(proc, re.compile(options.port_pattern), target)
-        yield port, cmd
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-
-def _port_from(proc: subprocess.Popen[bytes], pattern: re.Pattern[str], target: str,
-               timeout_s: float = 30.0) -> str:
-    """The first match of `pattern` in the launched program's output, within timeout_s."""
-    assert proc.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout_s
-    seen = b""
-    try:
-        while time.monotonic() < deadline:
-            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                break
-            chunk = os.read(proc.stdout.fileno(), 4096)
-            if not chunk:
-                break
-            seen += chunk
-            found = pattern.search(seen.decode("utf-8", "replace"))
-            if found:
-                return found.group(1)
-    finally:
-        selector.close()
-    raise RunError(f"{target}: serial.launch printed no port matching {pattern.pattern!r} "
-                   f"within {timeout_s:g} s (exit status {proc.poll()}): "
-                   f"{seen.decode('utf-8', 'replace').strip()[-300:] or '(no output)'}")
