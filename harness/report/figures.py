@@ -22,15 +22,18 @@ from harness.report.tables import KEY_COLUMNS, format_value, latest
 
 __all__ = ["OVERVIEW_METRICS", "overview_figure", "layer_cycles_figure"]
 
-OVERVIEW_METRICS = ("latency_ms", "flash_bytes", "ram_bytes", "cycles_per_inference")
+OVERVIEW_METRICS = ("latency_ms", "cycles_per_inference", "instructions_per_inference",
+                    "flash_bytes", "ram_bytes")
 _TITLES = {
     "latency_ms": "latency",
     "flash_bytes": "flash",
     "ram_bytes": "RAM",
     "cycles_per_inference": "cycles per inference",
+    "instructions_per_inference": "instructions per inference",
 }
-_DEFAULT_UNITS = {"latency_ms": "ms", "flash_bytes": "bytes", "ram_bytes": "bytes", "cycles_per_inference": "cycles"}
-_COUNTS = ("flash_bytes", "ram_bytes", "cycles_per_inference")  # large integers: 12k, 1.5M
+_DEFAULT_UNITS = {"latency_ms": "ms", "flash_bytes": "bytes", "ram_bytes": "bytes",
+                  "cycles_per_inference": "cycles", "instructions_per_inference": "instr"}
+_COUNTS = ("flash_bytes", "ram_bytes", "cycles_per_inference", "instructions_per_inference")  # large integers: 12k, 1.5M
 _PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C",
             "#CCB974", "#64B5CD")
 _DPI = 150
