@@ -220,6 +220,28 @@ def test_mlperf_tiny_int8_bit_exact_over_serial(stem: str) -> None:
     assert len(m.layers) == len(result.artifact.model.layer_names)
 
 
+@pytest.mark.sim
+@needs_qemu
+def test_m_results_is_the_dequantised_output(tmp_path: Path) -> None:
+    """What the EEMBC runner reads: the output dequantised, 3 decimals."""
+    pytest.importorskip("harness.golden")
+    from harness.codegen import generate
+    from harness.golden import GoldenInterpreter
+    from harness.importers import load_model
+    from harness.inputs import random_inputs
+
+    graph = load_model(model_path("kws_ref_model"))
+    inputs = random_inputs(graph, 1, 3)
+    backend = backend_for(load_target("mps2-an386-pty"))
+    result = backend.run(backend.build(generate(graph, tmp_path / "gen")), inputs)
+    line = next(x for x in result.log.splitlines() if x.startswith("m-results-["))
+    shown = [float(v) for v in line[len("m-results-["):-1].split(",")]
+    q = graph.output_tensors()[0].quant
+    expected = (GoldenInterpreter(graph).run(inputs)[0][0].astype(np.float64)
+                - q.zero_point[0]) * q.scale[0]
+    assert np.allclose(shown, expected, atol=0.0006), (shown, expected)
+
+
 def test_board_counter_becomes_cycles_and_latency(tmp_path: Path) -> None:
     """On a board the counter is a 25 MHz timer; with a 100 MHz core each tick is 4 cycles."""
     board = _variant(tmp_path, "mps2-an386-serial", {"serial": {"port": "/dev/ttyACM0"},
