@@ -250,6 +250,8 @@ def to_json_record(m: Measurement) -> dict[str, object]:
         "mismatches": None if m.mismatches is None else int(m.mismatches),
         "max_abs_diff": None if m.max_abs_diff is None else float(m.max_abs_diff),
         "n_inputs": int(m.n_inputs),
+        "within_tolerance": m.extra.get("within_tolerance"),   # float models: the check
+        "top1_agreement": m.extra.get("top1_agreement"),
     }
     for name in STANDARD_METRICS:
         record[name] = m.metrics[name].value if name in m.metrics else None

@@ -127,11 +127,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     tr = terminalreporter
     tr.section("hilbench measurements")
-    header = ("model", "variant", "target", "exact", "latency_ms", "cycles", "instructions",
+    from .report.tables import agreement
+
+    header = ("model", "variant", "target", "agrees", "latency_ms", "cycles", "instructions",
               "flash_B", "ram_B")
-    lines = [header] + [tuple(_cell(r.get(k)) for k in (
-        "model", "variant", "target", "bit_exact", "latency_ms", "cycles_per_inference",
-        "instructions_per_inference", "flash_bytes", "ram_bytes")) for r in rows]
+    lines = [header] + [(
+        _cell(r.get("model")), _cell(r.get("variant")), _cell(r.get("target")),
+        _cell(agreement(r.get("bit_exact"), r.get("extra_json") or r)),
+        *(_cell(r.get(k)) for k in ("latency_ms", "cycles_per_inference",
+                                    "instructions_per_inference", "flash_bytes", "ram_bytes")))
+        for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     for line in lines:
         tr.write_line("  ".join(c.ljust(w) for c, w in zip(line, widths)))

@@ -80,7 +80,15 @@ def test_json_record_has_every_standard_key_with_none_where_absent() -> None:
     assert record["latency_ms_provenance"] == "wall-clock"
     assert all(record[name] is None for name in STANDARD_METRICS if name != "latency_ms")
     assert record["cycles_provenance"] is None and record["energy_provenance"] is None
+    assert record["within_tolerance"] is None and record["top1_agreement"] is None
     assert json.loads(json.dumps(record)) == record
+
+
+def test_json_record_says_whether_a_float_model_is_within_tolerance() -> None:
+    m = _measurement()
+    m.extra.update(within_tolerance=True, top1_agreement=1.0)
+    record = to_json_record(m)
+    assert (record["within_tolerance"], record["top1_agreement"]) == (True, 1.0)
 
 
 def test_json_record_carries_cycle_energy_and_extra_metric_provenance() -> None:

@@ -30,7 +30,7 @@ def test_records_and_summarises(pytester: pytest.Pytester, tmp_path: Path) -> No
     pytester.makepyfile(AD_TEST)
     res = pytester.runpytest_subprocess("--hil-results", str(db), "-p", "no:cacheprovider")
     res.assert_outcomes(passed=1)
-    res.stdout.fnmatch_lines(["*hilbench measurements*", "ad*int8*host*True*", "recorded in*"])
+    res.stdout.fnmatch_lines(["*hilbench measurements*", "ad*int8*host*bit-exact*", "recorded in*"])
     assert ResultStore(db).count() == 1
 
 

@@ -49,14 +49,16 @@ def _is_missing(value: object) -> bool:
 
 def agreement(bit_exact: object, extra: object) -> str | None:
     """How the outputs compare with the golden interpreter, in words: 'bit-exact', 'within
-    tolerance' (float models: the stated tolerance and the same top-1) or 'NO'; None when the
-    measurement does not say (`extra`: the extra_json column's text or a dict)."""
+    tolerance' (float models: the stated tolerance and the same top-1, harness.compare's
+    `ok`) or 'NO'; None when the measurement does not say (`extra`: the extra_json column's
+    text or a dict with within_tolerance and top1_agreement)."""
     if _is_missing(bit_exact):
         return None
     if bool(bit_exact):
         return "bit-exact"
     facts = json.loads(extra) if isinstance(extra, str) else extra
-    if isinstance(facts, dict) and facts.get("within_tolerance"):
+    if (isinstance(facts, dict) and facts.get("within_tolerance")
+            and facts.get("top1_agreement", 1.0) in (None, 1.0)):
         return "within tolerance"
     return "NO"
 
