@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hb_testutil import INT8_MODELS, model_path
+from hb_testutil import FLOAT_MODELS, INT8_MODELS, model_path
 from mcu_fixture import SPIN_ITERATIONS, expected_outputs, variant_target, write_model
 
 from harness.backends import backend_for
@@ -199,3 +199,17 @@ def test_mlperf_tiny_int8_bit_exact(stem: str) -> None:
     assert all(lay.provenance == "instructions" for lay in m.layers)
     assert sum(lay.cycles for lay in m.layers) <= m.metrics["instructions_per_inference"].value
     assert m.tool_versions["qemu"].startswith("QEMU emulator version")
+
+
+@pytest.mark.sim
+@needs_qemu
+@pytest.mark.parametrize("stem", FLOAT_MODELS)
+def test_mlperf_tiny_fp32_within_tolerance(stem: str) -> None:
+    """The fp32 models on the FPU (they all fit the 4 MiB memory map)."""
+    pytest.importorskip("harness.golden")
+    from harness.bench import bench_model
+
+    result = bench_model(model_path(stem), "mps2-an386", n_inputs=3)
+    c = result.comparison
+    assert c.ok, f"{stem}: max |diff| {c.max_abs_diff:g}, top-1 agreement {c.top1_agreement:.0%}"
+    assert result.measurement.metrics["instructions_per_inference"].provenance == "instructions"
