@@ -7,7 +7,6 @@ bytes. Titles carry the provenance of the plotted numbers.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
