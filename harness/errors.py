@@ -11,7 +11,9 @@
     ├── BuildError                   a compiler/linker command failed
     ├── RunError                     running on a target failed
     │   └── RunTimeoutError          a target hung and was killed at its budget
-    └── ResultsError                 the results store or a report failed
+    ├── ResultsError                 the results store or a report failed
+    ├── DatasetError                 a data set is missing, altered or unknown (names the remedy)
+    └── RecipeError                  a compression recipe is invalid (lists the known choices)
 
 Messages carry the state and the remedy, and fit on one line where they can: the CLI prints
 `error: <message>` and exits non-zero without a traceback.
@@ -31,6 +33,8 @@ __all__ = [
     "RunError",
     "RunTimeoutError",
     "ResultsError",
+    "DatasetError",
+    "RecipeError",
 ]
 
 
@@ -80,3 +84,11 @@ class RunTimeoutError(RunError):
 
 class ResultsError(HilbenchError):
     """The results store or a report could not be written or read."""
+
+
+class DatasetError(HilbenchError):
+    """A data set is missing, altered (checksum) or unknown; the message says how to get it."""
+
+
+class RecipeError(HilbenchError):
+    """A compression recipe is invalid: unknown technique, bad parameter, missing key."""

@@ -1,0 +1,109 @@
+"""What a data set loader returns: labelled train / validation / test splits, checked.
+
+Every loader reads local files only (nothing is downloaded at run time), verifies a SHA-256
+of what it read, and raises `DatasetError` naming the file and the remedy when the data is
+missing or altered. Samples are float32 and channel-last (N, ..., C), the layout the
+generated C and TFLite use; labels are int64 class indices into `classes`.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DatasetError
+
+__all__ = ["Split", "Dataset", "sha256_of", "verify_sha256", "stratified_indices"]
+
+
+@dataclass(frozen=True)
+class Split:
+    """Samples `x` (float32, (n, ...)) and their labels `y` (int64, (n,))."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.x.shape[0] != self.y.shape[0]:
+            raise ValueError(f"{self.x.shape[0]} samples but {self.y.shape[0]} labels")
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+    def take(self, indices: np.ndarray) -> Split:
+        return Split(self.x[indices], self.y[indices])
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A labelled data set with its identity: name, classes, checksum and attribution."""
+
+    name: str
+    classes: tuple[str, ...]
+    train: Split
+    val: Split
+    test: Split
+    sha256: str            # of the files the loader read (the bundle, or the source files)
+    source: str            # where it comes from and its licence, one line
+    primary_metric: str = "accuracy"   # or "balanced_accuracy" where one class dominates
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return tuple(self.train.x.shape[1:])
+
+
+def sha256_of(*paths: Path) -> str:
+    """SHA-256 over the bytes of the files, in the given order."""
+    h = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def verify_sha256(path: Path, expected: str, remedy: str) -> str:
+    """Check one file against its known SHA-256; DatasetError with `remedy` when missing/altered."""
+    if not path.is_file():
+        raise DatasetError(f"{path} is missing; {remedy}")
+    got = sha256_of(path)
+    if got != expected:
+        raise DatasetError(
+            f"{path} is altered: SHA-256 {got[:16]}..., expected {expected[:16]}...; {remedy}")
+    return got
+
+
+def stratified_indices(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """A fixed, seeded, class-stratified subset of n indices (sorted), every class kept.
+
+    Each class gets a share proportional to its frequency, at least one sample while n allows
+    (rarest classes first), so a small subset still scores every class."""
+    y = np.asarray(y)
+    if n >= len(y):
+        return np.arange(len(y))
+    if n < 1:
+        raise ValueError(f"subset size must be at least 1, got {n}")
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(y, return_counts=True)
+    quota = np.floor(counts / counts.sum() * n).astype(int)
+    order = np.argsort(counts)   # rarest first get their guaranteed sample
+    for c in order:
+        if quota.sum() >= n:
+            break
+        if quota[c] == 0:
+            quota[c] = 1
+    # Hand out what rounding left, largest remainders first, never beyond a class's count.
+    remainder = counts / counts.sum() * n - np.floor(counts / counts.sum() * n)
+    for c in np.argsort(-remainder):
+        if quota.sum() >= n:
+            break
+        if quota[c] < counts[c]:
+            quota[c] += 1
+    while quota.sum() > n:
+        quota[int(np.argmax(quota))] -= 1
+    picked = [rng.choice(np.flatnonzero(y == cls), size=int(q), replace=False)
+              for cls, q in zip(classes, quota) if q > 0]
+    return np.sort(np.concatenate(picked))
