@@ -88,22 +88,20 @@ def stratified_indices(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
         raise ValueError(f"subset size must be at least 1, got {n}")
     rng = np.random.default_rng(seed)
     classes, counts = np.unique(y, return_counts=True)
-    quota = np.floor(counts / counts.sum() * n).astype(int)
-    order = np.argsort(counts)   # rarest first get their guaranteed sample
-    for c in order:
-        if quota.sum() >= n:
-            break
-        if quota[c] == 0:
-            quota[c] = 1
-    # Hand out what rounding left, largest remainders first, never beyond a class's count.
-    remainder = counts / counts.sum() * n - np.floor(counts / counts.sum() * n)
-    for c in np.argsort(-remainder):
+    quota = np.zeros(len(classes), dtype=np.int64)
+    for c in np.argsort(counts, kind="stable")[:n]:   # one each, rarest first, while n allows
+        quota[c] = 1
+    # The rest in proportion to the class sizes: floors, then the largest remainders.
+    share = (counts - quota) / max(int((counts - quota).sum()), 1) * (n - int(quota.sum()))
+    quota += np.minimum(np.floor(share).astype(np.int64), counts - quota)
+    for c in np.argsort(-(share - np.floor(share)), kind="stable"):
         if quota.sum() >= n:
             break
         if quota[c] < counts[c]:
             quota[c] += 1
-    while quota.sum() > n:
-        quota[int(np.argmax(quota))] -= 1
+    for c in np.argsort(-(counts - quota), kind="stable"):   # rounding shortfall, if any
+        while quota.sum() < n and quota[c] < counts[c]:
+            quota[c] += 1
     picked = [rng.choice(np.flatnonzero(y == cls), size=int(q), replace=False)
               for cls, q in zip(classes, quota) if q > 0]
     return np.sort(np.concatenate(picked))
