@@ -9,17 +9,21 @@ error at any step leaves no row behind.
 from __future__ import annotations
 
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+import numpy as np
 
 from .backends import Artifact, backend_for
 from .catalog import ModelInfo, describe, sha256_file
 from .codegen import generate
 from .compare import Comparison, compare
-from .errors import TargetUnavailableError
+from .errors import ModelError, TargetUnavailableError
 from .golden import GoldenInterpreter
 from .importers import load_model
+from .ir import Graph
 from .inputs import random_inputs
 from .measure import Measurement, Metric
 from .targets import Target, load_target
@@ -33,6 +37,7 @@ class BenchResult:
     measurement: Measurement
     comparison: Comparison
     artifact: Artifact
+    outputs: list[np.ndarray]   # the target's own outputs, batched like the inputs
 
 
 def bench_model(
@@ -43,10 +48,14 @@ def bench_model(
     seed: int = 0,
     repeats: int = 1,
     progress: Callable[[str], None] | None = None,
+    inputs: list[np.ndarray] | None = None,
 ) -> BenchResult:
     """Benchmark one model on one target; raises a HilbenchError subclass on any failure.
 
-    `n_inputs` defaults to the target's `default_inputs` (100 unless its YAML sets fewer)."""
+    `inputs` (one batched array per model input, e.g. a data set's test samples) replaces the
+    seeded random inputs; otherwise `n_inputs` random inputs are drawn, by default the
+    target's `default_inputs` (100 unless its YAML sets fewer). `extra["stage_seconds"]` says
+    how long import, golden, generate+build and run took."""
     say = progress or (lambda _msg: None)
     model_path = Path(model_path)
     target = target if isinstance(target, Target) else load_target(target)
@@ -54,21 +63,37 @@ def bench_model(
     reason = backend.available()
     if reason:
         raise TargetUnavailableError(f"target {target.name} is not available: {reason}")
-    if n_inputs is None:
-        n_inputs = target.default_inputs
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages[stage] = round(now - clock, 4)
+        clock = now
+
     say(f"import {model_path.name}")
     graph = load_model(model_path)
     info = describe(model_path, graph)
-    inputs = random_inputs(graph, n_inputs, seed)
+    if inputs is None:
+        if n_inputs is None:
+            n_inputs = target.default_inputs
+        inputs = random_inputs(graph, n_inputs, seed)
+    else:
+        n_inputs = _check_inputs(graph, inputs, model_path)
+    lap("import")
     say(f"golden interpreter on {n_inputs} inputs")
     reference = GoldenInterpreter(graph).run(inputs)
+    lap("golden")
     with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
         say("generate C")
         generated = generate(graph, Path(tmp), kernels=target.kernels)
         say(f"build for {target.name}")
         artifact = backend.build(generated)
+    lap("build")
     say(f"run {n_inputs} inputs on {target.name}")
     result = backend.run(artifact, inputs, repeats)
+    lap("run")
     comparison = compare(result.outputs, reference)
     metrics = {**artifact.metrics, **result.metrics}
     cycles = metrics.get("cycles_per_inference")
@@ -104,7 +129,25 @@ def bench_model(
             "build_cache_hit": artifact.cache_hit,
             "arena_bytes": generated.arena_bytes,
             "weights_bytes": generated.weights_bytes,
+            "stage_seconds": stages,
             **result.extra,
         },
     )
-    return BenchResult(info, measurement, comparison, artifact)
+    return BenchResult(info, measurement, comparison, artifact, result.outputs)
+
+
+def _check_inputs(graph: Graph, inputs: list[np.ndarray], model_path: Path) -> int:
+    """The sample count of caller-given inputs, after checking them against the model's inputs."""
+    specs = graph.input_tensors()
+    if len(inputs) != len(specs) or not inputs:
+        raise ModelError(f"{model_path.name} takes {len(specs)} input(s), {len(inputs)} given")
+    n = int(inputs[0].shape[0]) if inputs[0].ndim else 0
+    for array, t in zip(inputs, specs):
+        want = (n, *t.shape[1:])
+        if tuple(array.shape) != want or array.dtype != np.dtype(t.dtype):
+            raise ModelError(
+                f"{model_path.name}: input '{t.name}' needs {t.dtype} samples shaped {want}, "
+                f"got {array.dtype} {tuple(array.shape)}")
+    if n < 1:
+        raise ModelError(f"{model_path.name}: no input samples given")
+    return n

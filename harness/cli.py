@@ -104,6 +104,57 @@ def _summary_line(r: dict[str, object], top1: float) -> str:
     return " ".join(parts)
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .measure import RunContext, to_json_record
+    from .results import ResultStore
+    from .sweep import sweep
+
+    store = None if args.no_record else ResultStore(_results_path(args.results))
+    ctx = RunContext.collect()
+
+    def progress(stage: str) -> None:
+        if not args.quiet:
+            print(f"sweep: {stage}", file=sys.stderr, flush=True)
+
+    status = 0
+    stages: dict[str, float] = {}
+    for item in sweep(Path(args.recipe), args.target, quick=args.quick, seed=args.seed,
+                      subset=args.subset, only=args.variant, progress=progress):
+        for stage, seconds in item.seconds.items():
+            stages[stage] = stages.get(stage, 0.0) + float(seconds)
+        if item.measurement is None:
+            _err(item.error or f"{item.variant} on {item.target} failed")
+            status = 1
+            continue
+        if store is not None:
+            store.record(item.measurement, ctx)
+        record = to_json_record(item.measurement)
+        if args.json:
+            print(json.dumps(record), flush=True)
+        else:
+            print(_sweep_line(record), flush=True)
+    if not args.quiet:
+        print("sweep: seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()),
+              file=sys.stderr, flush=True)
+    return status
+
+
+def _sweep_line(r: dict[str, object]) -> str:
+    balanced = r.get("primary_metric") == "balanced_accuracy"
+    acc = r.get("balanced_accuracy") if balanced else r.get("accuracy")
+    name = "balanced accuracy" if balanced else "accuracy"
+    parts = [f"{r['model']}/{r['variant']} on {r['target']}:",
+             f"{name} {acc:.4f} on {r.get('n_eval')} {r.get('dataset')} samples"
+             if isinstance(acc, float) else "no accuracy",
+             "bit-exact" if r["bit_exact"] else "within tolerance"]
+    for key, unit in (("macs", "MACs"), ("model_bytes", "B model"), ("latency_ms", "ms"),
+                      ("cycles_per_inference", "cycles"), ("flash_bytes", "B flash")):
+        if r.get(key) is not None:
+            value = r[key]
+            parts.append(f"{value:.4g} {unit}" if isinstance(value, float) else f"{value} {unit}")
+    return " ".join(parts)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
     from .results import ResultStore
@@ -152,6 +203,29 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     r.set_defaults(func=cmd_run)
 
+    sw = sub.add_parser(
+        "sweep", help="train (cached), build every variant of a recipe, run each on every "
+        "target with the data set's test samples, score the target's outputs, and record")
+    sw.add_argument("recipe", metavar="RECIPE", help="recipe file, e.g. suites/digits/recipe.yaml")
+    sw.add_argument("--target", "-t", action="append", required=True,
+                    help="target name (see `hilbench targets`); repeat for several")
+    sw.add_argument("--variant", action="append", default=None,
+                    help="only this variant of the recipe (repeatable; default: all)")
+    sw.add_argument("--quick", action="store_true",
+                    help="the recipe's quick training setting (CI-sized); the test set is unchanged")
+    sw.add_argument("--seed", type=int, default=None,
+                    help="training seed (default: the recipe's first seed)")
+    sw.add_argument("--subset", type=int, default=None,
+                    help="run a fixed, seeded, class-stratified subset of N test samples on every "
+                    "target (default: the recipe's eval.subset per target, else the whole test set)")
+    sw.add_argument("--json", action="store_true",
+                    help="print one JSON object per variant and target on stdout")
+    sw.add_argument("--results", help="results database (default results/hilbench.sqlite, "
+                    "or $HILBENCH_RESULTS)")
+    sw.add_argument("--no-record", action="store_true", help="do not write to the results store")
+    sw.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    sw.set_defaults(func=cmd_sweep)
+
     rep = sub.add_parser("report", help="CSV, Markdown, LaTeX tables and figures from the store")
     rep.add_argument("--results", help="results database (default results/hilbench.sqlite)")
     rep.add_argument("--out", help="output folder (default: report/ next to the database)")
@@ -164,6 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "inputs", None) is not None and args.inputs < 1:
         _err("--inputs must be at least 1")
+        return 2
+    if getattr(args, "subset", None) is not None and args.subset < 1:
+        _err("--subset must be at least 1")
         return 2
     try:
         return int(args.func(args))

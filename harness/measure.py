@@ -24,6 +24,7 @@ __all__ = [
     "PROVENANCES",
     "STANDARD_METRICS",
     "RESERVED_METRIC_NAMES",
+    "VARIANT_KEYS",
     "Metric",
     "LayerMetric",
     "Measurement",
@@ -40,7 +41,16 @@ PROVENANCES = (
     "power-sensor",
     "energy-model",
     "static-analysis",  # sizes read from an object/ELF file or a memory plan
-    "dataset",  # accuracy on labelled data
+    "dataset",  # accuracy of the target's own outputs on N labelled samples
+    "golden-dataset",  # accuracy of the golden interpreter's outputs (never the target's)
+)
+
+# Facts about a compressed variant and its evaluation, kept in Measurement.extra and lifted to
+# the top level of the JSON record (and of report frames): where it came from, what it costs.
+VARIANT_KEYS = (
+    "recipe", "techniques", "parent_sha256", "params", "macs", "weight_bits", "sparsity",
+    "model_bytes", "train_seed", "dataset", "dataset_sha256", "eval_split", "n_eval",
+    "accuracy_provenance_note", "primary_metric",
 )
 
 STANDARD_METRICS = (
@@ -62,6 +72,9 @@ RESERVED_METRIC_NAMES = frozenset(
         "commands", "tool_versions", "extra", "metrics", "layers",
         "commands_json", "tool_versions_json", "extra_json",
         "cycles_provenance", "energy_provenance",
+        "recipe", "techniques", "parent_sha256", "params", "macs", "weight_bits", "sparsity",
+        "model_bytes", "train_seed", "dataset", "dataset_sha256", "eval_split", "n_eval",
+        "accuracy_provenance_note", "primary_metric", "within_tolerance", "top1_agreement",
     }
 )
 
@@ -253,6 +266,9 @@ def to_json_record(m: Measurement) -> dict[str, object]:
         "within_tolerance": m.extra.get("within_tolerance"),   # float models: the check
         "top1_agreement": m.extra.get("top1_agreement"),
     }
+    for key in VARIANT_KEYS:
+        if key in m.extra:
+            record[key] = m.extra[key]
     for name in STANDARD_METRICS:
         record[name] = m.metrics[name].value if name in m.metrics else None
     cycles = m.metrics.get("cycles_per_inference")

@@ -35,6 +35,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 "default_inputs, else 100)")
     g.addoption("--hil-seed", type=int, default=0, metavar="S", help="input seed (default: 0)")
     g.addoption("--hil-no-record", action="store_true", help="do not write to the results store")
+    g.addoption("--hil-quick", action="store_true", default=bool(os.environ.get("CI")),
+                help="recipes train with their quick (CI-sized) setting (default: on when $CI is set)")
+    g.addoption("--hil-subset", type=int, default=None, metavar="N",
+                help="recipes: run a class-stratified subset of N test samples on every target "
+                "(default: the recipe's eval.subset per target, else the whole test set)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -119,6 +124,35 @@ def hil_bench(pytestconfig: pytest.Config, hil_target: str,
     return run
 
 
+@pytest.fixture
+def hil_variant(pytestconfig: pytest.Config, hil_target: str,
+                hil_record: Callable[[Measurement], int | None]) -> Callable[..., Measurement]:
+    """`hil_variant(recipe_path, variant) -> Measurement`: the variant of a recipe (trained and
+    converted through the cache) run on the current `hil_target` with the data set's test
+    samples, scored, and recorded. A variant that fails, or disagrees with golden, fails the test."""
+    from .sweep import sweep
+
+    broken = pytestconfig.stash[_BROKEN]
+
+    def run(recipe_path: str | Path, variant: str) -> Measurement:
+        if hil_target in broken:
+            pytest.skip(f"target {hil_target} is marked broken: {broken[hil_target]}")
+        items = list(sweep(Path(recipe_path), [hil_target], only=[variant],
+                           quick=pytestconfig.getoption("--hil-quick"),
+                           subset=pytestconfig.getoption("--hil-subset")))
+        item = items[0]
+        if item.unavailable:
+            pytest.skip(item.error or "target unavailable")
+        if item.measurement is None:
+            if item.timed_out:
+                broken[hil_target] = item.error
+            pytest.fail(item.error or "no measurement", pytrace=False)
+        hil_record(item.measurement)
+        return item.measurement
+
+    return run
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if getattr(config, "workerinput", None) is not None:
         return
@@ -129,12 +163,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     tr.section("hilbench measurements")
     from .report.tables import agreement
 
-    header = ("model", "variant", "target", "agrees", "latency_ms", "cycles", "instructions",
-              "flash_B", "ram_B")
+    header = ("model", "variant", "target", "agrees", "accuracy", "latency_ms", "cycles",
+              "instructions", "flash_B", "ram_B")
     lines = [header] + [(
         _cell(r.get("model")), _cell(r.get("variant")), _cell(r.get("target")),
         _cell(agreement(r.get("bit_exact"), r.get("extra_json") or r)),
-        *(_cell(r.get(k)) for k in ("latency_ms", "cycles_per_inference",
+        *(_cell(r.get(k)) for k in ("accuracy", "latency_ms", "cycles_per_inference",
                                     "instructions_per_inference", "flash_bytes", "ram_bytes")))
         for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]

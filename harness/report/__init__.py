@@ -6,6 +6,7 @@ each written atomically.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from harness.errors import ResultsError
 from harness.report._io import atomic_write_text
 from harness.report.figures import CYCLE_PROVENANCES, layer_cycles_figure, overview_figure
 from harness.report.tables import summary, to_latex, to_markdown, write_csv
+from harness.report.variants import pareto_figure, suites_with_accuracy, variants_table
 
 __all__ = [
     "NoMeasurementsError",
@@ -24,6 +26,8 @@ __all__ = [
     "write_csv",
     "overview_figure",
     "layer_cycles_figure",
+    "pareto_figure",
+    "variants_table",
 ]
 
 
@@ -33,7 +37,8 @@ class NoMeasurementsError(ResultsError, ValueError):
 
 def write_report(df: pd.DataFrame, out_dir: Path, layers: pd.DataFrame | None = None) -> list[Path]:
     """Write summary.csv/.md/.tex and overview.png/.pdf (plus layers.png/.pdf when `layers`
-    has per-layer cycle counts) into out_dir; return the paths written."""
+    has per-layer cycle counts, and per suite with accuracies pareto_<suite>.png/.pdf and
+    variants_<suite>.tex/.md) into out_dir; return the paths written."""
     if df.empty:
         raise NoMeasurementsError(
             "no measurements in the results store (or none match the filters); run the benchmarks first"
@@ -47,9 +52,26 @@ def write_report(df: pd.DataFrame, out_dir: Path, layers: pd.DataFrame | None = 
     ]
     png = overview_figure(df, out_dir / "overview.png")
     written += [png, png.with_suffix(".pdf")]
+    for suite in suites_with_accuracy(df):
+        table, caption = variants_table(df, suite)
+        tex = ("% " + caption + "\n\\begin{table}\n\\centering\n\\caption{"
+               + _escape_caption(caption) + "}\n" + to_latex(table) + "\\end{table}\n")
+        written.append(atomic_write_text(out_dir / f"variants_{_slug(suite)}.tex", tex))
+        written.append(atomic_write_text(out_dir / f"variants_{_slug(suite)}.md",
+                                         caption + "\n\n" + to_markdown(table)))
+        png = pareto_figure(df, suite, out_dir / f"pareto_{_slug(suite)}.png")
+        written += [png, png.with_suffix(".pdf")]
     if layers is not None and "provenance" in layers.columns:
         layers = layers[layers["provenance"].isin(CYCLE_PROVENANCES)]
     if layers is not None and not layers.empty:
         png = layer_cycles_figure(layers, out_dir / "layers.png")
         written += [png, png.with_suffix(".pdf")]
     return written
+
+
+def _escape_caption(text: str) -> str:
+    return "".join({"_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#"}.get(c, c) for c in text)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)

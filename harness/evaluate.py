@@ -1,0 +1,126 @@
+"""Accuracy measured on the target: labelled samples in, the target's own outputs scored.
+
+A data set's float samples become the model's input tensors (quantized with the input
+tensor's scale and zero point for int8 models, exactly as a deployed pre-processing step
+would), the target runs them, and `accuracy_metrics` scores what the target returned. The
+numbers carry the `dataset` provenance and say on which split, which subset and how many
+samples; the golden interpreter's score on a larger set is a separate, `golden-dataset` figure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .accuracy import Scores, predictions, score
+from .datasets import Dataset, Split, stratified_indices
+from .errors import ModelError
+from .ir import Graph, Tensor
+from .measure import Metric
+
+__all__ = ["EvalSet", "eval_set", "model_inputs", "accuracy_metrics", "accuracy_extra"]
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """The labelled samples a target runs: a split of a data set, whole or a seeded subset."""
+
+    dataset: Dataset
+    split_name: str              # "test" (or "val")
+    split: Split                 # the samples actually run
+    full_size: int               # size of the whole split
+    subset_seed: int | None      # None: the whole split
+
+    @property
+    def is_subset(self) -> bool:
+        return self.subset_seed is not None
+
+    def describe(self) -> str:
+        what = (f"class-stratified subset (seed {self.subset_seed}) of {self.full_size}"
+                if self.is_subset else "whole split")
+        return (f"{len(self.split)} samples of {self.dataset.name}/{self.split_name} "
+                f"({what}; sha256 {self.dataset.sha256[:12]})")
+
+
+def eval_set(dataset: Dataset, subset: int | None = None, seed: int = 0,
+             split_name: str = "test") -> EvalSet:
+    """The whole split, or a fixed, seeded, class-stratified subset of `subset` samples."""
+    split: Split = getattr(dataset, split_name)
+    if subset is None or subset >= len(split):
+        return EvalSet(dataset, split_name, split, len(split), None)
+    if subset < 1:
+        raise ValueError(f"an evaluation subset needs at least 1 sample, got {subset}")
+    return EvalSet(dataset, split_name, split.take(stratified_indices(split.y, subset, seed)),
+                   len(split), seed)
+
+
+def _quantize(x: np.ndarray, t: Tensor) -> np.ndarray:
+    """Float samples to int8 with the tensor's (per-tensor) scale and zero point, rounding half
+    away from zero as TFLite's QUANTIZE does."""
+    if t.quant is None or not t.quant.per_tensor:
+        raise ModelError(f"int8 input '{t.name}' needs one scale and zero point")
+    scaled = x.astype(np.float64) / t.quant.scale[0]
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
+    return np.clip(rounded + t.quant.zero_point[0], -128, 127).astype(np.int8)
+
+
+def model_inputs(graph: Graph, x: np.ndarray) -> list[np.ndarray]:
+    """The model's single input tensor filled with samples `x` (n, ...): reshaped to the
+    tensor's shape when the element counts agree, quantized for int8 inputs."""
+    specs = graph.input_tensors()
+    if len(specs) != 1:
+        raise ModelError(f"accuracy needs a model with one input, this one has {len(specs)}")
+    t = specs[0]
+    want = tuple(t.shape[1:])
+    per_sample = int(np.prod(x.shape[1:], dtype=np.int64))
+    if per_sample != int(np.prod(want, dtype=np.int64)):
+        raise ModelError(f"the data set's samples are shaped {tuple(x.shape[1:])}, the model's "
+                         f"input '{t.name}' is {want}")
+    x = x.reshape((x.shape[0], *want))
+    if t.dtype == "int8":
+        return [_quantize(x, t)]
+    if t.dtype == "float32":
+        return [x.astype(np.float32)]
+    raise ModelError(f"input '{t.name}' of dtype {t.dtype} cannot take data set samples")
+
+
+def _scores(outputs: list[np.ndarray], ev: EvalSet) -> Scores:
+    if len(outputs) != 1:
+        raise ModelError(f"accuracy needs a model with one output, this one has {len(outputs)}")
+    out = outputs[0]
+    classes = ev.dataset.classes
+    if int(np.prod(out.shape[1:], dtype=np.int64)) != len(classes):
+        raise ModelError(f"the model outputs {tuple(out.shape[1:])} values per sample, the data "
+                         f"set has {len(classes)} classes")
+    return score(ev.split.y, predictions(out), classes)
+
+
+def accuracy_metrics(outputs: list[np.ndarray], ev: EvalSet,
+                     provenance: str = "dataset") -> tuple[dict[str, Metric], Scores]:
+    """`accuracy` and `balanced_accuracy` of the given outputs (the target's, by default)."""
+    s = _scores(outputs, ev)
+    whose = "target outputs" if provenance == "dataset" else "golden interpreter outputs"
+    note = f"{whose} on {ev.describe()}"
+    metrics = {
+        "accuracy": Metric(s.accuracy, "fraction", provenance, note),
+        "balanced_accuracy": Metric(s.balanced_accuracy, "fraction", provenance, note),
+    }
+    return metrics, s
+
+
+def accuracy_extra(s: Scores, ev: EvalSet) -> dict[str, object]:
+    """JSON-able facts of an evaluation for Measurement.extra (see measure.VARIANT_KEYS)."""
+    return {
+        "dataset": ev.dataset.name,
+        "dataset_sha256": ev.dataset.sha256,
+        "eval_split": ev.split_name,
+        "n_eval": s.n,
+        "eval_full_size": ev.full_size,
+        "eval_subset_seed": ev.subset_seed,
+        "accuracy_provenance_note": f"target outputs on {ev.describe()}",
+        "primary_metric": ev.dataset.primary_metric,
+        "classes": list(ev.dataset.classes),
+        "sensitivity": s.sensitivity,
+        "ppv": s.ppv,
+        "confusion": s.confusion,
+    }

@@ -1,0 +1,152 @@
+"""A compression sweep: every variant of a recipe on every target, scored on real data.
+
+    recipe.yaml -> trained reference (cached) -> variants (.tflite, checked against LiteRT)
+      -> per target: the data set's test samples through bench_model (bit-exact check against
+         the golden interpreter) -> the target's own outputs scored -> one row per
+         (variant, target) with the variant's facts (techniques, parent hash, params, MACs, bits,
+         sparsity, bytes) and the evaluation's (data set, checksum, split, N)
+
+A variant that fails to build, convert or check, or whose target outputs disagree with the
+golden interpreter, is reported and skipped: no row is written for it.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .bench import bench_model
+from .datasets import Dataset, load_dataset
+from .errors import HilbenchError, RecipeError, RunTimeoutError
+from .evaluate import EvalSet, accuracy_extra, accuracy_metrics, eval_set, model_inputs
+from .golden import GoldenInterpreter
+from .importers import load_model
+from .measure import Measurement
+from .targets import Target, load_target
+
+__all__ = ["SweepItem", "sweep", "subset_for"]
+
+
+@dataclass
+class SweepItem:
+    """One (variant, target) of a sweep: its measurement, or why there is none."""
+
+    variant: str
+    target: str
+    measurement: Measurement | None = None
+    error: str | None = None
+    unavailable: bool = False     # the target cannot run here (error says why and the fix)
+    timed_out: bool = False       # the target hung and was stopped
+    seconds: dict[str, float] = field(default_factory=dict)   # per stage
+
+
+def subset_for(recipe: object, target: Target, override: int | None) -> int | None:
+    """How many test samples `target` runs: the override, else the recipe's `eval.subset`
+    for the target (or its `default`), else the whole split (None)."""
+    if override is not None:
+        return override
+    subsets = getattr(getattr(recipe, "eval", None), "subset", None) or {}
+    if target.name in subsets:
+        return subsets[target.name]
+    return subsets.get("default")
+
+
+def _variant_extra(built: object) -> dict[str, object]:
+    keys = ("recipe", "techniques", "parent_sha256", "params", "macs", "weight_bits",
+            "sparsity", "model_bytes")
+    extra = {k: getattr(built, k) for k in keys if hasattr(built, k)}
+    if hasattr(built, "train_seed"):
+        extra["train_seed"] = built.train_seed
+    return extra
+
+
+def _evaluate(built: object, target: Target, ev: EvalSet, full: EvalSet | None, recipe_name: str,
+              progress: Callable[[str], None]) -> Measurement:
+    """Run the variant's file on the target with the evaluation samples; score; describe."""
+    path = Path(built.path)  # type: ignore[attr-defined]
+    graph = load_model(path)
+    inputs = model_inputs(graph, ev.split.x)
+    result = bench_model(path, target, inputs=inputs, progress=progress)
+    if not result.comparison.ok:
+        raise HilbenchError(
+            f"outputs on {target.name} disagree with the golden interpreter "
+            f"({result.comparison.mismatches} elements differ); no row written")
+    metrics, scores = accuracy_metrics(result.outputs, ev)
+    m = result.measurement
+    m.model = recipe_name
+    m.variant = str(built.name)  # type: ignore[attr-defined]
+    m.metrics.update(metrics)
+    m.extra.update(_variant_extra(built))
+    m.extra.update(accuracy_extra(scores, ev))
+    m.extra["macs"] = graph.macs()
+    if full is not None and result.comparison.bit_exact:
+        # The target ran a subset bit-exactly: the golden interpreter's score on the whole split
+        # is what the target would score there, reported under its own provenance.
+        progress(f"golden interpreter on the whole {full.split_name} split ({len(full.split)})")
+        outputs = GoldenInterpreter(graph).run(model_inputs(graph, full.split.x))
+        golden, gscores = accuracy_metrics(outputs, full, provenance="golden-dataset")
+        m.metrics["accuracy_golden_full"] = golden["accuracy"]
+        m.metrics["balanced_accuracy_golden_full"] = golden["balanced_accuracy"]
+        m.extra["golden_full_n"] = gscores.n
+    m.validate()
+    return m
+
+
+def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
+          seed: int | None = None, subset: int | None = None, only: Sequence[str] | None = None,
+          eval_seed: int = 0,
+          progress: Callable[[str], None] | None = None) -> Iterator[SweepItem]:
+    """Build the recipe's variants and run each on every target; yield one item per pair.
+
+    Unknown targets, a bad recipe or a missing data set raise before anything is built; an
+    unavailable target yields one failed item per variant (with the reason) and no row."""
+    from .backends import backend_for
+    from .variants import load_recipe
+    from .variants import build_variants
+
+    say = progress or (lambda _msg: None)
+    recipe = load_recipe(Path(recipe_path))
+    resolved = [load_target(t) for t in targets]
+    unavailable = {t.name: backend_for(t).available() for t in resolved}
+    dataset: Dataset = load_dataset(recipe.dataset, quick=quick)
+    names = [v.name for v in recipe.variants]
+    if only:
+        unknown = [v for v in only if v not in names]
+        if unknown:
+            raise RecipeError(f"{recipe_path}: no variant {', '.join(unknown)}; "
+                              f"the recipe has: {', '.join(names)}")
+    clock = time.perf_counter()
+    for built in build_variants(recipe, quick=quick, seed=seed, only=list(only) if only else None,
+                                progress=say):
+        made = round(time.perf_counter() - clock, 3)
+        if not hasattr(built, "path"):   # a VariantFailure
+            for t in resolved:
+                yield SweepItem(built.name, t.name, error=f"variant {built.name} failed: {built.error}")
+            clock = time.perf_counter()
+            continue
+        timings = dict(getattr(built, "timings", {}) or {})
+        for t in resolved:
+            item = SweepItem(built.name, t.name, seconds={**timings, "variant_total": made})
+            if unavailable[t.name]:
+                item.error = f"target {t.name} is not available: {unavailable[t.name]}"
+                item.unavailable = True
+                yield item
+                continue
+            n = subset_for(recipe, t, subset)
+            ev = eval_set(dataset, n, eval_seed)
+            full = eval_set(dataset) if ev.is_subset else None
+            say(f"{built.name} on {t.name}: {ev.describe()}")
+            start = time.perf_counter()
+            try:
+                item.measurement = _evaluate(built, t, ev, full, recipe.name,
+                                             lambda s, v=built.name, tn=t.name: say(f"{v} on {tn}: {s}"))
+            except HilbenchError as exc:
+                item.error = f"{built.name} on {t.name}: {exc}"
+                item.timed_out = isinstance(exc, RunTimeoutError)
+            if item.measurement is not None:
+                item.seconds.update(item.measurement.extra.get("stage_seconds", {}))  # type: ignore[arg-type]
+                item.measurement.extra["sweep_seconds"] = dict(item.seconds)
+            item.seconds["target_total"] = round(time.perf_counter() - start, 3)
+            yield item
+        clock = time.perf_counter()
