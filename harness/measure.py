@@ -72,9 +72,6 @@ RESERVED_METRIC_NAMES = frozenset(
         "commands", "tool_versions", "extra", "metrics", "layers",
         "commands_json", "tool_versions_json", "extra_json",
         "cycles_provenance", "energy_provenance",
-        "recipe", "techniques", "parent_sha256", "params", "macs", "weight_bits", "sparsity",
-        "model_bytes", "train_seed", "dataset", "dataset_sha256", "eval_split", "n_eval",
-        "accuracy_provenance_note", "primary_metric", "within_tolerance", "top1_agreement",
     }
 )
 
@@ -267,7 +264,7 @@ def to_json_record(m: Measurement) -> dict[str, object]:
         "top1_agreement": m.extra.get("top1_agreement"),
     }
     for key in VARIANT_KEYS:
-        if key in m.extra:
+        if key in m.extra and key not in m.metrics:   # a metric of the same name wins
             record[key] = m.extra[key]
     for name in STANDARD_METRICS:
         record[name] = m.metrics[name].value if name in m.metrics else None
