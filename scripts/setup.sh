@@ -11,6 +11,7 @@ APT_PACKAGES=(
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf      # RISC-V firmware for rtl/
   yosys                                                     # area of rtl/ core and extension
   openssh-server                                            # ssh backend tests (loopback sshd)
+  dataset-fashion-mnist                                     # Fashion-MNIST recipe (harness/datasets)
 )
 
 missing=()
@@ -36,6 +37,6 @@ want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing Python packages into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test,rtl]'
+  .venv/bin/python -m pip install -q -e '.[test,rtl,compress]'
   echo "$want" > "$stamp"
 fi

@@ -1,0 +1,132 @@
+"""The training loop: seeded, deterministic, on CPU, keeping the best epoch on validation.
+
+`fit` trains any module mapping a float batch to logits (the zoo's models, and the PT2E QAT
+graphs of `harness.variants`), scores every epoch on the validation split with the data set's
+primary metric (accuracy or balanced accuracy) and returns the best epoch's weights.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..accuracy import score
+from ..datasets import Dataset, Split
+from .config import TrainConfig
+
+__all__ = ["fit", "History", "predict", "deterministic"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class History:
+    """Per-epoch training loss and validation score; `best_epoch` counts from 1."""
+
+    metric: str
+    loss: list[float]
+    val: list[float]
+    best_epoch: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"metric": self.metric, "loss": self.loss, "val": self.val,
+                "best_epoch": self.best_epoch, "best_val": self.val[self.best_epoch - 1],
+                "seconds": self.seconds}
+
+
+def deterministic(seed: int) -> None:
+    """Seed torch and demand deterministic kernels; use the cores this process may use."""
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    torch.set_num_threads(max(1, int(os.environ.get("HILBENCH_THREADS", cores or 1))))
+
+
+def predict(model: nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Class indices (argmax of the logits) for float samples x, in eval mode."""
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            out.append(model(torch.from_numpy(x[i:i + batch_size])).argmax(dim=1).numpy())
+    return np.concatenate(out) if out else np.zeros((0,), np.int64)
+
+
+def _class_weights(config: TrainConfig, y: np.ndarray, k: int) -> torch.Tensor | None:
+    if config.class_weights is None:
+        return None
+    if config.class_weights == "balanced":
+        counts = np.bincount(y, minlength=k).astype(np.float64)
+        return torch.tensor(len(y) / (k * np.maximum(counts, 1)), dtype=torch.float32)
+    weights = list(config.class_weights)
+    if len(weights) != k:
+        raise ValueError(f"class_weights has {len(weights)} values for {k} classes")
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def _batches(config: TrainConfig, y: np.ndarray, k: int, gen: torch.Generator) -> list[torch.Tensor]:
+    n = len(y)
+    if config.sampling == "balanced":
+        counts = np.bincount(y, minlength=k).astype(np.float64)
+        p = torch.tensor(1.0 / np.maximum(counts, 1)[y], dtype=torch.float64)
+        order = torch.multinomial(p, n, replacement=True, generator=gen)
+    else:
+        order = torch.randperm(n, generator=gen)
+    return [order[i:i + config.batch_size] for i in range(0, n, config.batch_size)]
+
+
+def fit(model: nn.Module, dataset: Dataset, config: TrainConfig,
+        progress: Progress | None = None, label: str = "train",
+        train: Split | None = None) -> tuple[nn.Module, History]:
+    """Train `model` in place on `train` (default the data set's), return it at its best epoch."""
+    deterministic(config.seed)
+    split = train if train is not None else dataset.train
+    k = len(dataset.classes)
+    x_all = torch.from_numpy(np.ascontiguousarray(split.x))
+    y_all = torch.from_numpy(split.y)
+    loss_fn = nn.CrossEntropyLoss(weight=_class_weights(config, split.y, k))
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    gen = torch.Generator().manual_seed(config.seed)
+    metric = dataset.primary_metric
+    history = History(metric, [], [], 1, 0.0)
+    best_state: dict[str, torch.Tensor] | None = None
+    start = time.perf_counter()
+    for epoch in range(config.epochs):
+        lr = config.lr
+        if config.schedule == "cosine":
+            lr = 0.5 * config.lr * (1 + math.cos(math.pi * epoch / config.epochs))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        model.train()
+        total, seen = 0.0, 0
+        for idx in _batches(config, split.y, k, gen):
+            xb, yb = x_all[idx], y_all[idx]
+            loss = loss_fn(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(idx)
+            seen += len(idx)
+        val_scores = score(dataset.val.y, predict(model, dataset.val.x), dataset.classes)
+        value = float(getattr(val_scores, metric))
+        history.loss.append(total / max(seen, 1))
+        history.val.append(value)
+        if best_state is None or value > history.val[history.best_epoch - 1]:
+            history.best_epoch = epoch + 1
+            best_state = copy.deepcopy(model.state_dict())
+        if progress:
+            progress(f"{label} epoch {epoch + 1}/{config.epochs}: loss {history.loss[-1]:.4f}, "
+                     f"val {metric} {value:.4f}, {time.perf_counter() - start:.1f} s")
+    assert best_state is not None
+    model.load_state_dict(best_state)
+    model.eval()
+    history.seconds = time.perf_counter() - start
+    return model, history
