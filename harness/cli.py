@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from .datasets import DATASETS
 from .errors import HilbenchError
 
 __all__ = ["main"]
@@ -70,8 +71,18 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(f"{prefix}: {stage}", file=sys.stderr, flush=True)
 
         try:
-            result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
-                                 repeats=args.repeats, progress=progress)
+            if args.dataset:
+                from .datasets import load_dataset
+                from .evaluate import bench_accuracy, eval_set
+
+                dataset = load_dataset(args.dataset)
+                ev = eval_set(dataset, args.subset, args.seed, split_name=args.split)
+                full = eval_set(dataset, split_name=args.split) if ev.is_subset else None
+                result = bench_accuracy(Path(model), target, ev, full=full,
+                                        repeats=args.repeats, progress=progress)
+            else:
+                result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
+                                     repeats=args.repeats, progress=progress)
         except HilbenchError as exc:
             _err(exc)
             status = 1
@@ -192,7 +203,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--inputs", "-n", type=int, default=None,
                    help="number of random inputs checked against golden (default: the target's "
                    "default_inputs, else 100)")
-    r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    r.add_argument("--seed", type=int, default=0,
+                   help="seed of the random inputs, or of the --subset choice (default 0)")
+    r.add_argument("--dataset", default=None, metavar="NAME",
+                   help="run the labelled samples of this data set instead of random inputs and "
+                   f"score the target's outputs ({', '.join(DATASETS)}); the model's input and "
+                   "output must fit the data set")
+    r.add_argument("--split", default="test", choices=("test", "val"),
+                   help="the data set split to run with --dataset (default test)")
+    r.add_argument("--subset", type=int, default=None, metavar="N",
+                   help="with --dataset: a fixed, seeded, class-stratified subset of N samples "
+                   "(default: the whole split)")
     r.add_argument("--repeats", type=int, default=1,
                    help="invocations per input for timing (default 1)")
     r.add_argument("--json", action="store_true",
@@ -241,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "subset", None) is not None and args.subset < 1:
         _err("--subset must be at least 1")
+        return 2
+    if getattr(args, "dataset", None) and args.inputs is not None:
+        _err("--inputs and --dataset exclude each other: --dataset runs the split (or --subset)")
         return 2
     try:
         return int(args.func(args))

@@ -8,17 +8,24 @@ samples; the golden interpreter's score on a larger set is a separate, `golden-d
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .accuracy import Scores, predictions, score
+from .bench import BenchResult, bench_model
 from .datasets import Dataset, Split, stratified_indices
-from .errors import ModelError
+from .errors import ModelError, RunError
+from .golden import GoldenInterpreter
+from .importers import load_model
 from .ir import Graph, Tensor
 from .measure import Metric
+from .targets import Target
 
-__all__ = ["EvalSet", "eval_set", "model_inputs", "accuracy_metrics", "accuracy_extra"]
+__all__ = ["EvalSet", "eval_set", "model_inputs", "accuracy_metrics", "accuracy_extra",
+           "bench_accuracy"]
 
 
 @dataclass(frozen=True)
@@ -124,3 +131,37 @@ def accuracy_extra(s: Scores, ev: EvalSet) -> dict[str, object]:
         "ppv": s.ppv,
         "confusion": s.confusion,
     }
+
+
+def bench_accuracy(model_path: Path, target: str | Target, ev: EvalSet, *,
+                   full: EvalSet | None = None, repeats: int = 1,
+                   progress: Callable[[str], None] | None = None) -> BenchResult:
+    """Run a model file on a target with the evaluation samples, check the outputs against the
+    golden interpreter, and score the target's own outputs.
+
+    Raises RunError when the outputs disagree with golden (no score of a wrong computation
+    is reported). When `full` is given and the target ran a subset bit-exactly, the golden
+    interpreter's score on `full` is added as `*_golden_full` under `golden-dataset`."""
+    say = progress or (lambda _msg: None)
+    graph = load_model(Path(model_path))
+    result = bench_model(model_path, target, inputs=model_inputs(graph, ev.split.x),
+                         repeats=repeats, progress=say)
+    c = result.comparison
+    if not c.ok:
+        raise RunError(
+            f"{Path(model_path).name} on {result.measurement.target}: outputs disagree with the "
+            f"golden interpreter ({c.mismatches} elements differ, max |diff| {c.max_abs_diff:g}); "
+            "no accuracy is reported for it")
+    metrics, scores = accuracy_metrics(result.outputs, ev)
+    m = result.measurement
+    m.metrics.update(metrics)
+    m.extra.update(accuracy_extra(scores, ev))
+    if full is not None and ev.is_subset and c.bit_exact:
+        say(f"golden interpreter on the whole {full.split_name} split ({len(full.split)})")
+        outputs = GoldenInterpreter(graph).run(model_inputs(graph, full.split.x))
+        golden, gscores = accuracy_metrics(outputs, full, provenance="golden-dataset")
+        m.metrics["accuracy_golden_full"] = golden["accuracy"]
+        m.metrics["balanced_accuracy_golden_full"] = golden["balanced_accuracy"]
+        m.extra["golden_full_n"] = gscores.n
+    m.validate()
+    return result

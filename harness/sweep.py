@@ -16,12 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bench import bench_model
 from .datasets import Dataset, load_dataset
 from .errors import HilbenchError, RecipeError, RunTimeoutError
-from .evaluate import EvalSet, accuracy_extra, accuracy_metrics, eval_set, model_inputs
-from .golden import GoldenInterpreter
-from .importers import load_model
+from .evaluate import bench_accuracy, eval_set
 from .measure import Measurement
 from .targets import Target, load_target
 
@@ -59,38 +56,6 @@ def _variant_extra(built: object) -> dict[str, object]:
     if hasattr(built, "train_seed"):
         extra["train_seed"] = built.train_seed
     return extra
-
-
-def _evaluate(built: object, target: Target, ev: EvalSet, full: EvalSet | None, recipe_name: str,
-              progress: Callable[[str], None]) -> Measurement:
-    """Run the variant's file on the target with the evaluation samples; score; describe."""
-    path = Path(built.path)  # type: ignore[attr-defined]
-    graph = load_model(path)
-    inputs = model_inputs(graph, ev.split.x)
-    result = bench_model(path, target, inputs=inputs, progress=progress)
-    if not result.comparison.ok:
-        raise HilbenchError(
-            f"outputs on {target.name} disagree with the golden interpreter "
-            f"({result.comparison.mismatches} elements differ); no row written")
-    metrics, scores = accuracy_metrics(result.outputs, ev)
-    m = result.measurement
-    m.model = recipe_name
-    m.variant = str(built.name)  # type: ignore[attr-defined]
-    m.metrics.update(metrics)
-    m.extra.update(_variant_extra(built))
-    m.extra.update(accuracy_extra(scores, ev))
-    m.extra["macs"] = graph.macs()
-    if full is not None and result.comparison.bit_exact:
-        # The target ran a subset bit-exactly: the golden interpreter's score on the whole split
-        # is what the target would score there, reported under its own provenance.
-        progress(f"golden interpreter on the whole {full.split_name} split ({len(full.split)})")
-        outputs = GoldenInterpreter(graph).run(model_inputs(graph, full.split.x))
-        golden, gscores = accuracy_metrics(outputs, full, provenance="golden-dataset")
-        m.metrics["accuracy_golden_full"] = golden["accuracy"]
-        m.metrics["balanced_accuracy_golden_full"] = golden["balanced_accuracy"]
-        m.extra["golden_full_n"] = gscores.n
-    m.validate()
-    return m
 
 
 def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
@@ -139,8 +104,13 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
             say(f"{built.name} on {t.name}: {ev.describe()}")
             start = time.perf_counter()
             try:
-                item.measurement = _evaluate(built, t, ev, full, recipe.name,
-                                             lambda s, v=built.name, tn=t.name: say(f"{v} on {tn}: {s}"))
+                result = bench_accuracy(Path(built.path), t, ev, full=full,
+                                        progress=lambda s, v=built.name, tn=t.name:
+                                        say(f"{v} on {tn}: {s}"))
+                m = result.measurement
+                m.model, m.variant = recipe.name, str(built.name)
+                m.extra.update(_variant_extra(built))
+                item.measurement = m
             except HilbenchError as exc:
                 item.error = f"{built.name} on {t.name}: {exc}"
                 item.timed_out = isinstance(exc, RunTimeoutError)
