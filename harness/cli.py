@@ -77,7 +77,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
                 dataset = load_dataset(args.dataset)
                 ev = eval_set(dataset, args.subset, args.seed, split_name=args.split)
-                full = eval_set(dataset, split_name=args.split) if ev.is_subset else None
+                full = (eval_set(dataset, split_name=args.split)
+                        if ev.is_subset and args.golden_full else None)
                 result = bench_accuracy(Path(model), target, ev, full=full,
                                         repeats=args.repeats, progress=progress)
             else:
@@ -214,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--subset", type=int, default=None, metavar="N",
                    help="with --dataset: a fixed, seeded, class-stratified subset of N samples "
                    "(default: the whole split)")
+    r.add_argument("--golden-full", action="store_true",
+                   help="with --subset: also score the golden interpreter on the whole split "
+                   "(reported as *_golden_full, provenance golden-dataset, never as the target's)")
     r.add_argument("--repeats", type=int, default=1,
                    help="invocations per input for timing (default 1)")
     r.add_argument("--json", action="store_true",
