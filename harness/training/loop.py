@@ -113,7 +113,7 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig,
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
             seen += len(idx)
         val_scores = score(dataset.val.y, predict(model, dataset.val.x), dataset.classes)
         value = float(getattr(val_scores, metric))
