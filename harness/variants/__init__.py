@@ -13,10 +13,13 @@ int8-ptq, int8-qat), convert with litert-torch, and check the file against LiteR
 kernels (bit-exact for int8) before handing it on; conversion is cached by content hash too.
 `path` is the file in the cache; timings are seconds spent now (0 when cached; training is
 counted on the first variant of each seed). int16x8 is not offered: hilbench runs int8 only.
+Recipes are parsed without importing litert-torch; `build_variants` imports it when first used.
 """
 from __future__ import annotations
 
-from .build import VARIANT_VERSION, BuiltVariant, VariantFailure, build_variants
+import importlib
+from typing import Any
+
 from .recipe import Recipe, Step, Variant, load_recipe, parse_recipe
 from .technique import Context, Params, Stage, Technique
 from .techniques import TECHNIQUES
@@ -24,3 +27,11 @@ from .techniques import TECHNIQUES
 __all__ = ["load_recipe", "parse_recipe", "build_variants", "BuiltVariant", "VariantFailure",
            "Recipe", "Variant", "Step", "TECHNIQUES", "Technique", "Params", "Stage", "Context",
            "VARIANT_VERSION"]
+
+_LAZY = ("build_variants", "BuiltVariant", "VariantFailure", "VARIANT_VERSION")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.build"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

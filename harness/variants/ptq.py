@@ -8,18 +8,17 @@ run int8 only.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import torch
 from pydantic import Field
-from torchao.quantization.pt2e import quantize_pt2e
 
 from ..datasets import stratified_indices
-from ._export import export_for_pt2e
-from .observers import quantizer
 from .technique import Context, Params, Stage, Technique
 
 __all__ = ["TECHNIQUE", "PtqParams", "calibrate"]
+
+if TYPE_CHECKING:
+    import torch
 
 
 class PtqParams(Params):
@@ -31,6 +30,8 @@ class PtqParams(Params):
 
 def calibrate(module: torch.nn.Module, ctx: Context, samples: int, batch_size: int) -> int:
     """Run `samples` stratified training samples through the observed module; returns N."""
+    import torch
+
     split = ctx.dataset.train
     idx = stratified_indices(split.y, samples, seed=ctx.seed)
     x = torch.from_numpy(split.x[idx])
@@ -41,6 +42,11 @@ def calibrate(module: torch.nn.Module, ctx: Context, samples: int, batch_size: i
 
 
 def _apply(stage: Stage, params: PtqParams, ctx: Context) -> Stage:
+    from torchao.quantization.pt2e import quantize_pt2e   # heavy: imported when used
+
+    from ._export import export_for_pt2e
+    from .observers import quantizer
+
     q = quantizer(params.calibration, params.percentile, qat=False)
     prepared = quantize_pt2e.prepare_pt2e(export_for_pt2e(stage.model, ctx.example), q)
     n = calibrate(prepared, ctx, params.samples, params.batch_size)

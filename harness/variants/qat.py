@@ -10,11 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from pydantic import Field
-from torchao.quantization.pt2e import allow_exported_model_train_eval, quantize_pt2e
 
-from ..training import fit
-from ._export import export_for_pt2e
-from .observers import quantizer
 from .technique import Context, Params, Stage, Technique
 
 __all__ = ["TECHNIQUE", "QatParams"]
@@ -28,6 +24,12 @@ class QatParams(Params):
 
 
 def _apply(stage: Stage, params: QatParams, ctx: Context) -> Stage:
+    from torchao.quantization.pt2e import allow_exported_model_train_eval, quantize_pt2e
+
+    from ..training import fit
+    from ._export import export_for_pt2e
+    from .observers import quantizer
+
     q = quantizer(qat=True)
     prepared = quantize_pt2e.prepare_qat_pt2e(export_for_pt2e(stage.model, ctx.example), q)
     allow_exported_model_train_eval(prepared)

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..datasets import DATASETS
 from ..errors import RecipeError
-from ..training import TrainConfig
+from ..training.config import TrainConfig
 from ..zoo import MODELS, model_parameters
 from .technique import Params
 from .techniques import TECHNIQUES

@@ -10,14 +10,16 @@ technique: one file defining a `Technique`, one line in `techniques.TECHNIQUES`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import torch
 from pydantic import BaseModel, ConfigDict
-from torch import nn
 
-from ..datasets import Dataset
-from ..training import TrainConfig
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from ..datasets import Dataset
+    from ..training import TrainConfig
 
 __all__ = ["Technique", "Stage", "Context", "Params"]
 
