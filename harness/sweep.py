@@ -20,7 +20,7 @@ from .datasets import Dataset, load_dataset
 from .errors import HilbenchError, RecipeError, RunTimeoutError
 from .evaluate import bench_accuracy, eval_set
 from .measure import Measurement
-from .targets import Target, load_target
+from .targets import Target, list_targets, load_target
 
 __all__ = ["SweepItem", "sweep", "subset_for"]
 
@@ -72,6 +72,12 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
 
     say = progress or (lambda _msg: None)
     recipe = load_recipe(Path(recipe_path))
+    subsets = getattr(getattr(recipe, "eval", None), "subset", None) or {}
+    known = {t.name for t in list_targets()} | {"default"}
+    stray = sorted(set(subsets) - known)
+    if stray:
+        raise RecipeError(f"{recipe_path}: eval.subset names no target {', '.join(stray)}; "
+                          f"use 'default' or a target of `hilbench targets`")
     resolved = [load_target(t) for t in targets]
     unavailable = {t.name: backend_for(t).available() for t in resolved}
     dataset: Dataset = load_dataset(recipe.dataset, quick=quick)
