@@ -235,7 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--target", "-t", action="append", required=True,
                     help="target name (see `hilbench targets`); repeat for several")
     sw.add_argument("--variant", action="append", default=None,
-                    help="only this variant of the recipe (repeatable; default: all)")
+                    help="only this variant of the recipe, or the variants a shell-style pattern "
+                    "matches, e.g. 'int8*' (repeatable; default: all)")
     sw.add_argument("--quick", action="store_true",
                     help="the recipe's quick training setting (CI-sized); the test set is unchanged")
     sw.add_argument("--seed", type=int, default=None,

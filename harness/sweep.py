@@ -11,6 +11,7 @@ golden interpreter, is reported and skipped: no row is written for it.
 """
 from __future__ import annotations
 
+import fnmatch
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -83,10 +84,11 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
     dataset: Dataset = load_dataset(recipe.dataset, quick=quick)
     names = [v.name for v in recipe.variants]
     if only:
-        unknown = [v for v in only if v not in names]
+        unknown = [p for p in only if not fnmatch.filter(names, p)]
         if unknown:
             raise RecipeError(f"{recipe_path}: no variant {', '.join(unknown)}; "
                               f"the recipe has: {', '.join(names)}")
+        only = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in only)]
     clock = time.perf_counter()
     for built in build_variants(recipe, quick=quick, seed=seed, only=list(only) if only else None,
                                 progress=say):
