@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -76,7 +76,8 @@ class TrainSpec(_Strict):
 
 
 class EvalSpec(_Strict):
-    subset: dict[str, int | None] = Field(default_factory=dict)   # target (or default) -> N
+    # target name (or "default") -> test samples to run there; None: the whole test split
+    subset: dict[str, Annotated[int, Field(ge=1)] | None] = Field(default_factory=dict)
 
 
 class _RawVariant(_Strict):
