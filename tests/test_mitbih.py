@@ -100,3 +100,15 @@ def test_rebuild_is_bit_identical(tmp_path: Path) -> None:
     spec.loader.exec_module(build)
     out = tmp_path / "mitbih_beats.npz"
     assert build.build(MITDB, out) == mitbih.MITBIH_SHA256
+
+
+def test_ecg_model_takes_the_samples() -> None:
+    import torch
+
+    from harness.zoo import build_model
+    ds = load_dataset("mitbih", quick=True)
+    model = build_model("ecg-cnn", {"channels": ds.sample_shape[-1]}).eval()
+    with torch.no_grad():
+        out = model(torch.from_numpy(ds.val.x[:3]))
+    assert tuple(out.shape) == (3, len(ds.classes))
+    assert sum(p.numel() for p in model.parameters()) < 40_000
