@@ -10,7 +10,6 @@ import pytest
 pytest.importorskip("torch", reason="needs the compress extra: pip install -e '.[compress]'")
 pytest.importorskip("sklearn", reason="needs the compress extra: pip install -e '.[compress]'")
 
-
 from harness.datasets import load_dataset
 from harness.training import TrainConfig, train_cached
 from harness.training.loop import _batches, _class_weights

@@ -13,7 +13,6 @@ import pytest
 pytest.importorskip("torch", reason="needs the compress extra: pip install -e '.[compress]'")
 pytest.importorskip("litert_torch", reason="needs the compress extra: pip install -e '.[compress]'")
 
-
 from harness.accuracy import predictions, score
 from harness.datasets import load_dataset
 from harness.errors import ModelError, RecipeError

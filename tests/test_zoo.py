@@ -10,7 +10,6 @@ import pytest
 pytest.importorskip("torch", reason="needs the compress extra: pip install -e '.[compress]'")
 pytest.importorskip("litert_torch", reason="needs the compress extra: pip install -e '.[compress]'")
 
-
 from harness.errors import ModelError
 from harness.importers import load_model
 from harness.zoo import MODELS, build_model, fold_batchnorm, model_parameters
