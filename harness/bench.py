@@ -77,7 +77,7 @@ def bench_model(
         metrics["energy_uj_per_inference"] = Metric(
             cycles.value * joules * 1e6, "uJ", "energy-model",
             f"{cycles.provenance} cycles x {joules:.3g} J/cycle from {target.name}/target.yaml")
-    if cycles is not None:
+    if cycles is not None and cycles.value > 0:
         metrics["macs_per_cycle"] = Metric(graph.macs() / cycles.value, "MAC/cycle",
                                            cycles.provenance, "model MACs / cycles")
     measurement = Measurement(
