@@ -13,18 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from .backends import Artifact, backend_for
 from .catalog import ModelInfo, describe, sha256_file
 from .codegen import generate
 from .compare import Comparison, compare
-from .errors import TargetUnavailableError
+from .errors import HilbenchError, RunError, TargetUnavailableError
 from .golden import GoldenInterpreter
 from .importers import load_model
 from .inputs import random_inputs
 from .measure import Measurement, Metric
 from .targets import Target, load_target
 
-__all__ = ["BenchResult", "bench_model"]
+__all__ = ["BenchResult", "bench_model", "MAX_INPUT_BYTES", "MAX_REPEATS", "MAX_SEED"]
+
+MAX_INPUT_BYTES = 2 * 1024**3   # the random inputs of one run are held in memory: at most 2 GiB
+MAX_REPEATS = 2**31 - 1         # the firmware's `infer N` takes an int32
+MAX_SEED = 2**63 - 1            # the results store keeps the seed as a SQLite int64
 
 
 @dataclass
@@ -48,6 +54,7 @@ def bench_model(
 
     `n_inputs` defaults to the target's `default_inputs` (100 unless its YAML sets fewer)."""
     say = progress or (lambda _msg: None)
+    check_run_options(n_inputs, seed, repeats)
     model_path = Path(model_path)
     target = target if isinstance(target, Target) else load_target(target)
     backend = backend_for(target)
@@ -59,6 +66,13 @@ def bench_model(
     say(f"import {model_path.name}")
     graph = load_model(model_path)
     info = describe(model_path, graph)
+    per_sample = sum(int(np.prod(t.shape[1:], dtype=np.int64)) * np.dtype(t.dtype).itemsize
+                     for t in graph.input_tensors())
+    if n_inputs * per_sample > MAX_INPUT_BYTES:
+        raise HilbenchError(
+            f"{n_inputs} inputs of {per_sample} bytes each ({n_inputs * per_sample / 1024**3:.3g} "
+            f"GiB) exceed the limit of {MAX_INPUT_BYTES // 1024**3} GiB of inputs per run: use at "
+            f"most {MAX_INPUT_BYTES // max(per_sample, 1)} inputs (--inputs) and run again")
     inputs = random_inputs(graph, n_inputs, seed)
     say(f"golden interpreter on {n_inputs} inputs")
     reference = GoldenInterpreter(graph).run(inputs)
@@ -69,7 +83,10 @@ def bench_model(
         artifact = backend.build(generated)
     say(f"run {n_inputs} inputs on {target.name}")
     result = backend.run(artifact, inputs, repeats)
-    comparison = compare(result.outputs, reference)
+    try:
+        comparison = compare(result.outputs, reference)
+    except ValueError as exc:  # outputs of another shape or count: not this model's outputs
+        raise RunError(f"{target.name}: the outputs do not match the model's: {exc}") from None
     metrics = {**artifact.metrics, **result.metrics}
     cycles = metrics.get("cycles_per_inference")
     joules = target.joules_per_cycle()
@@ -108,3 +125,16 @@ def bench_model(
         },
     )
     return BenchResult(info, measurement, comparison, artifact)
+
+
+def check_run_options(n_inputs: int | None, seed: int, repeats: int) -> None:
+    """HilbenchError unless the input count, seed and repeats are usable (before any work)."""
+    for what, value, low, high in (("the number of inputs", n_inputs, 1, None),
+                                   ("the seed", seed, 0, MAX_SEED),
+                                   ("repeats", repeats, 1, MAX_REPEATS)):
+        if value is None and high is None:
+            continue
+        if (isinstance(value, bool) or not isinstance(value, int) or value < low
+                or (high is not None and value > high)):
+            bound = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise HilbenchError(f"{what} must be an integer {bound}, got {value!r}")
