@@ -201,3 +201,10 @@ def test_a_board_sending_bad_numbers_gives_no_result(board: Callable[..., Any],
     backend, artifact, _ = board(on_infer=lambda n, w: good_infer(n, w, **changes))
     with pytest.raises(RunError, match=message):
         backend.run(artifact, inputs(2), repeats=2)
+
+
+def test_no_negative_layer_cycles() -> None:
+    from harness.measure import LayerMetric
+
+    with pytest.raises(ValueError, match="must not be negative"):
+        LayerMetric(0, "conv", "CONV_2D", -600, "hw-counter")
