@@ -293,3 +293,14 @@ def test_a_wrapper_exiting_124_is_not_a_timeout(ssh_env: Path, tmp_path: Path) -
     with pytest.raises(RunError, match="exited with 124 without a result") as info:
         backend.run(artifact, x, repeats=100_000)
     assert not isinstance(info.value, RunTimeoutError)
+
+
+@needs_sshd
+@pytest.mark.sim
+@pytest.mark.parametrize("probe", ['["versions"]', '{"versions": [1, 2]}', "not json"])
+def test_a_probe_answer_of_the_wrong_shape(ssh_env: Path, tmp_path: Path, probe: str) -> None:
+    script = tmp_path / "odd-python"
+    script.write_text(f"#!/bin/sh\necho '{probe}'\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    with pytest.raises(RunError, match="printed no versions"):
+        SshBackend(localhost(python=str(script))).build(STAND_IN)

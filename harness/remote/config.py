@@ -46,8 +46,8 @@ from typing import Any, Mapping
 from ..errors import TargetConfigError, TargetUnavailableError
 from ..targets import Target
 
-__all__ = ["PowerConfig", "SshConfig", "ssh_config", "key_file_problem", "expand_vars", "is_loopback",
-           "LOOPBACK_ONLY_ENV", "POWER_KINDS", "OPTION_KEYS"]
+__all__ = ["PowerConfig", "SshConfig", "ssh_config", "key_file_problem", "expand_vars",
+           "is_loopback", "LOOPBACK_ONLY_ENV", "POWER_KINDS", "OPTION_KEYS"]
 
 # Set (to 1) by the test fixtures: refuse any host that is not a loopback literal.
 LOOPBACK_ONLY_ENV = "HILBENCH_SSH_LOOPBACK_ONLY"
