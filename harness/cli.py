@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .datasets import DATASETS
-from .errors import HilbenchError
+from .errors import HilbenchError, ResultsError
 
 __all__ = ["main"]
 
@@ -88,17 +88,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             _err(exc)
             status = 1
             continue
-        if store is not None:
+        agrees = result.comparison.ok
+        if store is not None and agrees:  # a run that disagrees with golden records nothing
             store.record(result.measurement, ctx)
         record = to_json_record(result.measurement)
         if args.json:
             print(json.dumps(record), flush=True)
         else:
             print(_summary_line(record, result.comparison.top1_agreement), flush=True)
-        if not result.comparison.ok:
+        if not agrees:
             _err(f"{Path(model).name} on {target}: outputs disagree with the golden interpreter "
                  f"({result.comparison.mismatches} elements differ, max |diff| "
-                 f"{result.comparison.max_abs_diff:g})")
+                 f"{result.comparison.max_abs_diff:g}); nothing recorded")
             status = 1
     return status
 
@@ -179,8 +180,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     df = store.dataframe(**filters)
     layers = store.layers_dataframe(**filters)
     out = Path(args.out) if args.out else path.parent / "report"
-    for written in write_report(df, out, layers):
-        print(written)
+    if out.exists() and not out.is_dir():
+        raise ResultsError(f"--out {out} is a file; reports go into a folder: give a folder's "
+                           "path (it is created when missing)")
+    try:
+        written = write_report(df, out, layers)
+    except OSError as exc:
+        raise ResultsError(f"cannot write the report into {out}: {exc.strerror or exc} "
+                           f"({exc.filename or out}); give another --out folder") from None
+    for path in written:
+        print(path)
     return 0
 
 
@@ -262,9 +271,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "inputs", None) is not None and args.inputs < 1:
-        _err("--inputs must be at least 1")
-        return 2
+    if args.command == "run":
+        from .bench import check_run_options
+
+        for flag, value in (("--inputs", args.inputs), ("--seed", args.seed),
+                            ("--repeats", args.repeats)):
+            try:
+                check_run_options(value if flag == "--inputs" else None,
+                                  value if flag == "--seed" else 0,
+                                  value if flag == "--repeats" else 1)
+            except HilbenchError as exc:
+                _err(f"{flag}: {exc}")
+                return 2
     if getattr(args, "subset", None) is not None and args.subset < 1:
         _err("--subset must be at least 1")
         return 2

@@ -70,6 +70,7 @@ from .commands import Command, execute, which
 from .errors import (BuildError, ModelTooLargeError, RunError, RunTimeoutError,
                      TargetConfigError)
 from .measure import Metric
+from .mlperf_dut import firmware_model_id
 from .targets import Target, targets_dir
 
 if TYPE_CHECKING:
@@ -636,9 +637,7 @@ def stream_defines(cfg: FirmwareConfig, target: Target, model: GeneratedModel) -
     if not hz:
         raise TargetConfigError(f"target {cfg.target_name}: firmware.inputs: stream needs the "
                                 "counter's frequency (firmware.counter.clock_hz or clock_hz)")
-    name = str(target.options.get("firmware", {}).get("model_id") or
-               (model.source.stem if model.source is not None else "model"))
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    safe = firmware_model_id(target.options.get("firmware", {}).get("model_id"), model.source)
     return (f"-DHB_COUNTER_HZ={int(hz)}u", f'-DHB_MODEL_ID="{safe}"')
 
 

@@ -136,6 +136,8 @@ class LayerMetric:
             raise TypeError(f"LayerMetric.index must be an int, got {self.index!r}")
         object.__setattr__(self, "index", int(self.index))
         object.__setattr__(self, "cycles", float(_as_number(self.cycles, "LayerMetric.cycles")))
+        if self.cycles < 0:
+            raise ValueError(f"LayerMetric.cycles must not be negative, got {self.cycles!r}")
 
 
 @dataclass

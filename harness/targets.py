@@ -10,6 +10,7 @@ of harness/codegen/kernels/, default `ref`), and any backend-specific keys, kept
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,13 +72,13 @@ def load_target(name_or_path: str | Path) -> Target:
         raise TargetConfigError(f"unknown target {str(name_or_path)!r}; known targets: {known}")
     try:
         data = yaml.safe_load(file.read_text()) or {}
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, OSError) as exc:  # ValueError: not UTF-8
         raise TargetConfigError(f"{file}: invalid YAML: {exc}") from None
-    if not isinstance(data, dict) or "backend" not in data:
+    if not isinstance(data, dict) or not isinstance(data.get("backend"), str):
         raise TargetConfigError(f"{file}: a target needs at least 'backend: <name>'")
     memory = data.get("memory") or {}
     try:
-        return Target(
+        target = Target(
             name=file.parent.name,
             backend=str(data["backend"]),
             folder=file.parent.resolve(),
@@ -92,8 +93,15 @@ def load_target(name_or_path: str | Path) -> Target:
             kernels=str(data.get("kernels", "ref")),
             options={k: v for k, v in data.items() if k not in _KNOWN},
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise TargetConfigError(f"{file}: {exc}") from None
+    for key in ("clock_hz", "flash_bytes", "ram_bytes", "timeout_s", "default_inputs"):
+        value = getattr(target, key)
+        if value is not None and not 0 < value < math.inf:   # negative, zero, NaN, infinite
+            raise TargetConfigError(f"{file}: {key} must be a positive number, got {value!r}")
+    if not all(0 <= v < math.inf for v in target.energy.values()):
+        raise TargetConfigError(f"{file}: energy values must be non-negative numbers")
+    return target
 
 
 def list_targets() -> list[Target]:

@@ -7,9 +7,10 @@ targets/mcu-common/runner_mlperf.c on the board).
     build()      firmware.build_firmware (firmware.inputs must be `stream`): no inputs in the
                  image, so one image serves every input
     run()        runs serial.flash (the image's path in place of {elf}), opens serial.port,
-                 waits for the board to answer, checks `m-model-[...]` when serial.model_id
-                 is set, then per input: `db load`, `db <hex>`..., `infer 1 0`, and the
-                 exact output bytes (m-hb-output) and counter ticks (m-hb-count); with
+                 waits for the board to answer, checks `m-model-[...]` (serial.model_id,
+                 by default the name compiled into the image), then per input: `db load`,
+                 `db <hex>`..., `infer 1 0`, and the exact output bytes (m-hb-output) and
+                 counter ticks (m-hb-count); with
                  repeats > 1 one more `infer <repeats> 1` on the first input for the latency
 
 Target YAML, section `serial:`
@@ -27,6 +28,9 @@ Target YAML, section `serial:`
                                 instructions when the "board" is QEMU with -icount behind a
                                 pseudo-terminal (then instructions_per_tick converts ticks)
     instructions_per_tick: 40
+    model_id: kws_ref_model     what the board must report in m-model-[...] (default: the
+                                name compiled into the image: firmware.model_id, else the
+                                model file's stem); another answer is refused
 
 Metrics: with counter_provenance hw-counter, cycles_per_inference (a timer's ticks x clock_hz / its
 clock; DWT counts cycles) and latency_ms at clock_hz (with repeats > 1: from the timed loop);
@@ -49,7 +53,7 @@ from ..errors import BuildError, RunError, TargetConfigError
 from ..firmware import FirmwareConfig, build_firmware
 from ..launch import launched
 from ..measure import LayerMetric, Metric
-from ..mlperf_dut import Dut
+from ..mlperf_dut import Dut, check_identity, firmware_model_id
 from ..targets import Target
 from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
 
@@ -182,9 +186,9 @@ class SerialBackend(Backend):
             link.reset_input_buffer()
             dut.sync()
             profile = dut.profile()
-            if options.model_id and profile["model"] != options.model_id:
-                raise RunError(f"{where}: the board runs model {profile['model']!r}, expected "
-                               f"{options.model_id!r} (flash the image built for it)")
+            check_identity(profile, options.model_id or firmware_model_id(
+                self.target.options.get("firmware", {}).get("model_id"), model.source),
+                where, artifact.path)
             outputs = bytearray()
             counts: list[int] = []
             layers: list[int] = []
@@ -195,6 +199,9 @@ class SerialBackend(Backend):
                 if len(result.output) != model.output_bytes:
                     raise RunError(f"{dut.where}: {len(result.output)} output bytes, the model "
                                    f"has {model.output_bytes}")
+                if result.layers and len(result.layers) != len(model.layer_names):
+                    raise RunError(f"{dut.where}: {len(result.layers)} per-layer counts, the "
+                                   f"model has {len(model.layer_names)} layers")
                 outputs += result.output
                 if result.count is not None:
                     counts.append(result.count)
