@@ -25,13 +25,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from harness.accuracy import Scores, predictions, score  # noqa: E402
-from harness.datasets import Dataset, load_dataset  # noqa: E402
-from harness.errors import HilbenchError  # noqa: E402
-from harness.evaluate import model_inputs  # noqa: E402
-from harness.golden import GoldenInterpreter  # noqa: E402
-from harness.importers import load_model  # noqa: E402
-from harness.variants import BuiltVariant, build_variants, load_recipe  # noqa: E402
+from harness.accuracy import Scores, predictions, score
+from harness.datasets import Dataset, load_dataset
+from harness.errors import HilbenchError
+from harness.evaluate import model_inputs
+from harness.golden import GoldenInterpreter
+from harness.importers import load_model
+from harness.variants import BuiltVariant, build_variants, load_recipe
 
 CHUNK = 2048      # samples per golden-interpreter batch (bounds memory)
 
@@ -58,7 +58,8 @@ def _pct(v: float | None) -> str:
 def row(label: str, s: Scores, classes: tuple[str, ...]) -> str:
     sens = " ".join(_pct(s.sensitivity[c]) for c in classes)
     ppv = " ".join(_pct(s.ppv[c]) for c in classes)
-    return f"| {label} | {100 * s.balanced_accuracy:5.1f} | {100 * s.accuracy:5.1f} | {sens} | {ppv} |"
+    return (f"| {label} | {100 * s.balanced_accuracy:5.1f} | {100 * s.accuracy:5.1f} | {sens} "
+            f"| {ppv} |")
 
 
 def main() -> int:
@@ -71,7 +72,7 @@ def main() -> int:
     p.add_argument("--subset", type=int, default=None,
                    help="score a stratified subset of the test split (default: all of it)")
     args = p.parse_args()
-    say = lambda msg: print(f"  {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    say = lambda msg: print(f"  {msg}", file=sys.stderr, flush=True)
     try:
         recipe = load_recipe(Path(args.recipe))
         dataset = load_dataset(recipe.dataset, quick=args.quick)
@@ -108,8 +109,10 @@ def main() -> int:
             print(row(f"{name} / {seed}", s, classes))
         mean_bal = np.mean([s.balanced_accuracy for _, s in runs])
         mean_acc = np.mean([s.accuracy for _, s in runs])
-        sens = {c: float(np.mean([s.sensitivity[c] or 0.0 for _, s in runs])) for c in classes}
-        ppv = {c: float(np.mean([s.ppv[c] or 0.0 for _, s in runs])) for c in classes}
+        sens: dict[str, float | None] = {
+            c: float(np.mean([s.sensitivity[c] or 0.0 for _, s in runs])) for c in classes}
+        ppv: dict[str, float | None] = {
+            c: float(np.mean([s.ppv[c] or 0.0 for _, s in runs])) for c in classes}
         mean = Scores(n, float(mean_acc), float(mean_bal), sens, ppv, [])
         print(row(f"**{name} / mean of {len(runs)}**", mean, classes))
     print("\n| variant | seed | train s | convert s | check s | golden s | cached | params "

@@ -1,4 +1,5 @@
-"""The shipped MIT-BIH beat bundle: checksum, errors with the remedy, class counts, split, rebuild."""
+"""The shipped MIT-BIH beat bundle: checksum, errors with the remedy, class counts, split,
+rebuild; and the ECG zoo model on its samples."""
 from __future__ import annotations
 
 import importlib.util
@@ -8,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.datasets import load_dataset, sha256_of
-from harness.datasets import mitbih
+from harness.datasets import load_dataset, mitbih, sha256_of
 from harness.errors import DatasetError
 
 MITDB = Path("/work/shared/data/mitbih")
@@ -94,7 +94,8 @@ def test_rr_features_premature_beat() -> None:
                     or importlib.util.find_spec("scipy") is None,
                     reason="the rebuild needs wfdb and scipy: pip install wfdb scipy")
 def test_rebuild_is_bit_identical(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("build_mitbih", REPO / "scripts" / "build_mitbih.py")
+    script = REPO / "scripts" / "build_mitbih.py"
+    spec = importlib.util.spec_from_file_location("build_mitbih", script)
     assert spec and spec.loader
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)

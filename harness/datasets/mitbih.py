@@ -8,15 +8,16 @@ SHA-256. Q beats (15 in DS1+DS2) are dropped: the goal is stated on N/S/V/F.
 
 Why the features look like this: morphology alone does not carry over to unseen patients
 (their beats differ more between patients than between classes), while S beats are defined by
-their prematurity. So everything is judged against the patient's own normal: each sample (1, 128, 6)
-channel-last holds the beat (0.256 s before to 0.45 s after the R peak at 180 Hz, scaled by
-its own peak), the beat minus its record's median beat (the patient's dominant morphology),
-and four ratios broadcast along time: pre-RR and post-RR over the record's mean RR, pre-RR
+their prematurity. So everything is judged against the patient's own normal: each sample,
+(1, 128, 6) channel-last, holds the beat (0.256 s before to 0.45 s after the R peak at
+180 Hz, scaled by its own peak), the beat minus its record's median beat (the patient's
+dominant morphology), and four ratios broadcast along time: pre-RR and post-RR over the record's mean RR, pre-RR
 over the mean of the last 10 RR intervals (a pre-RR of 0.7 x the usual is premature in every
 patient), and the beat's peak over the record's median peak. Ratios enter as ratio - 1, every
 channel clipped to [-1, 1] (one int8 input scale fits all). Extra channels, not a second
 input branch, so the deployed network needs no concatenation. The record statistics use the
-whole half-hour record, as de Chazal's RR averages do; a device would keep running averages.
+whole half-hour record, as de Chazal's RR averages do (a device would keep running
+averages); they use no labels, so a test patient's statistics leak nothing.
 
 Validation holds out whole DS1 records (patients), never beats of training patients: a
 beat-level split scores patients the model has seen and overrates it, while a patient-level
@@ -31,8 +32,25 @@ import numpy as np
 from ..errors import DatasetError
 from .base import Dataset, Split, stratified_indices, verify_sha256
 
-__all__ = ["load", "beat_table", "rr_features", "beat_features", "samples", "split_indices", "CLASSES", "DS1", "DS2", "VAL_RECORDS",
-           "BUNDLE", "MITBIH_SHA256", "FS", "BEFORE", "AFTER", "RR_FEATURES"]
+__all__ = [
+    "AFTER",
+    "BEFORE",
+    "BUNDLE",
+    "CLASSES",
+    "DS1",
+    "DS2",
+    "FS",
+    "MITBIH_SHA256",
+    "RR_FEATURES",
+    "VAL_RECORDS",
+    "beat_features",
+    "beat_table",
+    "load",
+    "record_templates",
+    "rr_features",
+    "samples",
+    "split_indices",
+]
 
 CLASSES: tuple[str, ...] = ("N", "S", "V", "F")
 # AAMI EC57 mapping of the beat annotation symbols; 4 = Q (dropped by load()).

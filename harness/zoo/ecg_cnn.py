@@ -5,10 +5,18 @@ Input (1, 128, 6) channel-last, as harness.datasets.mitbih makes it: the beat (1
 along time; the first convolution mixes them with the morphology, so no concatenation op is
 needed on the target.
 Four stride-2 convolutions, kernel 8 with padding 3 (TFLite SAME: no PAD op), halve the time
-axis 128 -> 8; a full-window average pool and one FC give the logits. Width 16: ~15 k
-parameters, ~0.2 M MACs.
+axis 128 -> 8; a full-window average pool and one FC give the logits. Width 16: 15.3 k
+parameters, 0.25 M MACs, 24 kB as int8 TFLite.
+
+What the inputs are worth (MIT-BIH DS2 balanced accuracy, epoch chosen on validation
+patients, this network): the beat and three RR ratios 0.59-0.62 (two seeds); plus the
+amplitude ratio 0.64-0.73; plus the beat minus the patient's median beat 0.725 / 0.734 /
+0.737 (seeds 0-2, lr 0.001), with S sensitivity 73-91 %. F stays weak (21-29 %): in DS1 it
+comes almost only from one patient (208).
 """
 from __future__ import annotations
+
+from itertools import pairwise
 
 from torch import nn
 
@@ -25,7 +33,7 @@ def build(channels: int = 6, steps: int = 128, width: int = 16, kernel: int = 8,
     pad = (0, kernel // 2 - 1)
     chans = [channels, width, width, 2 * width, 2 * width]
     blocks = [ConvBlock(a, b, (1, kernel), stride=(1, 2), padding=pad)
-              for a, b in zip(chans[:-1], chans[1:])]
+              for a, b in pairwise(chans)]
     body = nn.Sequential(
         *blocks,
         nn.AvgPool2d((1, steps // 16)),
