@@ -20,14 +20,22 @@ from .golden_ops import (
     Kernel,
     add,
     average_pool_2d,
+    concatenation,
     conv_2d,
     depthwise_conv_2d,
     dequantize,
     fully_connected,
+    leaky_relu,
     max_pool_2d,
+    maximum_minimum,
+    mean,
+    mul,
+    pad,
     quantize,
+    relu,
     reshape,
     softmax,
+    transpose,
 )
 from .ir import Graph
 from .lower import OpParams, lower
@@ -45,6 +53,18 @@ KERNELS: dict[str, Kernel] = {
     "SOFTMAX": softmax,
     "QUANTIZE": quantize,
     "DEQUANTIZE": dequantize,
+    "PAD": pad,
+    "PADV2": pad,
+    "CONCATENATION": concatenation,
+    "TRANSPOSE": transpose,
+    "MEAN": mean,
+    "MUL": mul,
+    "SUB": add,
+    "MAXIMUM": maximum_minimum,
+    "MINIMUM": maximum_minimum,
+    "RELU": relu,
+    "RELU6": relu,
+    "LEAKY_RELU": leaky_relu,
 }
 
 

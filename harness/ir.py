@@ -34,6 +34,20 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     "SOFTMAX": ("beta",),
     "QUANTIZE": (),
     "DEQUANTIZE": (),
+    # Inputs 1 (and 2) are constants: paddings [rank, 2] (PADV2: the pad value), axes,
+    # permutation. Binary elementwise ops broadcast (numpy rules on the model shapes).
+    "PAD": (),
+    "PADV2": (),
+    "CONCATENATION": ("axis", "activation"),   # activation is always NONE (LiteRT requires it)
+    "MEAN": ("keep_dims",),
+    "TRANSPOSE": (),
+    "MUL": ("activation",),
+    "SUB": ("activation",),
+    "MAXIMUM": (),
+    "MINIMUM": (),
+    "RELU": (),
+    "RELU6": (),
+    "LEAKY_RELU": ("alpha",),
 }
 
 

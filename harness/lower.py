@@ -30,6 +30,14 @@ __all__ = [
     "QuantizeParams",
     "DequantizeParams",
     "ReshapeParams",
+    "PadParams",
+    "ConcatParams",
+    "TransposeParams",
+    "MeanParams",
+    "MulParams",
+    "ReluParams",
+    "LeakyReluParams",
+    "MinMaxParams",
     "OpParams",
     "lower_op",
     "lower",
@@ -212,9 +220,93 @@ class ReshapeParams:
     shape: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class PadParams:
+    """PAD / PADV2: (before, after) per model axis; the value padded cells get (the raw int8
+    value: the output zero point for PAD, the constant for PADV2)."""
+
+    pads: tuple[tuple[int, int], ...]
+    value: float
+
+
+@dataclass(frozen=True)
+class ConcatParams:
+    axis: int                       # non-negative model axis
+
+
+@dataclass(frozen=True)
+class TransposeParams:
+    perm: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MeanParams:
+    """MEAN. float: float32 sum in input order / count. int8, as LiteRT's reference kernel
+    (verified bit-exact against ai-edge-litert 2.3.0 BUILTIN_REF for every axis set):
+    (m, s) = QuantizeMultiplier(in_scale / out_scale); k = min(63 - clz64(count), 32, 31 + s);
+    multiplier = (m << k) / count (int64, truncating); shift = s - k;
+    out = clamp(MBQM(sum(x) - count * in_zp, multiplier, shift) + out_zp)."""
+
+    axes: tuple[int, ...]
+    keep_dims: bool
+    count: int
+    input_zero_point: int = 0
+    output_zero_point: int = 0
+    multiplier: int = 0
+    shift: int = 0
+
+
+@dataclass(frozen=True)
+class MulParams:
+    """MUL (reference_integer_ops::Mul): out = output_offset + MBQM((a + off1) * (b + off2))."""
+
+    input1_offset: int
+    input2_offset: int
+    output_offset: int
+    output_multiplier: int
+    output_shift: int
+    act_min: float
+    act_max: float
+
+
+@dataclass(frozen=True)
+class ReluParams:
+    """RELU / RELU6 as ops (activations.cc QuantizedReluX / ReluX): int8 requantizes
+    out = output_offset + MBQM(x - input_zero_point), then clamps to [act_min, act_max]."""
+
+    input_zero_point: int
+    output_offset: int
+    multiplier: int
+    shift: int
+    act_min: float
+    act_max: float
+
+
+@dataclass(frozen=True)
+class LeakyReluParams:
+    """LEAKY_RELU (reference_ops::QuantizeLeakyRelu): identity rescale for x >= zp, alpha
+    rescale below; float: x > 0 ? x : x * alpha."""
+
+    alpha: float
+    input_zero_point: int
+    output_offset: int
+    identity_multiplier: int
+    identity_shift: int
+    alpha_multiplier: int
+    alpha_shift: int
+
+
+@dataclass(frozen=True)
+class MinMaxParams:
+    """MAXIMUM / MINIMUM compare raw values (int8: no rescaling, as LiteRT)."""
+
+    maximum: bool
+
+
 OpParams = Union[
     ConvParams, FullyConnectedParams, PoolParams, AddParams, SoftmaxParams,
-    QuantizeParams, DequantizeParams, ReshapeParams,
+    QuantizeParams, DequantizeParams, ReshapeParams, PadParams, ConcatParams,
+    TransposeParams, MeanParams, MulParams, ReluParams, LeakyReluParams, MinMaxParams,
 ]
 
 SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
@@ -301,7 +393,7 @@ def _pool(g: Graph, op: Op) -> PoolParams:
 def _add(g: Graph, op: Op) -> AddParams:
     a, b = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     out = g.tensor(op.outputs[0])
-    if a.shape != b.shape:
+    if a.shape != b.shape and op.kind == "ADD":
         raise UnsupportedOpError(
             f"{g.source}: op '{op.name}' (ADD) broadcasts {a.shape} with {b.shape}; "
             "only equal shapes are supported"
@@ -314,6 +406,8 @@ def _add(g: Graph, op: Op) -> AddParams:
     m1, s1 = quantize_multiplier(_scale(a) / twice_max)
     m2, s2 = quantize_multiplier(_scale(b) / twice_max)
     mo, so = quantize_multiplier(twice_max / ((1 << left_shift) * _scale(out)))
+    if op.kind == "SUB":   # sub.cc PrepareGeneralSubOp: input2_multiplier *= -1
+        m2 = -m2
     lo, hi = activation_range_int8(op.attrs["activation"], out)
     return AddParams(left_shift, -_zero_point(a), -_zero_point(b), _zero_point(out),
                      m1, s1, m2, s2, mo, so, lo, hi)
@@ -350,9 +444,106 @@ def _dequantize(g: Graph, op: Op) -> DequantizeParams:
     return DequantizeParams(_scale(x), _zero_point(x))
 
 
+def _const_ints(g: Graph, op: Op, k: int) -> np.ndarray:
+    t = g.tensor(op.inputs[k])
+    if t.data is None:
+        raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}) needs a constant "
+                                 f"input {k}")
+    return t.data.astype(np.int64)
+
+
+def _pad(g: Graph, op: Op) -> PadParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    pads = tuple((int(a), int(b)) for a, b in _const_ints(g, op, 1).reshape(-1, 2))
+    value = 0.0
+    if x.dtype == "int8":
+        if x.quant != out.quant:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}) rescales; int8 "
+                                     "PAD needs equal input and output quantization")
+        value = float(_zero_point(out))
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        c = g.tensor(op.inputs[2])
+        if c.data is None or c.size != 1 or c.dtype != x.dtype:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' (PADV2) needs a constant "
+                                     f"{x.dtype} scalar pad value")
+        if x.dtype == "int8" and c.quant is not None and c.quant != out.quant:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' (PADV2) pad value is "
+                                     "quantized differently from the output")
+        value = float(c.data.reshape(-1)[0])
+    return PadParams(pads, value)
+
+
+def _mean(g: Graph, op: Op) -> MeanParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    axes = tuple(sorted({int(a) % len(x.shape) for a in _const_ints(g, op, 1).reshape(-1)}))
+    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    keep = bool(op.attrs["keep_dims"])
+    if x.dtype == "float32":
+        return MeanParams(axes, keep, count)
+    mult, shift = quantize_multiplier(_scale(x) / _scale(out))
+    k = min(count.bit_length() - 1, 32, 31 + shift)
+    return MeanParams(axes, keep, count, _zero_point(x), _zero_point(out),
+                      int((mult << k) // count) if k >= 0 else int((mult >> -k) // count),
+                      shift - k)
+
+
+def _mul(g: Graph, op: Op) -> MulParams:
+    a, b, out = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
+    if a.dtype == "float32":
+        lo, hi = activation_range_float(op.attrs["activation"])
+        return MulParams(0, 0, 0, 0, 0, lo, hi)
+    mult, shift = quantize_multiplier(_scale(a) * _scale(b) / _scale(out))
+    lo, hi = activation_range_int8(op.attrs["activation"], out)
+    return MulParams(-_zero_point(a), -_zero_point(b), _zero_point(out), mult, shift, lo, hi)
+
+
+def _relu(g: Graph, op: Op) -> ReluParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    top = 6.0 if op.kind == "RELU6" else None
+    if x.dtype == "float32":
+        return ReluParams(0, 0, 0, 0, 0.0, top if top is not None else float("inf"))
+    mult, shift = quantize_multiplier(_scale(x) / _scale(out))
+
+    def q(f: float) -> int:   # roundf(act / output scale) in float32
+        return _zero_point(out) + tflite_round(_f32(_f32(f) / _f32(_scale(out))))
+
+    lo = max(INT8_MIN, q(0.0))
+    hi = INT8_MAX if top is None else min(INT8_MAX, q(top))
+    return ReluParams(_zero_point(x), _zero_point(out), mult, shift, lo, hi)
+
+
+def _leaky_relu(g: Graph, op: Op) -> LeakyReluParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    alpha = float(op.attrs["alpha"])
+    if x.dtype == "float32":
+        return LeakyReluParams(alpha, 0, 0, 0, 0, 0, 0)
+    mi, si = quantize_multiplier(_scale(x) / _scale(out))
+    real_alpha = _f32(_f32(_f32(_scale(x)) * _f32(alpha)) / _f32(_scale(out)))
+    ma, sa = quantize_multiplier(real_alpha)
+    return LeakyReluParams(alpha, _zero_point(x), _zero_point(out), mi, si, ma, sa)
+
+
 def lower_op(g: Graph, op: Op) -> OpParams:
     """The parameters of one op."""
     kind = op.kind
+    if kind in ("PAD", "PADV2"):
+        return _pad(g, op)
+    if kind == "CONCATENATION":
+        return ConcatParams(int(op.attrs["axis"]) % len(g.tensor(op.inputs[0]).shape))
+    if kind == "TRANSPOSE":
+        return TransposeParams(tuple(int(v) for v in _const_ints(g, op, 1).reshape(-1)))
+    if kind == "MEAN":
+        return _mean(g, op)
+    if kind == "MUL":
+        return _mul(g, op)
+    if kind == "SUB":
+        return _add(g, op)
+    if kind in ("RELU", "RELU6"):
+        return _relu(g, op)
+    if kind == "LEAKY_RELU":
+        return _leaky_relu(g, op)
+    if kind in ("MAXIMUM", "MINIMUM"):
+        return MinMaxParams(kind == "MAXIMUM")
     if kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
         return _conv(g, op)
     if kind == "FULLY_CONNECTED":

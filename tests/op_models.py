@@ -122,6 +122,73 @@ def _dequantize(c: _Ctx) -> Example:
     return c.m, [x], [out]
 
 
+def _pad(c: _Ctx, kind: str) -> Example:
+    x = c.act((1, 5, 4, 3), scale=0.05, zp=-7)
+    pads = c.m.const([[0, 0], [1, 2], [0, 3], [2, 0]])
+    inputs = [x, pads]
+    if kind == "PADV2":
+        value = (c.m.tensor((1,), "int8", scale=0.05, zero_point=-7, data=[23]) if c.q
+                 else c.m.tensor((1,), "float32", data=[1.5]))
+        inputs.append(value)
+    out = c.act((1, 8, 7, 5), scale=0.05, zp=-7)
+    c.m.op(kind, inputs, [out])
+    return c.m, [x], [out]
+
+
+def _concat(c: _Ctx) -> Example:
+    a = c.act((1, 4, 3, 2), scale=0.05, zp=3)
+    b = c.act((1, 4, 3, 5), scale=0.05, zp=3)
+    k = (c.m.tensor((1, 4, 3, 1), "int8", scale=0.05, zero_point=3,
+                    data=c.rng.integers(-128, 128, (1, 4, 3, 1))) if c.q
+         else c.m.tensor((1, 4, 3, 1), "float32", data=c.rng.normal(0, 1, (1, 4, 3, 1))))
+    out = c.act((1, 4, 3, 8), scale=0.05, zp=3)
+    c.m.op("CONCATENATION", [a, k, b], [out], options("Concatenation", axis=-1))
+    return c.m, [a, b], [out]
+
+
+def _transpose(c: _Ctx) -> Example:
+    x = c.act((1, 2, 3, 4), scale=0.05, zp=2)
+    perm = c.m.const([0, 3, 1, 2])
+    out = c.act((1, 4, 2, 3), scale=0.05, zp=2)
+    c.m.op("TRANSPOSE", [x, perm], [out])
+    return c.m, [x], [out]
+
+
+def _mean(c: _Ctx, axes: list[int] = [1, 2], keep: bool = True,
+          same: bool = False) -> Example:
+    x = c.act((1, 5, 6, 4), scale=0.05, zp=-3)
+    out_shape = tuple(1 if (k in axes or k - 4 in axes) else d
+                      for k, d in enumerate((1, 5, 6, 4)))
+    if not keep:
+        out_shape = tuple(d for k, d in enumerate((1, 5, 6, 4)) if k not in axes and k - 4 not in axes)
+    out = c.act(out_shape, scale=0.05 if same else 0.02, zp=-3 if same else 5)
+    c.m.op("MEAN", [x, c.m.const(axes)], [out], options("Reducer", keepDims=keep))
+    return c.m, [x], [out]
+
+
+def _binary(c: _Ctx, kind: str, shape_b: tuple[int, ...] = (1, 4, 4, 3),
+            const_b: bool = False, act: int = 0) -> Example:
+    a = c.act((1, 4, 4, 3))
+    if const_b:
+        b = (c.m.tensor(shape_b, "int8", scale=0.03, zero_point=1,
+                        data=c.rng.integers(-128, 128, shape_b)) if c.q
+             else c.m.tensor(shape_b, "float32", data=c.rng.normal(0, 1, shape_b)))
+    else:
+        b = c.act(shape_b)
+    out = c.act((1, 4, 4, 3), scale=0.1 if kind != "MUL" else 0.01)
+    opts = {"MUL": options("Mul", fusedActivationFunction=act),
+            "SUB": options("Sub", fusedActivationFunction=act)}.get(kind)
+    c.m.op(kind, [a, b], [out], opts)
+    return c.m, [a] if const_b else [a, b], [out]
+
+
+def _unary(c: _Ctx, kind: str) -> Example:
+    x = c.act((1, 6, 5), scale=0.08, zp=10)
+    out = c.act((1, 6, 5), scale=0.05 if kind != "RELU" else 0.04, zp=-128 if kind != "LEAKY_RELU" else 20)
+    c.m.op(kind, [x], [out], options("LeakyRelu", alpha=0.2) if kind == "LEAKY_RELU" else None)
+    return c.m, [x], [out]
+
+
 # kind -> builder(ctx, (input dtype, output dtype))
 EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
     "CONV_2D": lambda c, _: _conv(c, False),
@@ -134,7 +201,39 @@ EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
     "SOFTMAX": lambda c, _: _softmax(c),
     "QUANTIZE": _quantize,
     "DEQUANTIZE": lambda c, _: _dequantize(c),
+    "PAD": lambda c, _: _pad(c, "PAD"),
+    "PADV2": lambda c, _: _pad(c, "PADV2"),
+    "CONCATENATION": lambda c, _: _concat(c),
+    "TRANSPOSE": lambda c, _: _transpose(c),
+    "MEAN": lambda c, _: _mean(c),
+    "MUL": lambda c, _: _binary(c, "MUL"),
+    "SUB": lambda c, _: _binary(c, "SUB"),
+    "MAXIMUM": lambda c, _: _binary(c, "MAXIMUM"),
+    "MINIMUM": lambda c, _: _binary(c, "MINIMUM"),
+    "RELU": lambda c, _: _unary(c, "RELU"),
+    "RELU6": lambda c, _: _unary(c, "RELU6"),
+    "LEAKY_RELU": lambda c, _: _unary(c, "LEAKY_RELU"),
 }
+
+# More shapes and options per op: name -> (kind, builder(ctx)).
+VARIANTS: dict[str, tuple[str, Callable[[_Ctx], Example]]] = {
+    "mean_hw_nokeep": ("MEAN", lambda c: _mean(c, [1, 2], keep=False)),
+    "mean_hw_same": ("MEAN", lambda c: _mean(c, [2, 1], keep=False, same=True)),
+    "mean_c": ("MEAN", lambda c: _mean(c, [-1], keep=True)),
+    "mean_h_same": ("MEAN", lambda c: _mean(c, [1], keep=False, same=True)),
+    "mean_hwc": ("MEAN", lambda c: _mean(c, [1, 2, 3], keep=False)),
+    "mul_bcast_c": ("MUL", lambda c: _binary(c, "MUL", (1, 1, 1, 3), act=1)),
+    "mul_const_vec": ("MUL", lambda c: _binary(c, "MUL", (3,), const_b=True)),
+    "mul_relu6": ("MUL", lambda c: _binary(c, "MUL", act=3)),
+    "sub_bcast_hw": ("SUB", lambda c: _binary(c, "SUB", (1, 4, 1, 3))),
+    "sub_const": ("SUB", lambda c: _binary(c, "SUB", (1, 1, 4, 3), const_b=True, act=1)),
+    "max_bcast": ("MAXIMUM", lambda c: _binary(c, "MAXIMUM", (1, 1, 1, 3), const_b=True)),
+    "min_bcast": ("MINIMUM", lambda c: _binary(c, "MINIMUM", (1, 4, 1, 1))),
+}
+
+
+def variant(name: str, dtype: str, seed: int = 0) -> Example:
+    return VARIANTS[name][1](_Ctx(dtype, seed))
 
 
 def example(kind: str, pair: tuple[str, str], seed: int = 0) -> Example:

@@ -25,6 +25,7 @@ from flatbuffers.number_types import Int8Flags, Int32Flags
 
 from ..errors import HilbenchError, ModelFormatError, UnsupportedOpError
 from ..ir import OP_ATTRS, Graph, Op, Quantization, Tensor
+from .flatbuffer_check import FlatbufferError, verify_model
 from .messages import one_line, short_name
 from .validate import validate_graph
 
@@ -52,7 +53,12 @@ _INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
                "int32": (-(1 << 31), (1 << 31) - 1), "int64": (-(1 << 63), (1 << 63) - 1)}
 # Activations (graph inputs, op outputs) larger than this are refused: a corrupt shape must
 # not make the golden interpreter allocate gigabytes.
-MAX_TENSOR_ELEMENTS = 1 << 26
+MAX_TENSOR_ELEMENTS = 1 << 24
+# Larger quantization scales only come from corrupt files (int8 steps of 4e9 overflow float
+# arithmetic downstream, where golden and LiteRT may handle inf/NaN differently).
+MAX_SCALE = float(1 << 32)
+# No builtin op has reached this version; larger values are corrupt op codes.
+MAX_OP_VERSION = 16
 
 _BOTH = {("int8", "int8"), ("float32", "float32")}
 # The supported (input dtype, output dtype) pairs of every op: the importer's gate, and the
@@ -68,6 +74,18 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "SOFTMAX": _BOTH,
     "QUANTIZE": {("float32", "int8"), ("int8", "int8")},
     "DEQUANTIZE": {("int8", "float32")},
+    "PAD": _BOTH,
+    "PADV2": _BOTH,
+    "CONCATENATION": _BOTH,
+    "MEAN": _BOTH,
+    "MUL": _BOTH,
+    "SUB": _BOTH,
+    "TRANSPOSE": _BOTH,
+    "RELU": _BOTH,
+    "RELU6": _BOTH,
+    "LEAKY_RELU": _BOTH,
+    "MAXIMUM": _BOTH,
+    "MINIMUM": _BOTH,
 }
 
 
@@ -94,6 +112,11 @@ def parse_tflite(buf: bytes, name: str = "model", source: str = "<bytes>") -> Gr
         raise ModelFormatError(
             f"{label}: not a TFLite model (no 'TFL3' file identifier; {len(buf)} bytes)"
         )
+    try:
+        verify_model(bytes(buf))
+    except FlatbufferError as exc:
+        raise ModelFormatError(one_line(f"{label}: truncated or corrupt TFLite file ({exc})")) \
+            from None
     try:
         graph = _Importer(bytes(buf), name, source, label).graph()
         validate_graph(graph, label)
@@ -160,6 +183,9 @@ class _Importer:
         if math.prod(shape) > MAX_TENSOR_ELEMENTS:
             raise ModelFormatError(f"{where} has shape {shape}: more than "
                                    f"{MAX_TENSOR_ELEMENTS} elements")
+        if t.Sparsity() is not None:
+            raise UnsupportedOpError(f"{where} is stored sparse; sparse tensors are not "
+                                     "supported (densify before conversion)")
         quant = self._quant(t.Quantization(), dtype, shape, where)
         data = None
         if not 0 <= t.Buffer() < self.model.BuffersLength():
@@ -185,20 +211,28 @@ class _Importer:
                 )
             data = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
             data = data.reshape(shape)
+            if data.dtype.kind == "f" and not np.all(np.isfinite(data)):
+                bad = int(np.count_nonzero(~np.isfinite(data)))
+                raise ModelFormatError(f"{where} holds {bad} non-finite value(s) (NaN/inf); "
+                                       "the file is corrupt")
         return Tensor(index, raw_name, shape,
                       dtype or f"unsupported:{_TYPE_NAMES.get(ttype, ttype)}", quant, data)
 
     @staticmethod
     def _quant(q: Any, dtype: str | None, shape: tuple[int, ...],
                where: str) -> Quantization | None:
-        if q is None or q.ScaleLength() == 0:
+        if q is None:
+            return None
+        if q.DetailsType() != 0:
+            raise UnsupportedOpError(f"{where} uses custom quantization (details type "
+                                     f"{q.DetailsType()}); only affine quantization is supported")
+        if q.ScaleLength() == 0:
             return None
         scale = tuple(float(s) for s in q.ScaleAsNumpy())
-        zero_point = (
-            tuple(int(z) for z in q.ZeroPointAsNumpy())
-            if q.ZeroPointLength()
-            else (0,) * len(scale)
-        )
+        zero_point = tuple(int(z) for z in q.ZeroPointAsNumpy()) if q.ZeroPointLength() else ()
+        if len(zero_point) != len(scale):   # LiteRT refuses this for every tensor type
+            raise ModelFormatError(f"{where}: {len(scale)} scale(s) but {len(zero_point)} "
+                                   "zero point(s)")
         axis = int(q.QuantizedDimension()) if len(scale) > 1 else None
         if dtype not in _INT_RANGES:    # float tensors: the parameters are never used
             return Quantization(scale, zero_point, axis)
@@ -206,9 +240,9 @@ class _Importer:
         if bad:
             raise ModelFormatError(f"{where}: quantization scale {bad[0]!r} is not a finite "
                                    "positive number")
-        if len(zero_point) != len(scale):
-            raise ModelFormatError(f"{where}: {len(scale)} scale(s) but {len(zero_point)} "
-                                   "zero point(s)")
+        if max(scale) > MAX_SCALE:
+            raise ModelFormatError(f"{where}: quantization scale {max(scale):.3g} exceeds "
+                                   f"{MAX_SCALE:.3g}; the file is corrupt")
         lo, hi = _INT_RANGES[dtype]
         outside = [z for z in zero_point if not lo <= z <= hi]
         if outside:
@@ -230,6 +264,9 @@ class _Importer:
                                    f"{o.OpcodeIndex()}, which does not exist")
         code_obj = self.model.OperatorCodes(o.OpcodeIndex())
         code = opcode_of(code_obj)
+        if not 1 <= code_obj.Version() <= MAX_OP_VERSION:
+            raise ModelFormatError(f"{self.label}: op #{index} has op version "
+                                   f"{code_obj.Version()}, not a TFLite op version")
         kind = _OP_NAMES.get(code, f"BUILTIN_{code}")
         if code == tflite.BuiltinOperator.CUSTOM:
             custom = code_obj.CustomCode()

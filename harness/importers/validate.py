@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ModelFormatError, UnsupportedOpError
 from ..ir import Graph, Op, Tensor
-from ..lower import out_size
+from ..lower import lower_op, out_size
 from .messages import short_name
 
 __all__ = ["validate_graph", "infer_shape", "SHAPE_RULES"]
@@ -49,6 +49,8 @@ def _const(t: Tensor, what: str) -> np.ndarray:
 def _conv(g: Graph, op: Op) -> Shape:
     x, w = _rank(_t(g, op, 0), 4), _rank(_t(g, op, 1), 4)
     depthwise = op.kind == "DEPTHWISE_CONV_2D"
+    if not depthwise and len(op.inputs) != 3:   # LiteRT conv.cc: TF_LITE_ENSURE(has_bias)
+        raise _Bad(f"{len(op.inputs)} inputs; CONV_2D takes 3 (input, filter, bias or -1)")
     if depthwise:
         if w[0] != 1 or w[3] % x[3]:
             raise _Bad(f"filter {w} does not fit {x[3]} input channels")
@@ -129,7 +131,94 @@ def _reshape(g: Graph, op: Op) -> Shape:
     return tuple(target)
 
 
+def _pad(g: Graph, op: Op) -> Shape:
+    x = _t(g, op, 0).shape
+    pads = _const(_t(g, op, 1), "paddings")
+    if pads.shape != (len(x), 2):
+        raise _Bad(f"paddings of shape {pads.shape} for an input of rank {len(x)}")
+    if pads.min(initial=0) < 0:
+        raise _Bad(f"negative padding {pads.reshape(-1).tolist()}")
+    if len(x) > 5:
+        raise UnsupportedOpError(f"rank {len(x)} padding (at most 5 supported)")
+    if pads[0].any():
+        raise UnsupportedOpError("padding of the batch axis is not supported")
+    return tuple(int(d + a + b) for d, (a, b) in zip(x, pads))
+
+
+def _concat(g: Graph, op: Op) -> Shape:
+    shapes = [_t(g, op, k).shape for k in range(len(op.inputs))]
+    rank = len(shapes[0])
+    axis = int(op.attrs["axis"])
+    if not -rank <= axis < rank:
+        raise _Bad(f"axis {axis} of rank-{rank} inputs")
+    axis %= rank
+    if axis == 0:
+        raise UnsupportedOpError("concatenation along the batch axis is not supported")
+    if op.attrs["activation"] != "NONE":
+        raise _Bad(f"fused activation {op.attrs['activation']} (LiteRT requires NONE)")
+    if len(shapes) > 16:
+        raise UnsupportedOpError(f"{len(shapes)} inputs (at most 16 supported)")
+    for sh in shapes[1:]:
+        if len(sh) != rank or any(a != b for k, (a, b) in enumerate(zip(sh, shapes[0]))
+                                  if k != axis):
+            raise _Bad(f"input shapes {shapes} differ outside axis {axis}")
+    out = g.tensor(op.outputs[0])
+    for k in range(len(op.inputs)):
+        t = _t(g, op, k)
+        if t.dtype == "int8" and t.quant != out.quant:
+            raise _Bad(f"int8 input '{short_name(t.name)}' is quantized differently from the "
+                       "output (LiteRT requires equal scales and zero points)")
+    total = sum(sh[axis] for sh in shapes)
+    return tuple(total if k == axis else d for k, d in enumerate(shapes[0]))
+
+
+def _transpose(g: Graph, op: Op) -> Shape:
+    x = _t(g, op, 0).shape
+    perm = [int(v) for v in _const(_t(g, op, 1), "permutation").reshape(-1)]
+    if sorted(perm) != list(range(len(x))):
+        raise _Bad(f"permutation {perm} of a rank-{len(x)} input")
+    if len(x) > 5:
+        raise UnsupportedOpError(f"rank {len(x)} transpose (at most 5 supported)")
+    if perm[0] != 0:
+        raise UnsupportedOpError(f"permutation {perm} moves the batch axis")
+    return tuple(x[k] for k in perm)
+
+
+def _mean(g: Graph, op: Op) -> Shape:
+    x = _t(g, op, 0).shape
+    raw = [int(v) for v in _const(_t(g, op, 1), "axes").reshape(-1)]
+    if not raw or any(not -len(x) <= a < len(x) for a in raw):
+        raise _Bad(f"axes {raw} of a rank-{len(x)} input")
+    axes = {a % len(x) for a in raw}
+    if 0 in axes:
+        raise UnsupportedOpError("reducing the batch axis is not supported")
+    if len(x) > 5:
+        raise UnsupportedOpError(f"rank {len(x)} mean (at most 5 supported)")
+    if op.attrs["keep_dims"]:
+        return tuple(1 if k in axes else d for k, d in enumerate(x))
+    return tuple(d for k, d in enumerate(x) if k not in axes)
+
+
+def _binary(g: Graph, op: Op) -> Shape:
+    shape = _broadcast(g, op)
+    if len(shape) > 5:
+        raise UnsupportedOpError(f"rank {len(shape)} broadcast (at most 5 supported)")
+    return shape
+
+
 SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
+    "PAD": _pad,
+    "PADV2": _pad,
+    "CONCATENATION": _concat,
+    "TRANSPOSE": _transpose,
+    "MEAN": _mean,
+    "MUL": _binary,
+    "SUB": _binary,
+    "MAXIMUM": _binary,
+    "MINIMUM": _binary,
+    "RELU": _same,
+    "RELU6": _same,
+    "LEAKY_RELU": _same,
     "CONV_2D": _conv,
     "DEPTHWISE_CONV_2D": _conv,
     "FULLY_CONNECTED": _fully_connected,
@@ -179,9 +268,33 @@ def validate_graph(g: Graph, label: str) -> None:
         if min(out.shape, default=1) <= 0:
             raise ModelFormatError(f"{where}: output shape {out.shape} has an empty dimension")
         _check_quantization(g, op, where)
+        _check_lowering(g, op, where)
+
+
+# Fixed-point shifts the reference kernels can apply: MultiplyByQuantizedMultiplier shifts
+# left by at most 30 before its int32 arithmetic overflows (C undefined behaviour in LiteRT).
+MAX_LEFT_SHIFT = 30
+
+
+def _check_lowering(g: Graph, op: Op, where: str) -> None:
+    """Lower the op once (as TFLite's Prepare would) and refuse rescalings out of range."""
+    params = lower_op(g, op)
+    for name, value in vars(params).items():
+        if not name.endswith("shift") or name in ("left_shift", "input_left_shift"):
+            continue
+        shifts = np.asarray(value)
+        if shifts.size and int(shifts.max()) > MAX_LEFT_SHIFT:
+            raise ModelFormatError(f"{where}: its quantization scales need a rescale by "
+                                   f"2^{int(shifts.max())}, beyond the fixed-point range "
+                                   f"(2^{MAX_LEFT_SHIFT}); the scales are corrupt")
 
 
 def _check_quantization(g: Graph, op: Op, where: str) -> None:
+    for i in op.inputs:
+        t = g.tensor(i) if i >= 0 else None
+        if t is not None and t.dtype == "int8" and t.quant is None:
+            raise ModelFormatError(f"{where}: int8 tensor '{short_name(t.name)}' has no "
+                                   "quantization")
     activations = [g.tensor(i) for i in op.inputs if i >= 0 and not g.tensor(i).is_constant]
     for t in activations + [g.tensor(op.outputs[0])]:
         if t.dtype == "int8" and t.quant is not None and not t.quant.per_tensor:
@@ -198,8 +311,18 @@ def _check_quantization(g: Graph, op: Op, where: str) -> None:
         if not w.quant.per_tensor and w.quant.axis != axis:
             raise ModelFormatError(f"{where}: weights quantized along axis {w.quant.axis}, "
                                    f"the int8 spec requires axis {axis}")
-        if len(op.inputs) > 2 and op.inputs[2] >= 0:
-            b = g.tensor(op.inputs[2])
-            if b.quant is not None and any(z != 0 for z in b.quant.zero_point):
-                raise ModelFormatError(f"{where}: int32 bias '{short_name(b.name)}' has a "
-                                       "nonzero zero point")
+        bias = g.tensor(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
+        if bias is None:
+            return
+        if bias.quant is not None and any(z != 0 for z in bias.quant.zero_point):
+            raise ModelFormatError(f"{where}: int32 bias '{short_name(bias.name)}' has a "
+                                   "nonzero zero point")
+        if op.kind == "FULLY_CONNECTED" and w.quant.per_tensor:
+            # GetQuantizedConvolutionMultipler: the bias scale must be input x filter scale.
+            x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+            assert x.quant is not None and out.quant is not None
+            product = x.quant.scale[0] * w.quant.scale[0]
+            bias_scale = bias.quant.scale[0] if bias.quant is not None else 0.0
+            if abs(product - bias_scale) / out.quant.scale[0] > 0.02:
+                raise ModelFormatError(f"{where}: bias scale {bias_scale:.4g} is not input "
+                                       f"scale x weight scale ({product:.4g})")

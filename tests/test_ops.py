@@ -1,0 +1,64 @@
+"""The operators beyond the MLPerf Tiny set (PAD, PADV2, CONCATENATION, TRANSPOSE, MEAN, MUL,
+SUB, MAXIMUM, MINIMUM, RELU, RELU6, LEAKY_RELU), one-op models built with LiteRT's object API
+on seeded random weights and inputs:
+golden vs LiteRT BUILTIN_REF (int8 and float32 bit for bit), generated C on the host vs golden
+(bit for bit), and one op on the Cortex-M4 ISS."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from op_models import EXAMPLES, VARIANTS, example, variant
+
+from harness.bench import bench_model
+from harness.golden import GoldenInterpreter
+from harness.importers import load_model
+from harness.inputs import random_inputs
+from harness.litert_ref import litert_unavailable, run_litert
+
+pytest.importorskip("ai_edge_litert.schema_py_generated")
+needs_litert = pytest.mark.skipif(litert_unavailable() is not None,
+                                  reason=litert_unavailable() or "")
+
+NEW_OPS = ["PAD", "PADV2", "CONCATENATION", "TRANSPOSE", "MEAN", "MUL", "SUB", "MAXIMUM",
+           "MINIMUM", "RELU", "RELU6", "LEAKY_RELU"]
+CASES = [(k, d) for k in NEW_OPS for d in ("int8", "float32")]
+VARIANT_CASES = [(v, d) for v in VARIANTS for d in ("int8", "float32")]
+SAMPLES = 64
+
+
+def _save(tmp_path: Path, name: str, built: tuple) -> Path:  # type: ignore[type-arg]
+    m, ins, outs = built
+    return m.save(tmp_path / f"{name}.tflite", ins, outs)
+
+
+def _golden_equals_litert(path: Path, seed: int) -> None:
+    graph = load_model(path)
+    inputs = random_inputs(graph, SAMPLES, seed=seed)
+    golden = GoldenInterpreter(graph).run(inputs)
+    reference = run_litert(path, inputs)
+    for got, want in zip(golden, reference):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        bad = np.count_nonzero(got != want)
+        assert bad == 0, f"{bad} of {got.size} values differ (max |diff| " \
+            f"{np.abs(got.astype(np.float64) - want).max():g})"
+
+
+@needs_litert
+@pytest.mark.parametrize("kind,dtype", CASES)
+def test_op_golden_bit_exact_with_litert(kind: str, dtype: str, tmp_path: Path) -> None:
+    for seed in range(3):
+        path = _save(tmp_path, f"{kind}_{seed}", example(kind, (dtype, dtype), seed))
+        _golden_equals_litert(path, seed)
+
+
+@needs_litert
+@pytest.mark.parametrize("name,dtype", VARIANT_CASES)
+def test_op_variant_golden_bit_exact_with_litert(name: str, dtype: str, tmp_path: Path) -> None:
+    for seed in range(2):
+        path = _save(tmp_path, f"{name}_{seed}", variant(name, dtype, seed))
+        _golden_equals_litert(path, seed + 10)
+
+
+assert set(NEW_OPS) <= set(EXAMPLES)
