@@ -239,3 +239,30 @@ def variant(name: str, dtype: str, seed: int = 0) -> Example:
 def example(kind: str, pair: tuple[str, str], seed: int = 0) -> Example:
     """The example model of `kind` for (input dtype, output dtype) `pair`."""
     return EXAMPLES[kind](_Ctx(pair[0] if pair[0] != pair[1] else pair[1], seed), pair)
+
+
+def chain(dtype: str, seed: int = 0) -> Example:
+    """PAD -> TRANSPOSE -> CONCATENATION -> MUL (constant) -> SUB -> MEAN -> LEAKY_RELU ->
+    RELU6: the new ops in one model, the shape of a small PyTorch export."""
+    c = _Ctx(dtype, seed)
+    m = c.m
+    x = c.act((1, 6, 5, 3), scale=0.05, zp=-4)
+    padded = c.act((1, 8, 7, 3), scale=0.05, zp=-4)
+    m.op("PAD", [x, m.const([[0, 0], [1, 1], [2, 0], [0, 0]])], [padded])
+    moved = c.act((1, 7, 8, 3), scale=0.05, zp=-4)
+    m.op("TRANSPOSE", [padded, m.const([0, 2, 1, 3])], [moved])
+    joined = c.act((1, 7, 8, 6), scale=0.05, zp=-4)
+    m.op("CONCATENATION", [moved, moved], [joined], options("Concatenation", axis=3))
+    k = (m.tensor((6,), "int8", scale=0.02, zero_point=0, data=c.rng.integers(-127, 128, 6))
+         if c.q else m.tensor((6,), "float32", data=c.rng.normal(0, 1, 6)))
+    scaled = c.act((1, 7, 8, 6), scale=0.01, zp=3)
+    m.op("MUL", [joined, k], [scaled], options("Mul"))
+    diff = c.act((1, 7, 8, 6), scale=0.04, zp=0)
+    m.op("SUB", [scaled, joined], [diff], options("Sub"))
+    pooled = c.act((1, 1, 1, 6), scale=0.02, zp=1)
+    m.op("MEAN", [diff, m.const([1, 2])], [pooled], options("Reducer", keepDims=True))
+    leaky = c.act((1, 1, 1, 6), scale=0.02, zp=1)
+    m.op("LEAKY_RELU", [pooled], [leaky], options("LeakyRelu", alpha=0.1))
+    out = c.act((1, 1, 1, 6), scale=0.03, zp=-128)
+    m.op("RELU6", [leaky], [out])
+    return m, [x], [out]

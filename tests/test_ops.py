@@ -61,4 +61,48 @@ def test_op_variant_golden_bit_exact_with_litert(name: str, dtype: str, tmp_path
         _golden_equals_litert(path, seed + 10)
 
 
+
+
+
+def _host_bit_exact(path: Path) -> None:
+    result = bench_model(path, "host", n_inputs=24, seed=4)
+    c = result.comparison
+    assert c.bit_exact and c.mismatches == 0, f"{c.mismatches} values differ from golden"
+    assert result.measurement.extra["reference_agreement"] in ("bit-exact", "unavailable")
+
+
+@pytest.mark.parametrize("kind,dtype", CASES)
+def test_op_host_bit_exact_with_golden(kind: str, dtype: str, tmp_path: Path) -> None:
+    _host_bit_exact(_save(tmp_path, kind.lower(), example(kind, (dtype, dtype), seed=5)))
+
+
+@pytest.mark.parametrize("name,dtype", VARIANT_CASES)
+def test_op_variant_host_bit_exact_with_golden(name: str, dtype: str, tmp_path: Path) -> None:
+    _host_bit_exact(_save(tmp_path, name, variant(name, dtype, seed=6)))
 assert set(NEW_OPS) <= set(EXAMPLES)
+
+
+@needs_litert
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+def test_chain_of_new_ops_on_host(dtype: str, tmp_path: Path) -> None:
+    from op_models import chain
+    path = _save(tmp_path, f"chain_{dtype}", chain(dtype, seed=8))
+    _golden_equals_litert(path, seed=8)
+    _host_bit_exact(path)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("dtype", ["int8", "float32"])
+def test_chain_of_new_ops_on_cortex_m4_iss(dtype: str, tmp_path: Path) -> None:
+    """The same ref kernels on the MCU firmware path (Cortex-M4 ISS): bit-exact with golden."""
+    from harness.backends import backend_for
+    from harness.targets import load_target
+    from op_models import chain
+    reason = backend_for(load_target("cortex-m4-iss")).available()
+    if reason:
+        pytest.skip(reason)
+    path = _save(tmp_path, f"chain_{dtype}", chain(dtype, seed=8))
+    result = bench_model(path, "cortex-m4-iss", n_inputs=4, seed=2)
+    c = result.comparison
+    assert c.bit_exact if dtype == "int8" else c.ok, f"{c.mismatches} values differ"
+    assert result.measurement.metrics["cycles_per_inference"].value > 0
