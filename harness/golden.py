@@ -26,6 +26,7 @@ from .golden_ops import (
     dequantize,
     fully_connected,
     leaky_relu,
+    lookup,
     max_pool_2d,
     maximum_minimum,
     mean,
@@ -65,6 +66,8 @@ KERNELS: dict[str, Kernel] = {
     "RELU": relu,
     "RELU6": relu,
     "LEAKY_RELU": leaky_relu,
+    "LOGISTIC": lookup,
+    "TANH": lookup,
 }
 
 

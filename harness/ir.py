@@ -48,6 +48,8 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     "RELU": (),
     "RELU6": (),
     "LEAKY_RELU": ("alpha",),
+    "LOGISTIC": (),
+    "TANH": (),
 }
 
 

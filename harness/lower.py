@@ -38,6 +38,7 @@ __all__ = [
     "ReluParams",
     "LeakyReluParams",
     "MinMaxParams",
+    "LutParams",
     "OpParams",
     "lower_op",
     "lower",
@@ -303,10 +304,19 @@ class MinMaxParams:
     maximum: bool
 
 
+@dataclass(frozen=True)
+class LutParams:
+    """LOGISTIC / TANH: int8 through a 256-entry table (activations.cc PopulateLookupTable,
+    LiteRT's int8 reference path), entry k for the input value k - 128; empty for float32."""
+
+    table: tuple[int, ...]
+
+
 OpParams = Union[
     ConvParams, FullyConnectedParams, PoolParams, AddParams, SoftmaxParams,
     QuantizeParams, DequantizeParams, ReshapeParams, PadParams, ConcatParams,
     TransposeParams, MeanParams, MulParams, ReluParams, LeakyReluParams, MinMaxParams,
+    LutParams,
 ]
 
 SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
@@ -523,9 +533,38 @@ def _leaky_relu(g: Graph, op: Op) -> LeakyReluParams:
     return LeakyReluParams(alpha, _zero_point(x), _zero_point(out), mi, si, ma, sa)
 
 
+def _lut(g: Graph, op: Op) -> LutParams:
+    """PopulateLookupTable in float32: q = clamp((int)(round(f(scale * (v - zp)) / out_scale)
+    + out_zp)) for every int8 v, with f the float kernel (1 / (1 + expf(-x)), tanhf) and
+    expf/tanhf correctly rounded (float64 then one rounding)."""
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    if x.dtype == "float32":
+        return LutParams(())
+    if op.kind == "LOGISTIC" and (_scale(out) != 1.0 / 256 or _zero_point(out) != -128):
+        raise UnsupportedOpError(f"{g.source}: op '{op.name}' (LOGISTIC) int8 output must have "
+                                 f"scale 1/256 and zero point -128, got {out.quant}")
+    values = np.arange(-128, 128)
+    dequantized = (np.float32(_scale(x)) * (values - _zero_point(x)).astype(np.float32))
+    wide = dequantized.astype(np.float32).astype(np.float64)
+    if op.kind == "LOGISTIC":
+        with np.errstate(over="ignore"):
+            e = np.exp(-wide).astype(np.float32)
+        f = (np.float32(1.0) / (np.float32(1.0) + e)).astype(np.float32)
+    else:
+        f = np.tanh(wide).astype(np.float32)
+    scaled = (f * (np.float32(1.0) / np.float32(_scale(out)))).astype(np.float32)
+    d = scaled.astype(np.float64)
+    rounded = np.copysign(np.floor(np.abs(d)) + (np.abs(d) - np.floor(np.abs(d)) >= 0.5), d)
+    q = (rounded.astype(np.float32) + np.float32(_zero_point(out))).astype(np.float32)
+    table = np.clip(q.astype(np.int64), INT8_MIN, INT8_MAX)
+    return LutParams(tuple(int(v) for v in table))
+
+
 def lower_op(g: Graph, op: Op) -> OpParams:
     """The parameters of one op."""
     kind = op.kind
+    if kind in ("LOGISTIC", "TANH"):
+        return _lut(g, op)
     if kind in ("PAD", "PADV2"):
         return _pad(g, op)
     if kind == "CONCATENATION":

@@ -185,6 +185,10 @@ def _binary(c: _Ctx, kind: str, shape_b: tuple[int, ...] = (1, 4, 4, 3),
 def _unary(c: _Ctx, kind: str) -> Example:
     x = c.act((1, 6, 5), scale=0.08, zp=10)
     out = c.act((1, 6, 5), scale=0.05 if kind != "RELU" else 0.04, zp=-128 if kind != "LEAKY_RELU" else 20)
+    if kind == "LOGISTIC":
+        out = c.act((1, 6, 5), scale=1 / 256, zp=-128)
+    elif kind == "TANH":
+        out = c.act((1, 6, 5), scale=1 / 128, zp=0)
     c.m.op(kind, [x], [out], options("LeakyRelu", alpha=0.2) if kind == "LEAKY_RELU" else None)
     return c.m, [x], [out]
 
@@ -213,6 +217,8 @@ EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
     "RELU": lambda c, _: _unary(c, "RELU"),
     "RELU6": lambda c, _: _unary(c, "RELU6"),
     "LEAKY_RELU": lambda c, _: _unary(c, "LEAKY_RELU"),
+    "LOGISTIC": lambda c, _: _unary(c, "LOGISTIC"),
+    "TANH": lambda c, _: _unary(c, "TANH"),
 }
 
 # More shapes and options per op: name -> (kind, builder(ctx)).

@@ -19,6 +19,7 @@ from ..lower import (
     DequantizeParams,
     FullyConnectedParams,
     LeakyReluParams,
+    LutParams,
     MeanParams,
     MinMaxParams,
     MulParams,
@@ -65,6 +66,7 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
         ("CONCATENATION", "movement.c"), ("MEAN", "reduce.c"), ("MUL", "elementwise.c"),
         ("SUB", "elementwise.c"), ("MAXIMUM", "elementwise.c"), ("MINIMUM", "elementwise.c"),
         ("RELU", "activations.c"), ("RELU6", "activations.c"), ("LEAKY_RELU", "activations.c"),
+        ("LOGISTIC", "activations.c"), ("TANH", "activations.c"),
     ] for dtype in ("int8", "float32")},
 }
 
@@ -505,6 +507,20 @@ def _activation(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str]:
         f"hb_leaky_relu_s8(&{name}, {inp}, {outp});"
 
 
+def _lookup(ctx: OpContext, i: int, op: Op, p: LutParams) -> tuple[str, str]:
+    x = ctx.graph.tensor(op.inputs[0])
+    name = f"{ctx.prefix}_op{i}"
+    inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
+    if x.dtype == "float32":
+        return "", f"hb_{op.kind.lower()}_f32({c_int(x.size)}, {inp}, {outp});"
+    rows = [", ".join(c_int(v) for v in p.table[k:k + 16]) for k in range(0, 256, 16)]
+    table = (f"static const int8_t {name}_table[256] = {{\n    " + ",\n    ".join(rows) +
+             "\n};")
+    fields = [("size", c_int(x.size)), ("table", f"{name}_table")]
+    return (table + "\n" + _struct("hb_lut_s8_params", name, fields),
+            f"hb_lut_s8(&{name}, {inp}, {outp});")
+
+
 def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
     """The C of op #i; `aliased` says a RESHAPE's output shares its input's bytes."""
     kernel_file = check_supported(ctx.graph, i, op)
@@ -524,6 +540,8 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _mean(ctx, i, op, p)
     elif isinstance(p, (ReluParams, LeakyReluParams)):
         definitions, call = _activation(ctx, i, op, p)
+    elif isinstance(p, LutParams):
+        definitions, call = _lookup(ctx, i, op, p)
     elif isinstance(p, ConvParams):
         definitions, call = _conv(ctx, i, op, p)
     elif isinstance(p, FullyConnectedParams):

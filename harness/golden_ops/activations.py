@@ -5,6 +5,10 @@ int8 RELU/RELU6 (activations.cc QuantizedReluX -> ReluX):
 int8 LEAKY_RELU (reference_ops::QuantizeLeakyRelu): v = x - input_zero_point;
     out = clamp(output_offset + MBQM(v, v >= 0 ? identity : alpha multiplier/shift))
 float: max(x, 0) / min(max(x, 0), 6) / (x > 0 ? x : x * alpha), in float32.
+LOGISTIC / TANH: int8 through the lowered 256-entry table (LiteRT's reference int8 path).
+float LOGISTIC (reference_ops::Logistic): x > 16.619047f ? 1 : x < -9 ? expf(x)
+    : 1 / (1 + expf(-x)), expf correctly rounded; float TANH: tanhf correctly rounded (LiteRT's
+    float tanh differs from that by 1 ulp on some inputs: within the float tolerance).
 """
 from __future__ import annotations
 
@@ -12,10 +16,13 @@ import numpy as np
 
 from .. import fixedpoint as fp
 from ..ir import Graph, Op
-from ..lower import LeakyReluParams, OpParams, ReluParams
+from ..lower import LeakyReluParams, LutParams, OpParams, ReluParams
 from .common import KernelArgs
 
-__all__ = ["relu", "leaky_relu"]
+__all__ = ["relu", "leaky_relu", "lookup"]
+
+_LOGISTIC_UPPER = np.float32(16.619047164916992188)
+_LOGISTIC_LOWER = np.float32(-9.0)
 
 
 def relu(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
@@ -46,3 +53,22 @@ def leaky_relu(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.n
     down = fp.multiply_by_quantized_multiplier(v, params.alpha_multiplier, params.alpha_shift)
     out = np.where(v >= 0, up, down) + params.output_offset
     return np.clip(out, -128, 127).astype(np.int8)
+
+
+def lookup(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
+    """LOGISTIC / TANH on a batch."""
+    assert isinstance(params, LutParams)
+    x = args[0]
+    assert x is not None
+    if x.dtype == np.int8:
+        table = np.array(params.table, dtype=np.int8)
+        return table[x.astype(np.int16) + 128]
+    wide = x.astype(np.float64)
+    if op.kind == "TANH":
+        return np.tanh(wide).astype(np.float32)
+    with np.errstate(over="ignore"):
+        e_neg = np.exp(-wide).astype(np.float32)
+    middle = (np.float32(1.0) / (np.float32(1.0) + e_neg)).astype(np.float32)
+    low = np.exp(wide).astype(np.float32)
+    out = np.where(x > _LOGISTIC_UPPER, np.float32(1.0), np.where(x < _LOGISTIC_LOWER, low, middle))
+    return out.astype(np.float32)

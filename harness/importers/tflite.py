@@ -86,6 +86,8 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "LEAKY_RELU": _BOTH,
     "MAXIMUM": _BOTH,
     "MINIMUM": _BOTH,
+    "LOGISTIC": _BOTH,
+    "TANH": _BOTH,
 }
 
 

@@ -219,6 +219,8 @@ SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
     "RELU": _same,
     "RELU6": _same,
     "LEAKY_RELU": _same,
+    "LOGISTIC": _same,
+    "TANH": _same,
     "CONV_2D": _conv,
     "DEPTHWISE_CONV_2D": _conv,
     "FULLY_CONNECTED": _fully_connected,

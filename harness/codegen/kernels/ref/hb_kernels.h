@@ -277,6 +277,16 @@ void hb_relu_f32(const hb_relu_f32_params *p, const float *input, float *output)
 void hb_leaky_relu_s8(const hb_leaky_relu_s8_params *p, const int8_t *input, int8_t *output);
 void hb_leaky_relu_f32(const hb_leaky_relu_f32_params *p, const float *input, float *output);
 
+/* LOGISTIC / TANH: int8 via a table of the outputs for inputs -128..127 (index x + 128). */
+typedef struct {
+    int32_t size;
+    const int8_t *table;            /* [256] */
+} hb_lut_s8_params;
+
+void hb_lut_s8(const hb_lut_s8_params *p, const int8_t *input, int8_t *output);
+void hb_logistic_f32(int32_t size, const float *input, float *output);
+void hb_tanh_f32(int32_t size, const float *input, float *output);
+
 #ifdef __cplusplus
 }
 #endif
