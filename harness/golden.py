@@ -36,6 +36,7 @@ from .golden_ops import (
     relu,
     reshape,
     softmax,
+    strided_slice,
     transpose,
 )
 from .ir import Graph
@@ -68,6 +69,7 @@ KERNELS: dict[str, Kernel] = {
     "LEAKY_RELU": leaky_relu,
     "LOGISTIC": lookup,
     "TANH": lookup,
+    "STRIDED_SLICE": strided_slice,
 }
 
 

@@ -39,6 +39,8 @@ __all__ = [
     "LeakyReluParams",
     "MinMaxParams",
     "LutParams",
+    "StridedSliceParams",
+    "strided_slice_axes",
     "OpParams",
     "lower_op",
     "lower",
@@ -312,11 +314,43 @@ class LutParams:
     table: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class StridedSliceParams:
+    """STRIDED_SLICE: per input axis (count, start, step), after the masks (TFLite's
+    StartForAxis / StopForAxis); shrunk axes have count 1 and vanish from the output shape."""
+
+    axes: tuple[tuple[int, int, int], ...]
+
+
+def strided_slice_axes(shape: tuple[int, ...], begin: list[int], end: list[int],
+                       strides: list[int], begin_mask: int, end_mask: int,
+                       shrink_mask: int) -> list[tuple[int, int, int]]:
+    """(count, start, step) per axis, as strided_slice_logic.h resolves them."""
+    big = 1 << 31
+    out = []
+    for k, size in enumerate(shape):
+        step = strides[k]
+        start = (-big if step > 0 else big - 1) if begin_mask >> k & 1 else begin[k]
+        if start < 0:
+            start += size
+        start = min(max(start, 0), size) if step > 0 else min(max(start, -1), size - 1)
+        if shrink_mask >> k & 1:
+            stop, step = start + 1, 1
+        else:
+            stop = (big - 1 if step > 0 else -big) if end_mask >> k & 1 else end[k]
+            if stop < 0:
+                stop += size
+            stop = min(max(stop, 0), size) if step > 0 else min(max(stop, -1), size - 1)
+        count = max(0, -(-(stop - start) // step)) if step > 0 else max(0, -(-(start - stop) // -step))
+        out.append((count, start, step))
+    return out
+
+
 OpParams = Union[
     ConvParams, FullyConnectedParams, PoolParams, AddParams, SoftmaxParams,
     QuantizeParams, DequantizeParams, ReshapeParams, PadParams, ConcatParams,
     TransposeParams, MeanParams, MulParams, ReluParams, LeakyReluParams, MinMaxParams,
-    LutParams,
+    LutParams, StridedSliceParams,
 ]
 
 SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
@@ -565,6 +599,12 @@ def lower_op(g: Graph, op: Op) -> OpParams:
     kind = op.kind
     if kind in ("LOGISTIC", "TANH"):
         return _lut(g, op)
+    if kind == "STRIDED_SLICE":
+        x = g.tensor(op.inputs[0])
+        begin, end, strides = (_const_ints(g, op, k).reshape(-1).tolist() for k in (1, 2, 3))
+        return StridedSliceParams(tuple(strided_slice_axes(
+            x.shape, begin, end, strides, op.attrs["begin_mask"], op.attrs["end_mask"],
+            op.attrs["shrink_axis_mask"])))
     if kind in ("PAD", "PADV2"):
         return _pad(g, op)
     if kind == "CONCATENATION":

@@ -193,6 +193,15 @@ def _unary(c: _Ctx, kind: str) -> Example:
     return c.m, [x], [out]
 
 
+def _slice(c: _Ctx, begin: list[int], end: list[int], strides: list[int],
+           out_shape: tuple[int, ...], **masks: int) -> Example:
+    x = c.act((1, 6, 7, 5), scale=0.05, zp=2)
+    out = c.act(out_shape, scale=0.05, zp=2)
+    c.m.op("STRIDED_SLICE", [x, c.m.const(begin), c.m.const(end), c.m.const(strides)], [out],
+           options("StridedSlice", **masks))
+    return c.m, [x], [out]
+
+
 # kind -> builder(ctx, (input dtype, output dtype))
 EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
     "CONV_2D": lambda c, _: _conv(c, False),
@@ -219,6 +228,8 @@ EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
     "LEAKY_RELU": lambda c, _: _unary(c, "LEAKY_RELU"),
     "LOGISTIC": lambda c, _: _unary(c, "LOGISTIC"),
     "TANH": lambda c, _: _unary(c, "TANH"),
+    "STRIDED_SLICE": lambda c, _: _slice(c, [0, 1, 0, 1], [1, 5, 7, 4], [1, 1, 2, 1],
+                                         (1, 4, 4, 3)),
 }
 
 # More shapes and options per op: name -> (kind, builder(ctx)).
@@ -235,6 +246,11 @@ VARIANTS: dict[str, tuple[str, Callable[[_Ctx], Example]]] = {
     "sub_const": ("SUB", lambda c: _binary(c, "SUB", (1, 1, 4, 3), const_b=True, act=1)),
     "max_bcast": ("MAXIMUM", lambda c: _binary(c, "MAXIMUM", (1, 1, 1, 3), const_b=True)),
     "min_bcast": ("MINIMUM", lambda c: _binary(c, "MINIMUM", (1, 4, 1, 1))),
+    "slice_reverse": ("STRIDED_SLICE", lambda c: _slice(
+        c, [0, -1, 0, 4], [1, 0, 7, -6], [1, -2, 3, -1], (1, 3, 3, 5), endMask=4)),
+    "slice_masks_shrink": ("STRIDED_SLICE", lambda c: _slice(
+        c, [0, 2, 1, 0], [1, 3, 99, 5], [1, 1, 1, 2], (1, 6, 3), beginMask=1,
+        shrinkAxisMask=2)),
 }
 
 

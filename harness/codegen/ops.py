@@ -29,6 +29,7 @@ from ..lower import (
     QuantizeParams,
     ReluParams,
     SoftmaxParams,
+    StridedSliceParams,
     TransposeParams,
     lower_op,
 )
@@ -67,6 +68,7 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
         ("SUB", "elementwise.c"), ("MAXIMUM", "elementwise.c"), ("MINIMUM", "elementwise.c"),
         ("RELU", "activations.c"), ("RELU6", "activations.c"), ("LEAKY_RELU", "activations.c"),
         ("LOGISTIC", "activations.c"), ("TANH", "activations.c"),
+        ("STRIDED_SLICE", "movement.c"),
     ] for dtype in ("int8", "float32")},
 }
 
@@ -389,9 +391,23 @@ def _transpose(ctx: OpContext, i: int, op: Op, p: TransposeParams) -> tuple[str,
     strides = [0] * pad + [in_strides[a] for a in p.perm]
     name = f"{ctx.prefix}_op{i}"
     fields = [("elem_size", c_int(_elem(x))), ("out_dims", _ints(_dims5(out.shape))),
-              ("in_strides", _ints(strides))]
-    return (_struct("hb_transpose_params", name, fields),
-            f"hb_transpose(&{name}, {ctx.pointer(op.inputs[0])}, {ctx.pointer(op.outputs[0])});")
+              ("base", "0"), ("in_strides", _ints(strides))]
+    return (_struct("hb_gather5_params", name, fields),
+            f"hb_gather5(&{name}, {ctx.pointer(op.inputs[0])}, {ctx.pointer(op.outputs[0])});")
+
+
+def _strided_slice(ctx: OpContext, i: int, op: Op, p: StridedSliceParams) -> tuple[str, str]:
+    x = ctx.graph.tensor(op.inputs[0])
+    pad = 5 - len(x.shape)
+    own = _strides(list(x.shape))
+    counts = [1] * pad + [c for c, _, _ in p.axes]
+    strides = [0] * pad + [s * st for s, (_, _, st) in zip(own, p.axes)]
+    base = sum(s * b for s, (_, b, _) in zip(own, p.axes))
+    name = f"{ctx.prefix}_op{i}"
+    fields = [("elem_size", c_int(_elem(x))), ("out_dims", _ints(counts)),
+              ("base", c_int(base)), ("in_strides", _ints(strides))]
+    return (_struct("hb_gather5_params", name, fields),
+            f"hb_gather5(&{name}, {ctx.pointer(op.inputs[0])}, {ctx.pointer(op.outputs[0])});")
 
 
 def _concat(ctx: OpContext, i: int, op: Op, p: ConcatParams) -> tuple[str, str]:
@@ -534,6 +550,8 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _pad(ctx, i, op, p)
     elif isinstance(p, TransposeParams):
         definitions, call = _transpose(ctx, i, op, p)
+    elif isinstance(p, StridedSliceParams):
+        definitions, call = _strided_slice(ctx, i, op, p)
     elif isinstance(p, ConcatParams):
         definitions, call = _concat(ctx, i, op, p)
     elif isinstance(p, MeanParams):

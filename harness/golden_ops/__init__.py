@@ -11,7 +11,7 @@ from .depthwise import depthwise_conv_2d
 from .activations import leaky_relu, lookup, relu
 from .elementwise import add, maximum_minimum, mul
 from .fully_connected import fully_connected
-from .movement import concatenation, pad, transpose
+from .movement import concatenation, pad, strided_slice, transpose
 from .pool import average_pool_2d, max_pool_2d
 from .quantize import dequantize, quantize
 from .reduce import mean
@@ -40,4 +40,5 @@ __all__ = [
     "relu",
     "leaky_relu",
     "lookup",
+    "strided_slice",
 ]

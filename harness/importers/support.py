@@ -25,6 +25,9 @@ NOTES = {
     "PADV2": "constant paddings and value, rank <= 5, batch axis unpadded",
     "TRANSPOSE": "constant permutation keeping the batch axis first, rank <= 5",
     "SOFTMAX": "int8 output scale 1/256, zero point -128",
+    "LOGISTIC": "int8 through LiteRT's lookup table (output scale 1/256, zero point -128)",
+    "TANH": "int8 through LiteRT's lookup table; float32 within tolerance (1 ulp)",
+    "STRIDED_SLICE": "constant begin/end/strides, begin/end/shrink masks; batch axis whole",
 }
 
 

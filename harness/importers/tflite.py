@@ -88,6 +88,7 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "MINIMUM": _BOTH,
     "LOGISTIC": _BOTH,
     "TANH": _BOTH,
+    "STRIDED_SLICE": _BOTH,
 }
 
 

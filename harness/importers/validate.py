@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ModelFormatError, UnsupportedOpError
 from ..ir import Graph, Op, Tensor
-from ..lower import lower_op, out_size
+from ..lower import lower_op, out_size, strided_slice_axes
 from .messages import short_name
 
 __all__ = ["validate_graph", "infer_shape", "SHAPE_RULES"]
@@ -199,6 +199,29 @@ def _mean(g: Graph, op: Op) -> Shape:
     return tuple(d for k, d in enumerate(x) if k not in axes)
 
 
+def _strided_slice(g: Graph, op: Op) -> Shape:
+    x = _t(g, op, 0).shape
+    begin, end, strides = (_const(_t(g, op, k), name).reshape(-1).tolist()
+                           for k, name in ((1, "begin"), (2, "end"), (3, "strides")))
+    if not len(begin) == len(end) == len(strides) == len(x):
+        raise _Bad(f"begin/end/strides of {len(begin)}/{len(end)}/{len(strides)} values for "
+                   f"a rank-{len(x)} input")
+    if 0 in strides:
+        raise _Bad(f"strides {strides} contain 0")
+    if op.attrs["ellipsis_mask"] or op.attrs["new_axis_mask"] or op.attrs["offset"]:
+        raise UnsupportedOpError("ellipsis/new-axis masks and offset are not supported")
+    if len(x) > 5:
+        raise UnsupportedOpError(f"rank {len(x)} strided slice (at most 5 supported)")
+    axes = strided_slice_axes(x, begin, end, strides, op.attrs["begin_mask"],
+                              op.attrs["end_mask"], op.attrs["shrink_axis_mask"])
+    if axes[0][:2] != (1, 0) or op.attrs["shrink_axis_mask"] & 1:
+        raise UnsupportedOpError("slicing the batch axis is not supported")
+    if any(count == 0 for count, _, _ in axes):
+        raise _Bad(f"the slice of {x} is empty")
+    shrink = op.attrs["shrink_axis_mask"]
+    return tuple(count for k, (count, _, _) in enumerate(axes) if not shrink >> k & 1)
+
+
 def _binary(g: Graph, op: Op) -> Shape:
     shape = _broadcast(g, op)
     if len(shape) > 5:
@@ -221,6 +244,7 @@ SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
     "LEAKY_RELU": _same,
     "LOGISTIC": _same,
     "TANH": _same,
+    "STRIDED_SLICE": _strided_slice,
     "CONV_2D": _conv,
     "DEPTHWISE_CONV_2D": _conv,
     "FULLY_CONNECTED": _fully_connected,

@@ -179,11 +179,14 @@ typedef struct {
     int32_t in_dims[5], before[5], out_dims[5];
 } hb_pad_params;
 
+/* out[i0..i4] = in[base + sum_k i_k * in_strides[k]]: TRANSPOSE (base 0, permuted strides)
+ * and STRIDED_SLICE (base at the slice start, strides times steps, possibly negative). */
 typedef struct {
     int32_t elem_size;
     int32_t out_dims[5];
-    int32_t in_strides[5];          /* input stride of the axis each output axis reads */
-} hb_transpose_params;
+    int32_t base;
+    int32_t in_strides[5];
+} hb_gather5_params;
 
 #define HB_MAX_CONCAT 16
 typedef struct {
@@ -194,7 +197,7 @@ typedef struct {
 } hb_concat_params;
 
 void hb_pad(const hb_pad_params *p, const void *input, const void *pad_value, void *output);
-void hb_transpose(const hb_transpose_params *p, const void *input, void *output);
+void hb_gather5(const hb_gather5_params *p, const void *input, void *output);
 void hb_concat(const hb_concat_params *p, const void *const *inputs, void *output);
 
 /* ---- broadcasting binary ops (elementwise.c); shapes padded to 5D ---- */

@@ -1,6 +1,6 @@
 /* Data movement for any element size (int8 and float32 alike): PAD / PADV2, TRANSPOSE and
- * CONCATENATION (reference_ops::Pad, Transpose, Concatenation). Shapes are padded on the left
- * to 5 dimensions by the generator. */
+ * STRIDED_SLICE (one strided gather), CONCATENATION (reference_ops::Pad, Transpose,
+ * StridedSlice, Concatenation). Shapes are padded on the left to 5 dimensions. */
 #include <string.h>
 
 #include "hb_kernels.h"
@@ -31,7 +31,7 @@ void hb_pad(const hb_pad_params *p, const void *input, const void *pad_value, vo
     }
 }
 
-void hb_transpose(const hb_transpose_params *p, const void *input, void *output)
+void hb_gather5(const hb_gather5_params *p, const void *input, void *output)
 {
     const uint8_t *in = (const uint8_t *)input;
     uint8_t *out = (uint8_t *)output;
@@ -42,7 +42,7 @@ void hb_transpose(const hb_transpose_params *p, const void *input, void *output)
     for (i[2] = 0; i[2] < p->out_dims[2]; ++i[2])
     for (i[3] = 0; i[3] < p->out_dims[3]; ++i[3])
     for (i[4] = 0; i[4] < p->out_dims[4]; ++i[4]) {
-        const int32_t src = i[0] * p->in_strides[0] + i[1] * p->in_strides[1] +
+        const int32_t src = p->base + i[0] * p->in_strides[0] + i[1] * p->in_strides[1] +
                             i[2] * p->in_strides[2] + i[3] * p->in_strides[3] +
                             i[4] * p->in_strides[4];
         memcpy(out, in + (size_t)src * (size_t)es, (size_t)es);
