@@ -25,6 +25,7 @@ from .golden_ops import (
     depthwise_conv_2d,
     dequantize,
     fully_connected,
+    hard_swish,
     leaky_relu,
     lookup,
     max_pool_2d,
@@ -70,6 +71,7 @@ KERNELS: dict[str, Kernel] = {
     "LOGISTIC": lookup,
     "TANH": lookup,
     "STRIDED_SLICE": strided_slice,
+    "HARD_SWISH": hard_swish,
 }
 
 

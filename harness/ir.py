@@ -50,6 +50,7 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     "LEAKY_RELU": ("alpha",),
     "LOGISTIC": (),
     "TANH": (),
+    "HARD_SWISH": (),
     # inputs 1-3: constant begin, end, strides; ellipsis/new-axis masks and offset unsupported.
     "STRIDED_SLICE": ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
                       "shrink_axis_mask", "offset"),

@@ -40,6 +40,7 @@ __all__ = [
     "MinMaxParams",
     "LutParams",
     "StridedSliceParams",
+    "HardSwishParams",
     "strided_slice_axes",
     "OpParams",
     "lower_op",
@@ -346,11 +347,31 @@ def strided_slice_axes(shape: tuple[int, ...], begin: list[int], end: list[int],
     return out
 
 
+@dataclass(frozen=True)
+class HardSwishParams:
+    """HARD_SWISH (reference_ops::HardSwish<int8>, int16 fixed point): the output and
+    "relu-ish" multipliers as int16 (DownScaleInt32ToInt16Multiplier) and their exponents."""
+
+    input_zero_point: int
+    output_zero_point: int
+    output_multiplier: int
+    output_exponent: int
+    reluish_multiplier: int
+    reluish_exponent: int
+
+
+def _downscale_int16(multiplier: int) -> int:
+    """DownScaleInt32ToInt16Multiplier."""
+    if multiplier >= (1 << 31) - 1 - (1 << 15):
+        return (1 << 15) - 1
+    return (multiplier + (1 << 15)) >> 16
+
+
 OpParams = Union[
     ConvParams, FullyConnectedParams, PoolParams, AddParams, SoftmaxParams,
     QuantizeParams, DequantizeParams, ReshapeParams, PadParams, ConcatParams,
     TransposeParams, MeanParams, MulParams, ReluParams, LeakyReluParams, MinMaxParams,
-    LutParams, StridedSliceParams,
+    LutParams, StridedSliceParams, HardSwishParams,
 ]
 
 SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
@@ -599,6 +620,18 @@ def lower_op(g: Graph, op: Op) -> OpParams:
     kind = op.kind
     if kind in ("LOGISTIC", "TANH"):
         return _lut(g, op)
+    if kind == "HARD_SWISH":
+        x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+        if x.dtype == "float32":
+            return HardSwishParams(0, 0, 0, 0, 0, 0)
+        hires = _f32(_f32(1.0 / 128.0) * _f32(_scale(x)))
+        om, oe = quantize_multiplier(_f32(hires / _f32(_scale(out))))
+        rm, re_ = quantize_multiplier(_f32(hires / _f32(3.0 / 32768.0)))
+        if oe > 0:   # LiteRT: TF_LITE_ENSURE(output_multiplier_exponent <= 0)
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' (HARD_SWISH): output scale "
+                                     "too small for the input scale (LiteRT refuses it)")
+        return HardSwishParams(_zero_point(x), _zero_point(out), _downscale_int16(om), oe,
+                               _downscale_int16(rm), re_)
     if kind == "STRIDED_SLICE":
         x = g.tensor(op.inputs[0])
         begin, end, strides = (_const_ints(g, op, k).reshape(-1).tolist() for k in (1, 2, 3))

@@ -193,6 +193,13 @@ def _unary(c: _Ctx, kind: str) -> Example:
     return c.m, [x], [out]
 
 
+def _unary_q(c: _Ctx, kind: str, si: float, zi: int, so: float, zo: int) -> Example:
+    x = c.act((1, 8, 9), scale=si, zp=zi)
+    out = c.act((1, 8, 9), scale=so, zp=zo)
+    c.m.op(kind, [x], [out])
+    return c.m, [x], [out]
+
+
 def _slice(c: _Ctx, begin: list[int], end: list[int], strides: list[int],
            out_shape: tuple[int, ...], **masks: int) -> Example:
     x = c.act((1, 6, 7, 5), scale=0.05, zp=2)
@@ -228,6 +235,7 @@ EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
     "LEAKY_RELU": lambda c, _: _unary(c, "LEAKY_RELU"),
     "LOGISTIC": lambda c, _: _unary(c, "LOGISTIC"),
     "TANH": lambda c, _: _unary(c, "TANH"),
+    "HARD_SWISH": lambda c, _: _unary(c, "HARD_SWISH"),
     "STRIDED_SLICE": lambda c, _: _slice(c, [0, 1, 0, 1], [1, 5, 7, 4], [1, 1, 2, 1],
                                          (1, 4, 4, 3)),
 }
@@ -246,6 +254,8 @@ VARIANTS: dict[str, tuple[str, Callable[[_Ctx], Example]]] = {
     "sub_const": ("SUB", lambda c: _binary(c, "SUB", (1, 1, 4, 3), const_b=True, act=1)),
     "max_bcast": ("MAXIMUM", lambda c: _binary(c, "MAXIMUM", (1, 1, 1, 3), const_b=True)),
     "min_bcast": ("MINIMUM", lambda c: _binary(c, "MINIMUM", (1, 4, 1, 1))),
+    "hard_swish_wide": ("HARD_SWISH", lambda c: _unary_q(c, "HARD_SWISH", 0.5, 7, 0.3, -100)),
+    "hard_swish_narrow": ("HARD_SWISH", lambda c: _unary_q(c, "HARD_SWISH", 0.004, -5, 0.01, 3)),
     "slice_reverse": ("STRIDED_SLICE", lambda c: _slice(
         c, [0, -1, 0, 4], [1, 0, 7, -6], [1, -2, 3, -1], (1, 3, 3, 5), endMask=4)),
     "slice_masks_shrink": ("STRIDED_SLICE", lambda c: _slice(

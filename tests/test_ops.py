@@ -22,7 +22,8 @@ needs_litert = pytest.mark.skipif(litert_unavailable() is not None,
                                   reason=litert_unavailable() or "")
 
 NEW_OPS = ["PAD", "PADV2", "CONCATENATION", "TRANSPOSE", "MEAN", "MUL", "SUB", "MAXIMUM",
-           "MINIMUM", "RELU", "RELU6", "LEAKY_RELU", "LOGISTIC", "TANH", "STRIDED_SLICE"]
+           "MINIMUM", "RELU", "RELU6", "LEAKY_RELU", "LOGISTIC", "TANH", "STRIDED_SLICE",
+           "HARD_SWISH"]
 # float32 ops through libm (expf, tanhf): within the float tolerance, not bit for bit.
 TRANSCENDENTAL = {("LOGISTIC", "float32"), ("TANH", "float32")}
 CASES = [(k, d) for k in NEW_OPS for d in ("int8", "float32")]

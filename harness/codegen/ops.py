@@ -18,6 +18,7 @@ from ..lower import (
     ConvParams,
     DequantizeParams,
     FullyConnectedParams,
+    HardSwishParams,
     LeakyReluParams,
     LutParams,
     MeanParams,
@@ -68,7 +69,7 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
         ("SUB", "elementwise.c"), ("MAXIMUM", "elementwise.c"), ("MINIMUM", "elementwise.c"),
         ("RELU", "activations.c"), ("RELU6", "activations.c"), ("LEAKY_RELU", "activations.c"),
         ("LOGISTIC", "activations.c"), ("TANH", "activations.c"),
-        ("STRIDED_SLICE", "movement.c"),
+        ("STRIDED_SLICE", "movement.c"), ("HARD_SWISH", "activations.c"),
     ] for dtype in ("int8", "float32")},
 }
 
@@ -537,6 +538,22 @@ def _lookup(ctx: OpContext, i: int, op: Op, p: LutParams) -> tuple[str, str]:
             f"hb_lut_s8(&{name}, {inp}, {outp});")
 
 
+def _hard_swish(ctx: OpContext, i: int, op: Op, p: HardSwishParams) -> tuple[str, str]:
+    x = ctx.graph.tensor(op.inputs[0])
+    inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
+    if x.dtype == "float32":
+        return "", f"hb_hard_swish_f32({c_int(x.size)}, {inp}, {outp});"
+    name = f"{ctx.prefix}_op{i}"
+    fields = [("size", c_int(x.size)), ("input_zero_point", c_int(p.input_zero_point)),
+              ("output_zero_point", c_int(p.output_zero_point)),
+              ("output_multiplier", c_int(p.output_multiplier)),
+              ("reluish_multiplier", c_int(p.reluish_multiplier)),
+              ("output_exponent", c_int(p.output_exponent)),
+              ("reluish_exponent", c_int(p.reluish_exponent))]
+    return (_struct("hb_hard_swish_s8_params", name, fields),
+            f"hb_hard_swish_s8(&{name}, {inp}, {outp});")
+
+
 def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
     """The C of op #i; `aliased` says a RESHAPE's output shares its input's bytes."""
     kernel_file = check_supported(ctx.graph, i, op)
@@ -560,6 +577,8 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _activation(ctx, i, op, p)
     elif isinstance(p, LutParams):
         definitions, call = _lookup(ctx, i, op, p)
+    elif isinstance(p, HardSwishParams):
+        definitions, call = _hard_swish(ctx, i, op, p)
     elif isinstance(p, ConvParams):
         definitions, call = _conv(ctx, i, op, p)
     elif isinstance(p, FullyConnectedParams):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from .common import Kernel, KernelArgs
 from .conv import conv_2d
 from .depthwise import depthwise_conv_2d
-from .activations import leaky_relu, lookup, relu
+from .activations import hard_swish, leaky_relu, lookup, relu
 from .elementwise import add, maximum_minimum, mul
 from .fully_connected import fully_connected
 from .movement import concatenation, pad, strided_slice, transpose
@@ -41,4 +41,5 @@ __all__ = [
     "leaky_relu",
     "lookup",
     "strided_slice",
+    "hard_swish",
 ]

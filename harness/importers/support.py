@@ -28,6 +28,7 @@ NOTES = {
     "LOGISTIC": "int8 through LiteRT's lookup table (output scale 1/256, zero point -128)",
     "TANH": "int8 through LiteRT's lookup table; float32 within tolerance (1 ulp)",
     "STRIDED_SLICE": "constant begin/end/strides, begin/end/shrink masks; batch axis whole",
+    "HARD_SWISH": "int8: LiteRT's int16 fixed point",
 }
 
 

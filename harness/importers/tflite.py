@@ -89,6 +89,7 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "LOGISTIC": _BOTH,
     "TANH": _BOTH,
     "STRIDED_SLICE": _BOTH,
+    "HARD_SWISH": _BOTH,
 }
 
 

@@ -245,6 +245,7 @@ SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
     "LOGISTIC": _same,
     "TANH": _same,
     "STRIDED_SLICE": _strided_slice,
+    "HARD_SWISH": _same,
     "CONV_2D": _conv,
     "DEPTHWISE_CONV_2D": _conv,
     "FULLY_CONNECTED": _fully_connected,

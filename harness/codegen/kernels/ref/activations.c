@@ -76,3 +76,72 @@ void hb_tanh_f32(int32_t size, const float *input, float *output)
         output[i] = tanhf(input[i]);
     }
 }
+
+/* gemmlowp's int16 helpers, as reference_ops::HardSwish uses them. */
+static int16_t hb_srdhm16(int16_t a, int16_t b)
+{
+    const int32_t ab = (int32_t)a * (int32_t)b;
+    const int32_t nudge = ab >= 0 ? (1 << 14) : (1 - (1 << 14));
+    if (a == b && a == INT16_MIN) {
+        return INT16_MAX;
+    }
+    return (int16_t)((ab + nudge) / (1 << 15));
+}
+
+static int16_t hb_sdhm16(int16_t a, int16_t b)
+{
+    if (a == b && a == INT16_MIN) {
+        return INT16_MAX;
+    }
+    return (int16_t)(((int32_t)a * (int32_t)b) / (1 << 15));
+}
+
+static int16_t hb_rdbpot16(int16_t x, int32_t exponent)
+{
+    const int32_t mask = (1 << exponent) - 1;
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (int16_t)((x >> exponent) + (remainder > threshold ? 1 : 0));
+}
+
+static int16_t hb_sat_left16(int16_t x, int32_t shift)
+{
+    const int32_t v = (int32_t)((uint32_t)(int32_t)x << shift);
+    return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
+}
+
+void hb_hard_swish_s8(const hb_hard_swish_s8_params *p, const int8_t *input, int8_t *output)
+{
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int16_t value = (int16_t)(input[i] - p->input_zero_point);
+        const int16_t hires = (int16_t)(value * (1 << 7));
+        const int16_t preshift = hb_srdhm16(hires, p->output_multiplier);
+        int16_t reluish = hires;
+        int32_t out;
+        if (p->reluish_exponent > 0) {
+            reluish = hb_sat_left16(reluish, p->reluish_exponent - 1);
+        }
+        reluish = hb_srdhm16(reluish, p->reluish_multiplier);
+        if (p->reluish_exponent > 0) {
+            reluish = hb_sat_left16(reluish, 1);
+        }
+        if (p->reluish_exponent < 0) {
+            reluish = hb_rdbpot16(reluish, -p->reluish_exponent);
+        }
+        reluish = (int16_t)((reluish + (1 << 15)) >> 1);
+        out = (int16_t)(hb_rdbpot16(hb_sdhm16(reluish, preshift), -p->output_exponent) +
+                        p->output_zero_point);
+        output[i] = (int8_t)hb_clamp_i32(out, -128, 127);
+    }
+}
+
+void hb_hard_swish_f32(int32_t size, const float *input, float *output)
+{
+    int32_t i;
+    for (i = 0; i < size; ++i) {
+        const float x = input[i];
+        const float r = x + 3.0f < 0.0f ? 0.0f : x + 3.0f;
+        output[i] = x * (r > 6.0f ? 6.0f : r) / 6.0f;
+    }
+}

@@ -290,6 +290,17 @@ void hb_lut_s8(const hb_lut_s8_params *p, const int8_t *input, int8_t *output);
 void hb_logistic_f32(int32_t size, const float *input, float *output);
 void hb_tanh_f32(int32_t size, const float *input, float *output);
 
+/* HARD_SWISH int8: reference_ops::HardSwish's int16 fixed point. */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int16_t output_multiplier, reluish_multiplier;
+    int32_t output_exponent, reluish_exponent;
+} hb_hard_swish_s8_params;
+
+void hb_hard_swish_s8(const hb_hard_swish_s8_params *p, const int8_t *input, int8_t *output);
+void hb_hard_swish_f32(int32_t size, const float *input, float *output);
+
 #ifdef __cplusplus
 }
 #endif
