@@ -83,10 +83,9 @@ def check_supported(graph: Graph, index: int, op: Op) -> str:
     dtype = graph.tensor(op.inputs[0]).dtype
     key = (op.kind, dtype)
     if key not in KERNEL_FILES:
-        kinds = sorted({k for k, _ in KERNEL_FILES})
         raise UnsupportedOpError(
-            f"{_where(graph, index, op)} with {dtype} input has no C kernel; "
-            f"kernels exist for: {', '.join(kinds)} (int8 and float32)"
+            f"{_where(graph, index, op)} with {dtype} input has no C kernel; the kernels: "
+            "README 'Supported operators' (python -m harness.importers.support)"
         )
     if op.kind == "QUANTIZE" and graph.tensor(op.outputs[0]).dtype != "int8":
         raise UnsupportedOpError(f"{_where(graph, index, op)}: only int8 output has a C kernel")
