@@ -145,6 +145,15 @@ class _Importer:
         if self.model.SubgraphsLength() < 1:
             raise ModelFormatError(f"{self.label}: the model has no subgraph")
         sg = self.model.Subgraphs(0)
+        for k in range(self.model.OperatorCodesLength()):   # LiteRT resolves every one
+            code_obj = self.model.OperatorCodes(k)
+            code = opcode_of(code_obj)
+            if code not in _OP_NAMES or code == tflite.BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES:
+                raise ModelFormatError(f"{self.label}: op code #{k} is {code}, not a TFLite "
+                                       "builtin operator")
+            if not 1 <= code_obj.Version() <= MAX_OP_VERSION:
+                raise ModelFormatError(f"{self.label}: op code #{k} ({_OP_NAMES[code]}) has "
+                                       f"version {code_obj.Version()}, not a TFLite op version")
         tensors = [self._tensor(sg.Tensors(i), i) for i in range(sg.TensorsLength())]
         inputs = [int(sg.Inputs(i)) for i in range(sg.InputsLength())]
         outputs = [int(sg.Outputs(i)) for i in range(sg.OutputsLength())]
@@ -268,9 +277,6 @@ class _Importer:
                                    f"{o.OpcodeIndex()}, which does not exist")
         code_obj = self.model.OperatorCodes(o.OpcodeIndex())
         code = opcode_of(code_obj)
-        if not 1 <= code_obj.Version() <= MAX_OP_VERSION:
-            raise ModelFormatError(f"{self.label}: op #{index} has op version "
-                                   f"{code_obj.Version()}, not a TFLite op version")
         kind = _OP_NAMES.get(code, f"BUILTIN_{code}")
         if code == tflite.BuiltinOperator.CUSTOM:
             custom = code_obj.CustomCode()

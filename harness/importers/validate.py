@@ -85,6 +85,9 @@ def _fully_connected(g: Graph, op: Op) -> Shape:
         if x[-1] != w[1]:
             raise _Bad(f"keep_num_dims with input depth {x[-1]} and weights {w}")
         return (*x[:-1], w[0])
+    stored = g.tensor(op.outputs[0]).shape
+    if stored and stored[-1] == w[0] and int(np.prod(stored)) == size // w[1] * w[0]:
+        return stored   # LiteRT resizes the output to (rows, units); same values, same order
     return (size // w[1], w[0])
 
 
