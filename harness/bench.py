@@ -26,6 +26,7 @@ from .importers import load_model
 from .ir import Graph
 from .inputs import random_inputs
 from .measure import Measurement, Metric
+from .reference_check import check_reference, skipped
 from .targets import Target, load_target
 
 __all__ = ["BenchResult", "bench_model", "MAX_INPUT_BYTES", "MAX_REPEATS", "MAX_SEED"]
@@ -53,13 +54,15 @@ def bench_model(
     repeats: int = 1,
     progress: Callable[[str], None] | None = None,
     inputs: list[np.ndarray] | None = None,
+    reference_check: bool = True,
 ) -> BenchResult:
     """Benchmark one model on one target; raises a HilbenchError subclass on any failure.
 
     `inputs` (one batched array per model input, e.g. a data set's test samples) replaces the
     seeded random inputs; otherwise `n_inputs` random inputs are drawn, by default the
     target's `default_inputs` (100 unless its YAML sets fewer). `extra["stage_seconds"]` says
-    how long import, golden, generate+build and run took."""
+    how long import, golden, generate+build and run took. `reference_check` compares the
+    golden outputs with LiteRT BUILTIN_REF (harness.reference_check) and fails on a difference."""
     say = progress or (lambda _msg: None)
     check_run_options(n_inputs, seed, repeats)
     model_path = Path(model_path)
@@ -98,6 +101,11 @@ def bench_model(
     say(f"golden interpreter on {n_inputs} inputs")
     reference = GoldenInterpreter(graph).run(inputs)
     lap("golden")
+    agreement = skipped("reference check disabled")
+    if reference_check:
+        say("cross-check with LiteRT BUILTIN_REF")
+        agreement = check_reference(model_path, inputs, reference)
+        lap("reference_check")
     with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
         say("generate C")
         generated = generate(graph, Path(tmp), kernels=target.kernels)
@@ -146,6 +154,7 @@ def bench_model(
             "arena_bytes": generated.arena_bytes,
             "weights_bytes": generated.weights_bytes,
             "stage_seconds": stages,
+            **agreement.as_extra(),
             **result.extra,
         },
     )

@@ -83,7 +83,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                                         repeats=args.repeats, progress=progress)
             else:
                 result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
-                                     repeats=args.repeats, progress=progress)
+                                     repeats=args.repeats, progress=progress,
+                                     reference_check=not args.no_reference_check)
         except HilbenchError as exc:
             _err(exc)
             status = 1
@@ -234,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--results", help="results database (default results/hilbench.sqlite, "
                    "or $HILBENCH_RESULTS)")
     r.add_argument("--no-record", action="store_true", help="do not write to the results store")
+    r.add_argument("--no-reference-check", action="store_true",
+                   help="skip the cross-check of the golden outputs with LiteRT BUILTIN_REF")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     r.set_defaults(func=cmd_run)
 

@@ -30,6 +30,18 @@ __all__ = [
     "QuantizeParams",
     "DequantizeParams",
     "ReshapeParams",
+    "PadParams",
+    "ConcatParams",
+    "TransposeParams",
+    "MeanParams",
+    "MulParams",
+    "ReluParams",
+    "LeakyReluParams",
+    "MinMaxParams",
+    "LutParams",
+    "StridedSliceParams",
+    "HardSwishParams",
+    "strided_slice_axes",
     "OpParams",
     "lower_op",
     "lower",
@@ -212,9 +224,154 @@ class ReshapeParams:
     shape: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class PadParams:
+    """PAD / PADV2: (before, after) per model axis; the value padded cells get (the raw int8
+    value: the output zero point for PAD, the constant for PADV2)."""
+
+    pads: tuple[tuple[int, int], ...]
+    value: float
+
+
+@dataclass(frozen=True)
+class ConcatParams:
+    axis: int                       # non-negative model axis
+
+
+@dataclass(frozen=True)
+class TransposeParams:
+    perm: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MeanParams:
+    """MEAN. float: float32 sum in input order / count. int8, as LiteRT's reference kernel
+    (verified bit-exact against ai-edge-litert 2.3.0 BUILTIN_REF for every axis set):
+    (m, s) = QuantizeMultiplier(in_scale / out_scale); k = min(63 - clz64(count), 32, 31 + s);
+    multiplier = (m << k) / count (int64, truncating); shift = s - k;
+    out = clamp(MBQM(sum(x) - count * in_zp, multiplier, shift) + out_zp)."""
+
+    axes: tuple[int, ...]
+    keep_dims: bool
+    count: int
+    input_zero_point: int = 0
+    output_zero_point: int = 0
+    multiplier: int = 0
+    shift: int = 0
+
+
+@dataclass(frozen=True)
+class MulParams:
+    """MUL (reference_integer_ops::Mul): out = output_offset + MBQM((a + off1) * (b + off2))."""
+
+    input1_offset: int
+    input2_offset: int
+    output_offset: int
+    output_multiplier: int
+    output_shift: int
+    act_min: float
+    act_max: float
+
+
+@dataclass(frozen=True)
+class ReluParams:
+    """RELU / RELU6 as ops (activations.cc QuantizedReluX / ReluX): int8 requantizes
+    out = output_offset + MBQM(x - input_zero_point), then clamps to [act_min, act_max]."""
+
+    input_zero_point: int
+    output_offset: int
+    multiplier: int
+    shift: int
+    act_min: float
+    act_max: float
+
+
+@dataclass(frozen=True)
+class LeakyReluParams:
+    """LEAKY_RELU (reference_ops::QuantizeLeakyRelu): identity rescale for x >= zp, alpha
+    rescale below; float: x > 0 ? x : x * alpha."""
+
+    alpha: float
+    input_zero_point: int
+    output_offset: int
+    identity_multiplier: int
+    identity_shift: int
+    alpha_multiplier: int
+    alpha_shift: int
+
+
+@dataclass(frozen=True)
+class MinMaxParams:
+    """MAXIMUM / MINIMUM compare raw values (int8: no rescaling, as LiteRT)."""
+
+    maximum: bool
+
+
+@dataclass(frozen=True)
+class LutParams:
+    """LOGISTIC / TANH: int8 through a 256-entry table (activations.cc PopulateLookupTable,
+    LiteRT's int8 reference path), entry k for the input value k - 128; empty for float32."""
+
+    table: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StridedSliceParams:
+    """STRIDED_SLICE: per input axis (count, start, step), after the masks (TFLite's
+    StartForAxis / StopForAxis); shrunk axes have count 1 and vanish from the output shape."""
+
+    axes: tuple[tuple[int, int, int], ...]
+
+
+def strided_slice_axes(shape: tuple[int, ...], begin: list[int], end: list[int],
+                       strides: list[int], begin_mask: int, end_mask: int,
+                       shrink_mask: int) -> list[tuple[int, int, int]]:
+    """(count, start, step) per axis, as strided_slice_logic.h resolves them."""
+    big = 1 << 31
+    out = []
+    for k, size in enumerate(shape):
+        step = strides[k]
+        start = (-big if step > 0 else big - 1) if begin_mask >> k & 1 else begin[k]
+        if start < 0:
+            start += size
+        start = min(max(start, 0), size) if step > 0 else min(max(start, -1), size - 1)
+        if shrink_mask >> k & 1:
+            stop, step = start + 1, 1
+        else:
+            stop = (big - 1 if step > 0 else -big) if end_mask >> k & 1 else end[k]
+            if stop < 0:
+                stop += size
+            stop = min(max(stop, 0), size) if step > 0 else min(max(stop, -1), size - 1)
+        count = max(0, -(-(stop - start) // step)) if step > 0 else max(0, -(-(start - stop) // -step))
+        out.append((count, start, step))
+    return out
+
+
+@dataclass(frozen=True)
+class HardSwishParams:
+    """HARD_SWISH (reference_ops::HardSwish<int8>, int16 fixed point): the output and
+    "relu-ish" multipliers as int16 (DownScaleInt32ToInt16Multiplier) and their exponents."""
+
+    input_zero_point: int
+    output_zero_point: int
+    output_multiplier: int
+    output_exponent: int
+    reluish_multiplier: int
+    reluish_exponent: int
+
+
+def _downscale_int16(multiplier: int) -> int:
+    """DownScaleInt32ToInt16Multiplier."""
+    if multiplier >= (1 << 31) - 1 - (1 << 15):
+        return (1 << 15) - 1
+    return (multiplier + (1 << 15)) >> 16
+
+
 OpParams = Union[
     ConvParams, FullyConnectedParams, PoolParams, AddParams, SoftmaxParams,
-    QuantizeParams, DequantizeParams, ReshapeParams,
+    QuantizeParams, DequantizeParams, ReshapeParams, PadParams, ConcatParams,
+    TransposeParams, MeanParams, MulParams, ReluParams, LeakyReluParams, MinMaxParams,
+    LutParams, StridedSliceParams, HardSwishParams,
 ]
 
 SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
@@ -301,7 +458,7 @@ def _pool(g: Graph, op: Op) -> PoolParams:
 def _add(g: Graph, op: Op) -> AddParams:
     a, b = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     out = g.tensor(op.outputs[0])
-    if a.shape != b.shape:
+    if a.shape != b.shape and op.kind == "ADD":
         raise UnsupportedOpError(
             f"{g.source}: op '{op.name}' (ADD) broadcasts {a.shape} with {b.shape}; "
             "only equal shapes are supported"
@@ -314,6 +471,8 @@ def _add(g: Graph, op: Op) -> AddParams:
     m1, s1 = quantize_multiplier(_scale(a) / twice_max)
     m2, s2 = quantize_multiplier(_scale(b) / twice_max)
     mo, so = quantize_multiplier(twice_max / ((1 << left_shift) * _scale(out)))
+    if op.kind == "SUB":   # sub.cc PrepareGeneralSubOp: input2_multiplier *= -1
+        m2 = -m2
     lo, hi = activation_range_int8(op.attrs["activation"], out)
     return AddParams(left_shift, -_zero_point(a), -_zero_point(b), _zero_point(out),
                      m1, s1, m2, s2, mo, so, lo, hi)
@@ -350,9 +509,153 @@ def _dequantize(g: Graph, op: Op) -> DequantizeParams:
     return DequantizeParams(_scale(x), _zero_point(x))
 
 
+def _const_ints(g: Graph, op: Op, k: int) -> np.ndarray:
+    t = g.tensor(op.inputs[k])
+    if t.data is None:
+        raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}) needs a constant "
+                                 f"input {k}")
+    return t.data.astype(np.int64)
+
+
+def _pad(g: Graph, op: Op) -> PadParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    pads = tuple((int(a), int(b)) for a, b in _const_ints(g, op, 1).reshape(-1, 2))
+    value = 0.0
+    if x.dtype == "int8":
+        if x.quant != out.quant:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}) rescales; int8 "
+                                     "PAD needs equal input and output quantization")
+        value = float(_zero_point(out))
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        c = g.tensor(op.inputs[2])
+        if c.data is None or c.size != 1 or c.dtype != x.dtype:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' (PADV2) needs a constant "
+                                     f"{x.dtype} scalar pad value")
+        if x.dtype == "int8" and c.quant is not None and c.quant != out.quant:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' (PADV2) pad value is "
+                                     "quantized differently from the output")
+        value = float(c.data.reshape(-1)[0])
+    return PadParams(pads, value)
+
+
+def _mean(g: Graph, op: Op) -> MeanParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    axes = tuple(sorted({int(a) % len(x.shape) for a in _const_ints(g, op, 1).reshape(-1)}))
+    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    keep = bool(op.attrs["keep_dims"])
+    if x.dtype == "float32":
+        return MeanParams(axes, keep, count)
+    mult, shift = quantize_multiplier(_scale(x) / _scale(out))
+    k = min(count.bit_length() - 1, 32, 31 + shift)
+    return MeanParams(axes, keep, count, _zero_point(x), _zero_point(out),
+                      int((mult << k) // count) if k >= 0 else int((mult >> -k) // count),
+                      shift - k)
+
+
+def _mul(g: Graph, op: Op) -> MulParams:
+    a, b, out = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
+    if a.dtype == "float32":
+        lo, hi = activation_range_float(op.attrs["activation"])
+        return MulParams(0, 0, 0, 0, 0, lo, hi)
+    mult, shift = quantize_multiplier(_scale(a) * _scale(b) / _scale(out))
+    lo, hi = activation_range_int8(op.attrs["activation"], out)
+    return MulParams(-_zero_point(a), -_zero_point(b), _zero_point(out), mult, shift, lo, hi)
+
+
+def _relu(g: Graph, op: Op) -> ReluParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    top = 6.0 if op.kind == "RELU6" else None
+    if x.dtype == "float32":
+        return ReluParams(0, 0, 0, 0, 0.0, top if top is not None else float("inf"))
+    mult, shift = quantize_multiplier(_scale(x) / _scale(out))
+
+    def q(f: float) -> int:   # roundf(act / output scale) in float32
+        return _zero_point(out) + tflite_round(_f32(_f32(f) / _f32(_scale(out))))
+
+    lo = max(INT8_MIN, q(0.0))
+    hi = INT8_MAX if top is None else min(INT8_MAX, q(top))
+    return ReluParams(_zero_point(x), _zero_point(out), mult, shift, lo, hi)
+
+
+def _leaky_relu(g: Graph, op: Op) -> LeakyReluParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    alpha = float(op.attrs["alpha"])
+    if x.dtype == "float32":
+        return LeakyReluParams(alpha, 0, 0, 0, 0, 0, 0)
+    mi, si = quantize_multiplier(_scale(x) / _scale(out))
+    real_alpha = _f32(_f32(_f32(_scale(x)) * _f32(alpha)) / _f32(_scale(out)))
+    ma, sa = quantize_multiplier(real_alpha)
+    return LeakyReluParams(alpha, _zero_point(x), _zero_point(out), mi, si, ma, sa)
+
+
+def _lut(g: Graph, op: Op) -> LutParams:
+    """PopulateLookupTable in float32: q = clamp((int)(round(f(scale * (v - zp)) / out_scale)
+    + out_zp)) for every int8 v, with f the float kernel (1 / (1 + expf(-x)), tanhf) and
+    expf/tanhf correctly rounded (float64 then one rounding)."""
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    if x.dtype == "float32":
+        return LutParams(())
+    if op.kind == "LOGISTIC" and (_scale(out) != 1.0 / 256 or _zero_point(out) != -128):
+        raise UnsupportedOpError(f"{g.source}: op '{op.name}' (LOGISTIC) int8 output must have "
+                                 f"scale 1/256 and zero point -128, got {out.quant}")
+    values = np.arange(-128, 128)
+    dequantized = (np.float32(_scale(x)) * (values - _zero_point(x)).astype(np.float32))
+    wide = dequantized.astype(np.float32).astype(np.float64)
+    if op.kind == "LOGISTIC":
+        with np.errstate(over="ignore"):
+            e = np.exp(-wide).astype(np.float32)
+        f = (np.float32(1.0) / (np.float32(1.0) + e)).astype(np.float32)
+    else:
+        f = np.tanh(wide).astype(np.float32)
+    scaled = (f * (np.float32(1.0) / np.float32(_scale(out)))).astype(np.float32)
+    d = scaled.astype(np.float64)
+    rounded = np.copysign(np.floor(np.abs(d)) + (np.abs(d) - np.floor(np.abs(d)) >= 0.5), d)
+    q = (rounded.astype(np.float32) + np.float32(_zero_point(out))).astype(np.float32)
+    table = np.clip(q.astype(np.int64), INT8_MIN, INT8_MAX)
+    return LutParams(tuple(int(v) for v in table))
+
+
 def lower_op(g: Graph, op: Op) -> OpParams:
     """The parameters of one op."""
     kind = op.kind
+    if kind in ("LOGISTIC", "TANH"):
+        return _lut(g, op)
+    if kind == "HARD_SWISH":
+        x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+        if x.dtype == "float32":
+            return HardSwishParams(0, 0, 0, 0, 0, 0)
+        hires = _f32(_f32(1.0 / 128.0) * _f32(_scale(x)))
+        om, oe = quantize_multiplier(_f32(hires / _f32(_scale(out))))
+        rm, re_ = quantize_multiplier(_f32(hires / _f32(3.0 / 32768.0)))
+        if oe > 0:   # LiteRT: TF_LITE_ENSURE(output_multiplier_exponent <= 0)
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' (HARD_SWISH): output scale "
+                                     "too small for the input scale (LiteRT refuses it)")
+        return HardSwishParams(_zero_point(x), _zero_point(out), _downscale_int16(om), oe,
+                               _downscale_int16(rm), re_)
+    if kind == "STRIDED_SLICE":
+        x = g.tensor(op.inputs[0])
+        begin, end, strides = (_const_ints(g, op, k).reshape(-1).tolist() for k in (1, 2, 3))
+        return StridedSliceParams(tuple(strided_slice_axes(
+            x.shape, begin, end, strides, op.attrs["begin_mask"], op.attrs["end_mask"],
+            op.attrs["shrink_axis_mask"])))
+    if kind in ("PAD", "PADV2"):
+        return _pad(g, op)
+    if kind == "CONCATENATION":
+        return ConcatParams(int(op.attrs["axis"]) % len(g.tensor(op.inputs[0]).shape))
+    if kind == "TRANSPOSE":
+        return TransposeParams(tuple(int(v) for v in _const_ints(g, op, 1).reshape(-1)))
+    if kind == "MEAN":
+        return _mean(g, op)
+    if kind == "MUL":
+        return _mul(g, op)
+    if kind == "SUB":
+        return _add(g, op)
+    if kind in ("RELU", "RELU6"):
+        return _relu(g, op)
+    if kind == "LEAKY_RELU":
+        return _leaky_relu(g, op)
+    if kind in ("MAXIMUM", "MINIMUM"):
+        return MinMaxParams(kind == "MAXIMUM")
     if kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
         return _conv(g, op)
     if kind == "FULLY_CONNECTED":
