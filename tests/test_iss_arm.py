@@ -77,7 +77,7 @@ def test_registered_and_configured(iss_target: Target) -> None:
 
 
 def test_configuration_errors(tmp_path: Path) -> None:
-    with pytest.raises(TargetConfigError, match=r"branch_refill_cycles is the TRM's P, 1..3"):
+    with pytest.raises(TargetConfigError, match=r"iss.branch_refill_cycles: expected an integer <= 3, got 4"):
         IssOptions.from_target(_variant(tmp_path, "p4", {"branch_refill_cycles": 4}))
     with pytest.raises(TargetConfigError, match="multiples of 4 KiB"):
         MemoryMap.from_yaml({"regions": [{"name": "x", "base": 0x100, "size": 0x1000}]})

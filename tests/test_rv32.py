@@ -114,22 +114,18 @@ def test_describe_trap() -> None:
 
 
 def test_configuration_errors(tmp_path: Path) -> None:
-    no_section = rv32_variant(tmp_path, "nosec", {}, drop=("verilator",))
-    with pytest.raises(TargetConfigError, match="needs a 'verilator:' section"):
-        VerilatorOptions.from_target(no_section)
-    assert "needs a 'verilator:' section" in (VerilatorBackend(no_section).available() or "")
-    bad_nnx = rv32_variant(tmp_path, "badnnx", {"verilator": {"nnx": 2}})
-    with pytest.raises(TargetConfigError, match="verilator.nnx must be 0 or 1"):
-        VerilatorOptions.from_target(bad_nnx)
-    odd_ram = rv32_variant(tmp_path, "oddram", {"memory": {"ram_bytes": 3000000}})
-    with pytest.raises(TargetConfigError, match="power of two"):
-        VerilatorOptions.from_target(odd_ram)
-    no_exit_base = rv32_variant(tmp_path, "noexit", {"firmware": {"exit": "hb-soc"}})
-    with pytest.raises(TargetConfigError, match="missing firmware.exit.base"):
-        FirmwareConfig.from_target(no_exit_base)
-    bad_arch = rv32_variant(tmp_path, "badarch", {"firmware": {"arch": "mips"}})
-    with pytest.raises(TargetConfigError, match="firmware.arch must be one of cortex-m, riscv"):
-        FirmwareConfig.from_target(bad_arch)
+    with pytest.raises(TargetConfigError, match="verilator: missing .the verilator backend "
+                       "needs a 'verilator:' section"):
+        rv32_variant(tmp_path, "nosec", {}, drop=("verilator",))
+    with pytest.raises(TargetConfigError, match="verilator.nnx: expected one of 0, 1, got 2"):
+        rv32_variant(tmp_path, "badnnx", {"verilator": {"nnx": 2}})
+    with pytest.raises(TargetConfigError, match="memory.ram_bytes: expected a power of two"):
+        rv32_variant(tmp_path, "oddram", {"memory": {"ram_bytes": 3000000}})
+    with pytest.raises(TargetConfigError, match="firmware.exit.base: missing"):
+        rv32_variant(tmp_path, "noexit", {"firmware": {"exit": "hb-soc"}})
+    with pytest.raises(TargetConfigError,
+                       match="firmware.arch: expected one of cortex-m, riscv, got 'mips'"):
+        rv32_variant(tmp_path, "badarch", {"firmware": {"arch": "mips"}})
 
 
 def test_available_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

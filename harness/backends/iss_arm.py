@@ -1,4 +1,4 @@
-"""`iss_arm`: the Cortex-M4 firmware (harness/firmware.py) in hilbench's cycle-modelling
+"""`iss_arm`: the Cortex-M4 firmware (harness/firmware/) in hilbench's cycle-modelling
 instruction-set simulator (harness/iss: Unicorn + Capstone + the Cortex-M4 TRM timing model).
 
     available()  unicorn and capstone importable, the target's compiler (with newlib) and
@@ -40,13 +40,14 @@ from ..commands import Command, execute, which
 from ..errors import RunError, RunTimeoutError, TargetConfigError
 from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console
 from ..measure import Metric
+from ..target_schema import IssArmSpec
 from ..targets import Target
 from .base import Artifact, Backend, RunResult
 from .images import ImageRun, ImageSlice, relocate_fault, run_batch
 
 __all__ = ["IssArmBackend", "IssOptions"]
 
-_DEFAULT_MAX_INSTRUCTIONS = 4_000_000_000
+
 _STARTUP_INSTRUCTIONS = 50_000_000     # boot, .data/.bss set-up and console per image
 _INVOKE = "hb_model_invoke"
 
@@ -61,26 +62,15 @@ class IssOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> IssOptions:
+        """The target's checked `iss:` section (harness/target_schema.py: IssArmSpec); the
+        memory map is parsed by harness/iss/memory.py."""
         from ..iss import MPS2_AN386, MemoryMap
 
-        where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("iss") or {}
-        if not isinstance(section, dict):
-            raise TargetConfigError(f"{where}: 'iss:' must be a mapping")
-        try:
-            refill = int(section.get("branch_refill_cycles", 2))
-            budget = int(float(section.get("max_instructions_per_inference",
-                                           _DEFAULT_MAX_INSTRUCTIONS)))
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: iss: {exc}") from None
-        if not 1 <= refill <= 3:
-            raise TargetConfigError(f"{where}: iss.branch_refill_cycles is the TRM's P, 1..3; "
-                                    f"got {refill}")
-        if budget <= 0:
-            raise TargetConfigError(f"{where}: iss.max_instructions_per_inference must be > 0")
-        mm = section.get("memory_map")
+        section = target.spec.iss or IssArmSpec()
+        mm = section.memory_map
         memory_map = MemoryMap.from_yaml(mm) if mm else MPS2_AN386
-        return cls(refill, budget, memory_map)
+        return cls(section.branch_refill_cycles, section.max_instructions_per_inference,
+                   memory_map)
 
 
 class IssArmBackend(Backend):

@@ -35,6 +35,7 @@ from ..build import Toolchain
 from ..errors import BuildError, RunError, RunTimeoutError, TargetConfigError
 from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console, symbol_at
 from ..measure import Metric
+from ..target_schema import IssRvSpec
 from ..targets import Target
 from .base import Artifact, Backend, RunResult
 from .images import ImageRun, ImageSlice, run_batch
@@ -42,7 +43,7 @@ from .verilator import describe_trap, image_budget, import_rtl, riscv_toolchain_
 
 __all__ = ["IssRvBackend", "IssRvOptions", "CounterCsrs", "counter_reads"]
 
-_DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
+
 
 # Counter CSRs (low words; the high halves are these + 0x80): mcycle, minstret, cycle, instret.
 _COUNTER_CSRS = (0xB00, 0xB02, 0xC00, 0xC02)
@@ -120,24 +121,12 @@ class IssRvOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> IssRvOptions:
-        where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("iss_rv", {})
-        if not isinstance(section, dict):
-            raise TargetConfigError(f"{where}: iss_rv: must be a mapping (nnx, "
-                                    "max_instructions_per_inference)")
+        """The target's checked `iss_rv:` section (harness/target_schema.py: IssRvSpec)."""
+        section = target.spec.iss_rv or IssRvSpec()
         if target.ram_bytes is None:
-            raise TargetConfigError(f"{where}: memory.ram_bytes (the SoC's RAM) is needed")
-        try:
-            nnx = int(section.get("nnx", 1))
-            budget = int(float(section.get("max_instructions_per_inference",
-                                           _DEFAULT_MAX_INSTRUCTIONS)))
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: iss_rv: {exc}") from None
-        if nnx not in (0, 1):
-            raise TargetConfigError(f"{where}: iss_rv.nnx must be 0 or 1, got {nnx}")
-        if budget <= 0:
-            raise TargetConfigError(f"{where}: iss_rv.max_instructions_per_inference must be > 0")
-        return cls(bool(nnx), int(target.ram_bytes), budget)
+            raise TargetConfigError(f"{target.folder / 'target.yaml'}: memory.ram_bytes (the "
+                                    "SoC's RAM) is needed")
+        return cls(bool(section.nnx), target.ram_bytes, section.max_instructions_per_inference)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""`qemu`: the generated C as a bare-metal firmware (harness/firmware.py) on a QEMU machine.
+"""`qemu`: the generated C as a bare-metal firmware (harness/firmware/) on a QEMU machine.
 
     available()  the target's compiler (with newlib), size tool and qemu-system-* are there,
                  and QEMU emulates the target's machine
@@ -55,7 +55,7 @@ from .images import ImageRun, ImageSlice, relocate_fault, run_batch
 
 __all__ = ["QemuBackend", "QemuOptions", "qemu_command"]
 
-_DEFAULT_MAX_INSTRUCTIONS = 4_000_000_000
+
 
 
 @dataclass(frozen=True)
@@ -70,22 +70,13 @@ class QemuOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> QemuOptions:
-        where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("qemu")
-        if not isinstance(section, dict) or "machine" not in section:
-            raise TargetConfigError(f"{where}: the qemu backend needs 'qemu: {{machine: ...}}'")
-        try:
-            shift = int(section.get("icount_shift", 0))
-            budget = int(float(section.get("max_instructions_per_inference",
-                                           _DEFAULT_MAX_INSTRUCTIONS)))
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: qemu: {exc}") from None
-        if not 0 <= shift <= 10:
-            raise TargetConfigError(f"{where}: qemu.icount_shift must be 0..10, got {shift}")
-        if budget <= 0:
-            raise TargetConfigError(f"{where}: qemu.max_instructions_per_inference must be > 0")
-        return cls(str(section.get("binary", "qemu-system-arm")), str(section["machine"]),
-                   shift, budget, tuple(str(a) for a in section.get("extra_args", ())))
+        """The target's checked `qemu:` section (harness/target_schema.py: QemuSpec)."""
+        q = target.spec.qemu
+        if q is None:
+            raise TargetConfigError(f"{target.folder / 'target.yaml'}: the qemu backend needs "
+                                    "'qemu: {machine: ...}'")
+        return cls(q.binary, q.machine, q.icount_shift, q.max_instructions_per_inference,
+                   tuple(q.extra_args))
 
 
 def qemu_command(options: QemuOptions, elf: Path, timeout_s: float) -> Command:

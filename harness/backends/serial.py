@@ -55,7 +55,7 @@ from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
 
 __all__ = ["SerialBackend", "SerialOptions"]
 
-_PROVENANCES = ("hw-counter", "instructions")
+
 
 
 @dataclass(frozen=True)
@@ -72,36 +72,18 @@ class SerialOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> SerialOptions:
-        where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("serial")
-        if not isinstance(section, dict):
-            raise TargetConfigError(f"{where}: the serial backend needs a 'serial:' section "
-                                    "(port, baud, flash)")
-        port = section.get("port")
-        if section.get("port_env") and os.environ.get(str(section["port_env"])):
-            port = os.environ[str(section["port_env"])]
-        flash = section.get("flash") or ()
-        launch = section.get("launch") or ()
-        for key, argv in (("flash", flash), ("launch", launch)):
-            if not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv):
-                raise TargetConfigError(f"{where}: serial.{key} must be a list of strings (a "
-                                        "command's argv, {elf} for the image)")
-        if launch and flash:
-            raise TargetConfigError(f"{where}: serial.flash and serial.launch exclude each "
-                                    "other (a board, or a simulator started for the run)")
-        provenance = str(section.get("counter_provenance", "hw-counter"))
-        if provenance not in _PROVENANCES:
-            raise TargetConfigError(f"{where}: serial.counter_provenance must be one of "
-                                    f"{', '.join(_PROVENANCES)}, got {provenance!r}")
-        try:
-            return cls(str(port) if port else None, int(section.get("baud", 115200)),
-                       tuple(flash), float(section.get("boot_wait_s", 1.0)), provenance,
-                       float(section.get("instructions_per_tick", 1)),
-                       str(section["model_id"]) if section.get("model_id") else None,
-                       tuple(launch),
-                       str(section.get("port_pattern", cls.port_pattern)))
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: serial: {exc}") from None
+        """The target's checked `serial:` section (harness/target_schema.py: SerialSpec), with
+        the port from the environment variable port_env names when it is set."""
+        section = target.spec.serial
+        if section is None:
+            raise TargetConfigError(f"{target.folder / 'target.yaml'}: the serial backend needs "
+                                    "a 'serial:' section (port, baud, flash)")
+        port = section.port
+        if section.port_env and os.environ.get(section.port_env):
+            port = os.environ[section.port_env]
+        return cls(port, section.baud, tuple(section.flash), section.boot_wait_s,
+                   section.counter_provenance, section.instructions_per_tick, section.model_id,
+                   tuple(section.launch), section.port_pattern)
 
 
 class SerialBackend(Backend):

@@ -63,7 +63,7 @@ __all__ = ["VerilatorBackend", "VerilatorOptions", "hb_bench_command", "image_bu
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-_DEFAULT_MAX_CYCLES = 2_000_000_000
+
 
 # mcause values the core raises (rtl/README.md, "Traps").
 TRAP_CAUSES = {0: "misaligned instruction address", 2: "illegal instruction", 3: "ebreak",
@@ -123,31 +123,16 @@ class VerilatorOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> VerilatorOptions:
+        """The target's checked `verilator:` section (harness/target_schema.py)."""
+        section = target.spec.verilator
         where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("verilator")
-        if not isinstance(section, dict):
+        if section is None:
             raise TargetConfigError(f"{where}: the verilator backend needs a 'verilator:' "
                                     "section (nnx, mem_latency, max_cycles_per_inference)")
         if target.ram_bytes is None:
             raise TargetConfigError(f"{where}: memory.ram_bytes (the SoC's RAM_BYTES) is needed")
-        try:
-            nnx = int(section.get("nnx", 0))
-            latency = int(section.get("mem_latency", 1))
-            budget = int(float(section.get("max_cycles_per_inference", _DEFAULT_MAX_CYCLES)))
-            ram = int(target.ram_bytes)
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: verilator: {exc}") from None
-        if nnx not in (0, 1):
-            raise TargetConfigError(f"{where}: verilator.nnx must be 0 or 1, got {nnx}")
-        if not 0 <= latency <= 256:
-            raise TargetConfigError(f"{where}: verilator.mem_latency must be 0..256, got "
-                                    f"{latency}")
-        if ram < 4096 or ram & (ram - 1):
-            raise TargetConfigError(f"{where}: memory.ram_bytes must be a power of two >= 4096 "
-                                    f"(the SoC's RAM_BYTES), got {ram}")
-        if budget <= 0:
-            raise TargetConfigError(f"{where}: verilator.max_cycles_per_inference must be > 0")
-        return cls(bool(nnx), latency, ram, budget)
+        return cls(bool(section.nnx), section.mem_latency, target.ram_bytes,
+                   section.max_cycles_per_inference)
 
 
 def image_budget(per_inference: int, n: int, output_bytes: int, layers: int) -> int:
