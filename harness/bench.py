@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, cast
 
 from .backends import Artifact, backend_for
 from .catalog import ModelInfo, describe, sha256_file
@@ -23,6 +23,9 @@ from .importers import load_model
 from .inputs import random_inputs
 from .measure import Measurement, Metric
 from .targets import Target, load_target
+
+if TYPE_CHECKING:
+    from .codegen import GeneratedModel
 
 __all__ = ["BenchResult", "bench_model"]
 
@@ -62,11 +65,16 @@ def bench_model(
     inputs = random_inputs(graph, n_inputs, seed)
     say(f"golden interpreter on {n_inputs} inputs")
     reference = GoldenInterpreter(graph).run(inputs)
-    with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
-        say("generate C")
-        generated = generate(graph, Path(tmp), kernels=target.kernels)
+    generated = None
+    if backend.runs_model_file:         # the board runs the model file itself: no C
         say(f"build for {target.name}")
-        artifact = backend.build(generated)
+        artifact = backend.build(cast("GeneratedModel", graph))   # build() reads .source
+    else:
+        with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
+            say("generate C")
+            generated = generate(graph, Path(tmp), kernels=target.kernels)
+            say(f"build for {target.name}")
+            artifact = backend.build(generated)
     say(f"run {n_inputs} inputs on {target.name}")
     result = backend.run(artifact, inputs, repeats)
     comparison = compare(result.outputs, reference)
@@ -102,8 +110,8 @@ def bench_model(
             "max_diff_quant_steps": comparison.max_diff_quant_steps,
             "within_tolerance": comparison.within_tolerance,
             "build_cache_hit": artifact.cache_hit,
-            "arena_bytes": generated.arena_bytes,
-            "weights_bytes": generated.weights_bytes,
+            **({"arena_bytes": generated.arena_bytes, "weights_bytes": generated.weights_bytes}
+               if generated is not None else {}),
             **result.extra,
         },
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 
@@ -212,10 +211,10 @@ class ReshapeParams:
     shape: tuple[int, ...]
 
 
-OpParams = Union[
-    ConvParams, FullyConnectedParams, PoolParams, AddParams, SoftmaxParams,
-    QuantizeParams, DequantizeParams, ReshapeParams,
-]
+OpParams = (
+    ConvParams | FullyConnectedParams | PoolParams | AddParams | SoftmaxParams
+    | QuantizeParams | DequantizeParams | ReshapeParams
+)
 
 SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
 

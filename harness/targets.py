@@ -27,10 +27,13 @@ from .errors import TargetConfigError
 from .paths import TARGETS_DIR
 from .target_schema import TargetSpec, spec_error
 
-__all__ = ["Target", "targets_dir", "load_target", "list_targets"]
+__all__ = ["Target", "targets_dir", "target_file", "load_target", "list_targets"]
+
 
 @dataclass(frozen=True)
 class Target:
+    """One target: its name and folder, the fields most callers read, and `spec`."""
+
     name: str
     backend: str
     folder: Path

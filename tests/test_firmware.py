@@ -1,4 +1,4 @@
-"""harness/firmware.py: configuration, generated files and commands as data, the console
+"""harness/firmware/: configuration, generated files and commands as data, the console
 protocol, and (with arm-none-eabi-gcc) building images and the fit checks."""
 from __future__ import annotations
 
@@ -11,11 +11,25 @@ import yaml
 from mcu_fixture import variant_target, write_model
 
 from harness.backends.base import pack_samples
-from harness.errors import (BuildError, ModelTooLargeError, RunError, RunTimeoutError,
-                            TargetConfigError)
-from harness.firmware import (FirmwareConfig, build_firmware, describe_cfsr, firmware_defines,
-                              inputs_per_firmware, inputs_source, link_firmware, linker_script,
-                              parse_console, runtime_sources)
+from harness.errors import (
+    BuildError,
+    ModelTooLargeError,
+    RunError,
+    RunTimeoutError,
+    TargetConfigError,
+)
+from harness.firmware import (
+    FirmwareConfig,
+    build_firmware,
+    describe_cfsr,
+    firmware_defines,
+    inputs_per_firmware,
+    inputs_source,
+    link_firmware,
+    linker_script,
+    parse_console,
+    runtime_sources,
+)
 from harness.targets import Target, load_target, targets_dir
 
 RUNTIME = targets_dir() / "cortex-m4"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,11 +91,9 @@ def test_configuration_errors(tmp_path: Path) -> None:
 
 def test_available_names_the_missing_packages(iss_target: Target,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import harness.backends.iss_arm as iss_arm
-
-    monkeypatch.setattr(iss_arm, "_importable", lambda module: module != "capstone")
+    monkeypatch.setitem(sys.modules, "capstone", None)     # import capstone -> ImportError
     assert IssArmBackend(iss_target).available() == (
-        "Python package(s) capstone missing: pip install capstone")
+        "Python package capstone not found: pip install 'capstone>=5.0' into the venv")
 
 
 # ---- small programs --------------------------------------------------------------------

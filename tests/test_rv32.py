@@ -22,13 +22,19 @@ from mcu_fixture import expected_outputs, write_model
 from harness.backends import backend_for
 from harness.backends.base import pack_samples
 from harness.backends.iss_rv import IssRvBackend, IssRvOptions, counter_reads
-from harness.backends.verilator import (VerilatorBackend, VerilatorOptions, describe_trap,
-                                        hb_bench_command, image_budget, import_rtl)
+from harness.backends.rv32 import describe_trap, image_budget, import_rtl
+from harness.backends.verilator import VerilatorBackend, VerilatorOptions, hb_bench_command
 from harness.bench import bench_model
 from harness.codegen import GeneratedModel
 from harness.errors import RunError, RunTimeoutError, TargetConfigError
-from harness.firmware import (FirmwareConfig, firmware_defines, link_firmware, linker_script,
-                              parse_console, runtime_sources)
+from harness.firmware import (
+    FirmwareConfig,
+    firmware_defines,
+    link_firmware,
+    linker_script,
+    parse_console,
+    runtime_sources,
+)
 from harness.targets import Target, load_target, targets_dir
 
 COMMON = (targets_dir() / "mcu-common").resolve()
@@ -252,9 +258,9 @@ def test_iss_agrees_with_the_rtl(tmp_path: Path) -> None:
     x = _inputs(4, seed=3)
     image = link_firmware(artifact, pack_samples([x]), 4)
     assert len(counter_reads(image.path)) == 2          # hb_cycles and hb_instret
-    on_rtl = rtl.run_image(hb_bench_command(import_rtl("bench.build").build_bench(False),
+    on_rtl = rtl.run_elf(hb_bench_command(import_rtl("bench.build").build_bench(False),
                                             image.path, 10**8, 600), image.path, 4, 32, "rtl")
-    on_iss = iss.run_image(image.path, 4, 32, 10**8, "iss")
+    on_iss = iss.run_elf(image.path, 4, 32, 10**8, "iss")
     assert on_iss.report.outputs() == on_rtl.report.outputs()
     assert on_iss.report.instructions() == on_rtl.report.instructions()
     np.testing.assert_array_equal(
@@ -315,14 +321,14 @@ def test_elf_for_the_wrong_architecture(tmp_path: Path) -> None:
     exe = import_rtl("bench.build").build_bench(False)
     with pytest.raises(RunError, match=r"hb_bench could not run .*exit status 2.*is not a "
                                        r"32-bit little-endian RISC-V ELF"):
-        backend.run_image(hb_bench_command(exe, host_elf, 1000, 60), host_elf, 1, 1, "rtl")
+        backend.run_elf(hb_bench_command(exe, host_elf, 1000, 60), host_elf, 1, 1, "rtl")
     iss = IssRvBackend(load_target("rv32-iss"))
     with pytest.raises(RunError, match=r"the ISS cannot load .*not a 32-bit little-endian ELF"):
-        iss.run_image(host_elf, 1, 1, 1000, "iss")
+        iss.run_elf(host_elf, 1, 1, 1000, "iss")
     not_elf = tmp_path / "firmware.elf"
     not_elf.write_bytes(b"#!/bin/sh\n")
     with pytest.raises(RunError, match="is not an ELF file"):
-        backend.run_image(hb_bench_command(exe, not_elf, 1000, 60), not_elf, 1, 1, "rtl")
+        backend.run_elf(hb_bench_command(exe, not_elf, 1000, 60), not_elf, 1, 1, "rtl")
 
 
 @pytest.mark.sim

@@ -24,6 +24,9 @@ __all__ = ["Artifact", "RunResult", "Backend", "pack_samples", "unpack_samples"]
 
 class Backend(ABC):
     name: ClassVar[str]
+    # True: build() takes the imported Graph and the target runs the model file itself
+    # (Graph.source), so no C is generated for it (ssh)
+    runs_model_file: ClassVar[bool] = False
 
     def __init__(self, target: Target) -> None:
         self.target = target

@@ -36,6 +36,7 @@ the budget a RunError, and nothing is recorded.
 """
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass
@@ -43,19 +44,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..build import Toolchain
+from ..artifacts import Artifact, RunResult, pack_samples, unpack_samples
 from ..commands import Command, execute, which
-from ..errors import BuildError, RunError, TargetConfigError
-from ..firmware import FirmwareConfig, build_firmware
+from ..errors import RunError, TargetConfigError
 from ..launch import launched
 from ..measure import LayerMetric, Metric
 from ..mlperf_dut import Dut
 from ..targets import Target
-from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+from .firmware_backend import FirmwareBackend
 
 __all__ = ["SerialBackend", "SerialOptions"]
-
-
 
 
 @dataclass(frozen=True)
@@ -86,35 +84,37 @@ class SerialOptions:
                    tuple(section.launch), section.port_pattern)
 
 
-class SerialBackend(Backend):
-    name = "serial"
+class SerialBackend(FirmwareBackend):
+    """A board (or a simulator behind a pseudo-terminal): the firmware template's checks and
+    build, its own run (one image streamed every input)."""
 
-    def _options(self) -> SerialOptions:
+    name = "serial"
+    python_modules = (("serial", "pyserial>=3.5"),)
+
+    @functools.cached_property
+    def options(self) -> SerialOptions:
         return SerialOptions.from_target(self.target)
 
-    def available(self) -> str | None:
-        try:
-            options = self._options()
-            cfg = FirmwareConfig.from_target(self.target)
-            tc = Toolchain.from_target(self.target)
-        except (TargetConfigError, BuildError) as exc:
-            return str(exc)
-        if cfg.inputs != "stream":
+    def _options(self) -> SerialOptions:
+        return self.options
+
+    def toolchain_problem(self) -> str | None:
+        if which(self.toolchain.cc) is None:
+            return f"{self.toolchain.cc} not found: install the target's cross compiler"
+        return None
+
+    def tool_problem(self) -> str | None:
+        options = self.options
+        if self.firmware.inputs != "stream":
             return (f"target {self.target.name}: the serial backend streams the inputs: set "
                     "firmware.inputs: stream")
-        try:
-            import serial  # noqa: F401
-        except ImportError:
-            return "Python package pyserial not found: pip install 'pyserial>=3.5' into the venv"
-        if which(tc.cc) is None:
-            return f"{tc.cc} not found: install the target's cross compiler"
         if options.launch:
             if which(options.launch[0]) is None:
                 return f"{options.launch[0]} (serial.launch) not found: install it"
             return None
         if options.port is None:
-            section = self.target.options.get("serial", {})
-            env = section.get("port_env") if isinstance(section, dict) else None
+            section = self.target.spec.serial
+            env = section.port_env if section is not None else None
             return (f"target {self.target.name}: set serial.port in its target.yaml"
                     + (f" (or the environment variable {env})" if env else "")
                     + " to the board's serial device")
@@ -122,15 +122,13 @@ class SerialBackend(Backend):
             return f"{options.flash[0]} (serial.flash) not found: install the flasher"
         return None
 
-    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
-        artifact = build_firmware(model, self.target)
+    def add_build_facts(self, artifact: Artifact) -> None:
         import serial
 
         artifact.tool_versions["pyserial"] = str(serial.VERSION)
-        return artifact
 
     def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
-        options = self._options()
+        options = self.options
         n = int(inputs[0].shape[0])
         data = pack_samples(inputs)
         commands: list[Command] = []
@@ -139,9 +137,12 @@ class SerialBackend(Backend):
                           timeout_s=self.target.timeout_s)
             execute(cmd, error=RunError)
             commands.append(cmd)
-        with launched(options, artifact.path, self.target.name) as (port, launch_cmd):
-            if launch_cmd is not None:
-                commands.append(launch_cmd)
+        if not options.launch:
+            return self._run_on(options.port, options, artifact, data, n, repeats, commands)
+        argv = [a.replace("{elf}", str(artifact.path)) for a in options.launch]
+        with launched(argv, options.port_pattern, f"{self.target.name} (serial.launch)"
+                      ) as (port, launch_cmd):
+            commands.append(launch_cmd)
             return self._run_on(port, options, artifact, data, n, repeats, commands)
 
     def _run_on(self, port: str | None, options: SerialOptions, artifact: Artifact,
@@ -207,7 +208,7 @@ class SerialBackend(Backend):
         a board (a timer's ticks times clock_hz / its clock_hz; DWT counts cycles)."""
         if options.counter_provenance == "instructions":
             return options.instructions_per_tick, "instructions"
-        hz = FirmwareConfig.from_target(self.target).counter_hz(None)
+        hz = self.firmware.counter_hz(None)
         clock = self.target.clock_hz
         return (clock / hz if hz and clock else 1.0), "hw-counter"
 
@@ -215,7 +216,7 @@ class SerialBackend(Backend):
                  ) -> dict[str, Metric]:
         if not counts:
             return {}
-        cfg = FirmwareConfig.from_target(self.target)
+        cfg = self.firmware
         scale, provenance = self._tick_scale(options)
         mean = float(np.mean(counts))
         how = (f"the firmware's {cfg.counter['kind']} counter around hb_model_invoke, read on "

@@ -5,8 +5,15 @@ simulators, the Verilator RTL simulation, boards over a serial line). The runtim
 parts: `targets/mcu-common/` (the runner loop, console formatting, per-layer markers and the
 console protocol, the same on every architecture; its README describes the protocol) and the
 board folder `targets/<runtime>/` (start-up, UART, counter, budget, exit for one kind of
-board: targets/cortex-m4, targets/rv32). This module turns a target's YAML into defines, a
-linker script and a list of runtime sources.
+board: targets/cortex-m4, targets/rv32). This package turns a target's YAML into defines, a
+linker script and a list of runtime sources:
+
+    config.py     FirmwareConfig (the checked `firmware:` section), -D flags, runtime files
+    linker.py     the two GNU ld script templates (cortex-m, riscv)
+    runner_c.py   generated C: inputs.c, hb_results.c (streaming firmware)
+    elf_sizes.py  what a linked image occupies (size -A), the does-not-fit message
+    build.py      build_firmware / link_firmware / inputs_per_firmware / symbol_at
+    console.py    the console protocol (parse_console, FirmwareReport, faults)
 
     build_firmware(model, target, inputs=b"", n=0, budget_ticks=None) -> Artifact
         The ELF with `n` input records compiled in (inputs.c). Two cached steps:

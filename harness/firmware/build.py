@@ -13,8 +13,16 @@ from ..commands import Command, execute, which
 from ..errors import BuildError, ModelTooLargeError
 from ..measure import Metric
 from ..targets import Target
-from .config import (FIRMWARE_ELF, INPUTS_ALIGN, LINKER_SCRIPT, MARKERS_HEADER, OBJECTS_NAME,
-                     FirmwareConfig, firmware_defines, runtime_sources)
+from .config import (
+    FIRMWARE_ELF,
+    INPUTS_ALIGN,
+    LINKER_SCRIPT,
+    MARKERS_HEADER,
+    OBJECTS_NAME,
+    FirmwareConfig,
+    firmware_defines,
+    runtime_sources,
+)
 from .elf_sizes import elf_memory, too_large
 from .linker import linker_script
 from .runner_c import RESULTS_SOURCE, inputs_source, results_source, stream_defines

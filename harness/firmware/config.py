@@ -144,7 +144,6 @@ def _runtime_folder(target: Target, name: str, marker: str) -> Path:
                             f"{TARGETS_DIR})")
 
 
-
 def firmware_defines(cfg: FirmwareConfig, budget_ticks: int | None) -> tuple[str, ...]:
     """The -D flags that bind the runtime to the target's addresses and clocks."""
     flags = [f"-DHB_UART_BASE=0x{int(cfg.uart['base']):08x}u"]

@@ -158,7 +158,7 @@ def parse_console(text: str) -> FirmwareReport:
         elif m := _FAULT.match(line):
             fields = _key_values(m.group(2))
 
-            def number(key: str) -> int | None:
+            def number(key: str, fields: dict[str, str] = fields) -> int | None:
                 try:
                     return int(fields[key], 0)
                 except (KeyError, ValueError):
