@@ -12,7 +12,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, cast
 
 import numpy as np
 
@@ -23,11 +23,14 @@ from .compare import Comparison, compare
 from .errors import HilbenchError, ModelError, RunError, TargetUnavailableError
 from .golden import GoldenInterpreter
 from .importers import load_model
-from .ir import Graph
 from .inputs import random_inputs
+from .ir import Graph
 from .measure import Measurement, Metric
 from .reference_check import check_reference, skipped
 from .targets import Target, load_target
+
+if TYPE_CHECKING:
+    from .codegen import GeneratedModel
 
 __all__ = ["BenchResult", "bench_model", "MAX_INPUT_BYTES", "MAX_REPEATS", "MAX_SEED"]
 
@@ -106,11 +109,16 @@ def bench_model(
         say("cross-check with LiteRT BUILTIN_REF")
         agreement = check_reference(model_path, inputs, reference)
         lap("reference_check")
-    with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
-        say("generate C")
-        generated = generate(graph, Path(tmp), kernels=target.kernels)
+    generated = None
+    if backend.runs_model_file:         # the board runs the model file itself: no C
         say(f"build for {target.name}")
-        artifact = backend.build(generated)
+        artifact = backend.build(cast("GeneratedModel", graph))   # build() reads .source
+    else:
+        with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
+            say("generate C")
+            generated = generate(graph, Path(tmp), kernels=target.kernels)
+            say(f"build for {target.name}")
+            artifact = backend.build(generated)
     lap("build")
     say(f"run {n_inputs} inputs on {target.name}")
     result = backend.run(artifact, inputs, repeats)
@@ -151,8 +159,8 @@ def bench_model(
             "max_diff_quant_steps": comparison.max_diff_quant_steps,
             "within_tolerance": comparison.within_tolerance,
             "build_cache_hit": artifact.cache_hit,
-            "arena_bytes": generated.arena_bytes,
-            "weights_bytes": generated.weights_bytes,
+            **({"arena_bytes": generated.arena_bytes, "weights_bytes": generated.weights_bytes}
+               if generated is not None else {}),
             "stage_seconds": stages,
             **agreement.as_extra(),
             **result.extra,

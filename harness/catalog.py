@@ -13,6 +13,7 @@ import yaml
 
 from .errors import ModelError
 from .ir import Graph
+from .paths import MODELS_DIR
 
 __all__ = ["ModelInfo", "describe", "models_dir", "mlperf_tiny_models", "sha256_file"]
 
@@ -29,7 +30,7 @@ class ModelInfo:
 
 def models_dir() -> Path:
     """The repository's `models/` folder (bundled reference models)."""
-    return Path(__file__).resolve().parent.parent / "models"
+    return MODELS_DIR
 
 
 def describe(path: Path, graph: Graph | None = None) -> ModelInfo:

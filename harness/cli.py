@@ -24,7 +24,7 @@ def _results_path(arg: str | None) -> Path:
     return Path(arg or os.environ.get("HILBENCH_RESULTS") or DEFAULT_RESULTS_PATH)
 
 
-def _err(msg: str) -> None:
+def _err(msg: object) -> None:
     first, *rest = str(msg).splitlines() or [""]
     print(f"error: {first}", file=sys.stderr)
     for line in rest:
@@ -47,7 +47,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
         for row in rows:
             print(json.dumps(row))
         return 0
-    width = max((len(r["target"]) for r in rows), default=6)
+    width = max((len(str(r["target"])) for r in rows), default=6)
     for r in rows:
         state = "available" if r["available"] else f"unavailable: {r['reason']}"
         print(f"{r['target']:<{width}}  {r['backend']:<10} {state}")

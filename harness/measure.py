@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .paths import REPO_ROOT
+
 __all__ = [
     "PROVENANCES",
     "STANDARD_METRICS",
@@ -233,7 +235,7 @@ class RunContext:
     def collect(cls, repo_dir: Path | None = None) -> RunContext:
         """Describe this process now. repo_dir defaults to the checkout holding this package;
         git facts are None when git is missing or repo_dir is not a repository."""
-        where = Path(repo_dir) if repo_dir is not None else Path(__file__).resolve().parent.parent
+        where = Path(repo_dir) if repo_dir is not None else REPO_ROOT
         head = _git(where, "rev-parse", "HEAD")
         commit = head.strip() if head is not None else ""
         status = _git(where, "status", "--porcelain")

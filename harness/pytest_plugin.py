@@ -152,7 +152,7 @@ def hil_variant(pytestconfig: pytest.Config, hil_target: str,
             pytest.skip(item.error or "target unavailable")
         if item.measurement is None:
             if item.timed_out:
-                broken[hil_target] = item.error
+                broken[hil_target] = item.error or "timed out"
             pytest.fail(item.error or "no measurement", pytrace=False)
         hil_record(item.measurement)
         return item.measurement

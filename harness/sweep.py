@@ -68,8 +68,7 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
     Unknown targets, a bad recipe or a missing data set raise before anything is built; an
     unavailable target yields one failed item per variant (with the reason) and no row."""
     from .backends import backend_for
-    from .variants import load_recipe
-    from .variants import build_variants
+    from .variants import build_variants, load_recipe
 
     say = progress or (lambda _msg: None)
     recipe = load_recipe(Path(recipe_path))
@@ -111,10 +110,13 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
             full = eval_set(dataset) if ev.is_subset else None
             say(f"{built.name} on {t.name}: {ev.describe()}")
             start = time.perf_counter()
+            where = f"{built.name} on {t.name}"
+
+            def stage(msg: str, where: str = where) -> None:
+                say(f"{where}: {msg}")
+
             try:
-                result = bench_accuracy(Path(built.path), t, ev, full=full,
-                                        progress=lambda s, v=built.name, tn=t.name:
-                                        say(f"{v} on {tn}: {s}"))
+                result = bench_accuracy(Path(built.path), t, ev, full=full, progress=stage)
                 m = result.measurement
                 m.model, m.variant = recipe.name, str(built.name)
                 m.extra.update(_variant_extra(built))
@@ -123,7 +125,8 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
                 item.error = f"{built.name} on {t.name}: {exc}"
                 item.timed_out = isinstance(exc, RunTimeoutError)
             if item.measurement is not None:
-                item.seconds.update(item.measurement.extra.get("stage_seconds", {}))  # type: ignore[arg-type]
+                stages = item.measurement.extra.get("stage_seconds", {})
+                item.seconds.update(stages if isinstance(stages, dict) else {})
                 item.measurement.extra["sweep_seconds"] = dict(item.seconds)
             item.seconds["target_total"] = round(time.perf_counter() - start, 3)
             yield item

@@ -154,7 +154,7 @@ def _transpose(c: _Ctx) -> Example:
     return c.m, [x], [out]
 
 
-def _mean(c: _Ctx, axes: list[int] = [1, 2], keep: bool = True,
+def _mean(c: _Ctx, axes: tuple[int, ...] = (1, 2), keep: bool = True,
           same: bool = False) -> Example:
     x = c.act((1, 5, 6, 4), scale=0.05, zp=-3)
     out_shape = tuple(1 if (k in axes or k - 4 in axes) else d

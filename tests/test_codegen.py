@@ -116,7 +116,7 @@ def built(
 
 
 def _check_placement(buffers: Sequence[Buffer], offsets: Sequence[int], alignment: int) -> None:
-    for b, off in zip(buffers, offsets):
+    for _b, off in zip(buffers, offsets):
         assert off % alignment == 0
     for i, (a, oa) in enumerate(zip(buffers, offsets)):
         for b, ob in zip(buffers[i + 1:], offsets[i + 1:]):

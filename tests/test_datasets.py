@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.datasets import DATASETS, load_dataset
-from harness.datasets import fashion_mnist
+from harness.datasets import DATASETS, fashion_mnist, load_dataset
 from harness.errors import DatasetError
 
 FASHION = fashion_mnist.DEFAULT_ROOT

@@ -5,12 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hb_testutil import FLOAT_MODELS, INT8_MODELS, model_path
 
 from harness.errors import ModelError, ModelFormatError, UnsupportedOpError
 from harness.importers import load_model
 from harness.importers.tflite import parse_tflite
-
-from hb_testutil import FLOAT_MODELS, INT8_MODELS, model_path
 
 
 @pytest.mark.parametrize("stem", INT8_MODELS + FLOAT_MODELS)

@@ -105,9 +105,10 @@ def test_chain_of_new_ops_on_host(dtype: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("dtype", ["int8", "float32"])
 def test_chain_of_new_ops_on_cortex_m4_iss(dtype: str, tmp_path: Path) -> None:
     """The same ref kernels on the MCU firmware path (Cortex-M4 ISS): bit-exact with golden."""
+    from op_models import chain
+
     from harness.backends import backend_for
     from harness.targets import load_target
-    from op_models import chain
     reason = backend_for(load_target("cortex-m4-iss")).available()
     if reason:
         pytest.skip(reason)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from hb_testutil import REPO
 
 from harness.codegen.ops import KERNEL_FILES
+from harness.codegen.support import README_BEGIN, README_END, render_support_table
 from harness.golden import KERNELS
-from harness.importers.support import README_BEGIN, README_END, render_support_table
 from harness.importers.tflite import OP_TYPES
 from harness.importers.validate import SHAPE_RULES
 
@@ -15,7 +15,7 @@ def test_readme_table_is_generated() -> None:
     assert README_BEGIN in text and README_END in text
     table = text.split(README_BEGIN, 1)[1].split(README_END, 1)[0].strip()
     assert table == render_support_table(), (
-        "README's operator table is stale: paste `python -m harness.importers.support`")
+        "README's operator table is stale: paste `python -m harness.codegen.support`")
 
 
 def test_every_imported_op_has_golden_kernel_and_shape_rule() -> None:

@@ -20,8 +20,16 @@ from harness.evaluate import model_inputs
 from harness.golden import GoldenInterpreter
 from harness.importers import load_model
 from harness.litert_ref import litert_unavailable, run_litert
-from harness.variants import (TECHNIQUES, BuiltVariant, Params, Technique, VariantFailure,
-                              build_variants, load_recipe, parse_recipe)
+from harness.variants import (
+    TECHNIQUES,
+    BuiltVariant,
+    Params,
+    Technique,
+    VariantFailure,
+    build_variants,
+    load_recipe,
+    parse_recipe,
+)
 
 pytestmark = pytest.mark.skipif(litert_unavailable() is not None,
                                 reason=litert_unavailable() or "")

@@ -29,8 +29,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from ..errors import (BuildError, ModelError, RunError, RunTimeoutError, TargetConfigError,
-                      TargetUnavailableError)
+from ..errors import (
+    BuildError,
+    ModelError,
+    RunError,
+    RunTimeoutError,
+    TargetConfigError,
+    TargetUnavailableError,
+)
 from ..measure import Metric
 from ..remote import BOARD_FILES
 from ..remote.config import SshConfig, key_file_problem, ssh_config
@@ -69,6 +75,7 @@ def _npy(array: np.ndarray) -> bytes:
 
 class SshBackend(Backend):
     name = "ssh"
+    runs_model_file = True      # the board's LiteRT runs the .tflite: no C is generated
 
     def _config(self) -> SshConfig:
         return ssh_config(self.target)

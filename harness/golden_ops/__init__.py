@@ -5,10 +5,10 @@ values) -> the batched output value, and reproduces LiteRT's BUILTIN_REF kernel 
 """
 from __future__ import annotations
 
+from .activations import hard_swish, leaky_relu, lookup, relu
 from .common import Kernel, KernelArgs
 from .conv import conv_2d
 from .depthwise import depthwise_conv_2d
-from .activations import hard_swish, leaky_relu, lookup, relu
 from .elementwise import add, maximum_minimum, mul
 from .fully_connected import fully_connected
 from .movement import concatenation, pad, strided_slice, transpose

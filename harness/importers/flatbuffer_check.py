@@ -7,7 +7,6 @@ still import; LiteRT refuses such a file ("not a valid Flatbuffer buffer"), and 
 from __future__ import annotations
 
 import struct
-from typing import Union
 
 __all__ = ["verify_model", "FlatbufferError"]
 
@@ -19,7 +18,7 @@ class FlatbufferError(Exception):
 # Field kinds: a scalar's byte size; "str"; "vec:N" a vector of N-byte scalars;
 # "table:NAME" / "vtab:NAME" a table / a vector of tables of that schema; "table" a table
 # whose fields are not walked (options, sparsity: header and field bounds only).
-Kind = Union[int, str]
+Kind = int | str
 SCHEMA: dict[str, dict[int, Kind]] = {
     "Model": {4: 4, 6: "vtab:OperatorCode", 8: "vtab:SubGraph", 10: "str", 12: "vtab:Buffer",
               14: "vec:4", 16: "vtab:Metadata", 18: "vtab:SignatureDef"},

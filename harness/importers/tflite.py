@@ -62,7 +62,7 @@ MAX_OP_VERSION = 16
 
 _BOTH = {("int8", "int8"), ("float32", "float32")}
 # The supported (input dtype, output dtype) pairs of every op: the importer's gate, and the
-# source of README's operator table (harness.importers.support.render_support_table).
+# source of README's operator table (harness.codegen.support.render_support_table).
 OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "CONV_2D": _BOTH,
     "DEPTHWISE_CONV_2D": _BOTH,

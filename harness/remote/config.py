@@ -236,9 +236,9 @@ def ssh_config(target: Target, env: Mapping[str, str] | None = None) -> SshConfi
     unset = [k for k in required if opts.get(k) in (None, "")]
     unset += [k for k in target.options if k in missing and k not in unset]
     if unset:
-        names = sorted(set().union(*(missing.get(k, set()) for k in unset)))
-        hint = (f" (or the environment variable{'s' if len(names) > 1 else ''} "
-                f"{', '.join(names)})") if names else ""
+        env_names = sorted(set().union(*(missing.get(k, set()) for k in unset)))
+        hint = (f" (or the environment variable{'s' if len(env_names) > 1 else ''} "
+                f"{', '.join(env_names)})") if env_names else ""
         raise TargetUnavailableError(f"target {target.name}: set {'/'.join(unset)} in {where}{hint}")
     host = str(opts["host"])
     if env.get(LOOPBACK_ONLY_ENV) == "1" and not is_loopback(host):

@@ -25,7 +25,6 @@ from __future__ import annotations
 import io
 import secrets
 import shlex
-import socket
 import stat
 import time
 from contextlib import contextmanager
@@ -36,8 +35,13 @@ from typing import Iterator, Sequence
 import paramiko
 
 from ..commands import Command
-from ..errors import (HilbenchError, RunError, RunTimeoutError, TargetConfigError,
-                      TargetUnavailableError)
+from ..errors import (
+    HilbenchError,
+    RunError,
+    RunTimeoutError,
+    TargetConfigError,
+    TargetUnavailableError,
+)
 from .config import SshConfig, key_file_problem
 
 __all__ = ["Connection", "RemoteCompleted"]
@@ -134,7 +138,7 @@ class Connection:
                 f"target {cfg.target}: authentication as {cfg.dest} failed with {key} "
                 f"({type(exc).__name__}): is its public key in ~{cfg.user}/.ssh/authorized_keys "
                 "on the board?") from None
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             client.close()
             raise TargetUnavailableError(
                 f"target {cfg.target}: no answer from {cfg.dest} within {t:g} s "
@@ -210,7 +214,7 @@ class Connection:
             yield
         except HilbenchError:
             raise
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise RunTimeoutError(f"{what} on {self.cfg.dest} did not finish within "
                                   f"{timeout_s:g} s") from None
         except (paramiko.SSHException, EOFError, OSError) as exc:

@@ -14,10 +14,9 @@ import numpy as np
 
 from ..compare import compare
 from ..errors import ModelError
-from ..evaluate import model_inputs
 from ..golden import GoldenInterpreter
 from ..importers import load_model
-from ..inputs import random_inputs
+from ..inputs import model_inputs, random_inputs
 from ..ir import Graph
 from ..litert_ref import run_litert
 

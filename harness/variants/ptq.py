@@ -42,7 +42,7 @@ def calibrate(module: torch.nn.Module, ctx: Context, samples: int, batch_size: i
 
 
 def _apply(stage: Stage, params: PtqParams, ctx: Context) -> Stage:
-    from torchao.quantization.pt2e import quantize_pt2e   # heavy: imported when used
+    from torchao.quantization.pt2e import quantize_pt2e  # heavy: imported when used
 
     from ._export import export_for_pt2e
     from .observers import quantizer

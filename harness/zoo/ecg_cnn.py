@@ -11,8 +11,8 @@ parameters, 0.25 M MACs, 24 kB as int8 TFLite.
 What the inputs are worth (MIT-BIH DS2 balanced accuracy, epoch chosen on validation
 patients, this network): the beat and three RR ratios 0.59-0.62 (two seeds); plus the
 amplitude ratio 0.64-0.73; plus the beat minus the patient's median beat 0.725 / 0.734 /
-0.737 (seeds 0-2, lr 0.001), with S sensitivity 73-91 %. F stays weak (21-29 %): in DS1 it
-comes almost only from one patient (208).
+0.737 (seeds 0-2, lr 0.001), with S sensitivity 73-91 %; int8 (PTQ) 0.722 / 0.735 / 0.736.
+F stays weak (21-29 %): in DS1 it comes almost only from one patient (208).
 """
 from __future__ import annotations
 
