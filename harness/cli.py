@@ -132,8 +132,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     status = 0
     stages: dict[str, float] = {}
+    if args.all_seeds and args.seed is not None:
+        raise HilbenchError("--seed and --all-seeds exclude each other")
     for item in sweep(Path(args.recipe), args.target, quick=args.quick, seed=args.seed,
-                      subset=args.subset, only=args.variant, progress=progress):
+                      subset=args.subset, only=args.variant, all_seeds=args.all_seeds,
+                      progress=progress):
         for stage, seconds in item.seconds.items():
             stages[stage] = stages.get(stage, 0.0) + float(seconds)
         if item.measurement is None:
@@ -253,6 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the recipe's quick training setting (CI-sized); the test set is unchanged")
     sw.add_argument("--seed", type=int, default=None,
                     help="training seed (default: the recipe's first seed)")
+    sw.add_argument("--all-seeds", action="store_true",
+                    help="train and run every seed of the recipe's `seeds` (rows differ in "
+                    "train_seed)")
     sw.add_argument("--subset", type=int, default=None,
                     help="run a fixed, seeded, class-stratified subset of N test samples on every "
                     "target (default: the recipe's eval.subset per target, else the whole test set)")

@@ -61,9 +61,12 @@ def _variant_extra(built: object) -> dict[str, object]:
 
 def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
           seed: int | None = None, subset: int | None = None, only: Sequence[str] | None = None,
-          eval_seed: int = 0,
+          eval_seed: int = 0, all_seeds: bool = False,
           progress: Callable[[str], None] | None = None) -> Iterator[SweepItem]:
     """Build the recipe's variants and run each on every target; yield one item per pair.
+
+    `seed` picks the training seed (default: the recipe's first); `all_seeds` runs every seed
+    of the recipe's `seeds` (one row per variant, target and seed, told apart by train_seed).
 
     Unknown targets, a bad recipe or a missing data set raise before anything is built; an
     unavailable target yields one failed item per variant (with the reason) and no row."""
@@ -88,6 +91,8 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
             raise RecipeError(f"{recipe_path}: no variant {', '.join(unknown)}; "
                               f"the recipe has: {', '.join(names)}")
         only = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in only)]
+    if seed is None and not all_seeds:
+        seed = recipe.seeds[0]          # one trained parent per sweep unless asked for all
     clock = time.perf_counter()
     for built in build_variants(recipe, quick=quick, seed=seed, only=list(only) if only else None,
                                 progress=say):
