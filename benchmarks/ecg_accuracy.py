@@ -25,13 +25,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from harness.accuracy import Scores, predictions, score
-from harness.datasets import Dataset, load_dataset
-from harness.errors import HilbenchError
-from harness.evaluate import model_inputs
-from harness.golden import GoldenInterpreter
-from harness.importers import load_model
-from harness.variants import BuiltVariant, build_variants, load_recipe
+from harness.accuracy import Scores, predictions, score  # noqa: E402
+from harness.datasets import Dataset, load_dataset  # noqa: E402
+from harness.errors import HilbenchError  # noqa: E402
+from harness.golden import GoldenInterpreter  # noqa: E402
+from harness.importers import load_model  # noqa: E402
+from harness.inputs import model_inputs  # noqa: E402
+from harness.variants import BuiltVariant, build_variants, load_recipe  # noqa: E402
 
 CHUNK = 2048      # samples per golden-interpreter batch (bounds memory)
 
@@ -72,7 +72,10 @@ def main() -> int:
     p.add_argument("--subset", type=int, default=None,
                    help="score a stratified subset of the test split (default: all of it)")
     args = p.parse_args()
-    say = lambda msg: print(f"  {msg}", file=sys.stderr, flush=True)
+
+    def say(msg: str) -> None:
+        print(f"  {msg}", file=sys.stderr, flush=True)
+
     try:
         recipe = load_recipe(Path(args.recipe))
         dataset = load_dataset(recipe.dataset, quick=args.quick)

@@ -40,7 +40,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from harness.datasets.mitbih import AAMI, AFTER, BEFORE, BUNDLE, DS1, DS2, MITBIH_SHA256
+from harness.datasets.mitbih import AAMI, AFTER, BEFORE, BUNDLE, DS1, DS2, MITBIH_SHA256  # noqa: E402
 
 MEDIAN_TAPS = (37, 109)   # 200 ms and 600 ms at 180 Hz, odd
 
