@@ -113,3 +113,21 @@ def test_ecg_model_takes_the_samples() -> None:
         out = model(torch.from_numpy(ds.val.x[:3]))
     assert tuple(out.shape) == (3, len(ds.classes))
     assert sum(p.numel() for p in model.parameters()) < 40_000
+
+
+def test_ecg_model_converts_to_supported_ops(tmp_path: Path) -> None:
+    """SAME-padded stride-2 convs and a full-window average pool: no PAD, MEAN, TRANSPOSE."""
+    pytest.importorskip("litert_torch")
+    import torch
+
+    from harness.importers import load_model
+    from harness.variants.convert import to_tflite
+    from harness.variants.technique import Stage
+    from harness.zoo import build_model, fold_batchnorm
+
+    model = fold_batchnorm(build_model("ecg-cnn"))
+    path = to_tflite(Stage(model), torch.zeros(1, 1, 128, 6), tmp_path / "ecg.tflite", "fp32")
+    graph = load_model(path)
+    assert [op.kind for op in graph.ops] == ["CONV_2D"] * 4 + ["AVERAGE_POOL_2D",
+                                                              "FULLY_CONNECTED"]
+    assert graph.input_tensors()[0].shape == (1, 1, 128, 6)
