@@ -450,8 +450,10 @@ def test_model_name_with_shell_metacharacters(ssh_env: Path, tmp_path: Path,
 @pytest.mark.sim
 def test_runner_stops_at_the_timeout(ssh_env: Path) -> None:
     x = inputs_for("kws_ref_model", 50)
+    # built with the usual budget (the probe alone can take 1.5 s on a loaded machine)
+    artifact = SshBackend(localhost()).build(SimpleNamespace(source=model_path("kws_ref_model")))
     with pytest.raises(RunTimeoutError, match=r"did not finish within timeout_s=1\.5 s"):
-        run_on(localhost(timeout_s=1.5), model_path("kws_ref_model"), x, repeats=10_000)
+        SshBackend(localhost(timeout_s=1.5)).run(artifact, x, repeats=10_000)
     assert wait_until(lambda: leftover_runners(str(ssh_env)) == [])
     assert list(ssh_env.iterdir()) == []
 
