@@ -32,7 +32,7 @@ def test_mutants_fail_cleanly_or_agree_with_litert() -> None:
     assert not bad, "\n".join(bad)
     assert all(report.counts[o] == 0 for o in BAD_OUTCOMES)
     assert report.counts["litert-refuses"] == 0, dict(report.counts)
-    assert seconds < 120, f"the fuzzer took {seconds:.0f} s"
+    assert seconds < 300, f"the fuzzer took {seconds:.0f} s"   # ~20 s on 2 idle cores
 
 
 def test_mutants_are_reproducible() -> None:
