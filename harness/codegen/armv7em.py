@@ -1,0 +1,216 @@
+"""The `armv7em` kernel set's code generation: per-layer choice and build-time data layout.
+
+For an int8 op it can speed up, `emit(ctx, i, op)` returns the OpCode calling a kernel of
+kernels/armv7em (ARMv7E-M DSP: SXTB16, SMLAD, SMLABB/SMLATT); for anything else it returns
+None and the op keeps its `ref` kernel (float, hybrid, pooling, ADD, SOFTMAX, depthwise with a
+depth multiplier, FC with a filter offset, layers whose accumulator bound the short
+requantisation cannot take). At build time it
+
+- folds the input offset into the bias: bias'[o] = bias[o] + input_offset * sum(w[o]), exact in
+  int32, so the inner loops multiply raw int8 values (padded taps read the zero point);
+- pads weight rows with zeros to whole words and interleaves the rows of 2 (CONV_2D) or
+  4 (FULLY_CONNECTED) output channels word by word, the order the inner loops load them;
+- packs bias, multiplier and shifts per channel (hb_arm_channel) for the requantisation;
+- turns LiteRT's FC requantisation round((double)acc * scale) into an integer multiplier and
+  shift with a proven error bound (hb_arm_fc_channel), the double kept for undecidable cases;
+- sizes the scratch (im2col rows, the zero-point row, the padded FC input) for the arena plan.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..ir import Graph, Op
+from ..lower import ConvParams, FullyConnectedParams, lower_op
+from .cformat import c_int
+from .ops import OpCode, OpContext, _conv_geometry, _struct, check_supported
+
+__all__ = ["NAME", "emit", "scratch_bytes"]
+
+NAME = "armv7em"
+MAX_DW_TAPS = 25          # HB_MAX_TAPS in arm_dwconv_s8.c
+_ACC_LIMIT = 1 << 30      # |acc << left_shift| below this: hb_arm_requantize is exact
+
+
+def _words(n: int) -> int:
+    return (n + 3) // 4
+
+
+_INCLUDE = '#include "hb_armv7em.h"\n'
+
+
+def _int8(graph: Graph, op: Op) -> bool:
+    return (graph.tensor(op.inputs[0]).dtype == "int8"
+            and graph.tensor(op.outputs[0]).dtype == "int8" and not op.attrs.get("hybrid"))
+
+
+def _bias_values(graph: Graph, op: Op, n: int) -> np.ndarray:
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        return np.asarray(graph.tensor(op.inputs[2]).data, dtype=np.int64).reshape(n)
+    return np.zeros(n, np.int64)
+
+
+def _kind(graph: Graph, op: Op) -> str | None:
+    """Which armv7em kernel runs op ('conv', 'dwconv', 'fc'), None: the ref kernel."""
+    if not _int8(graph, op):
+        return None
+    if op.kind == "CONV_2D":
+        x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
+        return "conv" if len(x.shape) == 4 and w.shape[3] == x.shape[3] else None
+    if op.kind == "DEPTHWISE_CONV_2D":
+        w = graph.tensor(op.inputs[1])
+        if op.attrs.get("depth_multiplier", 1) != 1 or w.shape[1] * w.shape[2] > MAX_DW_TAPS:
+            return None
+        return "dwconv"
+    if op.kind == "FULLY_CONNECTED":
+        return "fc"
+    return None
+
+
+def scratch_bytes(graph: Graph, op: Op) -> int:
+    """Arena bytes the armv7em kernel of op needs during its run (0: none or ref kernel)."""
+    kind = _kind(graph, op)
+    if kind == "conv":
+        w = graph.tensor(op.inputs[1])
+        depth = int(np.prod(w.shape[1:]))
+        return 8 * _words(depth) + 2 * depth
+    if kind == "dwconv":
+        return graph.tensor(op.inputs[0]).shape[3]
+    if kind == "fc":
+        return 4 * _words(graph.tensor(op.inputs[1]).shape[1])
+    return 0
+
+
+def _requant_fits(acc_bound: np.ndarray, shift: np.ndarray) -> bool:
+    left = np.maximum(shift.astype(np.int64), 0)
+    return bool(np.all((acc_bound << left) < _ACC_LIMIT))
+
+
+def _channels(bias: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    shift = shift.astype(np.int64)
+    quad = np.stack([bias, multiplier.astype(np.int64), np.maximum(shift, 0),
+                     np.maximum(-shift, 0)], axis=1)
+    return quad.reshape(-1)
+
+
+def _interleave(rows: np.ndarray, group: int) -> np.ndarray:
+    """[n, depth] int8 -> rows padded to whole words and to a multiple of `group`, the rows
+    of each group interleaved word by word: [n/group][words][group][4]."""
+    n, depth = rows.shape
+    words = _words(depth)
+    padded = np.zeros((-(-n // group) * group, 4 * words), np.int8)
+    padded[:n, :depth] = rows
+    return padded.reshape(-1, group, words, 4).transpose(0, 2, 1, 3).reshape(-1)
+
+
+def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | None:
+    g = ctx.graph
+    x, w, out = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
+    oc = out.shape[3]
+    weights = np.asarray(w.data, dtype=np.int8)
+    if kind == "conv":
+        rows = weights.reshape(weights.shape[0], -1)                   # [out_c, depth]
+    else:
+        if oc != x.shape[3]:
+            return None
+        rows = weights.reshape(-1, oc).T                               # [c, taps]
+    depth = rows.shape[1]
+    bias = _bias_values(g, op, oc)
+    sums = rows.astype(np.int64).sum(axis=1)
+    folded = bias + p.input_offset * sums
+    bound = np.abs(bias) + depth * 128 * 255
+    shift = np.asarray(p.shift, np.int64)
+    if not _requant_fits(bound, shift) or np.any(np.abs(folded) >= 1 << 31):
+        return None
+    channels = ctx.constants.int32_array(
+        f"op{i}_channels", _channels(folded, np.asarray(p.multiplier), shift),
+        f"op #{i} {op.kind} per channel: folded bias, multiplier, left shift, right shift")
+    name = f"{ctx.prefix}_op{i}"
+    common = [
+        ("g", _conv_geometry(x, w, out, p, kind == "dwconv")),
+    ]
+    tail = [
+        ("input_zero_point", c_int(-p.input_offset)),
+        ("output_offset", c_int(p.output_offset)),
+        ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
+    ]
+    inp, outp, scratch = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0]), ctx.scratch(i)
+    if kind == "dwconv":
+        fields = common + tail + [("channels", f"(const hb_arm_channel *){channels}")]
+        return OpCode("arm_dwconv_s8.c", _INCLUDE + _struct("hb_arm_dwconv_params", name, fields),
+                      f"hb_arm_depthwise_conv_s8(&{name}, {inp}, {ctx.constants.tensor(w)}, "
+                      f"(int8_t *){scratch}, {outp});")
+    layout = ctx.constants.int8_array(
+        f"op{i}_filter", _interleave(rows, 2),
+        f"op #{i} CONV_2D filter '{w.name}': rows padded to words, channel pairs interleaved")
+    pointwise = (w.shape[1] == 1 and w.shape[2] == 1 and p.stride == (1, 1)
+                 and p.pad == (0, 0))
+    fields = common + [("depth", c_int(depth)), ("words", c_int(_words(depth)))] + tail + [
+        ("pointwise", "1" if pointwise else "0"),
+        ("channels", f"(const hb_arm_channel *){channels}"),
+    ]
+    return OpCode("arm_conv_s8.c", _INCLUDE + _struct("hb_arm_conv_params", name, fields),
+                  f"hb_arm_conv2d_s8(&{name}, {inp}, {layout}, (int8_t *){scratch}, {outp});")
+
+
+def _fc_requant(scale: float) -> tuple[int, int, int]:
+    """(multiplier, shift, fast) with multiplier = floor(scale * 2^shift) in [2^30, 2^31)."""
+    if not (math.isfinite(scale) and scale > 0.0):
+        return 0, 0, 0
+    f, e = math.frexp(scale)            # scale = f * 2^e, f in [0.5, 1)
+    shift = 31 - e
+    if not 32 <= shift <= 62:
+        return 0, 0, 0
+    return int(math.ldexp(f, 31)), shift, 1
+
+
+def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | None:
+    g = ctx.graph
+    x, w, out = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
+    out_depth, accum_depth = w.shape[0], w.shape[1]
+    batches = x.size // accum_depth
+    if p.filter_offset != 0 or batches * accum_depth != x.size or batches * out_depth != out.size:
+        return None
+    rows = np.asarray(w.data, dtype=np.int8).reshape(out_depth, accum_depth)
+    bias = _bias_values(g, op, out_depth)
+    folded = bias + p.input_offset * rows.astype(np.int64).sum(axis=1)
+    if np.any(np.abs(folded) >= 1 << 31):
+        return None
+    scales = np.broadcast_to(np.asarray(p.effective_scale, np.float64), (out_depth,))
+    requant = np.array([_fc_requant(float(s)) for s in scales], np.int64).reshape(out_depth, 3)
+    quad = np.concatenate([folded[:, None], requant], axis=1).reshape(-1)
+    channels = ctx.constants.int32_array(
+        f"op{i}_channels", quad,
+        f"op #{i} FULLY_CONNECTED per channel: folded bias, multiplier, shift, fast")
+    scale = ctx.constants.float64_array(f"op{i}_scale", scales,
+                                        f"op #{i} FULLY_CONNECTED effective scales")
+    layout = ctx.constants.int8_array(
+        f"op{i}_weights", _interleave(rows, 4),
+        f"op #{i} FULLY_CONNECTED weights '{w.name}': rows padded, groups of 4 interleaved")
+    name = f"{ctx.prefix}_op{i}"
+    fields = [
+        ("batches", c_int(batches)), ("accum_depth", c_int(accum_depth)),
+        ("out_depth", c_int(out_depth)), ("words", c_int(_words(accum_depth))),
+        ("output_offset", c_int(p.output_offset)),
+        ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
+        ("channels", f"(const hb_arm_fc_channel *){channels}"), ("scale", scale),
+    ]
+    inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
+    return OpCode("arm_fc_s8.c", _INCLUDE + _struct("hb_arm_fc_params", name, fields),
+                  f"hb_arm_fully_connected_s8(&{name}, {inp}, {layout}, "
+                  f"(int8_t *){ctx.scratch(i)}, {outp});")
+
+
+def emit(ctx: OpContext, i: int, op: Op) -> OpCode | None:
+    """The armv7em C of op #i, or None when the op keeps its ref kernel."""
+    check_supported(ctx.graph, i, op)
+    kind = _kind(ctx.graph, op)
+    if kind is None:
+        return None
+    p = lower_op(ctx.graph, op)
+    if isinstance(p, ConvParams):
+        return _conv(ctx, i, op, p, kind)
+    if isinstance(p, FullyConnectedParams):
+        return _fc(ctx, i, op, p)
+    return None

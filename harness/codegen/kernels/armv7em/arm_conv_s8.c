@@ -1,0 +1,146 @@
+/* CONV_2D int8 for ARMv7E-M: two output pixels x two output channels per step
+ * (hb_arm_mac_2x2: SXTB16 splits even and odd bytes of both operands the same way, so the
+ * weights keep TFLite's OHWI order inside each row). Build-time layout (armv7em.py): rows
+ * padded with zero weights to whole words, the rows of channels 2j and 2j+1 interleaved word
+ * by word, an odd last channel paired with a zero row; the input offset folded into the bias.
+ * At run time the rows of two output pixels are interleaved the same way into the scratch
+ * buffer (im2col for a general conv, a plain copy for 1x1 stride 1), padded taps holding the
+ * input zero point, so the inner loop multiplies raw int8 values. */
+#include <string.h>
+
+#include "hb_armv7em.h"
+
+static inline void write4(int8_t *p, int32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+/* The im2col row of output pixel n: filter_h * filter_w * in_c bytes. */
+static void im2col_row(const hb_arm_conv_params *p, const int8_t *input, int32_t n, int8_t *dst)
+{
+    const hb_conv_geometry *g = &p->g;
+    const int32_t c = g->in_c;
+    const int32_t per_image = g->out_h * g->out_w;
+    const int32_t b = n / per_image, oy = (n % per_image) / g->out_w, ox = n % g->out_w;
+    const int32_t y0 = oy * g->stride_h - g->pad_h;
+    const int32_t x0 = ox * g->stride_w - g->pad_w;
+    const int8_t zp = (int8_t)p->input_zero_point;
+    int32_t fy, fx;
+    for (fy = 0; fy < g->filter_h; ++fy) {
+        const int32_t iy = y0 + fy * g->dilation_h;
+        const int8_t *row = input + ((b * g->in_h + iy) * g->in_w) * c;
+        if (iy < 0 || iy >= g->in_h) {
+            memset(dst, zp, (size_t)(g->filter_w * c));
+            dst += g->filter_w * c;
+            continue;
+        }
+        if (g->dilation_w == 1) {
+            int32_t lo = x0 < 0 ? -x0 : 0;
+            int32_t hi = g->in_w - x0 < g->filter_w ? g->in_w - x0 : g->filter_w;
+            if (lo > g->filter_w) {
+                lo = g->filter_w;
+            }
+            if (hi < lo) {
+                hi = lo;
+            }
+            if (lo > 0) {
+                memset(dst, zp, (size_t)(lo * c));
+            }
+            if (hi > lo) {
+                memcpy(dst + lo * c, row + (x0 + lo) * c, (size_t)((hi - lo) * c));
+            }
+            if (hi < g->filter_w) {
+                memset(dst + hi * c, zp, (size_t)((g->filter_w - hi) * c));
+            }
+            dst += g->filter_w * c;
+            continue;
+        }
+        for (fx = 0; fx < g->filter_w; ++fx) {
+            const int32_t ix = x0 + fx * g->dilation_w;
+            if (ix < 0 || ix >= g->in_w) {
+                memset(dst, zp, (size_t)c);
+            } else {
+                memcpy(dst, row + ix * c, (size_t)c);
+            }
+            dst += c;
+        }
+    }
+}
+
+/* Rows a and b (depth bytes each) word-interleaved into dst (8 * words bytes). */
+static void interleave(const int8_t *a, const int8_t *b, int32_t depth, int32_t words,
+                       int8_t *dst)
+{
+    const int32_t full = depth >> 2;
+    int32_t k;
+    for (k = 0; k < full; ++k) {
+        write4(dst, hb_read4(a));
+        write4(dst + 4, hb_read4(b));
+        a += 4;
+        b += 4;
+        dst += 8;
+    }
+    if (full < words) {
+        const int32_t rest = depth & 3;
+        memset(dst, 0, 8);
+        memcpy(dst, a, (size_t)rest);
+        memcpy(dst + 4, b, (size_t)rest);
+    }
+}
+
+static inline int8_t output_value(const hb_arm_conv_params *p, int32_t acc, int32_t oc)
+{
+    return hb_arm_clamp_s8(hb_arm_requantize(acc, &p->channels[oc]) + p->output_offset,
+                           p->act_min, p->act_max);
+}
+
+/* All output channels of two pixels from their interleaved rows; out1 NULL: one pixel. */
+static void two_pixels(const hb_arm_conv_params *p, const int8_t *rows, const int8_t *filter,
+                       int8_t *out0, int8_t *out1)
+{
+    const int32_t words = p->words;
+    const int32_t out_c = p->g.out_c;
+    int32_t oc;
+    for (oc = 0; oc < out_c; oc += 2) {
+        int32_t acc[4];
+        acc[0] = acc[1] = p->channels[oc].bias;
+        acc[2] = acc[3] = oc + 1 < out_c ? p->channels[oc + 1].bias : 0;
+        hb_arm_mac_2x2(rows, filter, words, acc);
+        filter += 8 * words;
+        out0[oc] = output_value(p, acc[0], oc);
+        if (out1 != NULL) {
+            out1[oc] = output_value(p, acc[1], oc);
+        }
+        if (oc + 1 < out_c) {
+            out0[oc + 1] = output_value(p, acc[2], oc + 1);
+            if (out1 != NULL) {
+                out1[oc + 1] = output_value(p, acc[3], oc + 1);
+            }
+        }
+    }
+}
+
+void hb_arm_conv2d_s8(const hb_arm_conv_params *p, const int8_t *input, const int8_t *filter,
+                      int8_t *scratch, int8_t *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    const int32_t pixels = g->batches * g->out_h * g->out_w;
+    const int32_t depth = p->depth;
+    int8_t *rows = scratch;                   /* 8 * words: the interleaved pair */
+    int8_t *cols = scratch + 8 * p->words;    /* 2 * depth: im2col rows (general conv) */
+    int32_t n;
+    for (n = 0; n < pixels; n += 2) {
+        const int32_t m = n + 1 < pixels ? n + 1 : n;
+        if (p->pointwise) {
+            interleave(input + n * depth, input + m * depth, depth, p->words, rows);
+        } else {
+            im2col_row(p, input, n, cols);
+            if (m != n) {
+                im2col_row(p, input, m, cols + depth);
+            }
+            interleave(cols, cols + (m != n ? depth : 0), depth, p->words, rows);
+        }
+        two_pixels(p, rows, filter, output + n * g->out_c,
+                   m != n ? output + m * g->out_c : NULL);
+    }
+}

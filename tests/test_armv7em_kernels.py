@@ -1,0 +1,98 @@
+"""The armv7em kernel set (kernels/armv7em + harness/codegen/armv7em.py) against the golden
+interpreter, bit for bit.
+
+On the host the DSP intrinsics are plain C of the same meaning, so the layouts, the folded
+biases, the im2col and the requantisation are checked fast on many shapes (odd channel counts,
+padding, strides, dilation, depthwise fallbacks, FC requantisation ties). The ARMv7E-M code
+itself (the inline assembly) runs on the cortex-m4-iss and mps2-an386 targets: single layers
+and the four MLPerf Tiny int8 models.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hb_testutil import model_path
+from test_codegen import build_host, run_host
+from test_rvx_kernels import LAYERS, assert_bit_exact, conv_model, fc_model
+
+from harness.codegen import generate
+from harness.codegen.armv7em import _fc_requant
+from harness.importers import load_model
+from harness.inputs import random_inputs
+from harness.ir import Graph
+
+MORE = {
+    "conv1x1_c16_oc9_odd_pixels": lambda: conv_model("CONV_2D", (1, 3, 5, 16), 9, (1, 1),
+                                                     (1, 1), "VALID", in_zp=17),
+    "conv1x1_c12_oc4_s2": lambda: conv_model("CONV_2D", (1, 7, 7, 12), 4, (1, 1), (2, 2),
+                                             "SAME", in_zp=-5),
+    "conv1x1_c13_oc2": lambda: conv_model("CONV_2D", (1, 4, 3, 13), 2, (1, 1), (1, 1),
+                                          "VALID", in_zp=0),
+    "conv3x3_c3_oc16_s2_first": lambda: conv_model("CONV_2D", (1, 12, 11, 3), 16, (3, 3),
+                                                   (2, 2), "SAME", in_zp=-128),
+    "conv10x4_c1_oc8_kws_first": lambda: conv_model("CONV_2D", (1, 15, 10, 1), 8, (10, 4),
+                                                    (2, 2), "SAME", in_zp=101),
+    "conv3x3_c9_oc3_dil2x3": lambda: conv_model("CONV_2D", (1, 10, 11, 9), 3, (3, 3), (1, 2),
+                                                "SAME", dilation=(2, 3), in_zp=64),
+    "dw3x3_c7_same_dil2": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 7, 8, 7), 0, (3, 3),
+                                             (1, 1), "SAME", dilation=(2, 2), in_zp=-20),
+    "dw3x3_c64_s2_same": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 9, 6, 64), 0, (3, 3),
+                                            (2, 2), "SAME", in_zp=-128),
+    "dw2x2_c6_valid": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 5, 5, 6), 0, (2, 2), (1, 1),
+                                         "VALID", in_zp=3),
+    "fc_640x13": lambda: fc_model(640, 13, in_zp=-128, act="RELU"),
+    "fc_3x2_per_channel": lambda: fc_model(3, 2, per_channel=True, in_zp=-1),
+}
+CASES = {**LAYERS, **MORE}
+
+
+def _host(graph: Graph, inputs: list[np.ndarray], out: Path, kernels: str) -> list[np.ndarray]:
+    gen = generate(graph, out, kernels=kernels)
+    got, _ = run_host(gen, build_host(gen), inputs)
+    return got
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_single_layer_bit_exact_on_host(case: str, tmp_path: Path) -> None:
+    graph = CASES[case]()
+    inputs = random_inputs(graph, 4, seed=11)
+    assert_bit_exact(graph, inputs, _host(graph, inputs, tmp_path / "gen", "armv7em"))
+
+
+def test_layers_use_armv7em_kernels(tmp_path: Path) -> None:
+    """The specialised kernels run where they apply; the ref kernels stay for the rest."""
+    gen = generate(CASES["conv3x3_c3_oc5_same"](), tmp_path / "a", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["arm_conv_s8.c"]
+    assert "hb_arm_conv2d_s8(" in (tmp_path / "a" / "model.c").read_text()
+    gen = generate(CASES["dw3x3_c3_dm2"](), tmp_path / "b", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["depthwise_conv.c"]
+    gen = generate(CASES["fc_64x12"](), tmp_path / "c", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["arm_fc_s8.c"]
+
+
+@pytest.mark.parametrize("stem", ["kws_ref_model", "ad01_int8", "pretrainedResnet_quant",
+                                  "vww_96_int8"])
+def test_mlperf_tiny_int8_bit_exact_on_host(stem: str, tmp_path: Path) -> None:
+    path = model_path(stem)
+    if not path.is_file():
+        pytest.skip(f"{path} is not available")
+    graph = load_model(path)
+    inputs = random_inputs(graph, 3, seed=5)
+    assert_bit_exact(graph, inputs, _host(graph, inputs, tmp_path / "gen", "armv7em"))
+
+
+def test_fc_requantisation_constants() -> None:
+    """multiplier = floor(scale * 2^shift) in [2^30, 2^31); scales it cannot take stay double."""
+    m, s, fast = _fc_requant(0.0123)
+    assert fast == 1 and (1 << 30) <= m < (1 << 31) and abs(m / 2.0 ** s - 0.0123) < 2.0 ** -s
+    assert _fc_requant(0.75)[2] == 0 and _fc_requant(0.0)[2] == 0 and _fc_requant(1e-12)[2] == 0
+
+
+def test_fc_requantisation_ties_take_the_double_path(tmp_path: Path) -> None:
+    """Accumulators that land on and next to .5 after scaling round as LiteRT does."""
+    graph = fc_model(8, 6, in_zp=0, act="NONE")
+    x = graph.tensor(graph.inputs[0])
+    inputs = [np.random.default_rng(3).integers(-128, 128, (64, *x.shape[1:]), dtype=np.int8)]
+    assert_bit_exact(graph, inputs, _host(graph, inputs, tmp_path / "gen", "armv7em"))
