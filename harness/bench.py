@@ -18,9 +18,9 @@ import numpy as np
 
 from .backends import Artifact, backend_for
 from .catalog import ModelInfo, describe, sha256_file
-from .codegen import generate
+from .codegen import generate, kernel_sets
 from .compare import Comparison, compare
-from .errors import ModelError, TargetUnavailableError
+from .errors import ModelError, TargetConfigError, TargetUnavailableError
 from .golden import GoldenInterpreter
 from .importers import load_model
 from .ir import Graph
@@ -49,16 +49,22 @@ def bench_model(
     repeats: int = 1,
     progress: Callable[[str], None] | None = None,
     inputs: list[np.ndarray] | None = None,
+    kernels: str | None = None,
 ) -> BenchResult:
     """Benchmark one model on one target; raises a HilbenchError subclass on any failure.
 
     `inputs` (one batched array per model input, e.g. a data set's test samples) replaces the
     seeded random inputs; otherwise `n_inputs` random inputs are drawn, by default the
     target's `default_inputs` (100 unless its YAML sets fewer). `extra["stage_seconds"]` says
-    how long import, golden, generate+build and run took."""
+    how long import, golden, generate+build and run took. `kernels` overrides the target's
+    kernel set (a folder of harness/codegen/kernels/); `extra["kernels"]` records the one used."""
     say = progress or (lambda _msg: None)
     model_path = Path(model_path)
     target = target if isinstance(target, Target) else load_target(target)
+    kernels = kernels or target.kernels
+    if kernels not in kernel_sets():
+        raise TargetConfigError(f"kernel set {kernels!r} is not one of: {', '.join(kernel_sets())}"
+                                " (folders of harness/codegen/kernels)")
     backend = backend_for(target)
     reason = backend.available()
     if reason:
@@ -87,7 +93,7 @@ def bench_model(
     lap("golden")
     with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
         say("generate C")
-        generated = generate(graph, Path(tmp), kernels=target.kernels)
+        generated = generate(graph, Path(tmp), kernels=kernels)
         say(f"build for {target.name}")
         artifact = backend.build(generated)
     lap("build")
@@ -123,6 +129,7 @@ def bench_model(
         seed=seed,
         extra={
             "macs": graph.macs(),
+            "kernels": kernels,
             "top1_agreement": comparison.top1_agreement,
             "max_diff_quant_steps": comparison.max_diff_quant_steps,
             "within_tolerance": comparison.within_tolerance,

@@ -262,6 +262,7 @@ def to_json_record(m: Measurement) -> dict[str, object]:
         "n_inputs": int(m.n_inputs),
         "within_tolerance": m.extra.get("within_tolerance"),   # float models: the check
         "top1_agreement": m.extra.get("top1_agreement"),
+        "kernels": m.extra.get("kernels"),                      # the C kernel set, if any
     }
     for key in VARIANT_KEYS:
         if key in m.extra and key not in m.metrics:   # a metric of the same name wins

@@ -3,11 +3,13 @@
 For an int8 op it can speed up, `emit(ctx, i, op)` returns the OpCode calling a kernel of
 kernels/armv7em (ARMv7E-M DSP: SXTB16, SMLAD, SMLABB/SMLATT); for anything else it returns
 None and the op keeps its `ref` kernel (float, hybrid, pooling, ADD, SOFTMAX, depthwise with a
-depth multiplier, FC with a filter offset, layers whose accumulator bound the short
-requantisation cannot take). At build time it
+depth multiplier, FC with a filter offset, conv layers with a per-channel scale of 1/4 or
+more). At build time it
 
 - folds the input offset into the bias: bias'[o] = bias[o] + input_offset * sum(w[o]), exact in
   int32, so the inner loops multiply raw int8 values (padded taps read the zero point);
+- merges the two roundings of the requantisation into one 64-bit multiply-accumulate
+  (hb_arm_requantize, exact for every accumulator; layers it cannot take keep ref);
 - pads weight rows with zeros to whole words and interleaves the rows of 2 (CONV_2D) or
   4 (FULLY_CONNECTED) output channels word by word, the order the inner loops load them;
 - packs bias, multiplier and shifts per channel (hb_arm_channel) for the requantisation;
@@ -30,7 +32,6 @@ __all__ = ["NAME", "emit", "scratch_bytes"]
 
 NAME = "armv7em"
 MAX_DW_TAPS = 25          # HB_MAX_TAPS in arm_dwconv_s8.c
-_ACC_LIMIT = 1 << 30      # |acc << left_shift| below this: hb_arm_requantize is exact
 
 
 def _words(n: int) -> int:
@@ -82,15 +83,11 @@ def scratch_bytes(graph: Graph, op: Op) -> int:
     return 0
 
 
-def _requant_fits(acc_bound: np.ndarray, shift: np.ndarray) -> bool:
-    left = np.maximum(shift.astype(np.int64), 0)
-    return bool(np.all((acc_bound << left) < _ACC_LIMIT))
-
-
 def _channels(bias: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    shift = shift.astype(np.int64)
-    quad = np.stack([bias, multiplier.astype(np.int64), np.maximum(shift, 0),
-                     np.maximum(-shift, 0)], axis=1)
+    """hb_arm_channel records: folded bias, multiplier, e - 1, 2^(e-2) (e = -shift >= 2:
+    hb_arm_requantize takes right shifts by 2 or more only)."""
+    e = -shift.astype(np.int64)
+    quad = np.stack([bias, multiplier.astype(np.int64), e - 1, np.left_shift(1, e - 2)], axis=1)
     return quad.reshape(-1)
 
 
@@ -115,17 +112,24 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
         if oc != x.shape[3]:
             return None
         rows = weights.reshape(-1, oc).T                               # [c, taps]
-    depth = rows.shape[1]
+        if len(rows) % 4:
+            rows = np.concatenate([rows, np.zeros((4 - len(rows) % 4, rows.shape[1]), np.int8)])
     bias = _bias_values(g, op, oc)
-    sums = rows.astype(np.int64).sum(axis=1)
-    folded = bias + p.input_offset * sums
-    bound = np.abs(bias) + depth * 128 * 255
+    folded = bias + p.input_offset * rows[:oc].astype(np.int64).sum(axis=1)
     shift = np.asarray(p.shift, np.int64)
-    if not _requant_fits(bound, shift) or np.any(np.abs(folded) >= 1 << 31):
+    # hb_arm_requantize takes right shifts of 2 or more (scales below 1/4, every MLPerf Tiny
+    # layer) and multipliers of QuantizeMultiplier; anything else keeps the ref kernel.
+    multiplier = np.asarray(p.multiplier, np.int64)
+    if (np.any(shift > -2) or np.any(shift < -31)
+            or np.any((multiplier != 0) & (multiplier < 1 << 30))
+            or np.any(np.abs(folded) >= 1 << 31)):
         return None
+    records = _channels(folded, multiplier, shift)
+    if kind == "dwconv":  # whole groups of four channels
+        records = np.concatenate([records, np.zeros(4 * (len(rows) - oc), np.int64)])
     channels = ctx.constants.int32_array(
-        f"op{i}_channels", _channels(folded, np.asarray(p.multiplier), shift),
-        f"op #{i} {op.kind} per channel: folded bias, multiplier, left shift, right shift")
+        f"op{i}_channels", records,
+        f"op #{i} {op.kind} per channel: folded bias, multiplier, right shift - 1, rounding")
     name = f"{ctx.prefix}_op{i}"
     common = [
         ("g", _conv_geometry(x, w, out, p, kind == "dwconv")),
@@ -137,15 +141,19 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
     ]
     inp, outp, scratch = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0]), ctx.scratch(i)
     if kind == "dwconv":
+        layout = ctx.constants.int8_array(
+            f"op{i}_filter", rows.reshape(-1, 4, rows.shape[1]).transpose(0, 2, 1).reshape(-1),
+            f"op #{i} DEPTHWISE_CONV_2D filter '{w.name}': per group of 4 channels, the taps")
         fields = common + tail + [("channels", f"(const hb_arm_channel *){channels}")]
         return OpCode("arm_dwconv_s8.c", _INCLUDE + _struct("hb_arm_dwconv_params", name, fields),
-                      f"hb_arm_depthwise_conv_s8(&{name}, {inp}, {ctx.constants.tensor(w)}, "
+                      f"hb_arm_depthwise_conv_s8(&{name}, {inp}, {layout}, "
                       f"(int8_t *){scratch}, {outp});")
     layout = ctx.constants.int8_array(
         f"op{i}_filter", _interleave(rows, 2),
         f"op #{i} CONV_2D filter '{w.name}': rows padded to words, channel pairs interleaved")
     pointwise = (w.shape[1] == 1 and w.shape[2] == 1 and p.stride == (1, 1)
                  and p.pad == (0, 0))
+    depth = rows.shape[1]
     fields = common + [("depth", c_int(depth)), ("words", c_int(_words(depth)))] + tail + [
         ("pointwise", "1" if pointwise else "0"),
         ("channels", f"(const hb_arm_channel *){channels}"),

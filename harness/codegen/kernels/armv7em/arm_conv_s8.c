@@ -88,35 +88,43 @@ static void interleave(const int8_t *a, const int8_t *b, int32_t depth, int32_t 
     }
 }
 
-static inline int8_t output_value(const hb_arm_conv_params *p, int32_t acc, int32_t oc)
+/* Requantise the accumulators of one channel for two pixels. */
+static inline void store_channel(const hb_arm_channel *ch, int32_t acc0, int32_t acc1,
+                                 int32_t offset, int32_t lo, int32_t hi, int8_t *out0,
+                                 int8_t *out1)
 {
-    return hb_arm_clamp_s8(hb_arm_requantize(acc, &p->channels[oc]) + p->output_offset,
-                           p->act_min, p->act_max);
+    const int32_t v0 = hb_arm_requantize(acc0, ch) + offset;
+    const int32_t v1 = hb_arm_requantize(acc1, ch) + offset;
+    *out0 = hb_arm_clamp_s8(v0, lo, hi);
+    *out1 = hb_arm_clamp_s8(v1, lo, hi);
 }
 
-/* All output channels of two pixels from their interleaved rows; out1 NULL: one pixel. */
+/* All output channels of two pixels from their interleaved rows (out1 == out0: one pixel,
+ * whose row was interleaved with itself). */
 static void two_pixels(const hb_arm_conv_params *p, const int8_t *rows, const int8_t *filter,
                        int8_t *out0, int8_t *out1)
 {
     const int32_t words = p->words;
     const int32_t out_c = p->g.out_c;
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const hb_arm_channel *ch = p->channels;
     int32_t oc;
-    for (oc = 0; oc < out_c; oc += 2) {
+    for (oc = 0; oc + 1 < out_c; oc += 2) {
         int32_t acc[4];
-        acc[0] = acc[1] = p->channels[oc].bias;
-        acc[2] = acc[3] = oc + 1 < out_c ? p->channels[oc + 1].bias : 0;
+        acc[0] = acc[1] = ch[oc].bias;
+        acc[2] = acc[3] = ch[oc + 1].bias;
         hb_arm_mac_2x2(rows, filter, words, acc);
         filter += 8 * words;
-        out0[oc] = output_value(p, acc[0], oc);
-        if (out1 != NULL) {
-            out1[oc] = output_value(p, acc[1], oc);
-        }
-        if (oc + 1 < out_c) {
-            out0[oc + 1] = output_value(p, acc[2], oc + 1);
-            if (out1 != NULL) {
-                out1[oc + 1] = output_value(p, acc[3], oc + 1);
-            }
-        }
+        store_channel(&ch[oc], acc[0], acc[1], offset, lo, hi, out0 + oc, out1 + oc);
+        store_channel(&ch[oc + 1], acc[2], acc[3], offset, lo, hi, out0 + oc + 1,
+                      out1 + oc + 1);
+    }
+    if (oc < out_c) {  /* an odd last channel, paired with a zero row */
+        int32_t acc[4];
+        acc[0] = acc[1] = ch[oc].bias;
+        acc[2] = acc[3] = 0;
+        hb_arm_mac_2x2(rows, filter, words, acc);
+        store_channel(&ch[oc], acc[0], acc[1], offset, lo, hi, out0 + oc, out1 + oc);
     }
 }
 
@@ -140,7 +148,6 @@ void hb_arm_conv2d_s8(const hb_arm_conv_params *p, const int8_t *input, const in
             }
             interleave(cols, cols + (m != n ? depth : 0), depth, p->words, rows);
         }
-        two_pixels(p, rows, filter, output + n * g->out_c,
-                   m != n ? output + m * g->out_c : NULL);
+        two_pixels(p, rows, filter, output + n * g->out_c, output + m * g->out_c);
     }
 }

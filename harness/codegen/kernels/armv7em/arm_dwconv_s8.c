@@ -1,20 +1,35 @@
 /* DEPTHWISE_CONV_2D int8 for ARMv7E-M, depth multiplier 1: per output pixel, four channels per
- * step, each tap one word of input and one of weights (TFLite's 1HWC filter layout keeps the
- * four channels of a tap together), SXTB16 and SMLABB/SMLATT into four accumulators. The
- * input offset is folded into the bias; a padded tap reads a row of input zero points. */
+ * step; each tap is one word of input (four channels of one pixel, NHWC) and one word of
+ * weights, SXTB16 and SMLABB/SMLATT into four accumulators. Build-time layout
+ * (armv7em.py): for each group of four channels the taps' weight words follow each other
+ * (a channel count that is not a multiple of four is padded with zero weights), the input
+ * offset is folded into the bias, and a padded tap reads a row of input zero points. */
 #include <string.h>
 
 #include "hb_armv7em.h"
 
 #define HB_MAX_TAPS 25
 
+static inline void requantise4(const hb_arm_channel *ch, const int32_t *acc, int32_t n,
+                               int32_t offset, int32_t lo, int32_t hi, int8_t *out)
+{
+    int32_t j;
+    for (j = 0; j < n; ++j) {
+        out[j] = hb_arm_clamp_s8(hb_arm_requantize(acc[j], &ch[j]) + offset, lo, hi);
+    }
+}
+
+/* Channels [c, c + 4) of one output pixel over ntaps taps. */
 static inline void four_channels(const int8_t *const *taps, const int8_t *w, int32_t ntaps,
-                                 int32_t stride, int32_t c, int32_t *acc)
+                                 int32_t c, int32_t *acc)
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     int32_t t;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 9
+#endif
     for (t = 0; t < ntaps; ++t) {
-        const int32_t xv = hb_read4(taps[t] + c), wv = hb_read4(w + t * stride + c);
+        const int32_t xv = hb_read4(taps[t] + c), wv = hb_read4(w + 4 * t);
         const int32_t xe = HB_SXTB16(xv), xo = hb_sxtb16_ror8(xv);
         const int32_t we = HB_SXTB16(wv), wo = hb_sxtb16_ror8(wv);
         a0 = HB_SMLABB(xe, we, a0);
@@ -32,26 +47,30 @@ static inline void pixel(const hb_arm_dwconv_params *p, const int8_t *const *tap
                          const int8_t *filter, int32_t ntaps, int8_t *out)
 {
     const int32_t channels = p->g.out_c;
-    int32_t c = 0;
-    for (; c + 3 < channels; c += 4) {
-        int32_t acc[4], j;
-        for (j = 0; j < 4; ++j) {
-            acc[j] = p->channels[c + j].bias;
-        }
-        four_channels(taps, filter, ntaps, channels, c, acc);
-        for (j = 0; j < 4; ++j) {
-            out[c + j] = hb_arm_clamp_s8(
-                hb_arm_requantize(acc[j], &p->channels[c + j]) + p->output_offset,
-                p->act_min, p->act_max);
-        }
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const hb_arm_channel *ch = p->channels;
+    int32_t c;
+    for (c = 0; c + 3 < channels; c += 4) {
+        int32_t acc[4];
+        acc[0] = ch[0].bias;
+        acc[1] = ch[1].bias;
+        acc[2] = ch[2].bias;
+        acc[3] = ch[3].bias;
+        four_channels(taps, filter, ntaps, c, acc);
+        requantise4(ch, acc, 4, offset, lo, hi, out + c);
+        filter += 4 * ntaps;
+        ch += 4;
     }
-    for (; c < channels; ++c) {
-        int32_t acc = p->channels[c].bias, t;
-        for (t = 0; t < ntaps; ++t) {
-            acc += (int32_t)taps[t][c] * filter[t * channels + c];
+    if (c < channels) {  /* the last 1..3 channels, bytewise (no read past the input) */
+        int32_t acc[4] = {0, 0, 0, 0};
+        int32_t j, t;
+        for (j = 0; j < channels - c; ++j) {
+            acc[j] = ch[j].bias;
+            for (t = 0; t < ntaps; ++t) {
+                acc[j] += (int32_t)taps[t][c + j] * filter[4 * t + j];
+            }
         }
-        out[c] = hb_arm_clamp_s8(hb_arm_requantize(acc, &p->channels[c]) + p->output_offset,
-                                 p->act_min, p->act_max);
+        requantise4(ch, acc, channels - c, offset, lo, hi, out + c);
     }
 }
 

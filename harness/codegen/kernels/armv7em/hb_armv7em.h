@@ -64,7 +64,7 @@ static inline int32_t hb_read4(const int8_t *p)
  * x = [pixel A bytes 0..3][pixel B bytes 0..3][A 4..7][B 4..7]..., w the same for channels
  * 0 and 1. acc[0] += A.w0, acc[1] += B.w0, acc[2] += A.w1, acc[3] += B.w1. Per step: four
  * loads, eight SXTB16, eight SMLAD (16 MACs). */
-static inline void hb_arm_mac_2x2(const int8_t *x, const int8_t *w, int32_t words, int32_t *acc)
+static inline __attribute__((always_inline)) void hb_arm_mac_2x2(const int8_t *x, const int8_t *w, int32_t words, int32_t *acc)
 {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
@@ -134,7 +134,7 @@ static inline void hb_arm_mac_2x2(const int8_t *x, const int8_t *w, int32_t word
 /* One input row x four channels over `words` 4-byte steps: x plain, w the rows of four
  * channels interleaved word by word. acc[j] += x.w_j. Per step: five loads, ten SXTB16,
  * eight SMLAD (16 MACs). */
-static inline void hb_arm_mac_1x4(const int8_t *x, const int8_t *w, int32_t words, int32_t *acc)
+static inline __attribute__((always_inline)) void hb_arm_mac_1x4(const int8_t *x, const int8_t *w, int32_t words, int32_t *acc)
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
@@ -192,27 +192,37 @@ static inline void hb_arm_mac_1x4(const int8_t *x, const int8_t *w, int32_t word
     acc[3] = a3;
 }
 
-/* Per output channel requantisation, laid out for one load each. */
+/* Per output channel requantisation, one 16-byte record. */
 typedef struct {
-    int32_t bias;        /* bias + input_offset * sum(weights) */
-    int32_t multiplier;  /* Q31, TFLite QuantizeMultiplier */
-    int32_t left_shift;  /* max(shift, 0) */
-    int32_t right_shift; /* max(-shift, 0) */
+    int32_t bias;         /* bias + input_offset * sum(weights) */
+    int32_t multiplier;   /* Q31, TFLite QuantizeMultiplier: 0 or in [2^30, 2^31) */
+    int32_t shift;        /* e - 1, where e = -TFLite shift >= 2 (a right shift) */
+    int32_t round_hi;     /* 2^(e-2): the high word of 2^(30+e) */
 } hb_arm_channel;
 
-/* hb_mbqm(acc, multiplier, shift) for |acc << left_shift| < 2^30 (the generator proves the
- * bound per layer, else it keeps the ref kernel): SaturatingRoundingDoublingHighMul is
- * (a*m + 2^30) >> 31 (its truncating division equals this floor for a negative product), and
- * RoundingDivideByPOT is (x + 2^(e-1) - (x < 0)) >> e. */
-static inline int32_t hb_arm_requantize(int32_t acc, const hb_arm_channel *c)
+/* hb_mbqm(acc, multiplier, -e) for e >= 2, exact for every int32 acc, in one 64-bit
+ * multiply-accumulate: SaturatingRoundingDoublingHighMul is x = (a*m + 2^30) >> 31 (its
+ * truncating division of a negative product equals this floor), RoundingDivideByPOT is
+ * (x + 2^(e-1) - [x < 0]) >> e, and [x < 0] = [a < 0] for m >= 2^30 (a = -1, m = 2^30 gives
+ * the same result either way; m = 0 gives 0), so the two nested floors are one:
+ *     (a*m + 2^30 + 2^(30+e) - [a < 0] 2^31) >> (31 + e) = high word >> (e - 1),
+ * the constant being (2^(e-2) - [a < 0]) : (2^30 | sign bit of a). Five instructions. */
+static inline int32_t hb_arm_requantize(int32_t a, const hb_arm_channel *c)
 {
-    const int32_t a = (int32_t)((uint32_t)acc << c->left_shift);
-    int32_t x = (int32_t)(((int64_t)a * c->multiplier + (1 << 30)) >> 31);
-    const int32_t e = c->right_shift;
-    if (e > 0) {
-        x = (x + (1 << (e - 1)) - (int32_t)((uint32_t)x >> 31)) >> e;
-    }
-    return x;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    int32_t lo, hi;
+    __asm__("and %[lo], %[a], #0x80000000\n\t"
+            "orr %[lo], %[lo], #0x40000000\n\t"
+            "add %[hi], %[rh], %[a], asr #31\n\t"
+            "smlal %[lo], %[hi], %[a], %[m]\n\t"
+            : [lo] "=&r"(lo), [hi] "=&r"(hi)
+            : [a] "r"(a), [m] "r"(c->multiplier), [rh] "r"(c->round_hi));
+    return hi >> c->shift;
+#else
+    int64_t v = ((int64_t)c->round_hi << 32) + (1 << 30) - (a < 0 ? (int64_t)1 << 31 : 0);
+    v += (int64_t)a * c->multiplier;
+    return (int32_t)(v >> 32) >> c->shift;
+#endif
 }
 
 static inline int8_t hb_arm_clamp_s8(int32_t x, int32_t lo, int32_t hi)
