@@ -85,8 +85,9 @@ def scratch_bytes(graph: Graph, op: Op) -> int:
 
 def _channels(bias: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """hb_arm_channel records: folded bias, multiplier, e - 1, 2^(e-2) (e = -shift >= 2:
-    hb_arm_requantize takes right shifts by 2 or more only)."""
-    e = -shift.astype(np.int64)
+    hb_arm_requantize takes right shifts by 2 or more only; a zero multiplier, a channel
+    whose scale is 0, takes any)."""
+    e = np.where(multiplier == 0, 2, -shift.astype(np.int64))  # a zero multiplier gives 0
     quad = np.stack([bias, multiplier.astype(np.int64), e - 1, np.left_shift(1, e - 2)], axis=1)
     return quad.reshape(-1)
 
@@ -120,7 +121,8 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
     # hb_arm_requantize takes right shifts of 2 or more (scales below 1/4, every MLPerf Tiny
     # layer) and multipliers of QuantizeMultiplier; anything else keeps the ref kernel.
     multiplier = np.asarray(p.multiplier, np.int64)
-    if (np.any(shift > -2) or np.any(shift < -31)
+    live = multiplier != 0
+    if (np.any(live & (shift > -2)) or np.any(live & (shift < -31))
             or np.any((multiplier != 0) & (multiplier < 1 << 30))
             or np.any(np.abs(folded) >= 1 << 31)):
         return None

@@ -19,9 +19,9 @@ static inline void requantise4(const hb_arm_channel *ch, const int32_t *acc, int
     }
 }
 
-/* Channels [c, c + 4) of one output pixel over ntaps taps. */
-static inline void four_channels(const int8_t *const *taps, const int8_t *w, int32_t ntaps,
-                                 int32_t c, int32_t *acc)
+/* Channels [c, c + 4) of one output pixel over ntaps taps at base + offsets[t]. */
+static inline void four_channels(const int8_t *base, const int32_t *offsets, const int8_t *w,
+                                 int32_t ntaps, int32_t *acc)
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     int32_t t;
@@ -29,7 +29,7 @@ static inline void four_channels(const int8_t *const *taps, const int8_t *w, int
 #pragma GCC unroll 9
 #endif
     for (t = 0; t < ntaps; ++t) {
-        const int32_t xv = hb_read4(taps[t] + c), wv = hb_read4(w + 4 * t);
+        const int32_t xv = hb_read4(base + offsets[t]), wv = hb_read4(w + 4 * t);
         const int32_t xe = HB_SXTB16(xv), xo = hb_sxtb16_ror8(xv);
         const int32_t we = HB_SXTB16(wv), wo = hb_sxtb16_ror8(wv);
         a0 = HB_SMLABB(xe, we, a0);
@@ -43,8 +43,9 @@ static inline void four_channels(const int8_t *const *taps, const int8_t *w, int
     acc[3] = a3;
 }
 
-static inline void pixel(const hb_arm_dwconv_params *p, const int8_t *const *taps,
-                         const int8_t *filter, int32_t ntaps, int8_t *out)
+static inline void pixel(const hb_arm_dwconv_params *p, const int8_t *base,
+                         const int32_t *offsets, const int8_t *filter, int32_t ntaps,
+                         int8_t *out)
 {
     const int32_t channels = p->g.out_c;
     const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
@@ -56,7 +57,7 @@ static inline void pixel(const hb_arm_dwconv_params *p, const int8_t *const *tap
         acc[1] = ch[1].bias;
         acc[2] = ch[2].bias;
         acc[3] = ch[3].bias;
-        four_channels(taps, filter, ntaps, c, acc);
+        four_channels(base + c, offsets, filter, ntaps, acc);
         requantise4(ch, acc, 4, offset, lo, hi, out + c);
         filter += 4 * ntaps;
         ch += 4;
@@ -67,41 +68,56 @@ static inline void pixel(const hb_arm_dwconv_params *p, const int8_t *const *tap
         for (j = 0; j < channels - c; ++j) {
             acc[j] = ch[j].bias;
             for (t = 0; t < ntaps; ++t) {
-                acc[j] += (int32_t)taps[t][c + j] * filter[4 * t + j];
+                acc[j] += (int32_t)base[offsets[t] + c + j] * filter[4 * t + j];
             }
         }
         requantise4(ch, acc, channels - c, offset, lo, hi, out + c);
     }
 }
 
+/* Taps are addressed as base + offset, base the input pixel of the filter's top-left tap
+ * (possibly outside the image); a padded tap's offset points at the zero-point row. */
 void hb_arm_depthwise_conv_s8(const hb_arm_dwconv_params *p, const int8_t *input,
                               const int8_t *filter, int8_t *scratch, int8_t *output)
 {
     const hb_conv_geometry *g = &p->g;
     const int32_t c = g->in_c;
     const int32_t ntaps = g->filter_h * g->filter_w;
-    const int8_t *taps[HB_MAX_TAPS];
-    int32_t b, oy, ox, fy, fx;
+    const int32_t span_h = (g->filter_h - 1) * g->dilation_h;
+    const int32_t span_w = (g->filter_w - 1) * g->dilation_w;
+    int32_t inner[HB_MAX_TAPS], border[HB_MAX_TAPS];
+    int32_t b, oy, ox, fy, fx, t;
     memset(scratch, (int8_t)p->input_zero_point, (size_t)c);
+    for (fy = 0, t = 0; fy < g->filter_h; ++fy) {
+        for (fx = 0; fx < g->filter_w; ++fx, ++t) {
+            inner[t] = (fy * g->dilation_h * g->in_w + fx * g->dilation_w) * c;
+        }
+    }
     for (b = 0; b < g->batches; ++b) {
+        const int8_t *image = input + b * g->in_h * g->in_w * c;
         for (oy = 0; oy < g->out_h; ++oy) {
             const int32_t y0 = oy * g->stride_h - g->pad_h;
+            const int32_t rows_inside = y0 >= 0 && y0 + span_h < g->in_h;
             for (ox = 0; ox < g->out_w; ++ox) {
                 const int32_t x0 = ox * g->stride_w - g->pad_w;
-                int32_t t = 0;
-                for (fy = 0; fy < g->filter_h; ++fy) {
-                    const int32_t iy = y0 + fy * g->dilation_h;
-                    for (fx = 0; fx < g->filter_w; ++fx) {
-                        const int32_t ix = x0 + fx * g->dilation_w;
-                        taps[t++] = (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w)
-                                        ? scratch
-                                        : input + ((b * g->in_h + iy) * g->in_w + ix) * c;
+                const int8_t *base = image + (y0 * g->in_w + x0) * c;
+                const int32_t *offsets = inner;
+                if (!rows_inside || x0 < 0 || x0 + span_w >= g->in_w) {
+                    const intptr_t zp_row = (intptr_t)scratch - (intptr_t)base;
+                    for (fy = 0, t = 0; fy < g->filter_h; ++fy) {
+                        const int32_t iy = y0 + fy * g->dilation_h;
+                        for (fx = 0; fx < g->filter_w; ++fx, ++t) {
+                            const int32_t ix = x0 + fx * g->dilation_w;
+                            border[t] = (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w)
+                                            ? (int32_t)zp_row : inner[t];
+                        }
                     }
+                    offsets = border;
                 }
                 if (ntaps == 9) {
-                    pixel(p, taps, filter, 9, output);
+                    pixel(p, base, offsets, filter, 9, output);
                 } else {
-                    pixel(p, taps, filter, ntaps, output);
+                    pixel(p, base, offsets, filter, ntaps, output);
                 }
                 output += c;
             }
