@@ -14,6 +14,9 @@ static inline void requantise4(const hb_arm_channel *ch, const int32_t *acc, int
                                int32_t offset, int32_t lo, int32_t hi, int8_t *out)
 {
     int32_t j;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4
+#endif
     for (j = 0; j < n; ++j) {
         out[j] = hb_arm_clamp_s8(hb_arm_requantize(acc[j], &ch[j]) + offset, lo, hi);
     }
@@ -43,6 +46,53 @@ static inline void four_channels(const int8_t *base, const int32_t *offsets, con
     acc[3] = a3;
 }
 
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* The 3x3 case of four_channels in assembly: per tap three loads (the next tap's offset is
+ * loaded ahead so no load waits on the one before), four SXTB16, four SMLAxy. */
+#define HB_TAP(t, o_use, o_next)                                                          \
+    "ldr %[x], [%[base], %[" #o_use "]]\n\t"                                               \
+    "ldr %[w], [%[wp], #" #t "*4]\n\t"                                                     \
+    "ldr %[" #o_next "], [%[offs], #" #t "*4+4]\n\t"                                        \
+    "sxtb16 %[xe], %[x]\n\t"                                                              \
+    "sxtb16 %[x], %[x], ror #8\n\t"                                                       \
+    "sxtb16 %[we], %[w]\n\t"                                                              \
+    "sxtb16 %[w], %[w], ror #8\n\t"                                                       \
+    "smlabb %[a0], %[xe], %[we], %[a0]\n\t"                                               \
+    "smlatt %[a2], %[xe], %[we], %[a2]\n\t"                                               \
+    "smlabb %[a1], %[x], %[w], %[a1]\n\t"                                                 \
+    "smlatt %[a3], %[x], %[w], %[a3]\n\t"
+static inline __attribute__((always_inline)) void four_channels_3x3(
+    const int8_t *base, const int32_t *offsets, const int8_t *w, int32_t *acc)
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t x, xe, wv, we, o0 = offsets[0], o1;
+    __asm__ volatile(HB_TAP(0, o0, o1) HB_TAP(1, o1, o0) HB_TAP(2, o0, o1) HB_TAP(3, o1, o0)
+                     HB_TAP(4, o0, o1) HB_TAP(5, o1, o0) HB_TAP(6, o0, o1) HB_TAP(7, o1, o0)
+                     "ldr %[x], [%[base], %[o0]]\n\t"
+                     "ldr %[w], [%[wp], #32]\n\t"
+                     "sxtb16 %[xe], %[x]\n\t"
+                     "sxtb16 %[x], %[x], ror #8\n\t"
+                     "sxtb16 %[we], %[w]\n\t"
+                     "sxtb16 %[w], %[w], ror #8\n\t"
+                     "smlabb %[a0], %[xe], %[we], %[a0]\n\t"
+                     "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
+                     "smlabb %[a1], %[x], %[w], %[a1]\n\t"
+                     "smlatt %[a3], %[x], %[w], %[a3]\n\t"
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+                       [x] "=&r"(x), [xe] "=&r"(xe), [w] "=&r"(wv), [we] "=&r"(we),
+                       [o0] "+&r"(o0), [o1] "=&r"(o1)
+                     : [base] "r"(base), [wp] "r"(w), [offs] "r"(offsets)
+                     : "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+#undef HB_TAP
+#else
+#define four_channels_3x3(base, offsets, w, acc) four_channels(base, offsets, w, 9, acc)
+#endif
+
 static inline void pixel(const hb_arm_dwconv_params *p, const int8_t *base,
                          const int32_t *offsets, const int8_t *filter, int32_t ntaps,
                          int8_t *out)
@@ -57,7 +107,11 @@ static inline void pixel(const hb_arm_dwconv_params *p, const int8_t *base,
         acc[1] = ch[1].bias;
         acc[2] = ch[2].bias;
         acc[3] = ch[3].bias;
-        four_channels(base + c, offsets, filter, ntaps, acc);
+        if (ntaps == 9) {
+            four_channels_3x3(base + c, offsets, filter, acc);
+        } else {
+            four_channels(base + c, offsets, filter, ntaps, acc);
+        }
         requantise4(ch, acc, 4, offset, lo, hi, out + c);
         filter += 4 * ntaps;
         ch += 4;
