@@ -96,3 +96,62 @@ def test_fc_requantisation_ties_take_the_double_path(tmp_path: Path) -> None:
     x = graph.tensor(graph.inputs[0])
     inputs = [np.random.default_rng(3).integers(-128, 128, (64, *x.shape[1:]), dtype=np.int8)]
     assert_bit_exact(graph, inputs, _host(graph, inputs, tmp_path / "gen", "armv7em"))
+
+
+# --------------------------------------------------------------------------------------
+# on the Cortex-M4 targets: the inline assembly and the DSP intrinsics themselves
+# --------------------------------------------------------------------------------------
+def _target_or_skip(name: str):  # type: ignore[no-untyped-def]
+    from harness.backends import backend_for
+    from harness.targets import load_target
+    target = load_target(name)
+    backend = backend_for(target)
+    reason = backend.available()
+    if reason:
+        pytest.skip(f"target {name} is not available: {reason}")
+    return backend
+
+
+def _on_target(name: str, graph: Graph, inputs: list[np.ndarray], out: Path) -> list[np.ndarray]:
+    backend = _target_or_skip(name)
+    gen = generate(graph, out, kernels="armv7em")
+    return list(backend.run(backend.build(gen), inputs, 1).outputs)
+
+
+ISS_CASES = ["conv1x1_c8_oc6", "conv3x3_c3_oc5_same", "conv3x3_c4_oc7_s2_same",
+             "conv10x4_c1_oc9_s2", "conv3x3_c8_dil2", "conv2x5_c7_oc1_s1x2",
+             "conv1x1_c16_oc9_odd_pixels", "conv1x1_c12_oc4_s2", "dw3x3_c8_same",
+             "dw3x3_c5_s2_valid", "dw3x3_c7_same_dil2", "dw3x3_c64_s2_same", "dw2x2_c6_valid",
+             "fc_64x12", "fc_27x5_odd_depth", "fc_16x3_batch3", "fc_640x13"]
+
+
+@pytest.mark.parametrize("case", ISS_CASES)
+def test_single_layer_bit_exact_on_cortex_m4_iss(case: str, tmp_path: Path) -> None:
+    graph = CASES[case]()
+    inputs = random_inputs(graph, 3, seed=13)
+    assert_bit_exact(graph, inputs, _on_target("cortex-m4-iss", graph, inputs, tmp_path / "g"))
+
+
+def test_fc_requantisation_ties_on_cortex_m4_iss(tmp_path: Path) -> None:
+    graph = fc_model(8, 6, in_zp=0, act="NONE")
+    x = graph.tensor(graph.inputs[0])
+    inputs = [np.random.default_rng(3).integers(-128, 128, (24, *x.shape[1:]), dtype=np.int8)]
+    assert_bit_exact(graph, inputs, _on_target("cortex-m4-iss", graph, inputs, tmp_path / "g"))
+
+
+@pytest.mark.parametrize("target", ["cortex-m4-iss", "mps2-an386"])
+@pytest.mark.parametrize("stem", [
+    "kws_ref_model", "ad01_int8",
+    pytest.param("pretrainedResnet_quant", marks=pytest.mark.slow),
+    pytest.param("vww_96_int8", marks=pytest.mark.slow),
+])
+def test_mlperf_tiny_int8_bit_exact_on_m4_targets(stem: str, target: str) -> None:
+    """The acceptance check of the kernel set: bit-exact end to end, the set recorded."""
+    from harness.bench import bench_model
+    _target_or_skip(target)
+    path = model_path(stem)
+    if not path.is_file():
+        pytest.skip(f"{path} is not available")
+    result = bench_model(path, target, n_inputs=2, seed=3, kernels="armv7em")
+    assert result.comparison.bit_exact, result.comparison
+    assert result.measurement.extra["kernels"] == "armv7em"
