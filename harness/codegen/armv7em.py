@@ -13,8 +13,9 @@ more). At build time it
 - pads weight rows with zeros to whole words and interleaves the rows of 2 (CONV_2D) or
   4 (FULLY_CONNECTED) output channels word by word, the order the inner loops load them;
 - packs bias, multiplier and shifts per channel (hb_arm_channel) for the requantisation;
-- turns LiteRT's FC requantisation round((double)acc * scale) into an integer multiplier and
-  shift with a proven error bound (hb_arm_fc_channel), the double kept for undecidable cases;
+- turns LiteRT's FC requantisation round((double)acc * scale) into an integer multiplier
+  floor(scale * 2^32) with a proven error bound (hb_arm_fc_channel), the double kept for the
+  cases the bound cannot decide;
 - sizes the scratch (im2col rows, the zero-point row, the padded FC input) for the arena plan.
 """
 from __future__ import annotations
@@ -165,14 +166,11 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
 
 
 def _fc_requant(scale: float) -> tuple[int, int, int]:
-    """(multiplier, shift, fast) with multiplier = floor(scale * 2^shift) in [2^30, 2^31)."""
-    if not (math.isfinite(scale) and scale > 0.0):
+    """(multiplier, fast, 0): multiplier = floor(scale * 2^32) for 0 < scale < 1 (fast = 1);
+    other scales keep the double computation (fast = 0)."""
+    if not (math.isfinite(scale) and 0.0 < scale < 1.0):
         return 0, 0, 0
-    f, e = math.frexp(scale)            # scale = f * 2^e, f in [0.5, 1)
-    shift = 31 - e
-    if not 32 <= shift <= 62:
-        return 0, 0, 0
-    return int(math.ldexp(f, 31)), shift, 1
+    return int(math.floor(math.ldexp(scale, 32))), 1, 0
 
 
 def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | None:
@@ -192,7 +190,7 @@ def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | Non
     quad = np.concatenate([folded[:, None], requant], axis=1).reshape(-1)
     channels = ctx.constants.int32_array(
         f"op{i}_channels", quad,
-        f"op #{i} FULLY_CONNECTED per channel: folded bias, multiplier, shift, fast")
+        f"op #{i} FULLY_CONNECTED per channel: folded bias, multiplier, fast, 0")
     scale = ctx.constants.float64_array(f"op{i}_scale", scales,
                                         f"op #{i} FULLY_CONNECTED effective scales")
     layout = ctx.constants.int8_array(

@@ -1,25 +1,25 @@
 /* FULLY_CONNECTED int8 for ARMv7E-M: four output rows per step (hb_arm_mac_1x4 on rows
  * interleaved word by word at build time), the input offset folded into the bias, and
  * LiteRT's double requantisation round((double)acc * scale) reproduced in integers
- * (hb_arm_fc_channel), with the double computation kept for the cases it cannot decide. */
+ * (scaled()), with the double computation kept for the cases it cannot decide. */
 #include <math.h>
 #include <string.h>
 
 #include "hb_armv7em.h"
 
+/* round((double)acc * scale), ties away from zero, as LiteRT's reference FC: |acc| * m + 2^31
+ * in 64 bits, the high word the rounded magnitude, unless the low word (the fraction) lies
+ * within 2^25 of a tie, where the approximation error (< |acc| < 2^24 units of 2^-32, plus
+ * the double's own rounding, < 8 units) could decide it: that case, |acc| >= 2^24 and
+ * scales of 1 or more take the double computation. */
 static int32_t scaled(int32_t acc, const hb_arm_fc_channel *ch, double scale)
 {
-    if (ch->fast) {
-        const uint32_t u = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
-        if (u < (1u << 24)) {
-            const uint64_t one = (uint64_t)1 << ch->shift;
-            const uint64_t v = (uint64_t)u * ch->multiplier + (one >> 1);
-            const uint64_t rem = v & (one - 1u);
-            const uint64_t margin = (uint64_t)1 << 25;
-            if (rem >= margin && rem <= one - margin) {
-                const int32_t r = (int32_t)(v >> ch->shift);
-                return acc < 0 ? -r : r;
-            }
+    const uint32_t u = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
+    if (ch->fast && u < (1u << 24)) {
+        const uint64_t v = (uint64_t)u * ch->multiplier + 0x80000000u;
+        if ((uint32_t)v - (1u << 25) <= 0xFFFFFFFFu - (1u << 26)) {
+            const int32_t r = (int32_t)(v >> 32);
+            return acc < 0 ? -r : r;
         }
     }
     {

@@ -261,14 +261,14 @@ void hb_arm_depthwise_conv_s8(const hb_arm_dwconv_params *p, const int8_t *input
                               const int8_t *filter, int8_t *scratch, int8_t *output);
 
 /* FULLY_CONNECTED int8 (filter offset 0). LiteRT's reference rounds (double)acc * scale;
- * per channel, `fast` = 1 says scale = m * 2^-shift with m < 2^31 and 32 <= shift <= 62 so
- * round half away from zero of |acc| * m / 2^shift is exact unless the product lies within
- * 2^25 / 2^shift of a tie, or |acc| >= 2^24: those (rare) cases take the double path. */
+ * per channel, `fast` = 1 says scale < 1 and multiplier = floor(scale * 2^32), with which
+ * round half away from zero of |acc| * multiplier / 2^32 is exact unless the product lies
+ * within 2^25 / 2^32 of a tie or |acc| >= 2^24: those (rare) cases take the double path. */
 typedef struct {
     int32_t bias;          /* bias + input_offset * sum(weights) */
-    uint32_t multiplier;   /* floor(scale * 2^shift), in [2^30, 2^31) */
-    int32_t shift;
+    uint32_t multiplier;   /* floor(scale * 2^32) */
     int32_t fast;
+    int32_t unused;
 } hb_arm_fc_channel;
 
 typedef struct {
