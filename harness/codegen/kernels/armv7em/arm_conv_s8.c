@@ -95,8 +95,13 @@ static inline void store_channel(const hb_arm_channel *ch, int32_t acc0, int32_t
 {
     const int32_t v0 = hb_arm_requantize(acc0, ch) + offset;
     const int32_t v1 = hb_arm_requantize(acc1, ch) + offset;
-    *out0 = hb_arm_clamp_s8(v0, lo, hi);
-    *out1 = hb_arm_clamp_s8(v1, lo, hi);
+    if (lo == -128 && hi == 127) {
+        *out0 = hb_arm_sat_s8(v0);
+        *out1 = hb_arm_sat_s8(v1);
+    } else {
+        *out0 = hb_arm_clamp_s8(v0, lo, hi);
+        *out1 = hb_arm_clamp_s8(v1, lo, hi);
+    }
 }
 
 /* All output channels of two pixels from their interleaved rows (out1 == out0: one pixel,

@@ -18,7 +18,8 @@ static inline void requantise4(const hb_arm_channel *ch, const int32_t *acc, int
 #pragma GCC unroll 4
 #endif
     for (j = 0; j < n; ++j) {
-        out[j] = hb_arm_clamp_s8(hb_arm_requantize(acc[j], &ch[j]) + offset, lo, hi);
+        const int32_t v = hb_arm_requantize(acc[j], &ch[j]) + offset;
+        out[j] = lo == -128 && hi == 127 ? hb_arm_sat_s8(v) : hb_arm_clamp_s8(v, lo, hi);
     }
 }
 

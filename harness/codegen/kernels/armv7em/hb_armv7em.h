@@ -225,6 +225,16 @@ static inline int32_t hb_arm_requantize(int32_t a, const hb_arm_channel *c)
 #endif
 }
 
+/* x saturated to int8 (SSAT): the clamp of a layer whose activation range is [-128, 127]. */
+static inline int8_t hb_arm_sat_s8(int32_t x)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    return (int8_t)__ssat(x, 8);
+#else
+    return (int8_t)(x < -128 ? -128 : (x > 127 ? 127 : x));
+#endif
+}
+
 static inline int8_t hb_arm_clamp_s8(int32_t x, int32_t lo, int32_t hi)
 {
     x = x < lo ? lo : x;
