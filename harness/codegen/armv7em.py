@@ -80,7 +80,8 @@ def scratch_bytes(graph: Graph, op: Op) -> int:
     if kind == "dwconv":
         return graph.tensor(op.inputs[0]).shape[3]
     if kind == "fc":
-        return 4 * _words(graph.tensor(op.inputs[1]).shape[1])
+        depth = graph.tensor(op.inputs[1]).shape[1]
+        return 4 * _words(depth) if depth % 4 else 0
     return 0
 
 
@@ -165,12 +166,11 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
                   f"hb_arm_conv2d_s8(&{name}, {inp}, {layout}, (int8_t *){scratch}, {outp});")
 
 
-def _fc_requant(scale: float) -> tuple[int, int, int]:
-    """(multiplier, fast, 0): multiplier = floor(scale * 2^32) for 0 < scale < 1 (fast = 1);
-    other scales keep the double computation (fast = 0)."""
+def _fc_requant(scale: float) -> int:
+    """floor(scale * 2^32) for 0 < scale < 1; 0 (the double computation) otherwise."""
     if not (math.isfinite(scale) and 0.0 < scale < 1.0):
-        return 0, 0, 0
-    return int(math.floor(math.ldexp(scale, 32))), 1, 0
+        return 0
+    return int(math.floor(math.ldexp(scale, 32)))
 
 
 def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | None:
@@ -185,12 +185,13 @@ def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | Non
     folded = bias + p.input_offset * rows.astype(np.int64).sum(axis=1)
     if np.any(np.abs(folded) >= 1 << 31):
         return None
-    scales = np.broadcast_to(np.asarray(p.effective_scale, np.float64), (out_depth,))
-    requant = np.array([_fc_requant(float(s)) for s in scales], np.int64).reshape(out_depth, 3)
-    quad = np.concatenate([folded[:, None], requant], axis=1).reshape(-1)
+    scales = np.asarray(p.effective_scale, np.float64).reshape(-1)
+    multipliers = np.array([_fc_requant(float(s)) for s in
+                            np.broadcast_to(scales, (out_depth,))], np.uint64)
+    pairs = np.stack([folded.astype(np.uint32), multipliers.astype(np.uint32)], axis=1)
     channels = ctx.constants.int32_array(
-        f"op{i}_channels", quad,
-        f"op #{i} FULLY_CONNECTED per channel: folded bias, multiplier, fast, 0")
+        f"op{i}_channels", pairs.reshape(-1).view(np.int32),
+        f"op #{i} FULLY_CONNECTED per channel: folded bias, multiplier floor(scale * 2^32)")
     scale = ctx.constants.float64_array(f"op{i}_scale", scales,
                                         f"op #{i} FULLY_CONNECTED effective scales")
     layout = ctx.constants.int8_array(
@@ -203,11 +204,13 @@ def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | Non
         ("output_offset", c_int(p.output_offset)),
         ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
         ("channels", f"(const hb_arm_fc_channel *){channels}"), ("scale", scale),
+        ("per_channel", "1" if len(scales) > 1 else "0"),
     ]
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
+    scratch = f"(int8_t *){ctx.scratch(i)}" if accum_depth % 4 else "NULL"
     return OpCode("arm_fc_s8.c", _INCLUDE + _struct("hb_arm_fc_params", name, fields),
                   f"hb_arm_fully_connected_s8(&{name}, {inp}, {layout}, "
-                  f"(int8_t *){ctx.scratch(i)}, {outp});")
+                  f"{scratch}, {outp});")
 
 
 def emit(ctx: OpContext, i: int, op: Op) -> OpCode | None:

@@ -140,31 +140,41 @@ static inline __attribute__((always_inline)) void hb_arm_mac_1x4(const int8_t *x
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     const int8_t *end = x + 4 * words;
     int32_t t0, t1, t2, t3, t4, t5, t6;
-    if (words > 0) {
-        __asm__ volatile("1:\n\t"
-                         "ldr %[t0], [%[x]], #4\n\t"
-                         "ldr %[t2], [%[w], #4]\n\t"
-                         "ldr %[t3], [%[w], #8]\n\t"
-                         "ldr %[t4], [%[w], #12]\n\t"
-                         "ldr %[t5], [%[w]], #16\n\t"
-                         "sxtb16 %[t1], %[t0]\n\t"
-                         "sxtb16 %[t0], %[t0], ror #8\n\t"
-                         "sxtb16 %[t6], %[t5]\n\t"
-                         "sxtb16 %[t5], %[t5], ror #8\n\t"
-                         "smlad %[a0], %[t1], %[t6], %[a0]\n\t"
-                         "smlad %[a0], %[t0], %[t5], %[a0]\n\t"
-                         "sxtb16 %[t6], %[t2]\n\t"
-                         "sxtb16 %[t2], %[t2], ror #8\n\t"
-                         "smlad %[a1], %[t1], %[t6], %[a1]\n\t"
-                         "smlad %[a1], %[t0], %[t2], %[a1]\n\t"
-                         "sxtb16 %[t6], %[t3]\n\t"
-                         "sxtb16 %[t3], %[t3], ror #8\n\t"
-                         "smlad %[a2], %[t1], %[t6], %[a2]\n\t"
-                         "smlad %[a2], %[t0], %[t3], %[a2]\n\t"
-                         "sxtb16 %[t6], %[t4]\n\t"
-                         "sxtb16 %[t4], %[t4], ror #8\n\t"
-                         "smlad %[a3], %[t1], %[t6], %[a3]\n\t"
-                         "smlad %[a3], %[t0], %[t4], %[a3]\n\t"
+#define HB_MAC_1X4_STEP                                                                 \
+    "ldr %[t0], [%[x]], #4\n\t"                                                         \
+    "ldr %[t2], [%[w], #4]\n\t"                                                         \
+    "ldr %[t3], [%[w], #8]\n\t"                                                         \
+    "ldr %[t4], [%[w], #12]\n\t"                                                        \
+    "ldr %[t5], [%[w]], #16\n\t"                                                        \
+    "sxtb16 %[t1], %[t0]\n\t"                                                           \
+    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                   \
+    "sxtb16 %[t6], %[t5]\n\t"                                                           \
+    "sxtb16 %[t5], %[t5], ror #8\n\t"                                                   \
+    "smlad %[a0], %[t1], %[t6], %[a0]\n\t"                                              \
+    "smlad %[a0], %[t0], %[t5], %[a0]\n\t"                                              \
+    "sxtb16 %[t6], %[t2]\n\t"                                                           \
+    "sxtb16 %[t2], %[t2], ror #8\n\t"                                                   \
+    "smlad %[a1], %[t1], %[t6], %[a1]\n\t"                                              \
+    "smlad %[a1], %[t0], %[t2], %[a1]\n\t"                                              \
+    "sxtb16 %[t6], %[t3]\n\t"                                                           \
+    "sxtb16 %[t3], %[t3], ror #8\n\t"                                                   \
+    "smlad %[a2], %[t1], %[t6], %[a2]\n\t"                                              \
+    "smlad %[a2], %[t0], %[t3], %[a2]\n\t"                                              \
+    "sxtb16 %[t6], %[t4]\n\t"                                                           \
+    "sxtb16 %[t4], %[t4], ror #8\n\t"                                                   \
+    "smlad %[a3], %[t1], %[t6], %[a3]\n\t"                                              \
+    "smlad %[a3], %[t0], %[t4], %[a3]\n\t"
+    if (words & 1) {
+        __asm__ volatile(HB_MAC_1X4_STEP
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+                           [x] "+r"(x), [w] "+r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1),
+                           [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5),
+                           [t6] "=&r"(t6)
+                         :
+                         : "memory");
+    }
+    if (words > 1) {
+        __asm__ volatile("1:\n\t" HB_MAC_1X4_STEP HB_MAC_1X4_STEP
                          "cmp %[x], %[end]\n\t"
                          "bne 1b\n\t"
                          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
@@ -174,6 +184,7 @@ static inline __attribute__((always_inline)) void hb_arm_mac_1x4(const int8_t *x
                          : [end] "r"(end)
                          : "memory", "cc");
     }
+#undef HB_MAC_1X4_STEP
 #else
     int32_t i, j;
     for (i = 0; i < words; ++i) {
@@ -271,14 +282,13 @@ void hb_arm_depthwise_conv_s8(const hb_arm_dwconv_params *p, const int8_t *input
                               const int8_t *filter, int8_t *scratch, int8_t *output);
 
 /* FULLY_CONNECTED int8 (filter offset 0). LiteRT's reference rounds (double)acc * scale;
- * per channel, `fast` = 1 says scale < 1 and multiplier = floor(scale * 2^32), with which
- * round half away from zero of |acc| * multiplier / 2^32 is exact unless the product lies
- * within 2^25 / 2^32 of a tie or |acc| >= 2^24: those (rare) cases take the double path. */
+ * per channel, multiplier = floor(scale * 2^32) for scale < 1 (0: always the double path),
+ * with which round half away from zero of |acc| * multiplier / 2^32 is exact unless the
+ * product lies within 2^25 / 2^32 of a tie or |acc| >= 2^24: those (rare) cases take the
+ * double path. */
 typedef struct {
     int32_t bias;          /* bias + input_offset * sum(weights) */
-    uint32_t multiplier;   /* floor(scale * 2^32) */
-    int32_t fast;
-    int32_t unused;
+    uint32_t multiplier;   /* floor(scale * 2^32); 0: the double computation */
 } hb_arm_fc_channel;
 
 typedef struct {
@@ -286,12 +296,13 @@ typedef struct {
     int32_t words;                      /* ceil(accum_depth / 4) */
     int32_t output_offset, act_min, act_max;
     const hb_arm_fc_channel *channels;  /* [out_depth] */
-    const double *scale;                /* [out_depth]: the exact effective scales */
+    const double *scale;                /* the exact effective scales */
+    int32_t per_channel;                /* 1: scale has out_depth values, 0: one */
 } hb_arm_fc_params;
 
 /* weights: groups of four output rows (zero rows pad the last group), each row padded with
  * zeros to whole words, interleaved word by word. scratch: 4 * words bytes (the input row
- * padded to whole words). */
+ * padded to whole words) when accum_depth is not a multiple of 4, else unused. */
 void hb_arm_fully_connected_s8(const hb_arm_fc_params *p, const int8_t *input,
                                const int8_t *weights, int8_t *scratch, int8_t *output);
 
