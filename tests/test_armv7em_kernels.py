@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hb_testutil import model_path
-from test_codegen import build_host, run_host
+from test_codegen import T, add_options, build_host, run_host, tiny_model
 from test_rvx_kernels import LAYERS, assert_bit_exact, conv_model, fc_model
 
 from harness.codegen import generate
 from harness.codegen.armv7em import _fc_requant
 from harness.importers import load_model
+from harness.importers.tflite import parse_tflite
 from harness.inputs import random_inputs
 from harness.ir import Graph
 
@@ -45,6 +46,21 @@ MORE = {
     "fc_640x13": lambda: fc_model(640, 13, in_zp=-128, act="RELU"),
     "fc_3x2_per_channel": lambda: fc_model(3, 2, per_channel=True, in_zp=-1),
 }
+
+
+def add_model(shape: tuple[int, ...], scales: tuple[float, float, float],
+              zps: tuple[int, int, int], act: str) -> Graph:
+    import tflite
+    tensors = [T(shape, "int8", [s], [z]) for s, z in zip(scales, zps)]
+    return parse_tflite(tiny_model(tensors, tflite.BuiltinOperator.ADD, [0, 1], [2],
+                                   add_options(act)), name="add_case")
+
+
+MORE.update({
+    "add_relu_odd": lambda: add_model((1, 5, 7, 3), (0.05, 0.021, 0.06), (3, -10, -2), "RELU"),
+    "add_none_wide": lambda: add_model((1, 4, 4, 16), (0.5, 0.01, 0.3), (-128, 127, 0), "NONE"),
+    "add_relu6": lambda: add_model((1, 33), (0.02, 0.02, 0.025), (5, 5, -128), "RELU6"),
+})
 CASES = {**LAYERS, **MORE}
 
 
@@ -118,7 +134,7 @@ def _on_target(name: str, graph: Graph, inputs: list[np.ndarray], out: Path) -> 
     return list(backend.run(backend.build(gen), inputs, 1).outputs)
 
 
-ISS_CASES = ["conv1x1_c8_oc6", "conv3x3_c3_oc5_same", "conv3x3_c4_oc7_s2_same",
+ISS_CASES = ["add_relu_odd", "add_none_wide", "conv1x1_c8_oc6", "conv3x3_c3_oc5_same", "conv3x3_c4_oc7_s2_same",
              "conv10x4_c1_oc9_s2", "conv3x3_c8_dil2", "conv2x5_c7_oc1_s1x2",
              "conv1x1_c16_oc9_odd_pixels", "conv1x1_c12_oc4_s2", "dw3x3_c8_same",
              "dw3x3_c5_s2_valid", "dw3x3_c7_same_dil2", "dw3x3_c64_s2_same", "dw2x2_c6_valid",

@@ -2,7 +2,7 @@
 
 For an int8 op it can speed up, `emit(ctx, i, op)` returns the OpCode calling a kernel of
 kernels/armv7em (ARMv7E-M DSP: SXTB16, SMLAD, SMLABB/SMLATT); for anything else it returns
-None and the op keeps its `ref` kernel (float, hybrid, pooling, ADD, SOFTMAX, depthwise with a
+None and the op keeps its `ref` kernel (float, hybrid, pooling, SOFTMAX, depthwise with a
 depth multiplier, FC with a filter offset, conv layers with a per-channel scale of 1/4 or
 more). At build time it
 
@@ -16,6 +16,7 @@ more). At build time it
 - turns LiteRT's FC requantisation round((double)acc * scale) into an integer multiplier
   floor(scale * 2^32) with a proven error bound (hb_arm_fc_channel), the double kept for the
   cases the bound cannot decide;
+- tabulates each ADD input's rescaling (256 int32 per input, from harness.fixedpoint);
 - sizes the scratch (im2col rows, the zero-point row, the padded FC input) for the arena plan.
 """
 from __future__ import annotations
@@ -25,7 +26,8 @@ import math
 import numpy as np
 
 from ..ir import Graph, Op
-from ..lower import ConvParams, FullyConnectedParams, lower_op
+from .. import fixedpoint as fp
+from ..lower import AddParams, ConvParams, FullyConnectedParams, lower_op
 from .cformat import c_int
 from .ops import OpCode, OpContext, _conv_geometry, _struct, check_supported
 
@@ -67,6 +69,9 @@ def _kind(graph: Graph, op: Op) -> str | None:
         return "dwconv"
     if op.kind == "FULLY_CONNECTED":
         return "fc"
+    if op.kind == "ADD":
+        out = graph.tensor(op.outputs[0])
+        return "add" if all(graph.tensor(t).size == out.size for t in op.inputs[:2]) else None
     return None
 
 
@@ -213,6 +218,37 @@ def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | Non
                   f"{scratch}, {outp});")
 
 
+def _add_table(offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:
+    """The rescaled value of every int8 input, in index order q & 255, computed by the same
+    fixed-point functions as the golden interpreter."""
+    q = np.arange(256, dtype=np.int64).astype(np.uint8).view(np.int8).astype(np.int64)
+    return fp.multiply_by_quantized_multiplier_smaller_than_one_exp(
+        (q + offset) * (np.int64(1) << left_shift), multiplier, shift)
+
+
+def _add(ctx: OpContext, i: int, op: Op, p: AddParams) -> OpCode | None:
+    out = ctx.graph.tensor(op.outputs[0])
+    m = p.output_multiplier
+    if p.output_shift > 0 or (m != 0 and m < 1 << 30):
+        return None
+    tables = [ctx.constants.int32_array(
+        f"op{i}_input{k}_table", _add_table(off, p.left_shift, mult, shift),
+        f"op #{i} ADD input {k}: rescaled value of each int8 (index q & 255)")
+        for k, (off, mult, shift) in enumerate(
+            [(p.input1_offset, p.input1_multiplier, p.input1_shift),
+             (p.input2_offset, p.input2_multiplier, p.input2_shift)], 1)]
+    name = f"{ctx.prefix}_op{i}"
+    fields = [
+        ("size", c_int(out.size)), ("input1_table", tables[0]), ("input2_table", tables[1]),
+        ("output_multiplier", c_int(m)), ("output_right_shift", c_int(-p.output_shift)),
+        ("output_offset", c_int(p.output_offset)),
+        ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
+    ]
+    a, b = ctx.pointer(op.inputs[0]), ctx.pointer(op.inputs[1])
+    return OpCode("arm_add_s8.c", _INCLUDE + _struct("hb_arm_add_params", name, fields),
+                  f"hb_arm_add_s8(&{name}, {a}, {b}, {ctx.pointer(op.outputs[0])});")
+
+
 def emit(ctx: OpContext, i: int, op: Op) -> OpCode | None:
     """The armv7em C of op #i, or None when the op keeps its ref kernel."""
     check_supported(ctx.graph, i, op)
@@ -224,4 +260,6 @@ def emit(ctx: OpContext, i: int, op: Op) -> OpCode | None:
         return _conv(ctx, i, op, p, kind)
     if isinstance(p, FullyConnectedParams):
         return _fc(ctx, i, op, p)
+    if isinstance(p, AddParams):
+        return _add(ctx, i, op, p)
     return None

@@ -306,4 +306,16 @@ typedef struct {
 void hb_arm_fully_connected_s8(const hb_arm_fc_params *p, const int8_t *input,
                                const int8_t *weights, int8_t *scratch, int8_t *output);
 
+/* ADD int8 of two equally shaped tensors. */
+typedef struct {
+    int32_t size;
+    const int32_t *input1_table;   /* [256]: the rescaled value of each int8 (index q & 255) */
+    const int32_t *input2_table;
+    int32_t output_multiplier, output_right_shift;   /* the sum's rescaling, shift >= 0 */
+    int32_t output_offset, act_min, act_max;
+} hb_arm_add_params;
+
+void hb_arm_add_s8(const hb_arm_add_params *p, const int8_t *input1, const int8_t *input2,
+                   int8_t *output);
+
 #endif /* HB_ARMV7EM_H */
