@@ -67,6 +67,42 @@ static void im2col_row(const hb_arm_conv_params *p, const int8_t *input, int32_t
     }
 }
 
+/* The im2col row of output pixel n straight into lane `lane` (0: A, 1: B) of the interleaved
+ * pair, for in_c a multiple of 4: every tap is whole words. */
+static void im2col_words(const hb_arm_conv_params *p, const int8_t *input, int32_t n,
+                         int32_t lane, int8_t *dst)
+{
+    const hb_conv_geometry *g = &p->g;
+    const int32_t c = g->in_c, per_tap = c >> 2;
+    const int32_t per_image = g->out_h * g->out_w;
+    const int32_t b = n / per_image, oy = (n % per_image) / g->out_w, ox = n % g->out_w;
+    const int32_t y0 = oy * g->stride_h - g->pad_h;
+    const int32_t x0 = ox * g->stride_w - g->pad_w;
+    const uint32_t zp = (uint32_t)(uint8_t)p->input_zero_point * 0x01010101u;
+    int32_t fy, fx, j;
+    dst += 4 * lane;
+    for (fy = 0; fy < g->filter_h; ++fy) {
+        const int32_t iy = y0 + fy * g->dilation_h;
+        const int8_t *row = input + ((b * g->in_h + iy) * g->in_w) * c;
+        for (fx = 0; fx < g->filter_w; ++fx) {
+            const int32_t ix = x0 + fx * g->dilation_w;
+            if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) {
+                for (j = 0; j < per_tap; ++j) {
+                    write4(dst, (int32_t)zp);
+                    dst += 8;
+                }
+            } else {
+                const int8_t *src = row + ix * c;
+                for (j = 0; j < per_tap; ++j) {
+                    write4(dst, hb_read4(src));
+                    src += 4;
+                    dst += 8;
+                }
+            }
+        }
+    }
+}
+
 /* Rows a and b (depth bytes each) word-interleaved into dst (8 * words bytes). */
 static void interleave(const int8_t *a, const int8_t *b, int32_t depth, int32_t words,
                        int8_t *dst)
@@ -146,6 +182,9 @@ void hb_arm_conv2d_s8(const hb_arm_conv_params *p, const int8_t *input, const in
         const int32_t m = n + 1 < pixels ? n + 1 : n;
         if (p->pointwise) {
             interleave(input + n * depth, input + m * depth, depth, p->words, rows);
+        } else if ((g->in_c & 3) == 0) {
+            im2col_words(p, input, n, 0, rows);
+            im2col_words(p, input, m, 1, rows);
         } else {
             im2col_row(p, input, n, cols);
             if (m != n) {
