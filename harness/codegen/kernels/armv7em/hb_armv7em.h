@@ -63,7 +63,7 @@ static inline int32_t hb_read4(const int8_t *p)
 /* Two pixels x two channels over `words` 4-byte steps of pair-interleaved data:
  * x = [pixel A bytes 0..3][pixel B bytes 0..3][A 4..7][B 4..7]..., w the same for channels
  * 0 and 1. acc[0] += A.w0, acc[1] += B.w0, acc[2] += A.w1, acc[3] += B.w1. Per step: four
- * loads, eight SXTB16, eight SMLAD (16 MACs). */
+ * loads, eight SXTB16, eight SMLAD (16 MACs); the loop runs four steps per branch. */
 static inline __attribute__((always_inline)) void hb_arm_mac_2x2(const int8_t *x, const int8_t *w, int32_t words, int32_t *acc)
 {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
@@ -100,8 +100,18 @@ static inline __attribute__((always_inline)) void hb_arm_mac_2x2(const int8_t *x
                          :
                          : "memory");
     }
-    if (words > 1) {
-        __asm__ volatile("1:\n\t" HB_MAC_2X2_STEP HB_MAC_2X2_STEP
+    if (words & 2) {
+        __asm__ volatile(HB_MAC_2X2_STEP HB_MAC_2X2_STEP
+                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+                           [x] "+r"(x), [w] "+r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1),
+                           [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5),
+                           [t6] "=&r"(t6)
+                         :
+                         : "memory");
+    }
+    if (words > 3) {
+        __asm__ volatile("1:\n\t" HB_MAC_2X2_STEP HB_MAC_2X2_STEP HB_MAC_2X2_STEP
+                         HB_MAC_2X2_STEP
                          "cmp %[x], %[end]\n\t"
                          "bne 1b\n\t"
                          : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
