@@ -81,7 +81,7 @@ def scratch_bytes(graph: Graph, op: Op) -> int:
     if kind == "conv":
         w = graph.tensor(op.inputs[1])
         depth = int(np.prod(w.shape[1:]))
-        return 8 * _words(depth) + 2 * depth
+        return 8 * _conv_words(depth) + 2 * depth
     if kind == "dwconv":
         return graph.tensor(op.inputs[0]).shape[3]
     if kind == "fc":
@@ -99,11 +99,18 @@ def _channels(bias: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np
     return quad.reshape(-1)
 
 
-def _interleave(rows: np.ndarray, group: int) -> np.ndarray:
-    """[n, depth] int8 -> rows padded to whole words and to a multiple of `group`, the rows
-    of each group interleaved word by word: [n/group][words][group][4]."""
-    n, depth = rows.shape
+def _conv_words(depth: int) -> int:
+    """Words of a CONV_2D row: whole words, an even count (the MAC loop takes two or four)."""
     words = _words(depth)
+    return words + (words & 1)
+
+
+def _interleave(rows: np.ndarray, group: int, words: int = 0) -> np.ndarray:
+    """[n, depth] int8 -> rows padded with zeros to `words` words (default: whole words) and
+    to a multiple of `group` rows, those of each group interleaved word by word:
+    [n/group][words][group][4]."""
+    n, depth = rows.shape
+    words = words or _words(depth)
     padded = np.zeros((-(-n // group) * group, 4 * words), np.int8)
     padded[:n, :depth] = rows
     return padded.reshape(-1, group, words, 4).transpose(0, 2, 1, 3).reshape(-1)
@@ -158,12 +165,13 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
                       f"hb_arm_depthwise_conv_s8(&{name}, {inp}, {layout}, "
                       f"(int8_t *){scratch}, {outp});")
     layout = ctx.constants.int8_array(
-        f"op{i}_filter", _interleave(rows, 2),
+        f"op{i}_filter", _interleave(rows, 2, _conv_words(rows.shape[1])),
         f"op #{i} CONV_2D filter '{w.name}': rows padded to words, channel pairs interleaved")
     pointwise = (w.shape[1] == 1 and w.shape[2] == 1 and p.stride == (1, 1)
                  and p.pad == (0, 0))
     depth = rows.shape[1]
-    fields = common + [("depth", c_int(depth)), ("words", c_int(_words(depth)))] + tail + [
+    fields = common + [("depth", c_int(depth)),
+                       ("words", c_int(_conv_words(depth)))] + tail + [
         ("pointwise", "1" if pointwise else "0"),
         ("channels", f"(const hb_arm_channel *){channels}"),
     ]

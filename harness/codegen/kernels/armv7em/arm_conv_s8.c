@@ -140,6 +140,111 @@ static inline void store_channel(const hb_arm_channel *ch, int32_t acc0, int32_t
     }
 }
 
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* The channel pairs of two_pixels in one assembly loop: bias, MAC loop, requantisation and
+ * stores without leaving registers to the compiler (the MAC loop needs all fourteen). Its
+ * state lives in memory; the offsets below are the struct's. */
+typedef struct {
+    const int8_t *rows;            /*  0 */
+    const int8_t *end;             /*  4: rows + 8 * words */
+    const hb_arm_channel *ch;      /*  8: channel 2j's record, +32 per pair */
+    int8_t *out0, *out1;           /* 12, 16: +2 per pair */
+    int32_t offset, lo, hi;        /* 20, 24, 28 */
+    int32_t pairs;                 /* 32: counts down */
+    int32_t two;                   /* 36: words & 2 (two steps before the loop of four) */
+    int32_t saturate;              /* 40: the activation range is [-128, 127]: SSAT */
+} pair_state;
+
+#define HB_REQ(a, d)                                                                    \
+    "and %[t4], %[" #a "], #0x80000000\n\t"                                             \
+    "orr %[t4], %[t4], #0x40000000\n\t"                                                 \
+    "add %[" #d "], %[t2], %[" #a "], asr #31\n\t"                                      \
+    "smlal %[t4], %[" #d "], %[" #a "], %[t1]\n\t"                                      \
+    "asr %[" #d "], %[" #d "], %[t3]\n\t"
+#define HB_CLAMP(r, cond)                                                               \
+    "cmp %[" #r "], %[t4]\n\t"                                                          \
+    "it " #cond "\n\t"                                                                  \
+    "mov" #cond " %[" #r "], %[t4]\n\t"
+
+static void pairs_asm(pair_state *st, const int8_t *w)
+{
+    int32_t a00, a01, a10, a11, x, t0, t1, t2, t3, t4, t5, t6;
+    __asm__ volatile(
+        "0:\n\t"
+        "ldr %[t0], [%[st], #8]\n\t"
+        "ldr %[a00], [%[t0]]\n\t"
+        "ldr %[a10], [%[t0], #16]\n\t"
+        "mov %[a01], %[a00]\n\t"
+        "mov %[a11], %[a10]\n\t"
+        "ldr %[x], [%[st]]\n\t"
+        "ldr %[t0], [%[st], #36]\n\t"
+        "cmp %[t0], #0\n\t"
+        "beq 1f\n\t"
+        HB_ARM_MAC_2X2_STEP HB_ARM_MAC_2X2_STEP
+        "1:\n\t"
+        "ldr %[t0], [%[st], #4]\n\t"
+        "cmp %[x], %[t0]\n\t"
+        "beq 2f\n\t"
+        "5:\n\t"
+        HB_ARM_MAC_2X2_STEP HB_ARM_MAC_2X2_STEP HB_ARM_MAC_2X2_STEP HB_ARM_MAC_2X2_STEP
+        "ldr %[t0], [%[st], #4]\n\t"
+        "cmp %[x], %[t0]\n\t"
+        "bne 5b\n\t"
+        "2:\n\t"
+        "ldr %[t0], [%[st], #8]\n\t"
+        "ldr %[t1], [%[t0], #4]\n\t"
+        "ldr %[t2], [%[t0], #12]\n\t"
+        "ldr %[t3], [%[t0], #8]\n\t"
+        HB_REQ(a00, t5) HB_REQ(a01, t6)
+        "ldr %[t1], [%[t0], #20]\n\t"
+        "ldr %[t2], [%[t0], #28]\n\t"
+        "ldr %[t3], [%[t0], #24]\n\t"
+        HB_REQ(a10, a00) HB_REQ(a11, a01)
+        "add %[t0], %[t0], #32\n\t"
+        "str %[t0], [%[st], #8]\n\t"
+        "ldr %[t4], [%[st], #20]\n\t"
+        "add %[t5], %[t5], %[t4]\n\t"
+        "add %[t6], %[t6], %[t4]\n\t"
+        "add %[a00], %[a00], %[t4]\n\t"
+        "add %[a01], %[a01], %[t4]\n\t"
+        "ldr %[t4], [%[st], #40]\n\t"
+        "cmp %[t4], #0\n\t"
+        "beq 3f\n\t"
+        "ssat %[t5], #8, %[t5]\n\t"
+        "ssat %[t6], #8, %[t6]\n\t"
+        "ssat %[a00], #8, %[a00]\n\t"
+        "ssat %[a01], #8, %[a01]\n\t"
+        "b 4f\n\t"
+        "3:\n\t"
+        "ldr %[t4], [%[st], #24]\n\t"
+        HB_CLAMP(t5, lt) HB_CLAMP(t6, lt) HB_CLAMP(a00, lt) HB_CLAMP(a01, lt)
+        "ldr %[t4], [%[st], #28]\n\t"
+        HB_CLAMP(t5, gt) HB_CLAMP(t6, gt) HB_CLAMP(a00, gt) HB_CLAMP(a01, gt)
+        "4:\n\t"
+        "ldr %[t4], [%[st], #12]\n\t"
+        "strb %[t5], [%[t4]]\n\t"
+        "strb %[a00], [%[t4], #1]\n\t"
+        "add %[t4], %[t4], #2\n\t"
+        "str %[t4], [%[st], #12]\n\t"
+        "ldr %[t4], [%[st], #16]\n\t"
+        "strb %[t6], [%[t4]]\n\t"
+        "strb %[a01], [%[t4], #1]\n\t"
+        "add %[t4], %[t4], #2\n\t"
+        "str %[t4], [%[st], #16]\n\t"
+        "ldr %[t4], [%[st], #32]\n\t"
+        "subs %[t4], %[t4], #1\n\t"
+        "str %[t4], [%[st], #32]\n\t"
+        "bne 0b\n\t"
+        : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
+          [x] "=&r"(x), [w] "+r"(w), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
+          [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5), [t6] "=&r"(t6)
+        : [st] "r"(st)
+        : "memory", "cc");
+}
+#undef HB_REQ
+#undef HB_CLAMP
+#endif
+
 /* All output channels of two pixels from their interleaved rows (out1 == out0: one pixel,
  * whose row was interleaved with itself). */
 static void two_pixels(const hb_arm_conv_params *p, const int8_t *rows, const int8_t *filter,
@@ -149,8 +254,27 @@ static void two_pixels(const hb_arm_conv_params *p, const int8_t *rows, const in
     const int32_t out_c = p->g.out_c;
     const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
     const hb_arm_channel *ch = p->channels;
-    int32_t oc;
-    for (oc = 0; oc + 1 < out_c; oc += 2) {
+    int32_t oc = 0;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    if (out_c >= 2) {  /* words is even (armv7em.py) */
+        pair_state st;
+        st.rows = rows;
+        st.end = rows + 8 * words;
+        st.ch = ch;
+        st.out0 = out0;
+        st.out1 = out1;
+        st.offset = offset;
+        st.lo = lo;
+        st.hi = hi;
+        st.pairs = out_c >> 1;
+        st.two = words & 2;
+        st.saturate = lo == -128 && hi == 127;
+        pairs_asm(&st, filter);
+        oc = out_c & ~1;
+        filter += 8 * words * (out_c >> 1);
+    }
+#else
+    for (; oc + 1 < out_c; oc += 2) {
         int32_t acc[4];
         acc[0] = acc[1] = ch[oc].bias;
         acc[2] = acc[3] = ch[oc + 1].bias;
@@ -160,6 +284,7 @@ static void two_pixels(const hb_arm_conv_params *p, const int8_t *rows, const in
         store_channel(&ch[oc + 1], acc[2], acc[3], offset, lo, hi, out0 + oc + 1,
                       out1 + oc + 1);
     }
+#endif
     if (oc < out_c) {  /* an odd last channel, paired with a zero row */
         int32_t acc[4];
         acc[0] = acc[1] = ch[oc].bias;

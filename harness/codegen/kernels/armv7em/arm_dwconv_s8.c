@@ -29,9 +29,6 @@ static inline void four_channels(const int8_t *base, const int32_t *offsets, con
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     int32_t t;
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 9
-#endif
     for (t = 0; t < ntaps; ++t) {
         const int32_t xv = hb_read4(base + offsets[t]), wv = hb_read4(w + 4 * t);
         const int32_t xe = HB_SXTB16(xv), xo = hb_sxtb16_ror8(xv);
@@ -169,11 +166,7 @@ void hb_arm_depthwise_conv_s8(const hb_arm_dwconv_params *p, const int8_t *input
                     }
                     offsets = border;
                 }
-                if (ntaps == 9) {
-                    pixel(p, base, offsets, filter, 9, output);
-                } else {
-                    pixel(p, base, offsets, filter, ntaps, output);
-                }
+                pixel(p, base, offsets, filter, ntaps, output);
                 output += c;
             }
         }

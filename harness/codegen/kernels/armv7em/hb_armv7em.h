@@ -69,7 +69,7 @@ static inline __attribute__((always_inline)) void hb_arm_mac_2x2(const int8_t *x
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     const int8_t *end = x + 8 * words;
-#define HB_MAC_2X2_STEP                                                                 \
+#define HB_ARM_MAC_2X2_STEP                                                             \
     "ldr %[t1], [%[x], #4]\n\t"                                                         \
     "ldr %[t0], [%[x]], #8\n\t"                                                         \
     "ldr %[t3], [%[w], #4]\n\t"                                                         \
@@ -90,6 +90,7 @@ static inline __attribute__((always_inline)) void hb_arm_mac_2x2(const int8_t *x
     "smlad %[a10], %[t0], %[t3], %[a10]\n\t"                                            \
     "smlad %[a11], %[t6], %[t5], %[a11]\n\t"                                            \
     "smlad %[a11], %[t1], %[t3], %[a11]\n\t"
+#define HB_MAC_2X2_STEP HB_ARM_MAC_2X2_STEP
     int32_t t0, t1, t2, t3, t4, t5, t6;
     if (words & 1) {
         __asm__ volatile(HB_MAC_2X2_STEP
