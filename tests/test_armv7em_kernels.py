@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hb_testutil import model_path
-from test_codegen import T, add_options, build_host, run_host, tiny_model
+from test_codegen import T, _pool_case, add_options, build_host, run_host, tiny_model
 from test_rvx_kernels import LAYERS, assert_bit_exact, conv_model, fc_model
 
 from harness.codegen import generate
@@ -61,6 +61,14 @@ MORE.update({
     "add_none_wide": lambda: add_model((1, 4, 4, 16), (0.5, 0.01, 0.3), (-128, 127, 0), "NONE"),
     "add_relu6": lambda: add_model((1, 33), (0.02, 0.02, 0.025), (5, 5, -128), "RELU6"),
 })
+MORE.update({
+    "gap_25x5_c64": lambda: parse_tflite(_pool_case("AVERAGE_POOL_2D", "int8", (1, 25, 5, 64),
+                                                    (25, 5), (25, 5), "VALID", "NONE")),
+    "gap_3x3_c8_relu": lambda: parse_tflite(_pool_case("AVERAGE_POOL_2D", "int8", (1, 3, 3, 8),
+                                                       (3, 3), (1, 1), "VALID", "RELU")),
+    "avgpool_windowed_ref": lambda: parse_tflite(_pool_case(
+        "AVERAGE_POOL_2D", "int8", (1, 6, 6, 4), (2, 2), (2, 2), "SAME", "NONE")),
+})
 CASES = {**LAYERS, **MORE}
 
 
@@ -86,6 +94,10 @@ def test_layers_use_armv7em_kernels(tmp_path: Path) -> None:
     assert [p.name for p in gen.sources][2:] == ["depthwise_conv.c"]
     gen = generate(CASES["fc_64x12"](), tmp_path / "c", kernels="armv7em")
     assert [p.name for p in gen.sources][2:] == ["arm_fc_s8.c"]
+    gen = generate(CASES["gap_25x5_c64"](), tmp_path / "d", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["arm_pool_s8.c"]
+    gen = generate(CASES["avgpool_windowed_ref"](), tmp_path / "e", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["pooling.c"]
 
 
 @pytest.mark.parametrize("stem", ["kws_ref_model", "ad01_int8", "pretrainedResnet_quant",
@@ -134,7 +146,7 @@ def _on_target(name: str, graph: Graph, inputs: list[np.ndarray], out: Path) -> 
     return list(backend.run(backend.build(gen), inputs, 1).outputs)
 
 
-ISS_CASES = ["add_relu_odd", "add_none_wide", "conv1x1_c8_oc6", "conv3x3_c3_oc5_same", "conv3x3_c4_oc7_s2_same",
+ISS_CASES = ["gap_25x5_c64", "gap_3x3_c8_relu", "add_relu_odd", "add_none_wide", "conv1x1_c8_oc6", "conv3x3_c3_oc5_same", "conv3x3_c4_oc7_s2_same",
              "conv10x4_c1_oc9_s2", "conv3x3_c8_dil2", "conv2x5_c7_oc1_s1x2",
              "conv1x1_c16_oc9_odd_pixels", "conv1x1_c12_oc4_s2", "dw3x3_c8_same",
              "dw3x3_c5_s2_valid", "dw3x3_c7_same_dil2", "dw3x3_c64_s2_same", "dw2x2_c6_valid",

@@ -2,9 +2,9 @@
 
 For an int8 op it can speed up, `emit(ctx, i, op)` returns the OpCode calling a kernel of
 kernels/armv7em (ARMv7E-M DSP: SXTB16, SMLAD, SMLABB/SMLATT); for anything else it returns
-None and the op keeps its `ref` kernel (float, hybrid, pooling, SOFTMAX, depthwise with a
-depth multiplier, FC with a filter offset, conv layers with a per-channel scale of 1/4 or
-more). At build time it
+None and the op keeps its `ref` kernel (float, hybrid, MAX_POOL_2D and windowed average
+pooling, SOFTMAX, depthwise with a depth multiplier, FC with a filter offset, conv layers with
+a per-channel scale of 1/4 or more). At build time it
 
 - folds the input offset into the bias: bias'[o] = bias[o] + input_offset * sum(w[o]), exact in
   int32, so the inner loops multiply raw int8 values (padded taps read the zero point);
@@ -27,7 +27,7 @@ import numpy as np
 
 from ..ir import Graph, Op
 from .. import fixedpoint as fp
-from ..lower import AddParams, ConvParams, FullyConnectedParams, lower_op
+from ..lower import AddParams, ConvParams, FullyConnectedParams, PoolParams, lower_op
 from .cformat import c_int
 from .ops import OpCode, OpContext, _conv_geometry, _struct, check_supported
 
@@ -69,6 +69,11 @@ def _kind(graph: Graph, op: Op) -> str | None:
         return "dwconv"
     if op.kind == "FULLY_CONNECTED":
         return "fc"
+    if op.kind == "AVERAGE_POOL_2D":
+        x, out = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+        if len(x.shape) != 4 or out.shape[1:3] != (1, 1) or x.shape[3] % 4:
+            return None
+        return "pool" if 1 <= x.shape[1] * x.shape[2] <= 255 else None
     if op.kind == "ADD":
         out = graph.tensor(op.outputs[0])
         return "add" if all(graph.tensor(t).size == out.size for t in op.inputs[:2]) else None
@@ -257,6 +262,19 @@ def _add(ctx: OpContext, i: int, op: Op, p: AddParams) -> OpCode | None:
                   f"hb_arm_add_s8(&{name}, {a}, {b}, {ctx.pointer(op.outputs[0])});")
 
 
+def _pool(ctx: OpContext, i: int, op: Op, p: PoolParams) -> OpCode | None:
+    x = ctx.graph.tensor(op.inputs[0])
+    b, h, w, c = x.shape
+    if p.filter != (h, w) or p.pad != (0, 0):   # the window must be the whole image
+        return None
+    name = f"{ctx.prefix}_op{i}"
+    fields = [("batches", c_int(b)), ("count", c_int(h * w)), ("channels", c_int(c)),
+              ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max)))]
+    return OpCode("arm_pool_s8.c", _INCLUDE + _struct("hb_arm_pool_params", name, fields),
+                  f"hb_arm_global_average_pool_s8(&{name}, {ctx.pointer(op.inputs[0])}, "
+                  f"{ctx.pointer(op.outputs[0])});")
+
+
 def emit(ctx: OpContext, i: int, op: Op) -> OpCode | None:
     """The armv7em C of op #i, or None when the op keeps its ref kernel."""
     check_supported(ctx.graph, i, op)
@@ -270,4 +288,6 @@ def emit(ctx: OpContext, i: int, op: Op) -> OpCode | None:
         return _fc(ctx, i, op, p)
     if isinstance(p, AddParams):
         return _add(ctx, i, op, p)
+    if isinstance(p, PoolParams):
+        return _pool(ctx, i, op, p)
     return None

@@ -329,4 +329,14 @@ typedef struct {
 void hb_arm_add_s8(const hb_arm_add_params *p, const int8_t *input1, const int8_t *input2,
                    int8_t *output);
 
+/* AVERAGE_POOL_2D int8 over the whole image: 1 <= count = in_h * in_w <= 255, channels a
+ * multiple of 4. */
+typedef struct {
+    int32_t batches, count, channels;
+    int32_t act_min, act_max;
+} hb_arm_pool_params;
+
+void hb_arm_global_average_pool_s8(const hb_arm_pool_params *p, const int8_t *input,
+                                   int8_t *output);
+
 #endif /* HB_ARMV7EM_H */
