@@ -59,12 +59,40 @@ static inline void four_channels(const int8_t *base, const int32_t *offsets, con
     "smlatt %[a2], %[xe], %[we], %[a2]\n\t"                                               \
     "smlabb %[a1], %[x], %[w], %[a1]\n\t"                                                 \
     "smlatt %[a3], %[x], %[w], %[a3]\n\t"
-static inline __attribute__((always_inline)) void four_channels_3x3(
-    const int8_t *base, const int32_t *offsets, const int8_t *w, int32_t *acc)
+/* The state group_3x3 reads: this group's channel records and outputs, the output stage. */
+typedef struct {
+    const hb_arm_channel *ch;      /*  0 */
+    int8_t *out;                   /*  4 */
+    int32_t offset, lo, hi;        /*  8, 12, 16 */
+    int32_t saturate;              /* 20: the activation range is [-128, 127]: SSAT */
+} group_state;
+
+#define HB_REQ(a, j)                                                                    \
+    "ldr %[w], [%[o0], #4+16*" #j "]\n\t"                                               \
+    "ldr %[we], [%[o0], #12+16*" #j "]\n\t"                                             \
+    "ldr %[xe], [%[o0], #8+16*" #j "]\n\t"                                              \
+    "and %[x], %[" #a "], #0x80000000\n\t"                                              \
+    "orr %[x], %[x], #0x40000000\n\t"                                                   \
+    "add %[base], %[we], %[" #a "], asr #31\n\t"                                        \
+    "smlal %[x], %[base], %[" #a "], %[w]\n\t"                                          \
+    "asr %[" #a "], %[base], %[xe]\n\t"
+#define HB_CLAMP(r, cond)                                                               \
+    "cmp %[" #r "], %[x]\n\t"                                                           \
+    "it " #cond "\n\t"                                                                  \
+    "mov" #cond " %[" #r "], %[x]\n\t"
+
+/* Four channels of one output pixel, 3x3 taps, bias to stored int8, in assembly. */
+static inline __attribute__((always_inline)) void group_3x3(
+    const int8_t *base, const int32_t *offsets, const int8_t *w, const group_state *st)
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    int32_t x, xe, wv, we, o0 = offsets[0], o1;
-    __asm__ volatile(HB_TAP(0, o0, o1) HB_TAP(1, o1, o0) HB_TAP(2, o0, o1) HB_TAP(3, o1, o0)
+    int32_t a0, a1, a2, a3, x, xe, wv, we, o0, o1;
+    __asm__ volatile("ldr %[o0], [%[st]]\n\t"
+                     "ldr %[a0], [%[o0]]\n\t"
+                     "ldr %[a1], [%[o0], #16]\n\t"
+                     "ldr %[a2], [%[o0], #32]\n\t"
+                     "ldr %[a3], [%[o0], #48]\n\t"
+                     "ldr %[o0], [%[offs]]\n\t"
+                     HB_TAP(0, o0, o1) HB_TAP(1, o1, o0) HB_TAP(2, o0, o1) HB_TAP(3, o1, o0)
                      HB_TAP(4, o0, o1) HB_TAP(5, o1, o0) HB_TAP(6, o0, o1) HB_TAP(7, o1, o0)
                      "ldr %[x], [%[base], %[o0]]\n\t"
                      "ldr %[w], [%[wp], #32]\n\t"
@@ -76,19 +104,42 @@ static inline __attribute__((always_inline)) void four_channels_3x3(
                      "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
                      "smlabb %[a1], %[x], %[w], %[a1]\n\t"
                      "smlatt %[a3], %[x], %[w], %[a3]\n\t"
-                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+                     "ldr %[o0], [%[st]]\n\t"
+                     HB_REQ(a0, 0) HB_REQ(a1, 1) HB_REQ(a2, 2) HB_REQ(a3, 3)
+                     "ldr %[x], [%[st], #8]\n\t"
+                     "add %[a0], %[a0], %[x]\n\t"
+                     "add %[a1], %[a1], %[x]\n\t"
+                     "add %[a2], %[a2], %[x]\n\t"
+                     "add %[a3], %[a3], %[x]\n\t"
+                     "ldr %[x], [%[st], #20]\n\t"
+                     "cmp %[x], #0\n\t"
+                     "beq 1f\n\t"
+                     "ssat %[a0], #8, %[a0]\n\t"
+                     "ssat %[a1], #8, %[a1]\n\t"
+                     "ssat %[a2], #8, %[a2]\n\t"
+                     "ssat %[a3], #8, %[a3]\n\t"
+                     "b 2f\n\t"
+                     "1:\n\t"
+                     "ldr %[x], [%[st], #12]\n\t"
+                     HB_CLAMP(a0, lt) HB_CLAMP(a1, lt) HB_CLAMP(a2, lt) HB_CLAMP(a3, lt)
+                     "ldr %[x], [%[st], #16]\n\t"
+                     HB_CLAMP(a0, gt) HB_CLAMP(a1, gt) HB_CLAMP(a2, gt) HB_CLAMP(a3, gt)
+                     "2:\n\t"
+                     "ldr %[x], [%[st], #4]\n\t"
+                     "strb %[a0], [%[x]]\n\t"
+                     "strb %[a1], [%[x], #1]\n\t"
+                     "strb %[a2], [%[x], #2]\n\t"
+                     "strb %[a3], [%[x], #3]\n\t"
+                     : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
                        [x] "=&r"(x), [xe] "=&r"(xe), [w] "=&r"(wv), [we] "=&r"(we),
-                       [o0] "+&r"(o0), [o1] "=&r"(o1)
-                     : [base] "r"(base), [wp] "r"(w), [offs] "r"(offsets)
-                     : "memory");
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+                       [o0] "=&r"(o0), [o1] "=&r"(o1), [base] "+&r"(base), [wp] "+&r"(w),
+                       [offs] "+&r"(offsets)
+                     : [st] "r"(st)
+                     : "memory", "cc");
 }
+#undef HB_REQ
+#undef HB_CLAMP
 #undef HB_TAP
-#else
-#define four_channels_3x3(base, offsets, w, acc) four_channels(base, offsets, w, 9, acc)
 #endif
 
 static inline void pixel(const hb_arm_dwconv_params *p, const int8_t *base,
@@ -98,18 +149,30 @@ static inline void pixel(const hb_arm_dwconv_params *p, const int8_t *base,
     const int32_t channels = p->g.out_c;
     const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
     const hb_arm_channel *ch = p->channels;
-    int32_t c;
-    for (c = 0; c + 3 < channels; c += 4) {
+    int32_t c = 0;
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    if (ntaps == 9) {
+        group_state st;
+        st.offset = offset;
+        st.lo = lo;
+        st.hi = hi;
+        st.saturate = lo == -128 && hi == 127;
+        for (; c + 3 < channels; c += 4) {
+            st.ch = ch;
+            st.out = out + c;
+            group_3x3(base + c, offsets, filter, &st);
+            filter += 36;
+            ch += 4;
+        }
+    }
+#endif
+    for (; c + 3 < channels; c += 4) {
         int32_t acc[4];
         acc[0] = ch[0].bias;
         acc[1] = ch[1].bias;
         acc[2] = ch[2].bias;
         acc[3] = ch[3].bias;
-        if (ntaps == 9) {
-            four_channels_3x3(base + c, offsets, filter, acc);
-        } else {
-            four_channels(base + c, offsets, filter, ntaps, acc);
-        }
+        four_channels(base + c, offsets, filter, ntaps, acc);
         requantise4(ch, acc, 4, offset, lo, hi, out + c);
         filter += 4 * ntaps;
         ch += 4;
