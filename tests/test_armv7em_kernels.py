@@ -183,3 +183,32 @@ def test_mlperf_tiny_int8_bit_exact_on_m4_targets(stem: str, target: str) -> Non
     result = bench_model(path, target, n_inputs=2, seed=3, kernels="armv7em")
     assert result.comparison.bit_exact, result.comparison
     assert result.measurement.extra["kernels"] == "armv7em"
+
+
+# --------------------------------------------------------------------------------------
+# the kernel set as a benchmark dimension
+# --------------------------------------------------------------------------------------
+def test_kernels_option_is_recorded(tmp_path: Path) -> None:
+    """`hilbench run --kernels` overrides the target's set; the JSON record and the stored
+    row say which set ran; an unknown set is an error that lists the sets."""
+    import json
+    import subprocess
+    import sys
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", str(model_path("ad01_int8")), "-t", "host",
+         "--kernels", "armv7em", "-n", "3", "--json", "--results", str(tmp_path / "r.sqlite"),
+         "-q"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout.strip().splitlines()[-1])
+    assert record["kernels"] == "armv7em" and record["bit_exact"] is True
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", str(model_path("ad01_int8")), "-t", "host",
+         "--kernels", "nosuch", "--no-record", "-q"], capture_output=True, text=True,
+        timeout=600)
+    assert done.returncode != 0 and "armv7em" in done.stderr and "nosuch" in done.stderr
+
+
+def test_m4_targets_default_to_armv7em() -> None:
+    from harness.targets import load_target
+    for name in ("cortex-m4-iss", "mps2-an386", "mps2-an386-pty", "mps2-an386-serial"):
+        assert load_target(name).kernels == "armv7em"

@@ -10,7 +10,9 @@ writes into out_dir:
                        structs, the invoke function with HB_LAYER_BEGIN/END(i) markers
     weights.c          every constant as a 16-byte aligned const array (weights.py)
     kernels/           the reference kernels the model needs (kernels/ref: hb_kernels.h,
-                       hb_fixedpoint.h and one .c per op family)
+                       hb_fixedpoint.h and one .c per op family); with kernels="armv7em",
+                       armv7em.py picks an ARMv7E-M DSP kernel per int8 layer and lays its
+                       weights out for it (the other layers keep ref)
 
 <p> is the prefix (<P> in capitals); the host runner `targets/host/main.c` expects the default "hb".
 Inputs and outputs are passed as raw bytes, several of them concatenated in graph order.
