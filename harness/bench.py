@@ -12,7 +12,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, cast
 
 import numpy as np
 
@@ -20,15 +20,23 @@ from .backends import Artifact, backend_for
 from .catalog import ModelInfo, describe, sha256_file
 from .codegen import generate, kernel_sets
 from .compare import Comparison, compare
-from .errors import ModelError, TargetConfigError, TargetUnavailableError
+from .errors import HilbenchError, ModelError, RunError, TargetConfigError, TargetUnavailableError
 from .golden import GoldenInterpreter
 from .importers import load_model
-from .ir import Graph
 from .inputs import random_inputs
+from .ir import Graph
 from .measure import Measurement, Metric
+from .reference_check import check_reference, skipped
 from .targets import Target, load_target
 
-__all__ = ["BenchResult", "bench_model"]
+if TYPE_CHECKING:
+    from .codegen import GeneratedModel
+
+__all__ = ["BenchResult", "bench_model", "MAX_INPUT_BYTES", "MAX_REPEATS", "MAX_SEED"]
+
+MAX_INPUT_BYTES = 2 * 1024**3   # the random inputs of one run are held in memory: at most 2 GiB
+MAX_REPEATS = 2**31 - 1         # the firmware's `infer N` takes an int32
+MAX_SEED = 2**63 - 1            # the results store keeps the seed as a SQLite int64
 
 
 @dataclass
@@ -49,6 +57,7 @@ def bench_model(
     repeats: int = 1,
     progress: Callable[[str], None] | None = None,
     inputs: list[np.ndarray] | None = None,
+    reference_check: bool = True,
     kernels: str | None = None,
 ) -> BenchResult:
     """Benchmark one model on one target; raises a HilbenchError subclass on any failure.
@@ -56,9 +65,12 @@ def bench_model(
     `inputs` (one batched array per model input, e.g. a data set's test samples) replaces the
     seeded random inputs; otherwise `n_inputs` random inputs are drawn, by default the
     target's `default_inputs` (100 unless its YAML sets fewer). `extra["stage_seconds"]` says
-    how long import, golden, generate+build and run took. `kernels` overrides the target's
-    kernel set (a folder of harness/codegen/kernels/); `extra["kernels"]` records the one used."""
+    how long import, golden, generate+build and run took. `reference_check` compares the
+    golden outputs with LiteRT BUILTIN_REF (harness.reference_check) and fails on a difference.
+    `kernels` overrides the target's kernel set (a folder of harness/codegen/kernels/);
+    `extra["kernels"]` records the one used."""
     say = progress or (lambda _msg: None)
+    check_run_options(n_inputs, seed, repeats)
     model_path = Path(model_path)
     target = target if isinstance(target, Target) else load_target(target)
     kernels = kernels or target.kernels
@@ -84,6 +96,14 @@ def bench_model(
     if inputs is None:
         if n_inputs is None:
             n_inputs = target.default_inputs
+        per_sample = sum(int(np.prod(t.shape[1:], dtype=np.int64)) * np.dtype(t.dtype).itemsize
+                         for t in graph.input_tensors())
+        if n_inputs * per_sample > MAX_INPUT_BYTES:
+            raise HilbenchError(
+                f"{n_inputs} inputs of {per_sample} bytes each "
+                f"({n_inputs * per_sample / 1024**3:.3g} GiB) exceed the limit of "
+                f"{MAX_INPUT_BYTES // 1024**3} GiB of inputs per run: use at most "
+                f"{MAX_INPUT_BYTES // max(per_sample, 1)} inputs (--inputs) and run again")
         inputs = random_inputs(graph, n_inputs, seed)
     else:
         n_inputs = _check_inputs(graph, inputs, model_path)
@@ -91,16 +111,29 @@ def bench_model(
     say(f"golden interpreter on {n_inputs} inputs")
     reference = GoldenInterpreter(graph).run(inputs)
     lap("golden")
-    with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
-        say("generate C")
-        generated = generate(graph, Path(tmp), kernels=kernels)
+    agreement = skipped("reference check disabled")
+    if reference_check:
+        say("cross-check with LiteRT BUILTIN_REF")
+        agreement = check_reference(model_path, inputs, reference)
+        lap("reference_check")
+    generated = None
+    if backend.runs_model_file:         # the board runs the model file itself: no C
         say(f"build for {target.name}")
-        artifact = backend.build(generated)
+        artifact = backend.build(cast("GeneratedModel", graph))   # build() reads .source
+    else:
+        with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
+            say("generate C")
+            generated = generate(graph, Path(tmp), kernels=kernels)
+            say(f"build for {target.name}")
+            artifact = backend.build(generated)
     lap("build")
     say(f"run {n_inputs} inputs on {target.name}")
     result = backend.run(artifact, inputs, repeats)
     lap("run")
-    comparison = compare(result.outputs, reference)
+    try:
+        comparison = compare(result.outputs, reference)
+    except ValueError as exc:  # outputs of another shape or count: not this model's outputs
+        raise RunError(f"{target.name}: the outputs do not match the model's: {exc}") from None
     metrics = {**artifact.metrics, **result.metrics}
     cycles = metrics.get("cycles_per_inference")
     joules = target.joules_per_cycle()
@@ -108,7 +141,7 @@ def bench_model(
         metrics["energy_uj_per_inference"] = Metric(
             cycles.value * joules * 1e6, "uJ", "energy-model",
             f"{cycles.provenance} cycles x {joules:.3g} J/cycle from {target.name}/target.yaml")
-    if cycles is not None:
+    if cycles is not None and cycles.value > 0:
         metrics["macs_per_cycle"] = Metric(graph.macs() / cycles.value, "MAC/cycle",
                                            cycles.provenance, "model MACs / cycles")
     measurement = Measurement(
@@ -129,14 +162,14 @@ def bench_model(
         seed=seed,
         extra={
             "macs": graph.macs(),
-            "kernels": kernels,
             "top1_agreement": comparison.top1_agreement,
             "max_diff_quant_steps": comparison.max_diff_quant_steps,
             "within_tolerance": comparison.within_tolerance,
             "build_cache_hit": artifact.cache_hit,
-            "arena_bytes": generated.arena_bytes,
-            "weights_bytes": generated.weights_bytes,
+            **({"arena_bytes": generated.arena_bytes, "weights_bytes": generated.weights_bytes,
+                "kernels": kernels} if generated is not None else {}),
             "stage_seconds": stages,
+            **agreement.as_extra(),
             **result.extra,
         },
     )
@@ -158,3 +191,16 @@ def _check_inputs(graph: Graph, inputs: list[np.ndarray], model_path: Path) -> i
     if n < 1:
         raise ModelError(f"{model_path.name}: no input samples given")
     return n
+
+
+def check_run_options(n_inputs: int | None, seed: int, repeats: int) -> None:
+    """HilbenchError unless the input count, seed and repeats are usable (before any work)."""
+    for what, value, low, high in (("the number of inputs", n_inputs, 1, None),
+                                   ("the seed", seed, 0, MAX_SEED),
+                                   ("repeats", repeats, 1, MAX_REPEATS)):
+        if value is None and high is None:
+            continue
+        if (isinstance(value, bool) or not isinstance(value, int) or value < low
+                or (high is not None and value > high)):
+            bound = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise HilbenchError(f"{what} must be an integer {bound}, got {value!r}")

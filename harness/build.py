@@ -30,15 +30,11 @@ class Toolchain:
 
     @classmethod
     def from_target(cls, target: Target) -> Toolchain:
-        tc = target.toolchain
-        if "cc" not in tc:
+        """The target's checked `toolchain:` section (harness/target_schema.py)."""
+        tc = target.spec.toolchain
+        if tc is None:
             raise BuildError(f"target {target.name}: target.yaml has no toolchain.cc")
-        return cls(
-            cc=str(tc["cc"]),
-            cflags=tuple(str(f) for f in tc.get("cflags", [])),
-            ldflags=tuple(str(f) for f in tc.get("ldflags", [])),
-            size=str(tc.get("size", "size")),
-        )
+        return cls(cc=tc.cc, cflags=tuple(tc.cflags), ldflags=tuple(tc.ldflags), size=tc.size)
 
     def version(self) -> str:
         return tool_version([self.cc, "--version"])

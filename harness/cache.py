@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .errors import BuildError
+
 __all__ = ["cache_root", "content_key", "cached_build"]
 
 
@@ -41,11 +43,17 @@ def content_key(parts: Iterable[str | bytes | Path]) -> str:
 def cached_build(kind: str, key: str, build: Callable[[Path], None]) -> tuple[Path, bool]:
     """Return (folder, hit). On a miss, `build(tmp)` fills a fresh folder that then becomes
     the cache entry; if `build` raises, nothing is left in the cache."""
-    final = cache_root() / kind / key[:32]
+    root = cache_root()
+    final = root / kind / key[:32]
     if (final / ".complete").exists():
         return final, True
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=final.parent))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=final.parent))
+    except OSError as exc:
+        raise BuildError(
+            f"cannot use the build cache folder {root}: {exc.strerror or exc} ({exc.filename}); "
+            "point HILBENCH_CACHE (or XDG_CACHE_HOME) at a writable folder") from None
     try:
         build(tmp)
         (tmp / ".complete").write_text(key)

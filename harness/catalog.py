@@ -11,7 +11,9 @@ from pathlib import Path
 
 import yaml
 
+from .errors import ModelError
 from .ir import Graph
+from .paths import MODELS_DIR
 
 __all__ = ["ModelInfo", "describe", "models_dir", "mlperf_tiny_models", "sha256_file"]
 
@@ -28,7 +30,7 @@ class ModelInfo:
 
 def models_dir() -> Path:
     """The repository's `models/` folder (bundled reference models)."""
-    return Path(__file__).resolve().parent.parent / "models"
+    return MODELS_DIR
 
 
 def describe(path: Path, graph: Graph | None = None) -> ModelInfo:
@@ -36,12 +38,34 @@ def describe(path: Path, graph: Graph | None = None) -> ModelInfo:
     path = Path(path)
     index = path.parent / "models.yaml"
     if index.is_file():
-        entry = (yaml.safe_load(index.read_text()) or {}).get(path.name)
+        entry = _index_entry(index, path.name)
         if entry:
-            return ModelInfo(path, str(entry["workload"]), str(entry["variant"]),
-                             str(entry.get("task", "")))
+            return ModelInfo(path, entry["workload"], entry["variant"], entry.get("task", ""))
     variant = _DTYPE_VARIANT.get(graph.dtype, graph.dtype) if graph is not None else "unknown"
     return ModelInfo(path, path.stem, variant)
+
+
+def _index_entry(index: Path, name: str) -> dict[str, str] | None:
+    """The models.yaml entry of file `name` ({workload, variant, task}), checked; None when
+    the file is not listed. A malformed index is a ModelError naming it and what to fix."""
+    fix = ("models.yaml maps file names to {workload: ..., variant: ..., task: ...}; fix it or "
+           "remove it")
+    try:
+        data = yaml.safe_load(index.read_text()) or {}
+    except (yaml.YAMLError, OSError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelError(f"{index}: cannot be read as YAML ({first}); {fix}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{index}: is a {type(data).__name__}, not a mapping; {fix}")
+    entry = data.get(name)
+    if entry is None:
+        return None
+    if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), (str, int, float)) and str(entry.get(k)).strip()
+            for k in ("workload", "variant")):
+        raise ModelError(f"{index}: the entry of {name} needs `workload` and `variant` (names), "
+                         f"got {entry!r}; {fix}")
+    return {k: str(entry[k]) for k in ("workload", "variant", "task") if entry.get(k) is not None}
 
 
 def mlperf_tiny_models() -> list[ModelInfo]:

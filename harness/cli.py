@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .datasets import DATASETS
-from .errors import HilbenchError
+from .errors import HilbenchError, ResultsError
 
 __all__ = ["main"]
 
@@ -24,7 +24,7 @@ def _results_path(arg: str | None) -> Path:
     return Path(arg or os.environ.get("HILBENCH_RESULTS") or DEFAULT_RESULTS_PATH)
 
 
-def _err(msg: str) -> None:
+def _err(msg: object) -> None:
     first, *rest = str(msg).splitlines() or [""]
     print(f"error: {first}", file=sys.stderr)
     for line in rest:
@@ -47,7 +47,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
         for row in rows:
             print(json.dumps(row))
         return 0
-    width = max((len(r["target"]) for r in rows), default=6)
+    width = max((len(str(r["target"])) for r in rows), default=6)
     for r in rows:
         state = "available" if r["available"] else f"unavailable: {r['reason']}"
         print(f"{r['target']:<{width}}  {r['backend']:<10} {state}")
@@ -85,22 +85,24 @@ def cmd_run(args: argparse.Namespace) -> int:
             else:
                 result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
                                      repeats=args.repeats, progress=progress,
+                                     reference_check=not args.no_reference_check,
                                      kernels=args.kernels)
         except HilbenchError as exc:
             _err(exc)
             status = 1
             continue
-        if store is not None:
+        agrees = result.comparison.ok
+        if store is not None and agrees:  # a run that disagrees with golden records nothing
             store.record(result.measurement, ctx)
         record = to_json_record(result.measurement)
         if args.json:
             print(json.dumps(record), flush=True)
         else:
             print(_summary_line(record, result.comparison.top1_agreement), flush=True)
-        if not result.comparison.ok:
+        if not agrees:
             _err(f"{Path(model).name} on {target}: outputs disagree with the golden interpreter "
                  f"({result.comparison.mismatches} elements differ, max |diff| "
-                 f"{result.comparison.max_abs_diff:g})")
+                 f"{result.comparison.max_abs_diff:g}); nothing recorded")
             status = 1
     return status
 
@@ -132,8 +134,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     status = 0
     stages: dict[str, float] = {}
+    if args.all_seeds and args.seed is not None:
+        raise HilbenchError("--seed and --all-seeds exclude each other")
     for item in sweep(Path(args.recipe), args.target, quick=args.quick, seed=args.seed,
-                      subset=args.subset, only=args.variant, progress=progress):
+                      subset=args.subset, only=args.variant, all_seeds=args.all_seeds,
+                      progress=progress):
         for stage, seconds in item.seconds.items():
             stages[stage] = stages.get(stage, 0.0) + float(seconds)
         if item.measurement is None:
@@ -181,8 +186,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     df = store.dataframe(**filters)
     layers = store.layers_dataframe(**filters)
     out = Path(args.out) if args.out else path.parent / "report"
-    for written in write_report(df, out, layers):
-        print(written)
+    if out.exists() and not out.is_dir():
+        raise ResultsError(f"--out {out} is a file; reports go into a folder: give a folder's "
+                           "path (it is created when missing)")
+    try:
+        written = write_report(df, out, layers)
+    except OSError as exc:
+        raise ResultsError(f"cannot write the report into {out}: {exc.strerror or exc} "
+                           f"({exc.filename or out}); give another --out folder") from None
+    for path in written:
+        print(path)
     return 0
 
 
@@ -230,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--results", help="results database (default results/hilbench.sqlite, "
                    "or $HILBENCH_RESULTS)")
     r.add_argument("--no-record", action="store_true", help="do not write to the results store")
+    r.add_argument("--no-reference-check", action="store_true",
+                   help="skip the cross-check of the golden outputs with LiteRT BUILTIN_REF")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     r.set_defaults(func=cmd_run)
 
@@ -240,11 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--target", "-t", action="append", required=True,
                     help="target name (see `hilbench targets`); repeat for several")
     sw.add_argument("--variant", action="append", default=None,
-                    help="only this variant of the recipe (repeatable; default: all)")
+                    help="only this variant of the recipe, or the variants a shell-style pattern "
+                    "matches, e.g. 'int8*' (repeatable; default: all)")
     sw.add_argument("--quick", action="store_true",
                     help="the recipe's quick training setting (CI-sized); the test set is unchanged")
     sw.add_argument("--seed", type=int, default=None,
                     help="training seed (default: the recipe's first seed)")
+    sw.add_argument("--all-seeds", action="store_true",
+                    help="train and run every seed of the recipe's `seeds` (rows differ in "
+                    "train_seed)")
     sw.add_argument("--subset", type=int, default=None,
                     help="run a fixed, seeded, class-stratified subset of N test samples on every "
                     "target (default: the recipe's eval.subset per target, else the whole test set)")
@@ -266,9 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "inputs", None) is not None and args.inputs < 1:
-        _err("--inputs must be at least 1")
-        return 2
+    if args.command == "run":
+        from .bench import check_run_options
+
+        for flag, value in (("--inputs", args.inputs), ("--seed", args.seed),
+                            ("--repeats", args.repeats)):
+            try:
+                check_run_options(value if flag == "--inputs" else None,
+                                  value if flag == "--seed" else 0,
+                                  value if flag == "--repeats" else 1)
+            except HilbenchError as exc:
+                _err(f"{flag}: {exc}")
+                return 2
     if getattr(args, "subset", None) is not None and args.subset < 1:
         _err("--subset must be at least 1")
         return 2

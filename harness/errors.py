@@ -3,7 +3,8 @@
     HilbenchError                    base: every error the harness raises on purpose
     ├── ModelError                   a model file cannot be used
     │   ├── ModelFormatError         not a model / truncated / corrupt file
-    │   └── UnsupportedOpError       an op or option the IR does not support
+    │   ├── UnsupportedOpError       an op or option the IR does not support
+    │   └── ReferenceMismatchError   the golden interpreter disagrees with LiteRT BUILTIN_REF
     ├── TargetError                  a target cannot be used
     │   ├── TargetConfigError        a target.yaml is missing or invalid
     │   ├── TargetUnavailableError   a tool or board is missing (carries the remedy)
@@ -25,6 +26,7 @@ __all__ = [
     "ModelError",
     "ModelFormatError",
     "UnsupportedOpError",
+    "ReferenceMismatchError",
     "TargetError",
     "TargetConfigError",
     "TargetUnavailableError",
@@ -52,6 +54,11 @@ class ModelFormatError(ModelError):
 
 class UnsupportedOpError(ModelError):
     """The model uses an op, a data type or an option that hilbench does not support."""
+
+
+class ReferenceMismatchError(ModelError):
+    """The golden interpreter and LiteRT's reference kernels compute different outputs for
+    the model: hilbench would benchmark something other than the model, so the run fails."""
 
 
 class TargetError(HilbenchError):

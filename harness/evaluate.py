@@ -20,7 +20,7 @@ from .datasets import Dataset, Split, stratified_indices
 from .errors import ModelError, RunError
 from .golden import GoldenInterpreter
 from .importers import load_model
-from .ir import Graph, Tensor
+from .inputs import model_inputs
 from .measure import Metric
 from .targets import Target
 
@@ -59,36 +59,6 @@ def eval_set(dataset: Dataset, subset: int | None = None, seed: int = 0,
         raise ValueError(f"an evaluation subset needs at least 1 sample, got {subset}")
     return EvalSet(dataset, split_name, split.take(stratified_indices(split.y, subset, seed)),
                    len(split), seed)
-
-
-def _quantize(x: np.ndarray, t: Tensor) -> np.ndarray:
-    """Float samples to int8 with the tensor's (per-tensor) scale and zero point, rounding half
-    away from zero as TFLite's QUANTIZE does."""
-    if t.quant is None or not t.quant.per_tensor:
-        raise ModelError(f"int8 input '{t.name}' needs one scale and zero point")
-    scaled = x.astype(np.float64) / t.quant.scale[0]
-    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
-    return np.clip(rounded + t.quant.zero_point[0], -128, 127).astype(np.int8)
-
-
-def model_inputs(graph: Graph, x: np.ndarray) -> list[np.ndarray]:
-    """The model's single input tensor filled with samples `x` (n, ...): reshaped to the
-    tensor's shape when the element counts agree, quantized for int8 inputs."""
-    specs = graph.input_tensors()
-    if len(specs) != 1:
-        raise ModelError(f"accuracy needs a model with one input, this one has {len(specs)}")
-    t = specs[0]
-    want = tuple(t.shape[1:])
-    per_sample = int(np.prod(x.shape[1:], dtype=np.int64))
-    if per_sample != int(np.prod(want, dtype=np.int64)):
-        raise ModelError(f"the data set's samples are shaped {tuple(x.shape[1:])}, the model's "
-                         f"input '{t.name}' is {want}")
-    x = x.reshape((x.shape[0], *want))
-    if t.dtype == "int8":
-        return [_quantize(x, t)]
-    if t.dtype == "float32":
-        return [x.astype(np.float32)]
-    raise ModelError(f"input '{t.name}' of dtype {t.dtype} cannot take data set samples")
 
 
 def _scores(outputs: list[np.ndarray], ev: EvalSet) -> Scores:

@@ -17,8 +17,6 @@ targets (CMSIS-NN, TFLM built with the flag) that use it.
 """
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 
 __all__ = [
@@ -44,7 +42,7 @@ __all__ = [
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
 
-IntArray = Union[np.ndarray, int]
+IntArray = np.ndarray | int
 
 
 def _i64(x: IntArray) -> np.ndarray:

@@ -34,6 +34,26 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     "SOFTMAX": ("beta",),
     "QUANTIZE": (),
     "DEQUANTIZE": (),
+    # Inputs 1 (and 2) are constants: paddings [rank, 2] (PADV2: the pad value), axes,
+    # permutation. Binary elementwise ops broadcast (numpy rules on the model shapes).
+    "PAD": (),
+    "PADV2": (),
+    "CONCATENATION": ("axis", "activation"),   # activation is always NONE (LiteRT requires it)
+    "MEAN": ("keep_dims",),
+    "TRANSPOSE": (),
+    "MUL": ("activation",),
+    "SUB": ("activation",),
+    "MAXIMUM": (),
+    "MINIMUM": (),
+    "RELU": (),
+    "RELU6": (),
+    "LEAKY_RELU": ("alpha",),
+    "LOGISTIC": (),
+    "TANH": (),
+    "HARD_SWISH": (),
+    # inputs 1-3: constant begin, end, strides; ellipsis/new-axis masks and offset unsupported.
+    "STRIDED_SLICE": ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
+                      "shrink_axis_mask", "offset"),
 }
 
 

@@ -1,9 +1,11 @@
-"""A simulator started in the background for one run, standing in for a board on a serial
-line: QEMU with `-serial pty` prints the pseudo-terminal it created, the serial backend reads
-that name from its output and talks to it as to a board's port. The process is stopped (and
-killed if it does not stop) when the run ends, whatever happens in it.
+"""A program started in the background for one run, e.g. a simulator standing in for a board
+on a serial line: QEMU with `-serial pty` prints the pseudo-terminal it created; the caller
+waits for that line and talks to the port as to a board's. The process is stopped (and killed
+if it does not stop) when the block ends, whatever happens in it.
 
-    with launched(options, elf, target) as (port, command): ...
+    with launched(argv, r"redirected to (/dev/pts/[0-9]+)", "where") as (found, command): ...
+
+`found` is the first group of the first match of the pattern in the program's output.
 """
 from __future__ import annotations
 
@@ -13,35 +15,28 @@ import re
 import selectors
 import subprocess
 import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator, Sequence
 
 from .commands import Command
 from .errors import RunError
-
-if TYPE_CHECKING:
-    from .backends.serial import SerialOptions
 
 __all__ = ["launched"]
 
 
 @contextlib.contextmanager
-def launched(options: SerialOptions, elf: Path, target: str
-             ) -> Iterator[tuple[str | None, Command | None]]:
-    """(port, command): serial.port as it is, or serial.launch started in the background
-    (its output read until port_pattern names the port) and stopped when the block ends."""
-    if not options.launch:
-        yield options.port, None
-        return
-    cmd = Command(tuple(a.replace("{elf}", str(elf)) for a in options.launch))
+def launched(argv: Sequence[str], wait_for: str, where: str, timeout_s: float = 30.0
+             ) -> Iterator[tuple[str, Command]]:
+    """(found, command): `argv` started in the background, its output read until the regular
+    expression `wait_for` matches (its first group is `found`), stopped when the block ends."""
+    cmd = Command(tuple(argv))
     try:
         proc = subprocess.Popen(cmd.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT)
     except OSError as exc:
-        raise RunError(f"{target}: cannot start {cmd.argv[0]} (serial.launch): {exc}") from None
+        raise RunError(f"{where}: cannot start {cmd.argv[0]}: {exc}") from None
     try:
-        port = _port_from(proc, re.compile(options.port_pattern), target)
-        yield port, cmd
+        found = _wait_for(proc, cmd.argv[0], re.compile(wait_for), where, timeout_s)
+        yield found, cmd
     finally:
         proc.terminate()
         try:
@@ -53,8 +48,8 @@ def launched(options: SerialOptions, elf: Path, target: str
             proc.stdout.close()
 
 
-def _port_from(proc: subprocess.Popen[bytes], pattern: re.Pattern[str], target: str,
-               timeout_s: float = 30.0) -> str:
+def _wait_for(proc: subprocess.Popen[bytes], program: str, pattern: re.Pattern[str],
+              where: str, timeout_s: float) -> str:
     """The first match of `pattern` in the launched program's output, within timeout_s."""
     assert proc.stdout is not None
     selector = selectors.DefaultSelector()
@@ -74,6 +69,6 @@ def _port_from(proc: subprocess.Popen[bytes], pattern: re.Pattern[str], target: 
                 return found.group(1)
     finally:
         selector.close()
-    raise RunError(f"{target}: serial.launch printed no port matching {pattern.pattern!r} "
+    raise RunError(f"{where}: {program} printed nothing matching {pattern.pattern!r} "
                    f"within {timeout_s:g} s (exit status {proc.poll()}): "
                    f"{seen.decode('utf-8', 'replace').strip()[-300:] or '(no output)'}")

@@ -9,13 +9,35 @@ an `*_offset` is added to the raw int8 value (input offsets are -zero_point).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 
 from .errors import UnsupportedOpError
 from .ir import Graph, Op, Tensor
+from .op_params import (  # re-exported: lower.ConvParams etc. stay valid
+    AddParams,
+    ConcatParams,
+    ConvParams,
+    DequantizeParams,
+    FullyConnectedParams,
+    HardSwishParams,
+    LeakyReluParams,
+    LutParams,
+    MeanParams,
+    MinMaxParams,
+    MulParams,
+    OpParams,
+    PadParams,
+    PoolParams,
+    QuantizeParams,
+    ReluParams,
+    ReshapeParams,
+    SoftmaxParams,
+    StridedSliceParams,
+    TransposeParams,
+    downscale_int16,
+    strided_slice_axes,
+)
 
 __all__ = [
     "quantize_multiplier",
@@ -30,6 +52,18 @@ __all__ = [
     "QuantizeParams",
     "DequantizeParams",
     "ReshapeParams",
+    "PadParams",
+    "ConcatParams",
+    "TransposeParams",
+    "MeanParams",
+    "MulParams",
+    "ReluParams",
+    "LeakyReluParams",
+    "MinMaxParams",
+    "LutParams",
+    "StridedSliceParams",
+    "HardSwishParams",
+    "strided_slice_axes",
     "OpParams",
     "lower_op",
     "lower",
@@ -115,108 +149,6 @@ def activation_range_float(activation: str) -> tuple[float, float]:
     }[activation]
 
 
-@dataclass(frozen=True)
-class ConvParams:
-    """CONV_2D and DEPTHWISE_CONV_2D (int8: per-channel requantization; float: clamp only)."""
-
-    stride: tuple[int, int]
-    dilation: tuple[int, int]
-    pad: tuple[int, int]            # top, left
-    depth_multiplier: int
-    input_offset: int
-    output_offset: int
-    multiplier: np.ndarray          # int32 [out_channels]; empty for float
-    shift: np.ndarray               # int32 [out_channels]; empty for float
-    act_min: float                  # int for int8 ops
-    act_max: float
-    hybrid_weight_scale: float = 0.0  # hybrid conv: per-tensor int8 weight scale
-
-
-@dataclass(frozen=True)
-class FullyConnectedParams:
-    """FULLY_CONNECTED. int8 requantization, as LiteRT's reference kernel does it (verified
-    bit-exact against ai-edge-litert 2.3.0 BUILTIN_REF):
-        out = clamp((int32)round((double)acc * effective_scale[o]) + output_offset)
-    with C round() (ties away from zero) and effective_scale = (double)input_scale *
-    (double)filter_scale / (double)output_scale. The reference FC does NOT use
-    multiplier/shift; those are what TFLite's optimized kernels (and CMSIS-NN) use, kept for
-    targets that follow them."""
-
-    input_offset: int
-    filter_offset: int
-    output_offset: int
-    multiplier: np.ndarray          # int32 [1] per tensor or [out_features] per channel
-    shift: np.ndarray
-    act_min: float
-    act_max: float
-    # float64 [1] per tensor or [out_features] per channel; empty for float FC.
-    effective_scale: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
-
-
-@dataclass(frozen=True)
-class PoolParams:
-    filter: tuple[int, int]
-    stride: tuple[int, int]
-    pad: tuple[int, int]
-    act_min: float
-    act_max: float
-
-
-@dataclass(frozen=True)
-class AddParams:
-    """int8 ADD as TFLite's reference: both inputs rescaled to a common 2^-20 grid."""
-
-    left_shift: int
-    input1_offset: int
-    input2_offset: int
-    output_offset: int
-    input1_multiplier: int
-    input1_shift: int
-    input2_multiplier: int
-    input2_shift: int
-    output_multiplier: int
-    output_shift: int
-    act_min: float
-    act_max: float
-
-
-@dataclass(frozen=True)
-class SoftmaxParams:
-    """int8 SOFTMAX as TFLite's reference (gemmlowp fixed point); beta for float."""
-
-    beta: float
-    input_multiplier: int
-    input_left_shift: int
-    diff_min: int
-
-
-@dataclass(frozen=True)
-class QuantizeParams:
-    """float32 -> int8 (scale, zero_point) or int8 -> int8 (multiplier, shift, offsets)."""
-
-    scale: float
-    zero_point: int
-    input_offset: int
-    multiplier: int
-    shift: int
-
-
-@dataclass(frozen=True)
-class DequantizeParams:
-    scale: float
-    zero_point: int
-
-
-@dataclass(frozen=True)
-class ReshapeParams:
-    shape: tuple[int, ...]
-
-
-OpParams = Union[
-    ConvParams, FullyConnectedParams, PoolParams, AddParams, SoftmaxParams,
-    QuantizeParams, DequantizeParams, ReshapeParams,
-]
-
 SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
 
 
@@ -301,7 +233,7 @@ def _pool(g: Graph, op: Op) -> PoolParams:
 def _add(g: Graph, op: Op) -> AddParams:
     a, b = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     out = g.tensor(op.outputs[0])
-    if a.shape != b.shape:
+    if a.shape != b.shape and op.kind == "ADD":
         raise UnsupportedOpError(
             f"{g.source}: op '{op.name}' (ADD) broadcasts {a.shape} with {b.shape}; "
             "only equal shapes are supported"
@@ -314,6 +246,8 @@ def _add(g: Graph, op: Op) -> AddParams:
     m1, s1 = quantize_multiplier(_scale(a) / twice_max)
     m2, s2 = quantize_multiplier(_scale(b) / twice_max)
     mo, so = quantize_multiplier(twice_max / ((1 << left_shift) * _scale(out)))
+    if op.kind == "SUB":   # sub.cc PrepareGeneralSubOp: input2_multiplier *= -1
+        m2 = -m2
     lo, hi = activation_range_int8(op.attrs["activation"], out)
     return AddParams(left_shift, -_zero_point(a), -_zero_point(b), _zero_point(out),
                      m1, s1, m2, s2, mo, so, lo, hi)
@@ -350,9 +284,153 @@ def _dequantize(g: Graph, op: Op) -> DequantizeParams:
     return DequantizeParams(_scale(x), _zero_point(x))
 
 
+def _const_ints(g: Graph, op: Op, k: int) -> np.ndarray:
+    t = g.tensor(op.inputs[k])
+    if t.data is None:
+        raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}) needs a constant "
+                                 f"input {k}")
+    return t.data.astype(np.int64)
+
+
+def _pad(g: Graph, op: Op) -> PadParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    pads = tuple((int(a), int(b)) for a, b in _const_ints(g, op, 1).reshape(-1, 2))
+    value = 0.0
+    if x.dtype == "int8":
+        if x.quant != out.quant:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}) rescales; int8 "
+                                     "PAD needs equal input and output quantization")
+        value = float(_zero_point(out))
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        c = g.tensor(op.inputs[2])
+        if c.data is None or c.size != 1 or c.dtype != x.dtype:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' (PADV2) needs a constant "
+                                     f"{x.dtype} scalar pad value")
+        if x.dtype == "int8" and c.quant is not None and c.quant != out.quant:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' (PADV2) pad value is "
+                                     "quantized differently from the output")
+        value = float(c.data.reshape(-1)[0])
+    return PadParams(pads, value)
+
+
+def _mean(g: Graph, op: Op) -> MeanParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    axes = tuple(sorted({int(a) % len(x.shape) for a in _const_ints(g, op, 1).reshape(-1)}))
+    count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    keep = bool(op.attrs["keep_dims"])
+    if x.dtype == "float32":
+        return MeanParams(axes, keep, count)
+    mult, shift = quantize_multiplier(_scale(x) / _scale(out))
+    k = min(count.bit_length() - 1, 32, 31 + shift)
+    return MeanParams(axes, keep, count, _zero_point(x), _zero_point(out),
+                      int((mult << k) // count) if k >= 0 else int((mult >> -k) // count),
+                      shift - k)
+
+
+def _mul(g: Graph, op: Op) -> MulParams:
+    a, b, out = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
+    if a.dtype == "float32":
+        lo, hi = activation_range_float(op.attrs["activation"])
+        return MulParams(0, 0, 0, 0, 0, lo, hi)
+    mult, shift = quantize_multiplier(_scale(a) * _scale(b) / _scale(out))
+    lo, hi = activation_range_int8(op.attrs["activation"], out)
+    return MulParams(-_zero_point(a), -_zero_point(b), _zero_point(out), mult, shift, lo, hi)
+
+
+def _relu(g: Graph, op: Op) -> ReluParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    top = 6.0 if op.kind == "RELU6" else None
+    if x.dtype == "float32":
+        return ReluParams(0, 0, 0, 0, 0.0, top if top is not None else float("inf"))
+    mult, shift = quantize_multiplier(_scale(x) / _scale(out))
+
+    def q(f: float) -> int:   # roundf(act / output scale) in float32
+        return _zero_point(out) + tflite_round(_f32(_f32(f) / _f32(_scale(out))))
+
+    lo = max(INT8_MIN, q(0.0))
+    hi = INT8_MAX if top is None else min(INT8_MAX, q(top))
+    return ReluParams(_zero_point(x), _zero_point(out), mult, shift, lo, hi)
+
+
+def _leaky_relu(g: Graph, op: Op) -> LeakyReluParams:
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    alpha = float(op.attrs["alpha"])
+    if x.dtype == "float32":
+        return LeakyReluParams(alpha, 0, 0, 0, 0, 0, 0)
+    mi, si = quantize_multiplier(_scale(x) / _scale(out))
+    real_alpha = _f32(_f32(_f32(_scale(x)) * _f32(alpha)) / _f32(_scale(out)))
+    ma, sa = quantize_multiplier(real_alpha)
+    return LeakyReluParams(alpha, _zero_point(x), _zero_point(out), mi, si, ma, sa)
+
+
+def _lut(g: Graph, op: Op) -> LutParams:
+    """PopulateLookupTable in float32: q = clamp((int)(round(f(scale * (v - zp)) / out_scale)
+    + out_zp)) for every int8 v, with f the float kernel (1 / (1 + expf(-x)), tanhf) and
+    expf/tanhf correctly rounded (float64 then one rounding)."""
+    x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+    if x.dtype == "float32":
+        return LutParams(())
+    if op.kind == "LOGISTIC" and (_scale(out) != 1.0 / 256 or _zero_point(out) != -128):
+        raise UnsupportedOpError(f"{g.source}: op '{op.name}' (LOGISTIC) int8 output must have "
+                                 f"scale 1/256 and zero point -128, got {out.quant}")
+    values = np.arange(-128, 128)
+    dequantized = (np.float32(_scale(x)) * (values - _zero_point(x)).astype(np.float32))
+    wide = dequantized.astype(np.float32).astype(np.float64)
+    if op.kind == "LOGISTIC":
+        with np.errstate(over="ignore"):
+            e = np.exp(-wide).astype(np.float32)
+        f = (np.float32(1.0) / (np.float32(1.0) + e)).astype(np.float32)
+    else:
+        f = np.tanh(wide).astype(np.float32)
+    scaled = (f * (np.float32(1.0) / np.float32(_scale(out)))).astype(np.float32)
+    d = scaled.astype(np.float64)
+    rounded = np.copysign(np.floor(np.abs(d)) + (np.abs(d) - np.floor(np.abs(d)) >= 0.5), d)
+    q = (rounded.astype(np.float32) + np.float32(_zero_point(out))).astype(np.float32)
+    table = np.clip(q.astype(np.int64), INT8_MIN, INT8_MAX)
+    return LutParams(tuple(int(v) for v in table))
+
+
 def lower_op(g: Graph, op: Op) -> OpParams:
     """The parameters of one op."""
     kind = op.kind
+    if kind in ("LOGISTIC", "TANH"):
+        return _lut(g, op)
+    if kind == "HARD_SWISH":
+        x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
+        if x.dtype == "float32":
+            return HardSwishParams(0, 0, 0, 0, 0, 0)
+        hires = _f32(_f32(1.0 / 128.0) * _f32(_scale(x)))
+        om, oe = quantize_multiplier(_f32(hires / _f32(_scale(out))))
+        rm, re_ = quantize_multiplier(_f32(hires / _f32(3.0 / 32768.0)))
+        if oe > 0:   # LiteRT: TF_LITE_ENSURE(output_multiplier_exponent <= 0)
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' (HARD_SWISH): output scale "
+                                     "too small for the input scale (LiteRT refuses it)")
+        return HardSwishParams(_zero_point(x), _zero_point(out), downscale_int16(om), oe,
+                               downscale_int16(rm), re_)
+    if kind == "STRIDED_SLICE":
+        x = g.tensor(op.inputs[0])
+        begin, end, strides = (_const_ints(g, op, k).reshape(-1).tolist() for k in (1, 2, 3))
+        return StridedSliceParams(tuple(strided_slice_axes(
+            x.shape, begin, end, strides, op.attrs["begin_mask"], op.attrs["end_mask"],
+            op.attrs["shrink_axis_mask"])))
+    if kind in ("PAD", "PADV2"):
+        return _pad(g, op)
+    if kind == "CONCATENATION":
+        return ConcatParams(int(op.attrs["axis"]) % len(g.tensor(op.inputs[0]).shape))
+    if kind == "TRANSPOSE":
+        return TransposeParams(tuple(int(v) for v in _const_ints(g, op, 1).reshape(-1)))
+    if kind == "MEAN":
+        return _mean(g, op)
+    if kind == "MUL":
+        return _mul(g, op)
+    if kind == "SUB":
+        return _add(g, op)
+    if kind in ("RELU", "RELU6"):
+        return _relu(g, op)
+    if kind == "LEAKY_RELU":
+        return _leaky_relu(g, op)
+    if kind in ("MAXIMUM", "MINIMUM"):
+        return MinMaxParams(kind == "MAXIMUM")
     if kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
         return _conv(g, op)
     if kind == "FULLY_CONNECTED":

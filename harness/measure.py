@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .paths import REPO_ROOT
+
 __all__ = [
     "PROVENANCES",
     "STANDARD_METRICS",
@@ -136,6 +138,8 @@ class LayerMetric:
             raise TypeError(f"LayerMetric.index must be an int, got {self.index!r}")
         object.__setattr__(self, "index", int(self.index))
         object.__setattr__(self, "cycles", float(_as_number(self.cycles, "LayerMetric.cycles")))
+        if self.cycles < 0:
+            raise ValueError(f"LayerMetric.cycles must not be negative, got {self.cycles!r}")
 
 
 @dataclass
@@ -231,7 +235,7 @@ class RunContext:
     def collect(cls, repo_dir: Path | None = None) -> RunContext:
         """Describe this process now. repo_dir defaults to the checkout holding this package;
         git facts are None when git is missing or repo_dir is not a repository."""
-        where = Path(repo_dir) if repo_dir is not None else Path(__file__).resolve().parent.parent
+        where = Path(repo_dir) if repo_dir is not None else REPO_ROOT
         head = _git(where, "rev-parse", "HEAD")
         commit = head.strip() if head is not None else ""
         status = _git(where, "status", "--porcelain")
@@ -262,6 +266,7 @@ def to_json_record(m: Measurement) -> dict[str, object]:
         "n_inputs": int(m.n_inputs),
         "within_tolerance": m.extra.get("within_tolerance"),   # float models: the check
         "top1_agreement": m.extra.get("top1_agreement"),
+        "reference_agreement": m.extra.get("reference_agreement"),   # vs LiteRT BUILTIN_REF
         "kernels": m.extra.get("kernels"),                      # the C kernel set, if any
     }
     for key in VARIANT_KEYS:

@@ -14,20 +14,30 @@ MLPerf Tiny firmware answers the standard part (`name`, `profile`, `db load`, `d
 Every command waits for `m-ready` within `timeout_s`; an `e-[...]` answer is a RunError, a
 silent device a RunTimeoutError, and the firmware's own HB_FAULT / HB_TIMEOUT lines (a
 HardFault, the per-inference budget) are reported as they are.
+
+Every number a device sends is checked before it is used (`parse_infer`, `parse_profile`:
+pure functions of the answer's lines): counts are decimal integers from 0 to 2^64-1, a
+timed loop reports at least one counter tick, the per-layer ticks add up to no more than
+the loop's, and `m-infer-start-<N>` / `m-warmup-start-<W>` repeat what was asked; anything
+else is a RunError naming the line, so no figure a board made up is ever recorded.
 """
 from __future__ import annotations
 
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from .errors import RunError, RunTimeoutError
 
-__all__ = ["Dut", "Inference", "Link", "DB_CHUNK_BYTES"]
+__all__ = ["Dut", "Inference", "Link", "DB_CHUNK_BYTES", "COUNT_MAX", "parse_infer",
+           "parse_profile", "check_identity", "firmware_model_id"]
 
 DB_CHUNK_BYTES = 64        # bytes per `db <hex>%` command (128 hex digits: < 256 characters)
+COUNT_MAX = 2**64 - 1      # the widest counter a device may report (a 64-bit cycle counter)
 _BRACKET = re.compile(r"^m-([a-z-]+?)-?\[(.*)\]$")
+_DECIMAL = re.compile(r"[0-9]{1,20}")
 
 
 class Link(Protocol):
@@ -120,9 +130,7 @@ class Dut:
             pass
 
     def profile(self) -> dict[str, str]:
-        fields = _fields(self.command("name") + self.command("profile"))
-        return {"name": fields.get("name-dut", ""), "profile": fields.get("profile", ""),
-                "model": fields.get("model", "")}
+        return parse_profile(self.command("name") + self.command("profile"))
 
     def load(self, data: bytes) -> None:
         self.command(f"db load {len(data)}")
@@ -135,23 +143,76 @@ class Dut:
                            f"(no m-load-done; last lines: {tail[-300:]})")
 
     def infer(self, n: int = 1, warmup: int = 0) -> Inference:
-        lines = self.command(f"infer {n} {warmup}")
-        fields = _fields(lines)
-        laps = [int(line[len("m-lap-us-"):]) for line in lines if line.startswith("m-lap-us-")]
-        if "m-infer-done" not in lines:
-            raise RunError(f"{self.where}: no m-infer-done after 'infer {n} {warmup}'")
-        if "hb-output" not in fields:
-            raise RunError(f"{self.where}: the board prints no m-hb-output line: it is not "
-                           "running hilbench's firmware, whose exact outputs are compared")
-        try:
-            output = bytes.fromhex(fields["hb-output"])
-            count = int(fields["hb-count"]) if "hb-count" in fields else None
-            layers = [int(v) for v in fields.get("hb-layers", "").split(",") if v]
-            results = [float(v) for v in fields.get("results", "").split(",") if v]
-        except ValueError as exc:
-            raise RunError(f"{self.where}: malformed answer to 'infer': {exc}") from None
-        return Inference(output, count, layers, (laps[0], laps[1]) if len(laps) >= 2 else None,
-                         results, n)
+        return parse_infer(self.command(f"infer {n} {warmup}"), n, warmup, self.where)
+
+
+def parse_profile(lines: list[str]) -> dict[str, str]:
+    """The answers to `name%` and `profile%` as {"name", "profile", "model"} ("" when absent)."""
+    fields = _fields(lines)
+    return {"name": fields.get("name-dut", ""), "profile": fields.get("profile", ""),
+            "model": fields.get("model", "")}
+
+
+def firmware_model_id(firmware_model_id: object, source: object) -> str:
+    """The name hilbench's firmware reports in `m-model-[...]`: firmware.model_id, else the
+    model file's stem, with anything but letters, digits, `_.-` replaced by `_`."""
+    name = str(firmware_model_id or (Path(str(source)).stem if source is not None else "model"))
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def check_identity(profile: dict[str, str], model_id: str, where: str, image: object = None
+                   ) -> None:
+    """RunError unless the device says it runs `model_id` (its `m-model-[...]` line)."""
+    if profile.get("model") != model_id:
+        said = repr(profile["model"]) if profile.get("model") else "no model name (no m-model line)"
+        raise RunError(f"{where}: the board runs {said}, expected {model_id!r}: flash the image "
+                       f"built for this model" + (f" ({image})" if image else "")
+                       + " or set serial.model_id to the name its firmware reports")
+
+
+def _count(text: str, what: str, where: str) -> int:
+    """A counter value a device sent: a decimal integer in 0..COUNT_MAX, else a RunError."""
+    if not _DECIMAL.fullmatch(text) or int(text) > COUNT_MAX:
+        raise RunError(f"{where}: the board sent {what} {text[:40]!r}, which is not a counter "
+                       f"value (a decimal integer from 0 to 2^64-1): a corrupted line or a "
+                       "foreign firmware; nothing is recorded")
+    return int(text)
+
+
+def parse_infer(lines: list[str], n: int, warmup: int, where: str) -> Inference:
+    """The answer to `infer <n> <warmup>%`, every number checked (see the module docstring)."""
+    fields = _fields(lines)
+    if "m-infer-done" not in lines:
+        raise RunError(f"{where}: no m-infer-done after 'infer {n} {warmup}'")
+    if "hb-output" not in fields:
+        raise RunError(f"{where}: the board prints no m-hb-output line: it is not "
+                       "running hilbench's firmware, whose exact outputs are compared")
+    for prefix, asked in (("m-infer-start-", n), ("m-warmup-start-", warmup)):
+        for line in lines:
+            if line.startswith(prefix) and _count(line[len(prefix):], prefix[2:-1], where) != asked:
+                raise RunError(f"{where}: asked for {asked}, the board answered {line!r}: it "
+                               "did not run what was asked (a foreign or corrupted firmware)")
+    laps = [_count(line[len("m-lap-us-"):], "m-lap-us", where)
+            for line in lines if line.startswith("m-lap-us-")]
+    if len(laps) not in (0, 2):
+        raise RunError(f"{where}: {len(laps)} m-lap-us lines after 'infer {n} {warmup}', "
+                       "expected two (before and after the timed loop)")
+    try:
+        output = bytes.fromhex(fields["hb-output"])
+        results = [float(v) for v in fields.get("results", "").split(",") if v]
+    except ValueError as exc:
+        raise RunError(f"{where}: malformed answer to 'infer': {exc}") from None
+    count = _count(fields["hb-count"], "m-hb-count", where) if "hb-count" in fields else None
+    layers = [_count(v, "an m-hb-layers value", where)
+              for v in fields.get("hb-layers", "").split(",") if v]
+    if count is not None and n >= 1 and count == 0:
+        raise RunError(f"{where}: the board counted 0 ticks over {n} inference(s): its counter "
+                       "(firmware.counter) is not running; nothing is recorded")
+    if count is not None and sum(layers) > count:
+        raise RunError(f"{where}: the per-layer ticks add up to {sum(layers)}, more than the "
+                       f"{count} ticks of the whole loop: the counter wrapped (fewer repeats) "
+                       "or the line is corrupted; nothing is recorded")
+    return Inference(output, count, layers, (laps[0], laps[1]) if laps else None, results, n)
 
 
 def _fields(lines: list[str]) -> dict[str, str]:

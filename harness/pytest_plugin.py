@@ -2,7 +2,8 @@
 
 Options (group "hilbench"): --hil-target (repeatable), --hil-results, --hil-inputs, --hil-seed,
 --hil-no-record. A test asking for `hil_target` runs once per selected target; `hil_bench(path)`
-compiles, runs, checks against golden and records one Measurement; `hil_record(measurement)` is
+compiles, runs, checks against golden and records one Measurement (a run whose outputs
+disagree with golden fails the test and records nothing); `hil_record(measurement)` is
 the one narrow way to store a measurement. A target that is unavailable turns into a skip with
 its reason; a target that hung once is marked broken and later tests on it skip at once.
 The terminal summary lists what this session measured (all xdist workers included).
@@ -122,6 +123,12 @@ def hil_bench(pytestconfig: pytest.Config, hil_target: str,
         except RunTimeoutError as exc:
             broken[hil_target] = str(exc)
             raise
+        c = result.comparison
+        if not c.ok:  # a wrong result is a failure, and records nothing
+            pytest.fail(f"{Path(model_path).name} on {hil_target}: outputs disagree with the "
+                        f"golden interpreter ({c.mismatches} elements differ, max |diff| "
+                        f"{c.max_abs_diff:g}, top-1 agreement {c.top1_agreement:.0%}); nothing "
+                        "recorded", pytrace=False)
         hil_record(result.measurement)
         return result
 
@@ -149,7 +156,7 @@ def hil_variant(pytestconfig: pytest.Config, hil_target: str,
             pytest.skip(item.error or "target unavailable")
         if item.measurement is None:
             if item.timed_out:
-                broken[hil_target] = item.error
+                broken[hil_target] = item.error or "timed out"
             pytest.fail(item.error or "no measurement", pytrace=False)
         hil_record(item.measurement)
         return item.measurement

@@ -11,6 +11,7 @@ golden interpreter, is reported and skipped: no row is written for it.
 """
 from __future__ import annotations
 
+import fnmatch
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from .datasets import Dataset, load_dataset
 from .errors import HilbenchError, RecipeError, RunTimeoutError
 from .evaluate import bench_accuracy, eval_set
 from .measure import Measurement
-from .targets import Target, load_target
+from .targets import Target, list_targets, load_target
 
 __all__ = ["SweepItem", "sweep", "subset_for"]
 
@@ -60,27 +61,38 @@ def _variant_extra(built: object) -> dict[str, object]:
 
 def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
           seed: int | None = None, subset: int | None = None, only: Sequence[str] | None = None,
-          eval_seed: int = 0,
+          eval_seed: int = 0, all_seeds: bool = False,
           progress: Callable[[str], None] | None = None) -> Iterator[SweepItem]:
     """Build the recipe's variants and run each on every target; yield one item per pair.
+
+    `seed` picks the training seed (default: the recipe's first); `all_seeds` runs every seed
+    of the recipe's `seeds` (one row per variant, target and seed, told apart by train_seed).
 
     Unknown targets, a bad recipe or a missing data set raise before anything is built; an
     unavailable target yields one failed item per variant (with the reason) and no row."""
     from .backends import backend_for
-    from .variants import load_recipe
-    from .variants import build_variants
+    from .variants import build_variants, load_recipe
 
     say = progress or (lambda _msg: None)
     recipe = load_recipe(Path(recipe_path))
+    subsets = getattr(getattr(recipe, "eval", None), "subset", None) or {}
+    known = {t.name for t in list_targets()} | {"default"}
+    stray = sorted(set(subsets) - known)
+    if stray:
+        raise RecipeError(f"{recipe_path}: eval.subset names no target {', '.join(stray)}; "
+                          f"use 'default' or a target of `hilbench targets`")
     resolved = [load_target(t) for t in targets]
     unavailable = {t.name: backend_for(t).available() for t in resolved}
     dataset: Dataset = load_dataset(recipe.dataset, quick=quick)
     names = [v.name for v in recipe.variants]
     if only:
-        unknown = [v for v in only if v not in names]
+        unknown = [p for p in only if not fnmatch.filter(names, p)]
         if unknown:
             raise RecipeError(f"{recipe_path}: no variant {', '.join(unknown)}; "
                               f"the recipe has: {', '.join(names)}")
+        only = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in only)]
+    if seed is None and not all_seeds:
+        seed = recipe.seeds[0]          # one trained parent per sweep unless asked for all
     clock = time.perf_counter()
     for built in build_variants(recipe, quick=quick, seed=seed, only=list(only) if only else None,
                                 progress=say):
@@ -103,10 +115,13 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
             full = eval_set(dataset) if ev.is_subset else None
             say(f"{built.name} on {t.name}: {ev.describe()}")
             start = time.perf_counter()
+            where = f"{built.name} on {t.name}"
+
+            def stage(msg: str, where: str = where) -> None:
+                say(f"{where}: {msg}")
+
             try:
-                result = bench_accuracy(Path(built.path), t, ev, full=full,
-                                        progress=lambda s, v=built.name, tn=t.name:
-                                        say(f"{v} on {tn}: {s}"))
+                result = bench_accuracy(Path(built.path), t, ev, full=full, progress=stage)
                 m = result.measurement
                 m.model, m.variant = recipe.name, str(built.name)
                 m.extra.update(_variant_extra(built))
@@ -115,7 +130,8 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
                 item.error = f"{built.name} on {t.name}: {exc}"
                 item.timed_out = isinstance(exc, RunTimeoutError)
             if item.measurement is not None:
-                item.seconds.update(item.measurement.extra.get("stage_seconds", {}))  # type: ignore[arg-type]
+                stages = item.measurement.extra.get("stage_seconds", {})
+                item.seconds.update(stages if isinstance(stages, dict) else {})
                 item.measurement.extra["sweep_seconds"] = dict(item.seconds)
             item.seconds["target_total"] = round(time.perf_counter() - start, 3)
             yield item

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, run the default benchmark suite (MLPerf Tiny) on the simulated targets,
+# then every compression recipe (suites/*/recipe.yaml: train with the full setting, cached;
+# build every variant; score each on the data set's test split on every simulated target),
 # record into results/hilbench.sqlite and write the report to results/report/.
 #
 # Default targets: host, mps2-an386 (QEMU), cortex-m4-iss (cycle model) with all eight models;
@@ -20,6 +22,17 @@ else
   "${suite[@]}" --hil-target host --hil-target mps2-an386 --hil-target cortex-m4-iss "$@" \
     || status=$?
   "${suite[@]}" --hil-target rv32-base --hil-target rv32-nnx -k int8 "$@" || status=$?
+fi
+# Compression sweeps (skipped when a --hil-target selects a narrower run). The recipes'
+# eval.subset sizes say which targets run a class-stratified subset, the others run the whole
+# test split. Verilator (rv32-nnx) runs the int8 variants only: fp32 is soft float there.
+if ! { [ "$#" -gt 0 ] && printf '%s\n' "$@" | grep -q -- '--hil-target'; }; then
+  for recipe in suites/*/recipe.yaml; do
+    .venv/bin/hilbench sweep "$recipe" --results "$results" \
+      --target host --target cortex-m4-iss --target mps2-an386 || status=$?
+    .venv/bin/hilbench sweep "$recipe" --results "$results" --target rv32-nnx --variant 'int8*' \
+      || status=$?
+  done
 fi
 .venv/bin/hilbench report --results "$results" --out results/report || status=$?
 exit "$status"

@@ -40,8 +40,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from harness.datasets.mitbih import (  # noqa: E402  (after the sys.path line on purpose)
-    AAMI, AFTER, BEFORE, BUNDLE, DS1, DS2, MITBIH_SHA256)
+from harness.datasets.mitbih import AAMI, AFTER, BEFORE, BUNDLE, DS1, DS2, MITBIH_SHA256  # noqa: E402
 
 MEDIAN_TAPS = (37, 109)   # 200 ms and 600 ms at 180 Hz, odd
 
@@ -69,7 +68,7 @@ def check_sources(root: Path, records: list[int]) -> None:
 
 
 def _baseline_removed(signal: np.ndarray) -> np.ndarray:
-    from scipy.ndimage import median_filter
+    from scipy.ndimage import median_filter  # type: ignore[import-untyped]
     base = signal
     for taps in MEDIAN_TAPS:
         base = median_filter(base, size=taps, mode="nearest")
@@ -84,7 +83,7 @@ def _quantise(window: np.ndarray) -> tuple[np.ndarray, int]:
 
 def record_beats(root: Path, rec: int) -> dict[str, np.ndarray]:
     """The beat arrays of one record (see the module docstring)."""
-    import wfdb
+    import wfdb  # type: ignore[import-untyped]
     header = wfdb.rdheader(str(root / str(rec)))
     lead = header.sig_name.index("MLII")
     raw = wfdb.rdrecord(str(root / str(rec)), physical=False, channels=[lead]).d_signal[:, 0]

@@ -10,9 +10,9 @@ from hb_testutil import model_path, with_opcode
 
 @pytest.fixture
 def unsupported_op_model(tmp_path: Path) -> Path:
-    """ad01_int8 with its FULLY_CONNECTED ops turned into TANH."""
-    return with_opcode(model_path("ad01_int8"), tmp_path / "tanh_model.tflite",
-                       tflite.BuiltinOperator.TANH)
+    """ad01_int8 with its FULLY_CONNECTED ops turned into LOG_SOFTMAX (unsupported)."""
+    return with_opcode(model_path("ad01_int8"), tmp_path / "logsoftmax_model.tflite",
+                       tflite.BuiltinOperator.LOG_SOFTMAX)
 
 
 @pytest.fixture

@@ -115,7 +115,7 @@ def test_accuracy_on_the_host_target_scores_the_targets_own_outputs() -> None:
     assert "24 samples of synthetic/test" in metrics["accuracy"].note
     extra = accuracy_extra(s, ev)
     assert extra["n_eval"] == 24 and extra["dataset_sha256"] == "ab" * 32
-    assert set(result.measurement.extra["stage_seconds"]) == {"import", "golden", "build", "run"}
+    assert {"import", "golden", "build", "run"} <= set(result.measurement.extra["stage_seconds"])
 
 
 def test_bench_refuses_inputs_of_the_wrong_dtype_or_shape() -> None:

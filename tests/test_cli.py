@@ -63,7 +63,7 @@ def _bad_models(tmp_path: Path, unsupported_op_model: Path) -> dict[str, Path]:
 @pytest.mark.parametrize("kind, message", [
     ("truncated", "truncated or corrupt TFLite file"),
     ("random", "not a TFLite model"),
-    ("unsupported", "(TANH) is not supported"),
+    ("unsupported", "not supported: LOG_SOFTMAX(int8->int8) x"),
     ("missing", "model file not found"),
 ])
 def test_bad_model_one_line_error_no_row(tmp_path: Path, unsupported_op_model: Path,

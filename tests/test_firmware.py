@@ -1,4 +1,4 @@
-"""harness/firmware.py: configuration, generated files and commands as data, the console
+"""harness/firmware/: configuration, generated files and commands as data, the console
 protocol, and (with arm-none-eabi-gcc) building images and the fit checks."""
 from __future__ import annotations
 
@@ -11,11 +11,25 @@ import yaml
 from mcu_fixture import variant_target, write_model
 
 from harness.backends.base import pack_samples
-from harness.errors import (BuildError, ModelTooLargeError, RunError, RunTimeoutError,
-                            TargetConfigError)
-from harness.firmware import (FirmwareConfig, build_firmware, describe_cfsr, firmware_defines,
-                              inputs_per_firmware, inputs_source, link_firmware, linker_script,
-                              parse_console, runtime_sources)
+from harness.errors import (
+    BuildError,
+    ModelTooLargeError,
+    RunError,
+    RunTimeoutError,
+    TargetConfigError,
+)
+from harness.firmware import (
+    FirmwareConfig,
+    build_firmware,
+    describe_cfsr,
+    firmware_defines,
+    inputs_per_firmware,
+    inputs_source,
+    link_firmware,
+    linker_script,
+    parse_console,
+    runtime_sources,
+)
 from harness.targets import Target, load_target, targets_dir
 
 RUNTIME = targets_dir() / "cortex-m4"
@@ -50,19 +64,19 @@ def test_config_from_target_yaml(an386: Target) -> None:
 
 
 def test_config_errors_name_the_key(tmp_path: Path) -> None:
-    no_fw = variant_target(tmp_path, "nofw", {}, drop=("firmware",))
-    with pytest.raises(TargetConfigError, match="needs a 'firmware:' section"):
-        FirmwareConfig.from_target(no_fw)
-    bad_uart = variant_target(tmp_path, "baduart", {"firmware": {"uart": {"kind": "pl011"}}})
-    with pytest.raises(TargetConfigError, match="firmware.uart.kind must be one of cmsdk-apb-uart"):
-        FirmwareConfig.from_target(bad_uart)
+    with pytest.raises(TargetConfigError, match="firmware: missing .the qemu backend needs a "
+                       "'firmware:' section"):
+        variant_target(tmp_path, "nofw", {}, drop=("firmware",))
+    with pytest.raises(TargetConfigError, match="firmware.uart.kind: expected one of "
+                       "cmsdk-apb-uart, hb-soc, got 'pl011'"):
+        variant_target(tmp_path, "baduart", {"firmware": {"uart": {"kind": "pl011"}}})
     no_base = variant_target(tmp_path, "nobase",
                              {"firmware": {"budget": {"kind": "cmsdk-timer", "base": 1}}})
     data = yaml.safe_load((no_base.folder / "target.yaml").read_text())
     del data["firmware"]["budget"]["irq"]
     (no_base.folder / "target.yaml").write_text(yaml.safe_dump(data))
-    with pytest.raises(TargetConfigError, match="firmware.budget.irq"):
-        FirmwareConfig.from_target(load_target(no_base.folder / "target.yaml"))
+    with pytest.raises(TargetConfigError, match="firmware.budget.irq: missing"):
+        load_target(no_base.folder / "target.yaml")
     dwt = variant_target(tmp_path, "dwt", {"firmware": {"counter": {"kind": "dwt"},
                                                         "budget": {"kind": "none"}}})
     cfg = FirmwareConfig.from_target(dwt)

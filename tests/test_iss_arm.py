@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def test_registered_and_configured(iss_target: Target) -> None:
 
 
 def test_configuration_errors(tmp_path: Path) -> None:
-    with pytest.raises(TargetConfigError, match=r"branch_refill_cycles is the TRM's P, 1..3"):
+    with pytest.raises(TargetConfigError, match=r"iss.branch_refill_cycles: expected an integer <= 3, got 4"):
         IssOptions.from_target(_variant(tmp_path, "p4", {"branch_refill_cycles": 4}))
     with pytest.raises(TargetConfigError, match="multiples of 4 KiB"):
         MemoryMap.from_yaml({"regions": [{"name": "x", "base": 0x100, "size": 0x1000}]})
@@ -90,11 +91,9 @@ def test_configuration_errors(tmp_path: Path) -> None:
 
 def test_available_names_the_missing_packages(iss_target: Target,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import harness.backends.iss_arm as iss_arm
-
-    monkeypatch.setattr(iss_arm, "_importable", lambda module: module != "capstone")
+    monkeypatch.setitem(sys.modules, "capstone", None)     # import capstone -> ImportError
     assert IssArmBackend(iss_target).available() == (
-        "Python package(s) capstone missing: pip install capstone")
+        "Python package capstone not found: pip install 'capstone>=5.0' into the venv")
 
 
 # ---- small programs --------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The shipped MIT-BIH beat bundle: checksum, errors with the remedy, class counts, split, rebuild."""
+"""The shipped MIT-BIH beat bundle: checksum, errors with the remedy, class counts, split,
+rebuild; and the ECG zoo model on its samples."""
 from __future__ import annotations
 
 import importlib.util
@@ -8,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.datasets import load_dataset, sha256_of
-from harness.datasets import mitbih
+from harness.datasets import load_dataset, mitbih, sha256_of
 from harness.errors import DatasetError
 
 MITDB = Path("/work/shared/data/mitbih")
@@ -94,9 +94,40 @@ def test_rr_features_premature_beat() -> None:
                     or importlib.util.find_spec("scipy") is None,
                     reason="the rebuild needs wfdb and scipy: pip install wfdb scipy")
 def test_rebuild_is_bit_identical(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("build_mitbih", REPO / "scripts" / "build_mitbih.py")
+    script = REPO / "scripts" / "build_mitbih.py"
+    spec = importlib.util.spec_from_file_location("build_mitbih", script)
     assert spec and spec.loader
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     out = tmp_path / "mitbih_beats.npz"
     assert build.build(MITDB, out) == mitbih.MITBIH_SHA256
+
+
+def test_ecg_model_takes_the_samples() -> None:
+    import torch
+
+    from harness.zoo import build_model
+    ds = load_dataset("mitbih", quick=True)
+    model = build_model("ecg-cnn", {"channels": ds.sample_shape[-1]}).eval()
+    with torch.no_grad():
+        out = model(torch.from_numpy(ds.val.x[:3]))
+    assert tuple(out.shape) == (3, len(ds.classes))
+    assert sum(p.numel() for p in model.parameters()) < 40_000
+
+
+def test_ecg_model_converts_to_supported_ops(tmp_path: Path) -> None:
+    """SAME-padded stride-2 convs and a full-window average pool: no PAD, MEAN, TRANSPOSE."""
+    pytest.importorskip("litert_torch")
+    import torch
+
+    from harness.importers import load_model
+    from harness.variants.convert import to_tflite
+    from harness.variants.technique import Stage
+    from harness.zoo import build_model, fold_batchnorm
+
+    model = fold_batchnorm(build_model("ecg-cnn"))
+    path = to_tflite(Stage(model), torch.zeros(1, 1, 128, 6), tmp_path / "ecg.tflite", "fp32")
+    graph = load_model(path)
+    assert [op.kind for op in graph.ops] == ["CONV_2D"] * 4 + ["AVERAGE_POOL_2D",
+                                                              "FULLY_CONNECTED"]
+    assert graph.input_tensors()[0].shape == (1, 1, 128, 6)

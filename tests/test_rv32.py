@@ -22,13 +22,19 @@ from mcu_fixture import expected_outputs, write_model
 from harness.backends import backend_for
 from harness.backends.base import pack_samples
 from harness.backends.iss_rv import IssRvBackend, IssRvOptions, counter_reads
-from harness.backends.verilator import (VerilatorBackend, VerilatorOptions, describe_trap,
-                                        hb_bench_command, image_budget, import_rtl)
+from harness.backends.rv32 import describe_trap, image_budget, import_rtl
+from harness.backends.verilator import VerilatorBackend, VerilatorOptions, hb_bench_command
 from harness.bench import bench_model
 from harness.codegen import GeneratedModel
 from harness.errors import RunError, RunTimeoutError, TargetConfigError
-from harness.firmware import (FirmwareConfig, firmware_defines, link_firmware, linker_script,
-                              parse_console, runtime_sources)
+from harness.firmware import (
+    FirmwareConfig,
+    firmware_defines,
+    link_firmware,
+    linker_script,
+    parse_console,
+    runtime_sources,
+)
 from harness.targets import Target, load_target, targets_dir
 
 COMMON = (targets_dir() / "mcu-common").resolve()
@@ -114,22 +120,18 @@ def test_describe_trap() -> None:
 
 
 def test_configuration_errors(tmp_path: Path) -> None:
-    no_section = rv32_variant(tmp_path, "nosec", {}, drop=("verilator",))
-    with pytest.raises(TargetConfigError, match="needs a 'verilator:' section"):
-        VerilatorOptions.from_target(no_section)
-    assert "needs a 'verilator:' section" in (VerilatorBackend(no_section).available() or "")
-    bad_nnx = rv32_variant(tmp_path, "badnnx", {"verilator": {"nnx": 2}})
-    with pytest.raises(TargetConfigError, match="verilator.nnx must be 0 or 1"):
-        VerilatorOptions.from_target(bad_nnx)
-    odd_ram = rv32_variant(tmp_path, "oddram", {"memory": {"ram_bytes": 3000000}})
-    with pytest.raises(TargetConfigError, match="power of two"):
-        VerilatorOptions.from_target(odd_ram)
-    no_exit_base = rv32_variant(tmp_path, "noexit", {"firmware": {"exit": "hb-soc"}})
-    with pytest.raises(TargetConfigError, match="missing firmware.exit.base"):
-        FirmwareConfig.from_target(no_exit_base)
-    bad_arch = rv32_variant(tmp_path, "badarch", {"firmware": {"arch": "mips"}})
-    with pytest.raises(TargetConfigError, match="firmware.arch must be one of cortex-m, riscv"):
-        FirmwareConfig.from_target(bad_arch)
+    with pytest.raises(TargetConfigError, match="verilator: missing .the verilator backend "
+                       "needs a 'verilator:' section"):
+        rv32_variant(tmp_path, "nosec", {}, drop=("verilator",))
+    with pytest.raises(TargetConfigError, match="verilator.nnx: expected one of 0, 1, got 2"):
+        rv32_variant(tmp_path, "badnnx", {"verilator": {"nnx": 2}})
+    with pytest.raises(TargetConfigError, match="memory.ram_bytes: expected a power of two"):
+        rv32_variant(tmp_path, "oddram", {"memory": {"ram_bytes": 3000000}})
+    with pytest.raises(TargetConfigError, match="firmware.exit.base: missing"):
+        rv32_variant(tmp_path, "noexit", {"firmware": {"exit": "hb-soc"}})
+    with pytest.raises(TargetConfigError,
+                       match="firmware.arch: expected one of cortex-m, riscv, got 'mips'"):
+        rv32_variant(tmp_path, "badarch", {"firmware": {"arch": "mips"}})
 
 
 def test_available_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,9 +258,9 @@ def test_iss_agrees_with_the_rtl(tmp_path: Path) -> None:
     x = _inputs(4, seed=3)
     image = link_firmware(artifact, pack_samples([x]), 4)
     assert len(counter_reads(image.path)) == 2          # hb_cycles and hb_instret
-    on_rtl = rtl.run_image(hb_bench_command(import_rtl("bench.build").build_bench(False),
+    on_rtl = rtl.run_elf(hb_bench_command(import_rtl("bench.build").build_bench(False),
                                             image.path, 10**8, 600), image.path, 4, 32, "rtl")
-    on_iss = iss.run_image(image.path, 4, 32, 10**8, "iss")
+    on_iss = iss.run_elf(image.path, 4, 32, 10**8, "iss")
     assert on_iss.report.outputs() == on_rtl.report.outputs()
     assert on_iss.report.instructions() == on_rtl.report.instructions()
     np.testing.assert_array_equal(
@@ -319,14 +321,14 @@ def test_elf_for_the_wrong_architecture(tmp_path: Path) -> None:
     exe = import_rtl("bench.build").build_bench(False)
     with pytest.raises(RunError, match=r"hb_bench could not run .*exit status 2.*is not a "
                                        r"32-bit little-endian RISC-V ELF"):
-        backend.run_image(hb_bench_command(exe, host_elf, 1000, 60), host_elf, 1, 1, "rtl")
+        backend.run_elf(hb_bench_command(exe, host_elf, 1000, 60), host_elf, 1, 1, "rtl")
     iss = IssRvBackend(load_target("rv32-iss"))
     with pytest.raises(RunError, match=r"the ISS cannot load .*not a 32-bit little-endian ELF"):
-        iss.run_image(host_elf, 1, 1, 1000, "iss")
+        iss.run_elf(host_elf, 1, 1, 1000, "iss")
     not_elf = tmp_path / "firmware.elf"
     not_elf.write_bytes(b"#!/bin/sh\n")
     with pytest.raises(RunError, match="is not an ELF file"):
-        backend.run_image(hb_bench_command(exe, not_elf, 1000, 60), not_elf, 1, 1, "rtl")
+        backend.run_elf(hb_bench_command(exe, not_elf, 1000, 60), not_elf, 1, 1, "rtl")
 
 
 @pytest.mark.sim

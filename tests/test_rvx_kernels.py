@@ -24,8 +24,8 @@ from test_codegen import T, conv_options, depthwise_options, fc_options, tiny_mo
 
 from harness.codegen import generate
 from harness.golden import GoldenInterpreter
-from harness.importers.tflite import parse_tflite
 from harness.importers import load_model
+from harness.importers.tflite import parse_tflite
 from harness.inputs import random_inputs
 from harness.ir import Graph
 from harness.lower import out_size

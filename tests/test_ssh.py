@@ -18,20 +18,28 @@ from typing import Any
 import numpy as np
 import pytest
 from hb_testutil import model_path
-from ssh_fixtures import (PMIC_READ_ADC, TEGRASTATS_LINE, SshServer, leftover_runners,  # noqa: F401
-                          needs_sshd, ssh_env, sshd, start_sshd, wait_until)
+from ssh_fixtures import (  # noqa: F401
+    PMIC_READ_ADC,
+    TEGRASTATS_LINE,
+    SshServer,
+    leftover_runners,
+    needs_sshd,
+    ssh_env,
+    sshd,
+    start_sshd,
+    wait_until,
+)
 
 from harness.backends import backend_for
 from harness.backends.base import RunResult
 from harness.backends.ssh import SshBackend
-from harness.errors import (RunError, RunTimeoutError, TargetConfigError,
-                            TargetUnavailableError)
+from harness.compare import compare
+from harness.errors import RunError, RunTimeoutError, TargetConfigError, TargetUnavailableError
 from harness.importers import load_model
 from harness.inputs import random_inputs
 from harness.litert_ref import run_litert
 from harness.measure import Measurement
 from harness.remote import power
-from harness.compare import compare
 from harness.remote.config import expand_vars, is_loopback, ssh_config
 from harness.remote.figures import latency_metrics, power_figures
 from harness.targets import Target, load_target

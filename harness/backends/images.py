@@ -16,15 +16,15 @@ slice, and `relocate_fault` shifts a fault's input index by the slice's first in
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..artifacts import Artifact, pack_samples, unpack_samples
 from ..commands import Command
 from ..errors import RunError
 from ..firmware import FirmwareReport, inputs_per_firmware, link_firmware
 from ..measure import LayerMetric
-from .base import Artifact, pack_samples, unpack_samples
 
 __all__ = ["ImageSlice", "ImageRun", "Batch", "run_batch", "relocate_fault"]
 
@@ -46,6 +46,7 @@ class ImageRun:
     report: FirmwareReport
     log: str
     commands: list[Command] = field(default_factory=list)   # the simulator command(s) run
+    stats: dict[str, Any] = field(default_factory=dict)     # summed (numbers) or joined (lists)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Batch:
     layers: dict[int, int] = field(default_factory=dict)    # HB_LAYER of the first input
     commands: list[Command] = field(default_factory=list)   # link + run commands, in order
     log: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)     # ImageRun.stats of every image
 
     def layer_metrics(self, provenance: str, scale: float = 1) -> list[LayerMetric]:
         """The first input's per-layer counts (x scale) named after the model's layers."""
@@ -93,6 +95,8 @@ def run_batch(artifact: Artifact, inputs: Sequence[np.ndarray],
         outputs += ran.report.outputs()
         batch.counts += ran.report.counts()
         batch.instructions += ran.report.instructions()
+        for key, value in ran.stats.items():
+            batch.stats[key] = batch.stats[key] + value if key in batch.stats else value
         if first == 0:
             batch.layers = dict(ran.report.layers)
     batch.outputs = unpack_samples(bytes(outputs), n, model.output_specs)

@@ -1,4 +1,4 @@
-"""`iss_arm`: the Cortex-M4 firmware (harness/firmware.py) in hilbench's cycle-modelling
+"""`iss_arm`: the Cortex-M4 firmware (harness/firmware/) in hilbench's cycle-modelling
 instruction-set simulator (harness/iss: Unicorn + Capstone + the Cortex-M4 TRM timing model).
 
     available()  unicorn and capstone importable, the target's compiler (with newlib) and
@@ -28,25 +28,25 @@ the counts are deterministic.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..build import Toolchain
-from ..commands import Command, execute, which
-from ..errors import RunError, RunTimeoutError, TargetConfigError
-from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console
+from ..artifacts import Artifact
+from ..errors import RunError, RunTimeoutError
+from ..firmware import FirmwareReport, parse_console
 from ..measure import Metric
+from ..target_schema import IssArmSpec
 from ..targets import Target
-from .base import Artifact, Backend, RunResult
-from .images import ImageRun, ImageSlice, relocate_fault, run_batch
+from .firmware_backend import FirmwareBackend
+from .images import Batch, ImageRun, ImageSlice, relocate_fault
 
 __all__ = ["IssArmBackend", "IssOptions"]
 
-_DEFAULT_MAX_INSTRUCTIONS = 4_000_000_000
+
 _STARTUP_INSTRUCTIONS = 50_000_000     # boot, .data/.bss set-up and console per image
 _INVOKE = "hb_model_invoke"
 
@@ -61,106 +61,71 @@ class IssOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> IssOptions:
+        """The target's checked `iss:` section (harness/target_schema.py: IssArmSpec); the
+        memory map is parsed by harness/iss/memory.py."""
         from ..iss import MPS2_AN386, MemoryMap
 
-        where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("iss") or {}
-        if not isinstance(section, dict):
-            raise TargetConfigError(f"{where}: 'iss:' must be a mapping")
-        try:
-            refill = int(section.get("branch_refill_cycles", 2))
-            budget = int(float(section.get("max_instructions_per_inference",
-                                           _DEFAULT_MAX_INSTRUCTIONS)))
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: iss: {exc}") from None
-        if not 1 <= refill <= 3:
-            raise TargetConfigError(f"{where}: iss.branch_refill_cycles is the TRM's P, 1..3; "
-                                    f"got {refill}")
-        if budget <= 0:
-            raise TargetConfigError(f"{where}: iss.max_instructions_per_inference must be > 0")
-        mm = section.get("memory_map")
+        section = target.spec.iss or IssArmSpec()
+        mm = section.memory_map
         memory_map = MemoryMap.from_yaml(mm) if mm else MPS2_AN386
-        return cls(refill, budget, memory_map)
+        return cls(section.branch_refill_cycles, section.max_instructions_per_inference,
+                   memory_map)
 
 
-class IssArmBackend(Backend):
+class IssArmBackend(FirmwareBackend):
     name = "iss_arm"
+    python_modules = (("unicorn", "unicorn>=2.1"), ("capstone", "capstone>=5.0"))
+    layer_provenance = "iss-cycle-model"
 
-    def available(self) -> str | None:
-        missing = [m for m in ("unicorn", "capstone") if not _importable(m)]
-        if missing:
-            return (f"Python package(s) {', '.join(missing)} missing: "
-                    f"pip install {' '.join(missing)}")
-        try:
-            IssOptions.from_target(self.target)
-            FirmwareConfig.from_target(self.target)
-        except TargetConfigError as exc:
-            return str(exc)
-        tc = Toolchain.from_target(self.target)
-        if which(tc.cc) is None:
-            return (f"{tc.cc} not found: install it (Debian: apt-get install gcc-arm-none-eabi "
-                    "libnewlib-arm-none-eabi)")
-        if which(tc.size) is None:
-            return f"{tc.size} not found: install binutils for the target (binutils-arm-none-eabi)"
-        libc = execute(Command((tc.cc, *tc.cflags, "-print-file-name=libc_nano.a")),
-                       check=False).stdout.strip()
-        if not Path(libc).is_absolute():
-            return (f"{tc.cc} finds no newlib-nano (libc_nano.a): install it (Debian: apt-get "
-                    "install libnewlib-arm-none-eabi)")
-        return None
+    @functools.cached_property
+    def options(self) -> IssOptions:
+        return IssOptions.from_target(self.target)
 
-    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
-        artifact = build_firmware(model, self.target)
+    def add_build_facts(self, artifact: Artifact) -> None:
         artifact.tool_versions["unicorn"] = metadata.version("unicorn")
         artifact.tool_versions["capstone"] = metadata.version("capstone")
-        return artifact
 
-    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
+    def run_image(self, piece: ImageSlice) -> ImageRun:
         from ..iss import simulate
 
-        n = int(inputs[0].shape[0])
-        options = IssOptions.from_target(self.target)
-        instructions: list[int] = []
-        simulated = seconds = 0.0
+        options = self.options
+        budget = piece.count * options.max_instructions_per_inference + _STARTUP_INSTRUCTIONS
+        try:
+            sim = simulate(piece.image.path, options.memory_map, budget,
+                           refill=options.refill, clock_hz=self.target.clock_hz,
+                           timeout_s=self.target.timeout_s, calls=(_INVOKE,))
+        except RunTimeoutError as exc:
+            raise RunTimeoutError(
+                f"{piece.where}: {exc} (limits: iss.max_instructions_per_inference = "
+                f"{options.max_instructions_per_inference:,} per input and timeout_s = "
+                f"{self.target.timeout_s:g} s in {self.target.name}/target.yaml)") from None
+        log = [sim.console, f"iss: {piece.image.path.name}: {sim.summary()}\n"]
+        log += [f"iss: hot block 0x{b.address:08x} {b.function}: {b.executions} x "
+                f"{b.instructions} instructions, {b.cycles} cycles\n"
+                for b in sim.hot_blocks[:5]]
+        report = parse_console(sim.console)
+        self._check(report, sim, piece)
+        stats = {"calls": [c.instructions for c in sim.calls], "simulated": sim.instructions,
+                 "seconds": sim.seconds}
+        return ImageRun(report, "".join(log), stats=stats)
 
-        def run_image(piece: ImageSlice) -> ImageRun:
-            nonlocal simulated, seconds
-            budget = piece.count * options.max_instructions_per_inference + _STARTUP_INSTRUCTIONS
-            try:
-                sim = simulate(piece.image.path, options.memory_map, budget,
-                               refill=options.refill, clock_hz=self.target.clock_hz,
-                               timeout_s=self.target.timeout_s, calls=(_INVOKE,))
-            except RunTimeoutError as exc:
-                raise RunTimeoutError(
-                    f"{piece.where}: {exc} (limits: iss.max_instructions_per_inference = "
-                    f"{options.max_instructions_per_inference:,} per input and timeout_s = "
-                    f"{self.target.timeout_s:g} s in {self.target.name}/target.yaml)") from None
-            log = [sim.console, f"iss: {piece.image.path.name}: {sim.summary()}\n"]
-            log += [f"iss: hot block 0x{b.address:08x} {b.function}: {b.executions} x "
-                    f"{b.instructions} instructions, {b.cycles} cycles\n"
-                    for b in sim.hot_blocks[:5]]
-            report = parse_console(sim.console)
-            self._check(report, sim, piece)
-            instructions.extend(c.instructions for c in sim.calls)
-            simulated += sim.instructions
-            seconds += sim.seconds
-            return ImageRun(report, "".join(log))
-
-        batch = run_batch(artifact, inputs, run_image)
-        counts = batch.counts
+    def count_metrics(self, batch: Batch, n: int) -> dict[str, Metric]:
+        counts, clock_hz = batch.counts, self.target.clock_hz
+        instructions = batch.stats.get("calls", [])
+        simulated, seconds = batch.stats.get("simulated", 0), batch.stats.get("seconds", 0.0)
         metrics: dict[str, Metric] = {}
-        refill = f"P = {options.refill}"
         if counts:
             cycles = float(np.mean(counts))
             metrics["cycles_per_inference"] = Metric(
                 cycles, "cycles", "iss-cycle-model",
                 f"Cortex-M4 TRM timing model (zero-wait-state memory, taken branch 1 + P with "
-                f"{refill}, see harness/iss/README.md): the firmware's DWT_CYCCNT difference "
-                f"around hb_model_invoke, mean of {n} inputs; includes the per-layer markers")
-            if self.target.clock_hz:
+                f"P = {self.options.refill}, see harness/iss/README.md): the firmware's "
+                f"DWT_CYCCNT difference around hb_model_invoke, mean of {n} inputs; includes "
+                "the per-layer markers")
+            if clock_hz:
                 metrics["latency_ms"] = Metric(
-                    cycles / self.target.clock_hz * 1e3, "ms", "iss-cycle-model",
-                    f"modelled cycles at {self.target.clock_hz / 1e6:g} MHz (clock_hz)")
+                    cycles / clock_hz * 1e3, "ms", "iss-cycle-model",
+                    f"modelled cycles at {clock_hz / 1e6:g} MHz (clock_hz)")
         if instructions and len(instructions) == n:
             metrics["instructions_per_inference"] = Metric(
                 float(np.mean(instructions)), "instr", "instructions",
@@ -172,8 +137,7 @@ class IssArmBackend(Backend):
                 simulated / seconds, "instr/s", "wall-clock",
                 f"simulated instructions per host second with cycle modelling, {simulated:,.0f} "
                 "instructions in all (start-up and console included)")
-        return RunResult(batch.outputs, metrics, batch.layer_metrics("iss-cycle-model"),
-                         batch.commands, batch.log)
+        return metrics
 
     def _check(self, report: FirmwareReport, sim: Any, piece: ImageSlice) -> None:
         """Raise for anything but a clean run (input indices count from the whole batch)."""
@@ -199,10 +163,3 @@ class IssArmBackend(Backend):
             raise RunError(f"{where}: {len(sim.calls)} complete calls of {_INVOKE} observed "
                            f"for {n} inputs")
 
-
-def _importable(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True

@@ -24,25 +24,27 @@ RunError with cause, pc and function. `repeats` has no effect.
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..build import Toolchain
-from ..errors import BuildError, RunError, RunTimeoutError, TargetConfigError
-from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console, symbol_at
+from ..artifacts import Artifact
+from ..errors import RunError, RunTimeoutError, TargetConfigError
+from ..firmware import FirmwareReport, parse_console, symbol_at
 from ..measure import Metric
+from ..target_schema import IssRvSpec
 from ..targets import Target
-from .base import Artifact, Backend, RunResult
-from .images import ImageRun, ImageSlice, run_batch
-from .verilator import describe_trap, image_budget, import_rtl, riscv_toolchain_problem
+from .firmware_backend import FirmwareBackend
+from .images import Batch, ImageRun, ImageSlice
+from .rv32 import describe_trap, image_budget, import_rtl
 
 __all__ = ["IssRvBackend", "IssRvOptions", "CounterCsrs", "counter_reads"]
 
-_DEFAULT_MAX_INSTRUCTIONS = 2_000_000_000
 
 # Counter CSRs (low words; the high halves are these + 0x80): mcycle, minstret, cycle, instret.
 _COUNTER_CSRS = (0xB00, 0xB02, 0xC00, 0xC02)
@@ -120,24 +122,12 @@ class IssRvOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> IssRvOptions:
-        where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("iss_rv", {})
-        if not isinstance(section, dict):
-            raise TargetConfigError(f"{where}: iss_rv: must be a mapping (nnx, "
-                                    "max_instructions_per_inference)")
+        """The target's checked `iss_rv:` section (harness/target_schema.py: IssRvSpec)."""
+        section = target.spec.iss_rv or IssRvSpec()
         if target.ram_bytes is None:
-            raise TargetConfigError(f"{where}: memory.ram_bytes (the SoC's RAM) is needed")
-        try:
-            nnx = int(section.get("nnx", 1))
-            budget = int(float(section.get("max_instructions_per_inference",
-                                           _DEFAULT_MAX_INSTRUCTIONS)))
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: iss_rv: {exc}") from None
-        if nnx not in (0, 1):
-            raise TargetConfigError(f"{where}: iss_rv.nnx must be 0 or 1, got {nnx}")
-        if budget <= 0:
-            raise TargetConfigError(f"{where}: iss_rv.max_instructions_per_inference must be > 0")
-        return cls(bool(nnx), int(target.ram_bytes), budget)
+            raise TargetConfigError(f"{target.folder / 'target.yaml'}: memory.ram_bytes (the "
+                                    "SoC's RAM) is needed")
+        return cls(bool(section.nnx), target.ram_bytes, section.max_instructions_per_inference)
 
 
 @dataclass
@@ -148,80 +138,67 @@ class IssImageRun:
     log: str
 
 
-class IssRvBackend(Backend):
+class IssRvBackend(FirmwareBackend):
     name = "iss_rv"
+    python_modules = (("unicorn", "unicorn>=2.1"), ("elftools", "pyelftools>=0.31"))
+    layer_provenance = "instructions"
 
-    def _options(self) -> IssRvOptions:
+    @functools.cached_property
+    def options(self) -> IssRvOptions:
         return IssRvOptions.from_target(self.target)
 
-    # -- protocol -----------------------------------------------------------------------
+    def _options(self) -> IssRvOptions:
+        return self.options
 
-    def available(self) -> str | None:
-        try:
-            self._options()
-            FirmwareConfig.from_target(self.target)
-            Toolchain.from_target(self.target)
-        except (TargetConfigError, BuildError) as exc:
-            return str(exc)
-        for module, package in (("unicorn", "unicorn>=2.1"), ("elftools", "pyelftools>=0.31")):
-            try:
-                __import__(module)
-            except ImportError:
-                return f"Python package {module} not found: pip install '{package}' into the venv"
+    # -- template hooks -----------------------------------------------------------------
+
+    def tool_problem(self) -> str | None:
         try:
             import_rtl("model.iss")
         except ImportError as exc:
             return f"the ISS (rtl/model/iss.py next to harness/) cannot be imported: {exc}"
-        return riscv_toolchain_problem(self.target)
+        return None
 
-    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
-        artifact = build_firmware(model, self.target)
-        from importlib.metadata import version
+    def add_build_facts(self, artifact: Artifact) -> None:
         artifact.tool_versions["unicorn"] = version("unicorn")
-        return artifact
 
-    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
-        model = artifact.model
-        n = int(inputs[0].shape[0])
-        options = self._options()
-        executed, seconds = 0, 0.0
+    def run_image(self, piece: ImageSlice) -> ImageRun:
+        model = piece.image.model
+        budget = image_budget(self.options.max_instructions_per_inference, piece.count,
+                              model.output_bytes, len(model.layer_names))
+        ran = self.run_elf(piece.image.path, piece.count, model.output_bytes, budget,
+                           piece.where, first=piece.first)
+        return ImageRun(ran.report, ran.log,
+                        stats={"executed": ran.instructions, "seconds": ran.seconds})
 
-        def run_image(piece: ImageSlice) -> ImageRun:
-            nonlocal executed, seconds
-            budget = image_budget(options.max_instructions_per_inference, piece.count,
-                                  model.output_bytes, len(model.layer_names))
-            ran = self.run_image(piece.image.path, piece.count, model.output_bytes, budget,
-                                 piece.where, first=piece.first)
-            executed += ran.instructions
-            seconds += ran.seconds
-            return ImageRun(ran.report, ran.log)
-
-        batch = run_batch(artifact, inputs, run_image)
+    def count_metrics(self, batch: Batch, n: int) -> dict[str, Metric]:
         counts = batch.instructions
-        metrics: dict[str, Metric] = {}
-        if counts and len(counts) == n:
-            metrics["instructions_per_inference"] = Metric(
-                float(np.mean(counts)), "instr", "instructions",
-                f"functional ISS (Unicorn RV32, nnx={int(options.nnx)}): exact instruction "
-                f"count between the firmware's minstret reads around hb_model_invoke, mean of "
-                f"{n} inputs; includes the markers and two mcycle reads")
-        extra: dict[str, Any] = {
+        if not counts or len(counts) != n:
+            return {}
+        return {"instructions_per_inference": Metric(
+            float(np.mean(counts)), "instr", "instructions",
+            f"functional ISS (Unicorn RV32, nnx={int(self.options.nnx)}): exact instruction "
+            f"count between the firmware's minstret reads around hb_model_invoke, mean of "
+            f"{n} inputs; includes the markers and two mcycle reads")}
+
+    def run_extra(self, batch: Batch, n: int) -> dict[str, Any]:
+        executed = batch.stats.get("executed", 0)
+        seconds = batch.stats.get("seconds", 0.0)
+        return {
             "iss_instructions": executed,
             "iss_seconds": round(seconds, 6),
             "iss_instructions_per_second": round(executed / seconds) if seconds > 0 else None,
-            "instructions_per_input": counts,
+            "instructions_per_input": batch.instructions,
         }
-        return RunResult(batch.outputs, metrics, batch.layer_metrics("instructions"),
-                         batch.commands, batch.log, extra)
 
     # -- one image ----------------------------------------------------------------------
 
-    def run_image(self, elf: Path, n: int, output_bytes: int, max_instructions: int,
-                  where: str, first: int = 0) -> IssImageRun:
+    def run_elf(self, elf: Path, n: int, output_bytes: int, max_instructions: int,
+                where: str, first: int = 0) -> IssImageRun:
         """Run one image in a fresh ISS and check what it reports (input indices in messages
         count from `first`)."""
         iss_module = import_rtl("model.iss")
-        options = self._options()
+        options = self.options
         iss = iss_module.Iss(nnx=options.nnx, ram_bytes=options.ram_bytes)
         try:
             iss.load_elf(elf)

@@ -1,4 +1,4 @@
-"""`qemu`: the generated C as a bare-metal firmware (harness/firmware.py) on a QEMU machine.
+"""`qemu`: the generated C as a bare-metal firmware (harness/firmware/) on a QEMU machine.
 
     available()  the target's compiler (with newlib), size tool and qemu-system-* are there,
                  and QEMU emulates the target's machine
@@ -37,25 +37,23 @@ timeout_s of wall-clock time (QEMU killed, RunTimeoutError).
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from ..build import Toolchain
+from ..artifacts import Artifact
 from ..commands import Command, Completed, execute, tool_version, which
 from ..errors import RunError, RunTimeoutError, TargetConfigError
-from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console, symbol_at
+from ..firmware import FirmwareReport, parse_console, symbol_at
 from ..measure import Metric
 from ..targets import Target
-from .base import Artifact, Backend, RunResult
-from .images import ImageRun, ImageSlice, relocate_fault, run_batch
+from .firmware_backend import FirmwareBackend
+from .images import Batch, ImageRun, ImageSlice, relocate_fault
 
 __all__ = ["QemuBackend", "QemuOptions", "qemu_command"]
-
-_DEFAULT_MAX_INSTRUCTIONS = 4_000_000_000
 
 
 @dataclass(frozen=True)
@@ -70,22 +68,13 @@ class QemuOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> QemuOptions:
-        where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("qemu")
-        if not isinstance(section, dict) or "machine" not in section:
-            raise TargetConfigError(f"{where}: the qemu backend needs 'qemu: {{machine: ...}}'")
-        try:
-            shift = int(section.get("icount_shift", 0))
-            budget = int(float(section.get("max_instructions_per_inference",
-                                           _DEFAULT_MAX_INSTRUCTIONS)))
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: qemu: {exc}") from None
-        if not 0 <= shift <= 10:
-            raise TargetConfigError(f"{where}: qemu.icount_shift must be 0..10, got {shift}")
-        if budget <= 0:
-            raise TargetConfigError(f"{where}: qemu.max_instructions_per_inference must be > 0")
-        return cls(str(section.get("binary", "qemu-system-arm")), str(section["machine"]),
-                   shift, budget, tuple(str(a) for a in section.get("extra_args", ())))
+        """The target's checked `qemu:` section (harness/target_schema.py: QemuSpec)."""
+        q = target.spec.qemu
+        if q is None:
+            raise TargetConfigError(f"{target.folder / 'target.yaml'}: the qemu backend needs "
+                                    "'qemu: {machine: ...}'")
+        return cls(q.binary, q.machine, q.icount_shift, q.max_instructions_per_inference,
+                   tuple(q.extra_args))
 
 
 def qemu_command(options: QemuOptions, elf: Path, timeout_s: float) -> Command:
@@ -100,91 +89,72 @@ def qemu_command(options: QemuOptions, elf: Path, timeout_s: float) -> Command:
     )
 
 
-class QemuBackend(Backend):
+class QemuBackend(FirmwareBackend):
     name = "qemu"
+    layer_provenance = "instructions"
 
-    # -- configuration ------------------------------------------------------------------
+    @functools.cached_property
+    def options(self) -> QemuOptions:
+        return QemuOptions.from_target(self.target)
 
     def _options(self) -> QemuOptions:
-        return QemuOptions.from_target(self.target)
+        return self.options
 
     def _instructions_per_tick(self) -> float:
         """Instructions per counter tick: 1e9 / (clock_hz * 2^shift)."""
-        cfg = FirmwareConfig.from_target(self.target)
-        hz = cfg.counter_hz(self.target.clock_hz)
+        hz = self.firmware.counter_hz(self.target.clock_hz)
         if hz is None:
             raise TargetConfigError(
                 f"target {self.target.name}: the qemu backend needs a timer counter with a "
                 "clock (firmware.counter: {kind: cmsdk-timer, clock_hz: ...}); QEMU does not "
                 "model the DWT cycle counter")
-        return 1e9 / (hz * 2 ** self._options().icount_shift)
+        return 1e9 / (hz * 2 ** self.options.icount_shift)
 
     def _budget_ticks(self) -> int:
-        ticks = math.ceil(self._options().max_instructions_per_inference
+        ticks = math.ceil(self.options.max_instructions_per_inference
                           / self._instructions_per_tick())
         return min(max(ticks, 1), 0xFFFFFFFF)
 
-    # -- protocol -----------------------------------------------------------------------
+    # -- template hooks -----------------------------------------------------------------
 
-    def available(self) -> str | None:
-        try:
-            options = self._options()
-            FirmwareConfig.from_target(self.target)
-        except TargetConfigError as exc:
-            return str(exc)
-        tc = Toolchain.from_target(self.target)
-        if which(tc.cc) is None:
-            return (f"{tc.cc} not found: install it (Debian: apt-get install gcc-arm-none-eabi "
-                    "libnewlib-arm-none-eabi)")
-        if which(tc.size) is None:
-            return f"{tc.size} not found: install binutils for the target (binutils-arm-none-eabi)"
-        if which(options.binary) is None:
-            return (f"{options.binary} not found: install it (Debian: apt-get install "
-                    "qemu-system-arm)")
-        libc = execute(Command((tc.cc, *tc.cflags, "-print-file-name=libc_nano.a")),
-                       check=False).stdout.strip()
-        if not Path(libc).is_absolute():
-            return (f"{tc.cc} finds no newlib-nano (libc_nano.a): install it (Debian: apt-get "
-                    "install libnewlib-arm-none-eabi)")
-        machines = execute(Command((options.binary, "-M", "help")), check=False).stdout
-        if not any(line.split()[:1] == [options.machine] for line in machines.splitlines()):
-            return (f"{options.binary} does not emulate machine {options.machine} "
-                    f"({tool_version([options.binary, '--version'])}): install a QEMU that does")
+    def tool_problem(self) -> str | None:
+        binary, machine = self.options.binary, self.options.machine
+        if which(binary) is None:
+            return f"{binary} not found: install it (Debian: apt-get install qemu-system-arm)"
+        machines = execute(Command((binary, "-M", "help")), check=False).stdout
+        if not any(line.split()[:1] == [machine] for line in machines.splitlines()):
+            return (f"{binary} does not emulate machine {machine} "
+                    f"({tool_version([binary, '--version'])}): install a QEMU that does")
         return None
 
-    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
-        options = self._options()
-        artifact = build_firmware(model, self.target, budget_ticks=self._budget_ticks())
-        artifact.tool_versions["qemu"] = tool_version([options.binary, "--version"])
-        return artifact
+    def budget_ticks(self) -> int | None:
+        return self._budget_ticks()
 
-    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
-        options = self._options()
-        per_tick = self._instructions_per_tick()
+    def add_build_facts(self, artifact: Artifact) -> None:
+        artifact.tool_versions["qemu"] = tool_version([self.options.binary, "--version"])
 
-        def run_image(piece: ImageSlice) -> ImageRun:
-            cmd = qemu_command(options, piece.image.path, self.target.timeout_s)
-            done = self._execute(cmd, piece.where)
-            report = parse_console(done.stdout)
-            self._check(report, done, piece, options)
-            return ImageRun(report, done.stdout, [cmd])
+    def run_image(self, piece: ImageSlice) -> ImageRun:
+        cmd = qemu_command(self.options, piece.image.path, self.target.timeout_s)
+        done = self._execute(cmd, piece.where)
+        report = parse_console(done.stdout)
+        self._check(report, done, piece, self.options)
+        return ImageRun(report, done.stdout, [cmd])
 
-        batch = run_batch(artifact, inputs, run_image)
-        n, counts = int(inputs[0].shape[0]), batch.counts
-        metrics: dict[str, Metric] = {}
-        if counts:
-            shift = options.icount_shift
-            metrics["instructions_per_inference"] = Metric(
-                float(np.mean(counts)) * per_tick, "instr", "instructions",
-                f"QEMU {options.machine} -icount shift={shift} (2^{shift} ns of virtual time "
-                f"per instruction): timer ticks around hb_model_invoke x {per_tick:g} "
-                f"instructions/tick, mean of {n} inputs, exact to +-{per_tick:g} per input; "
-                "includes the per-layer markers")
-        return RunResult(batch.outputs, metrics, batch.layer_metrics("instructions", per_tick),
-                         batch.commands, batch.log)
+    def layer_scale(self) -> float:
+        return self._instructions_per_tick()
+
+    def count_metrics(self, batch: Batch, n: int) -> dict[str, Metric]:
+        if not batch.counts:
+            return {}
+        per_tick, shift = self._instructions_per_tick(), self.options.icount_shift
+        return {"instructions_per_inference": Metric(
+            float(np.mean(batch.counts)) * per_tick, "instr", "instructions",
+            f"QEMU {self.options.machine} -icount shift={shift} (2^{shift} ns of virtual time "
+            f"per instruction): timer ticks around hb_model_invoke x {per_tick:g} "
+            f"instructions/tick, mean of {n} inputs, exact to +-{per_tick:g} per input; "
+            "includes the per-layer markers")}
 
     # -- helpers ------------------------------------------------------------------------
-
     def _execute(self, cmd: Command, where: str) -> Completed:
         try:
             return execute(cmd, check=False, error=RunError)

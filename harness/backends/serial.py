@@ -7,9 +7,10 @@ targets/mcu-common/runner_mlperf.c on the board).
     build()      firmware.build_firmware (firmware.inputs must be `stream`): no inputs in the
                  image, so one image serves every input
     run()        runs serial.flash (the image's path in place of {elf}), opens serial.port,
-                 waits for the board to answer, checks `m-model-[...]` when serial.model_id
-                 is set, then per input: `db load`, `db <hex>`..., `infer 1 0`, and the
-                 exact output bytes (m-hb-output) and counter ticks (m-hb-count); with
+                 waits for the board to answer, checks `m-model-[...]` (serial.model_id,
+                 by default the name compiled into the image), then per input: `db load`,
+                 `db <hex>`..., `infer 1 0`, and the exact output bytes (m-hb-output) and
+                 counter ticks (m-hb-count); with
                  repeats > 1 one more `infer <repeats> 1` on the first input for the latency
 
 Target YAML, section `serial:`
@@ -27,6 +28,9 @@ Target YAML, section `serial:`
                                 instructions when the "board" is QEMU with -icount behind a
                                 pseudo-terminal (then instructions_per_tick converts ticks)
     instructions_per_tick: 40
+    model_id: kws_ref_model     what the board must report in m-model-[...] (default: the
+                                name compiled into the image: firmware.model_id, else the
+                                model file's stem); another answer is refused
 
 Metrics: with counter_provenance hw-counter, cycles_per_inference (a timer's ticks x clock_hz / its
 clock; DWT counts cycles) and latency_ms at clock_hz (with repeats > 1: from the timed loop);
@@ -36,6 +40,7 @@ the budget a RunError, and nothing is recorded.
 """
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass
@@ -43,19 +48,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..build import Toolchain
+from ..artifacts import Artifact, RunResult, pack_samples, unpack_samples
 from ..commands import Command, execute, which
-from ..errors import BuildError, RunError, TargetConfigError
-from ..firmware import FirmwareConfig, build_firmware
+from ..errors import RunError, TargetConfigError
 from ..launch import launched
 from ..measure import LayerMetric, Metric
-from ..mlperf_dut import Dut
+from ..mlperf_dut import Dut, check_identity, firmware_model_id
 from ..targets import Target
-from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
+from .firmware_backend import FirmwareBackend
 
 __all__ = ["SerialBackend", "SerialOptions"]
-
-_PROVENANCES = ("hw-counter", "instructions")
 
 
 @dataclass(frozen=True)
@@ -72,67 +74,51 @@ class SerialOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> SerialOptions:
-        where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("serial")
-        if not isinstance(section, dict):
-            raise TargetConfigError(f"{where}: the serial backend needs a 'serial:' section "
-                                    "(port, baud, flash)")
-        port = section.get("port")
-        if section.get("port_env") and os.environ.get(str(section["port_env"])):
-            port = os.environ[str(section["port_env"])]
-        flash = section.get("flash") or ()
-        launch = section.get("launch") or ()
-        for key, argv in (("flash", flash), ("launch", launch)):
-            if not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv):
-                raise TargetConfigError(f"{where}: serial.{key} must be a list of strings (a "
-                                        "command's argv, {elf} for the image)")
-        if launch and flash:
-            raise TargetConfigError(f"{where}: serial.flash and serial.launch exclude each "
-                                    "other (a board, or a simulator started for the run)")
-        provenance = str(section.get("counter_provenance", "hw-counter"))
-        if provenance not in _PROVENANCES:
-            raise TargetConfigError(f"{where}: serial.counter_provenance must be one of "
-                                    f"{', '.join(_PROVENANCES)}, got {provenance!r}")
-        try:
-            return cls(str(port) if port else None, int(section.get("baud", 115200)),
-                       tuple(flash), float(section.get("boot_wait_s", 1.0)), provenance,
-                       float(section.get("instructions_per_tick", 1)),
-                       str(section["model_id"]) if section.get("model_id") else None,
-                       tuple(launch),
-                       str(section.get("port_pattern", cls.port_pattern)))
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: serial: {exc}") from None
+        """The target's checked `serial:` section (harness/target_schema.py: SerialSpec), with
+        the port from the environment variable port_env names when it is set."""
+        section = target.spec.serial
+        if section is None:
+            raise TargetConfigError(f"{target.folder / 'target.yaml'}: the serial backend needs "
+                                    "a 'serial:' section (port, baud, flash)")
+        port = section.port
+        if section.port_env and os.environ.get(section.port_env):
+            port = os.environ[section.port_env]
+        return cls(port, section.baud, tuple(section.flash), section.boot_wait_s,
+                   section.counter_provenance, section.instructions_per_tick, section.model_id,
+                   tuple(section.launch), section.port_pattern)
 
 
-class SerialBackend(Backend):
+class SerialBackend(FirmwareBackend):
+    """A board (or a simulator behind a pseudo-terminal): the firmware template's checks and
+    build, its own run (one image streamed every input)."""
+
     name = "serial"
+    python_modules = (("serial", "pyserial>=3.5"),)
 
-    def _options(self) -> SerialOptions:
+    @functools.cached_property
+    def options(self) -> SerialOptions:
         return SerialOptions.from_target(self.target)
 
-    def available(self) -> str | None:
-        try:
-            options = self._options()
-            cfg = FirmwareConfig.from_target(self.target)
-            tc = Toolchain.from_target(self.target)
-        except (TargetConfigError, BuildError) as exc:
-            return str(exc)
-        if cfg.inputs != "stream":
+    def _options(self) -> SerialOptions:
+        return self.options
+
+    def toolchain_problem(self) -> str | None:
+        if which(self.toolchain.cc) is None:
+            return f"{self.toolchain.cc} not found: install the target's cross compiler"
+        return None
+
+    def tool_problem(self) -> str | None:
+        options = self.options
+        if self.firmware.inputs != "stream":
             return (f"target {self.target.name}: the serial backend streams the inputs: set "
                     "firmware.inputs: stream")
-        try:
-            import serial  # noqa: F401
-        except ImportError:
-            return "Python package pyserial not found: pip install 'pyserial>=3.5' into the venv"
-        if which(tc.cc) is None:
-            return f"{tc.cc} not found: install the target's cross compiler"
         if options.launch:
             if which(options.launch[0]) is None:
                 return f"{options.launch[0]} (serial.launch) not found: install it"
             return None
         if options.port is None:
-            section = self.target.options.get("serial", {})
-            env = section.get("port_env") if isinstance(section, dict) else None
+            section = self.target.spec.serial
+            env = section.port_env if section is not None else None
             return (f"target {self.target.name}: set serial.port in its target.yaml"
                     + (f" (or the environment variable {env})" if env else "")
                     + " to the board's serial device")
@@ -140,15 +126,13 @@ class SerialBackend(Backend):
             return f"{options.flash[0]} (serial.flash) not found: install the flasher"
         return None
 
-    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
-        artifact = build_firmware(model, self.target)
+    def add_build_facts(self, artifact: Artifact) -> None:
         import serial
 
         artifact.tool_versions["pyserial"] = str(serial.VERSION)
-        return artifact
 
     def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
-        options = self._options()
+        options = self.options
         n = int(inputs[0].shape[0])
         data = pack_samples(inputs)
         commands: list[Command] = []
@@ -157,9 +141,12 @@ class SerialBackend(Backend):
                           timeout_s=self.target.timeout_s)
             execute(cmd, error=RunError)
             commands.append(cmd)
-        with launched(options, artifact.path, self.target.name) as (port, launch_cmd):
-            if launch_cmd is not None:
-                commands.append(launch_cmd)
+        if not options.launch:
+            return self._run_on(options.port, options, artifact, data, n, repeats, commands)
+        argv = [a.replace("{elf}", str(artifact.path)) for a in options.launch]
+        with launched(argv, options.port_pattern, f"{self.target.name} (serial.launch)"
+                      ) as (port, launch_cmd):
+            commands.append(launch_cmd)
             return self._run_on(port, options, artifact, data, n, repeats, commands)
 
     def _run_on(self, port: str | None, options: SerialOptions, artifact: Artifact,
@@ -182,9 +169,9 @@ class SerialBackend(Backend):
             link.reset_input_buffer()
             dut.sync()
             profile = dut.profile()
-            if options.model_id and profile["model"] != options.model_id:
-                raise RunError(f"{where}: the board runs model {profile['model']!r}, expected "
-                               f"{options.model_id!r} (flash the image built for it)")
+            check_identity(profile, options.model_id or firmware_model_id(
+                self.target.options.get("firmware", {}).get("model_id"), model.source),
+                where, artifact.path)
             outputs = bytearray()
             counts: list[int] = []
             layers: list[int] = []
@@ -195,6 +182,9 @@ class SerialBackend(Backend):
                 if len(result.output) != model.output_bytes:
                     raise RunError(f"{dut.where}: {len(result.output)} output bytes, the model "
                                    f"has {model.output_bytes}")
+                if result.layers and len(result.layers) != len(model.layer_names):
+                    raise RunError(f"{dut.where}: {len(result.layers)} per-layer counts, the "
+                                   f"model has {len(model.layer_names)} layers")
                 outputs += result.output
                 if result.count is not None:
                     counts.append(result.count)
@@ -225,7 +215,7 @@ class SerialBackend(Backend):
         a board (a timer's ticks times clock_hz / its clock_hz; DWT counts cycles)."""
         if options.counter_provenance == "instructions":
             return options.instructions_per_tick, "instructions"
-        hz = FirmwareConfig.from_target(self.target).counter_hz(None)
+        hz = self.firmware.counter_hz(None)
         clock = self.target.clock_hz
         return (clock / hz if hz and clock else 1.0), "hw-counter"
 
@@ -233,7 +223,7 @@ class SerialBackend(Backend):
                  ) -> dict[str, Metric]:
         if not counts:
             return {}
-        cfg = FirmwareConfig.from_target(self.target)
+        cfg = self.firmware
         scale, provenance = self._tick_scale(options)
         mean = float(np.mean(counts))
         how = (f"the firmware's {cfg.counter['kind']} counter around hb_model_invoke, read on "

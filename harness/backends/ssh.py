@@ -29,11 +29,18 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from ..errors import (BuildError, ModelError, RunError, RunTimeoutError, TargetConfigError,
-                      TargetUnavailableError)
+from ..errors import (
+    BuildError,
+    ModelError,
+    RunError,
+    RunTimeoutError,
+    TargetConfigError,
+    TargetUnavailableError,
+)
 from ..measure import Metric
 from ..remote import BOARD_FILES
-from ..remote.config import SshConfig, ssh_config
+from ..remote.config import SshConfig, key_file_problem, ssh_config
+from ..remote.result import RunnerResult, parse_result, runner_timed_out
 from .base import Artifact, Backend, RunResult
 
 if TYPE_CHECKING:
@@ -68,6 +75,7 @@ def _npy(array: np.ndarray) -> bytes:
 
 class SshBackend(Backend):
     name = "ssh"
+    runs_model_file = True      # the board's LiteRT runs the .tflite: no C is generated
 
     def _config(self) -> SshConfig:
         return ssh_config(self.target)
@@ -81,8 +89,8 @@ class SshBackend(Backend):
             cfg = self._config()
         except (TargetUnavailableError, TargetConfigError) as exc:
             return str(exc)
-        if cfg.key_file is not None and not cfg.key_file.is_file():
-            return f"target {cfg.target}: key_file {cfg.key_file} does not exist"
+        if key_file_problem(cfg):
+            return key_file_problem(cfg)
         if not cfg.accept_unknown_host_key and not cfg.known_hosts.is_file():
             return (f"target {cfg.target}: known_hosts {cfg.known_hosts} does not exist; add the "
                     "board's host key to it after checking its fingerprint, or set "
@@ -112,7 +120,9 @@ class SshBackend(Backend):
                 f"runner (exit {done.exit_status}): {done.stderr.strip()[-300:]}")
         try:
             versions = json.loads(done.stdout.strip().splitlines()[-1])["versions"]
-        except (ValueError, KeyError, IndexError):
+            if not isinstance(versions, dict):
+                raise TypeError(versions)
+        except (ValueError, KeyError, IndexError, TypeError):
             raise RunError(f"the probe on {cfg.dest} printed no versions: "
                            f"{done.stdout[-200:]!r} {done.stderr[-200:]!r}") from None
         if str(versions.get("runtime", "")).startswith("missing"):
@@ -151,41 +161,38 @@ class SshBackend(Backend):
                 conn.put_bytes(json.dumps(job).encode(), f"{workdir}/job.json", "job.json")
                 done = conn.run([*cfg.python, f"{workdir}/runner.py", f"{workdir}/job.json"],
                                 cfg.timeout_s + _GRACE_S, "the run", hold_stdin=True)
-                if done.exit_status == 124:
+                if runner_timed_out(done.exit_status, done.stderr, done.seconds, cfg.timeout_s):
                     raise RunTimeoutError(f"the runner on {cfg.dest} did not finish within "
                                           f"timeout_s={cfg.timeout_s:g} s and stopped itself")
                 if not conn.exists(f"{workdir}/result.json"):
                     said = done.stderr.strip()[-500:] or done.stdout[-300:]
                     raise RunError(f"the runner on {cfg.dest} exited with {done.exit_status} "
                                    f"without a result: {said}")
-                result = json.loads(conn.get_bytes(f"{workdir}/result.json", "result.json"))
-                if not result.get("ok"):
-                    raise RunError(f"the runner on {cfg.dest} failed: {result.get('error')}\n"
-                                   f"{result.get('traceback', '')}".rstrip())
-                outputs = [np.load(io.BytesIO(conn.get_bytes(f"{workdir}/{name}", name)),
-                                   allow_pickle=False) for name in result["outputs"]]
-                latency = np.load(io.BytesIO(conn.get_bytes(f"{workdir}/{result['latency']}",
-                                                            "latencies")), allow_pickle=False)
+                result = parse_result(
+                    conn.get_bytes(f"{workdir}/result.json", "result.json"),
+                    lambda name: conn.get_bytes(f"{workdir}/{name}", name),
+                    n=int(inputs[0].shape[0]) if len(inputs) else 0, repeats=int(repeats),
+                    output_specs=getattr(artifact.model, "output_specs", None), where=cfg.dest)
             finally:
                 conn.remove_tree(workdir)
             commands, log = list(conn.commands), list(conn.log)
-        return self._result(cfg, result, outputs, latency, commands, log, done.stdout + done.stderr)
+        return self._result(cfg, result, commands, log, done.stdout + done.stderr)
 
-    def _result(self, cfg: SshConfig, result: dict[str, Any], outputs: list[np.ndarray],
-                latency: np.ndarray, commands: list[Command], log: list[str],
-                text: str) -> RunResult:
+    def _result(self, cfg: SshConfig, result: RunnerResult, commands: list[Command],
+                log: list[str], text: str) -> RunResult:
         from ..remote.figures import latency_metrics, power_figures
 
-        metrics = latency_metrics(latency, result["n"], result["repeats"], result["warmup"],
-                                  result["kernels"], result["num_threads"])
-        power_metrics, power_summary = power_figures(result.get("power") or {}, cfg.power.rail)
+        metrics = latency_metrics(result.latency_ns, result.n, result.repeats, result.warmup,
+                                  result.kernels, result.num_threads)
+        power_metrics, power_summary = power_figures(result.power, cfg.power.rail)
         metrics.update(power_metrics)
+        outputs = result.outputs
         extra: dict[str, Any] = {
             "board": cfg.dest,
-            "kernels": result["kernels"],
-            "num_threads": result["num_threads"],
-            "warmup": result["warmup"],
-            "repeats": result["repeats"],
+            "kernels": result.kernels,
+            "num_threads": result.num_threads,
+            "warmup": result.warmup,
+            "repeats": result.repeats,
             **power_summary,
         }
         lines = [*log, text.strip(), f"power: {power_summary.get('power_note') or power_summary}"]

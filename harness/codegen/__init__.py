@@ -44,11 +44,11 @@ from pathlib import Path
 
 from ..errors import ModelError
 from ..ir import Graph
+from . import armv7em
 from .emit import ArenaPointers, model_header, model_source
 from .memplan import MemoryPlan, plan_memory
 from .ops import OpCode, OpContext, check_supported, emit_op, scratch_bytes
 from .weights import Constants
-from . import armv7em
 
 # Kernel sets whose code generation specialises layers (a module with scratch_bytes and emit);
 # the others replace ref files by name only.

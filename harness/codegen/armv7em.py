@@ -25,11 +25,13 @@ import math
 
 import numpy as np
 
-from ..ir import Graph, Op
 from .. import fixedpoint as fp
+from ..ir import Graph, Op
 from ..lower import AddParams, ConvParams, FullyConnectedParams, PoolParams, lower_op
 from .cformat import c_int
-from .ops import OpCode, OpContext, _conv_geometry, _struct, check_supported
+from .op_context import OpCode, OpContext
+from .op_context import c_struct as _struct
+from .ops import _conv_geometry, check_supported
 
 __all__ = ["NAME", "emit", "scratch_bytes"]
 

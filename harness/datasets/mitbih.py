@@ -8,10 +8,16 @@ SHA-256. Q beats (15 in DS1+DS2) are dropped: the goal is stated on N/S/V/F.
 
 Why the features look like this: morphology alone does not carry over to unseen patients
 (their beats differ more between patients than between classes), while S beats are defined by
-their prematurity. So each sample is one beat (0.256 s before to 0.45 s after the R peak at
-180 Hz, scaled by its own peak) plus RR-interval channels normalised by the patient's own
-rhythm; a pre-RR of 0.7 x the record's mean is premature in every patient. The RR values are
-broadcast along time as extra input channels, so the deployed network needs no concatenation.
+their prematurity. So everything is judged against the patient's own normal: each sample,
+(1, 128, 6) channel-last, holds the beat (0.256 s before to 0.45 s after the R peak at
+180 Hz, scaled by its own peak), the beat minus its record's median beat (the patient's
+dominant morphology), and four ratios broadcast along time: pre-RR and post-RR over the record's mean RR, pre-RR
+over the mean of the last 10 RR intervals (a pre-RR of 0.7 x the usual is premature in every
+patient), and the beat's peak over the record's median peak. Ratios enter as ratio - 1, every
+channel clipped to [-1, 1] (one int8 input scale fits all). Extra channels, not a second
+input branch, so the deployed network needs no concatenation. The record statistics use the
+whole half-hour record, as de Chazal's RR averages do (a device would keep running
+averages); they use no labels, so a test patient's statistics leak nothing.
 
 Validation holds out whole DS1 records (patients), never beats of training patients: a
 beat-level split scores patients the model has seen and overrates it, while a patient-level
@@ -26,8 +32,25 @@ import numpy as np
 from ..errors import DatasetError
 from .base import Dataset, Split, stratified_indices, verify_sha256
 
-__all__ = ["load", "beat_table", "rr_features", "CLASSES", "DS1", "DS2", "VAL_RECORDS",
-           "BUNDLE", "MITBIH_SHA256", "FS", "BEFORE", "AFTER", "RR_FEATURES"]
+__all__ = [
+    "AFTER",
+    "BEFORE",
+    "BUNDLE",
+    "CLASSES",
+    "DS1",
+    "DS2",
+    "FS",
+    "MITBIH_SHA256",
+    "RR_FEATURES",
+    "VAL_RECORDS",
+    "beat_features",
+    "beat_table",
+    "load",
+    "record_templates",
+    "rr_features",
+    "samples",
+    "split_indices",
+]
 
 CLASSES: tuple[str, ...] = ("N", "S", "V", "F")
 # AAMI EC57 mapping of the beat annotation symbols; 4 = Q (dropped by load()).
@@ -47,7 +70,7 @@ BEFORE, AFTER = 46, 82    # window samples before / from the R peak: 128 samples
 BUNDLE = Path(__file__).resolve().parent / "data" / "mitbih_beats.npz"
 MITBIH_SHA256 = "bda9f90b9922b0132008af29ba24699611f6e213c10879518a638ca45c16b08e"
 QUICK_TRAIN = 6000        # beats in the quick (CI) training split
-RR_FEATURES: tuple[str, ...] = ("pre/mean", "post/mean", "pre/local")
+RR_FEATURES: tuple[str, ...] = ("pre/mean", "post/mean", "pre/local", "amp/median")
 LOCAL_BEATS = 10          # beats in the local RR average (the current one and 9 before)
 
 _REMEDY = ("rebuild it from the PhysioNet MIT-BIH records with "
@@ -71,7 +94,7 @@ def rr_features(record: np.ndarray, sample: np.ndarray) -> np.ndarray:
 
     Computed over each record's full beat sequence (every annotated beat, Q included); the
     first and last beat of a record take their one neighbouring interval for both."""
-    out = np.zeros((len(sample), len(RR_FEATURES)), dtype=np.float64)
+    out = np.zeros((len(sample), 3), dtype=np.float64)
     for rec in np.unique(record):
         idx = np.flatnonzero(record == rec)
         s = sample[idx].astype(np.float64)
@@ -80,35 +103,71 @@ def rr_features(record: np.ndarray, sample: np.ndarray) -> np.ndarray:
         post = np.concatenate([rr, rr[-1:]])
         mean = rr.mean()
         csum = np.concatenate([[0.0], np.cumsum(pre)])
-        lo = np.maximum(np.arange(len(pre)) + 1 - LOCAL_BEATS, 0)
-        local = (csum[np.arange(len(pre)) + 1] - csum[lo]) / (np.arange(len(pre)) + 1 - lo)
+        pos = np.arange(len(pre))
+        lo = np.maximum(pos + 1 - LOCAL_BEATS, 0)
+        local = (csum[pos + 1] - csum[lo]) / (pos + 1 - lo)
         out[idx] = np.stack([pre / mean, post / mean, pre / local], axis=1)
     return out
 
 
-def _samples(table: dict[str, np.ndarray], keep: np.ndarray, rr: np.ndarray) -> np.ndarray:
-    """(n, 1, 128, 1 + 3) float32 channel-last: the beat in [-1, 1], then RR ratio - 1,
+def beat_features(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every per-beat scalar feature by name, each a ratio near 1 for a typical beat."""
+    rr = rr_features(table["record"], table["sample"])
+    feats = {"pre/mean": rr[:, 0], "post/mean": rr[:, 1], "pre/local": rr[:, 2],
+             "post/pre": rr[:, 1] / rr[:, 0]}
+    # Beat peak amplitude / the record's median beat peak: V beats are larger than the
+    # patient's own normal beats, whatever the patient's absolute amplitude.
+    scale = table["scale"].astype(np.float64)
+    amp = np.ones_like(scale)
+    for rec in np.unique(table["record"]):
+        idx = np.flatnonzero((table["record"] == rec) & table["valid"])
+        amp[idx] = scale[idx] / np.median(scale[idx])
+    feats["amp/median"] = amp
+    return feats
+
+
+def record_templates(table: dict[str, np.ndarray]) -> np.ndarray:
+    """Per beat, its record's median beat (float32, (n, 128), peak-scaled like the beats):
+    the patient's dominant morphology, against which a beat's own shape is judged."""
+    beats = table["beat"]
+    out = np.zeros(beats.shape, dtype=np.float32)
+    for rec in np.unique(table["record"]):
+        idx = np.flatnonzero((table["record"] == rec) & table["valid"])
+        out[idx] = np.median(beats[idx], axis=0).astype(np.float32) / 127.0
+    return out
+
+
+def samples(table: dict[str, np.ndarray], keep: np.ndarray,
+            features: tuple[str, ...] = RR_FEATURES, template: bool = True) -> np.ndarray:
+    """(n, 1, 128, 1 + template + k) float32 channel-last: the beat in [-1, 1]; with
+    `template`, the beat minus its record's median beat; then each feature's ratio - 1. All
     clipped to [-1, 1] so every channel shares one int8 input scale."""
+    all_feats = beat_features(table)
     beat = table["beat"][keep].astype(np.float32) / 127.0
-    feats = np.clip(rr[keep] - 1.0, -1.0, 1.0).astype(np.float32)
-    x = np.empty((len(keep), 1, beat.shape[1], 1 + feats.shape[1]), dtype=np.float32)
+    extra = 1 if template else 0
+    x = np.empty((len(keep), 1, beat.shape[1], 1 + extra + len(features)), dtype=np.float32)
     x[:, 0, :, 0] = beat
-    x[:, 0, :, 1:] = feats[:, None, :]
+    if template:
+        x[:, 0, :, 1] = np.clip(beat - record_templates(table)[keep], -1.0, 1.0)
+    for i, name in enumerate(features):
+        x[:, 0, :, 1 + extra + i] = np.clip(all_feats[name][keep] - 1.0, -1.0, 1.0)[:, None]
     return x
+
+
+def split_indices(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Indices into the bundle of the usable beats of train, val and test."""
+    usable = table["valid"] & (table["label"] < len(CLASSES))
+    train_recs = [r for r in DS1 if r not in VAL_RECORDS]
+    return {name: np.flatnonzero(usable & np.isin(table["record"], recs))
+            for name, recs in (("train", train_recs), ("val", VAL_RECORDS), ("test", DS2))}
 
 
 def load(root: Path | None = None, quick: bool = False) -> Dataset:
     """The inter-patient MIT-BIH data set (see the module docstring); `root` is the folder of
     the bundle (default: the one shipped in harness/datasets/data)."""
     table = beat_table(root)
-    rr = rr_features(table["record"], table["sample"])
-    usable = table["valid"] & (table["label"] < len(CLASSES))
-    rec = table["record"]
-    train_recs = [r for r in DS1 if r not in VAL_RECORDS]
-    parts = {}
-    for name, recs in (("train", train_recs), ("val", VAL_RECORDS), ("test", DS2)):
-        keep = np.flatnonzero(usable & np.isin(rec, recs))
-        parts[name] = Split(_samples(table, keep, rr), table["label"][keep].astype(np.int64))
+    parts = {name: Split(samples(table, keep), table["label"][keep].astype(np.int64))
+             for name, keep in split_indices(table).items()}
     train = parts["train"]
     if quick:
         train = train.take(stratified_indices(train.y, QUICK_TRAIN, seed=0))
@@ -123,7 +182,8 @@ def load(root: Path | None = None, quick: bool = False) -> Dataset:
                 "ODC-By 1.0; inter-patient DS1/DS2 split of de Chazal et al. 2004"),
         primary_metric="balanced_accuracy",
         notes={"split": f"train: DS1 minus records {VAL_RECORDS}; val: those records; test: DS2",
-               "sample": "beat (180 Hz, R peak at index 46, peak-scaled) + RR channels "
+               "sample": "(1, 128, 6) channel-last: beat (180 Hz, R peak at index 46, "
+                         "peak-scaled), beat - record median beat, then "
                          + ", ".join(RR_FEATURES) + " (ratio - 1, clipped to [-1, 1])",
                "dropped": "Q beats, paced records 102/104/107/217, first/last beat and beats "
                           "within the window of a record's edges"},

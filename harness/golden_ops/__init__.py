@@ -5,13 +5,16 @@ values) -> the batched output value, and reproduces LiteRT's BUILTIN_REF kernel 
 """
 from __future__ import annotations
 
+from .activations import hard_swish, leaky_relu, lookup, relu
 from .common import Kernel, KernelArgs
 from .conv import conv_2d
 from .depthwise import depthwise_conv_2d
-from .elementwise import add
+from .elementwise import add, maximum_minimum, mul
 from .fully_connected import fully_connected
+from .movement import concatenation, pad, strided_slice, transpose
 from .pool import average_pool_2d, max_pool_2d
 from .quantize import dequantize, quantize
+from .reduce import mean
 from .reshape import reshape
 from .softmax import softmax
 
@@ -28,4 +31,15 @@ __all__ = [
     "dequantize",
     "reshape",
     "softmax",
+    "pad",
+    "concatenation",
+    "transpose",
+    "mean",
+    "mul",
+    "maximum_minimum",
+    "relu",
+    "leaky_relu",
+    "lookup",
+    "strided_slice",
+    "hard_swish",
 ]

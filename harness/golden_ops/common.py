@@ -2,7 +2,7 @@
 im2col, requantization and the exact rounding modes of the C reference kernels."""
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ __all__ = [
 
 # The op's input values in op-input order: batched arrays for activations (leading dim N),
 # the tensor's `data` for constants (weights, biases: not batched), None for an absent input.
-KernelArgs = Sequence[Optional[np.ndarray]]
+KernelArgs = Sequence[np.ndarray | None]
 Kernel = Callable[[Graph, Op, OpParams, KernelArgs], np.ndarray]
 
 # im2col chunks stay below this many elements (float64: 8 bytes each).
@@ -68,7 +68,7 @@ def im2col(xp: np.ndarray, kernel_hw: tuple[int, int], out_hw: tuple[int, int],
     n, c = xp.shape[0], xp.shape[3]
     kh, kw = kernel_hw
     oh, ow = out_hw
-    cols = np.empty((n, oh, ow, kh, kw, c), dtype=dtype)
+    cols: np.ndarray = np.empty((n, oh, ow, kh, kw, c), dtype=dtype)
     for fy in range(kh):
         for fx in range(kw):
             cols[:, :, :, fy, fx, :] = window(xp, fy, fx, out_hw, stride, dilation)

@@ -60,7 +60,7 @@ def _accumulate(x: np.ndarray, w: np.ndarray, params: ConvParams, out_hw: tuple[
     if params.depth_multiplier > 1:
         x = np.repeat(x, params.depth_multiplier, axis=3)
     xp = pad_nhwc(x, params.pad, out_hw, params.stride, params.dilation, (kh, kw), value=0)
-    total = np.zeros((x.shape[0], out_hw[0], out_hw[1], w.shape[3]), dtype=dtype)
+    total: np.ndarray = np.zeros((x.shape[0], out_hw[0], out_hw[1], w.shape[3]), dtype=dtype)
     product = np.empty_like(total)
     for fy in range(kh):
         for fx in range(kw):

@@ -1,4 +1,6 @@
-"""ADD of two equally shaped tensors, int8 and float32.
+"""Binary elementwise ops, int8 and float32: ADD (equal shapes), SUB, MUL, MAXIMUM, MINIMUM
+(numpy broadcasting of the model shapes, as LiteRT's Broadcast*Slow kernels compute the same
+per-element formula).
 
 int8 follows reference_integer_ops::Add (TFLite's general rescaling scheme): both inputs move
 to a common grid 2^-left_shift finer than twice the larger input scale, are summed exactly,
@@ -9,6 +11,10 @@ and the sum is rescaled to the output:
                                                          output_shift) + output_offset
     out = clamp(out, act_min, act_max)
 float32: clamp(a + b).
+SUB is ADD with input2_multiplier negated (sub.cc PrepareGeneralSubOp); float32: clamp(a - b).
+MUL int8 (reference_integer_ops::Mul):
+    out = clamp(output_offset + MBQM((a + input1_offset) * (b + input2_offset), mult, shift))
+MUL float32: clamp(a * b). MAXIMUM / MINIMUM: max / min of the raw values (no rescaling).
 """
 from __future__ import annotations
 
@@ -16,19 +22,33 @@ import numpy as np
 
 from .. import fixedpoint as fp
 from ..ir import Graph, Op
-from ..lower import AddParams, OpParams
+from ..lower import AddParams, MinMaxParams, MulParams, OpParams
 from .common import KernelArgs, clamp_float
 
-__all__ = ["add"]
+__all__ = ["add", "mul", "maximum_minimum"]
+
+
+def _operands(graph: Graph, op: Op, args: KernelArgs) -> tuple[np.ndarray, np.ndarray]:
+    """The two inputs, ready for numpy broadcasting: a batched activation of lower rank than
+    the output gets unit axes after its batch axis (its model shape right-aligned)."""
+    rank = len(graph.tensor(op.outputs[0]).shape)
+    out = []
+    for value, index in zip(args[:2], op.inputs[:2]):
+        assert value is not None
+        t = graph.tensor(index)
+        if not t.is_constant and len(t.shape) < rank:
+            value = value.reshape(value.shape[0], *([1] * (rank - len(t.shape))), *t.shape[1:])
+        out.append(value)
+    return out[0], out[1]
 
 
 def add(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
-    """ADD on a batch (either operand may be a constant of the per-sample shape)."""
+    """ADD / SUB on a batch (either operand may be a constant)."""
     assert isinstance(params, AddParams)
-    a, b = args[0], args[1]
-    assert a is not None and b is not None
+    a, b = _operands(graph, op, args)
     if a.dtype == np.float32:
-        return clamp_float((a + b).astype(np.float32), params.act_min, params.act_max)
+        value = a - b if op.kind == "SUB" else a + b
+        return clamp_float(value.astype(np.float32), params.act_min, params.act_max)
     scale = np.int64(1) << params.left_shift
     v1 = (a.astype(np.int64) + params.input1_offset) * scale
     v2 = (b.astype(np.int64) + params.input2_offset) * scale
@@ -40,3 +60,24 @@ def add(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
         fp.wrap_int32(s1 + s2), params.output_multiplier, params.output_shift)
     out = raw + params.output_offset
     return np.clip(out, int(params.act_min), int(params.act_max)).astype(np.int8)
+
+
+def mul(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
+    """MUL on a batch."""
+    assert isinstance(params, MulParams)
+    a, b = _operands(graph, op, args)
+    if a.dtype == np.float32:
+        return clamp_float((a * b).astype(np.float32), params.act_min, params.act_max)
+    product = (a.astype(np.int64) + params.input1_offset) * (b.astype(np.int64) +
+                                                           params.input2_offset)
+    raw = fp.multiply_by_quantized_multiplier(product, params.output_multiplier,
+                                              params.output_shift) + params.output_offset
+    return np.clip(raw, int(params.act_min), int(params.act_max)).astype(np.int8)
+
+
+def maximum_minimum(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
+    """MAXIMUM / MINIMUM on a batch."""
+    assert isinstance(params, MinMaxParams)
+    a, b = _operands(graph, op, args)
+    out = np.maximum(a, b) if params.maximum else np.minimum(a, b)
+    return out.astype(a.dtype)

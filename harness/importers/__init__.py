@@ -18,6 +18,8 @@ IMPORTERS: dict[str, Callable[[Path], Graph]] = {
 def load_model(path: str | Path) -> Graph:
     """Import a model file; a missing file or an unknown format is a `ModelError`."""
     path = Path(path)
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder, not a model file: give the model file's path")
     if not path.is_file():
         raise ModelError(f"model file not found: {path}")
     importer = IMPORTERS.get(path.suffix.lower())
@@ -25,4 +27,7 @@ def load_model(path: str | Path) -> Graph:
         raise ModelFormatError(
             f"{path}: unknown model format {path.suffix!r}; supported: {', '.join(IMPORTERS)}"
         )
-    return importer(path)
+    try:
+        return importer(path)
+    except OSError as exc:  # unreadable (permissions), or gone since the check above
+        raise ModelError(f"cannot read the model file {path}: {exc.strerror or exc}") from None

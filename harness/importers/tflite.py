@@ -2,21 +2,34 @@
 
 Only the first subgraph is imported. Every op, dtype and option is checked here, so a model
 hilbench cannot run fails at import with the op, its index, its output tensor and the file
-named, never later inside a kernel. A file that is not a TFLite flatbuffer, or is truncated,
-fails with a `ModelFormatError`.
+named, never later inside a kernel: all unsupported op/dtype combinations of a model are
+listed in one `UnsupportedOpError`. A file that is not a TFLite flatbuffer, is truncated, or
+contradicts itself (shapes, quantization, buffer sizes, strides: see `validate.py`) fails with
+a `ModelFormatError`. Every message is one line under 200 characters.
+
+Op codes are read from the raw `deprecated_builtin_code` (int8) and `builtin_code` (int32)
+fields, the larger wins, as LiteRT's GetBuiltinCode does. (The `tflite` package's
+`BuiltinCode()` accessor returns the deprecated field whenever `builtin_code` < 127, so a model
+that writes only `builtin_code` would read as ADD.)
 """
 from __future__ import annotations
 
+import math
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tflite
+from flatbuffers.number_types import Int8Flags, Int32Flags
 
-from ..errors import ModelFormatError, UnsupportedOpError
+from ..errors import HilbenchError, ModelFormatError, UnsupportedOpError
 from ..ir import OP_ATTRS, Graph, Op, Quantization, Tensor
+from .flatbuffer_check import FlatbufferError, verify_model
+from .messages import one_line, short_name
+from .validate import validate_graph
 
-__all__ = ["load_tflite", "parse_tflite"]
+__all__ = ["load_tflite", "parse_tflite", "OP_TYPES", "opcode_of"]
 
 _TENSOR_TYPES = {
     tflite.TensorType.FLOAT32: "float32",
@@ -36,6 +49,59 @@ _ACTIVATIONS = {
     tflite.ActivationFunctionType.RELU6: "RELU6",
 }
 _PADDING = {tflite.Padding.SAME: "SAME", tflite.Padding.VALID: "VALID"}
+_INT_RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767),
+               "int32": (-(1 << 31), (1 << 31) - 1), "int64": (-(1 << 63), (1 << 63) - 1)}
+# Activations (graph inputs, op outputs) larger than this are refused: a corrupt shape must
+# not make the golden interpreter allocate gigabytes.
+MAX_TENSOR_ELEMENTS = 1 << 24
+# Larger quantization scales only come from corrupt files (int8 steps of 4e9 overflow float
+# arithmetic downstream, where golden and LiteRT may handle inf/NaN differently).
+MAX_SCALE = float(1 << 32)
+# No builtin op has reached this version; larger values are corrupt op codes.
+MAX_OP_VERSION = 16
+
+_BOTH = {("int8", "int8"), ("float32", "float32")}
+# The supported (input dtype, output dtype) pairs of every op: the importer's gate, and the
+# source of README's operator table (harness.codegen.support.render_support_table).
+OP_TYPES: dict[str, set[tuple[str, str]]] = {
+    "CONV_2D": _BOTH,
+    "DEPTHWISE_CONV_2D": _BOTH,
+    "FULLY_CONNECTED": _BOTH,
+    "AVERAGE_POOL_2D": _BOTH,
+    "MAX_POOL_2D": _BOTH,
+    "ADD": _BOTH,
+    "RESHAPE": _BOTH,
+    "SOFTMAX": _BOTH,
+    "QUANTIZE": {("float32", "int8"), ("int8", "int8")},
+    "DEQUANTIZE": {("int8", "float32")},
+    "PAD": _BOTH,
+    "PADV2": _BOTH,
+    "CONCATENATION": _BOTH,
+    "MEAN": _BOTH,
+    "MUL": _BOTH,
+    "SUB": _BOTH,
+    "TRANSPOSE": _BOTH,
+    "RELU": _BOTH,
+    "RELU6": _BOTH,
+    "LEAKY_RELU": _BOTH,
+    "MAXIMUM": _BOTH,
+    "MINIMUM": _BOTH,
+    "LOGISTIC": _BOTH,
+    "TANH": _BOTH,
+    "STRIDED_SLICE": _BOTH,
+    "HARD_SWISH": _BOTH,
+}
+
+
+def opcode_of(code_obj: Any) -> int:
+    """The builtin operator of an OperatorCode table: max(deprecated_builtin_code,
+    builtin_code) read from the raw fields (absent fields are 0)."""
+    tab = code_obj._tab
+    o = tab.Offset(4)
+    deprecated = tab.Get(Int8Flags, o + tab.Pos) if o else 0
+    o = tab.Offset(10)
+    builtin = tab.Get(Int32Flags, o + tab.Pos) if o else 0
+    return max(int(deprecated), int(builtin))
 
 
 def load_tflite(path: Path) -> Graph:
@@ -45,126 +111,236 @@ def load_tflite(path: Path) -> Graph:
 
 def parse_tflite(buf: bytes, name: str = "model", source: str = "<bytes>") -> Graph:
     """Import a TFLite flatbuffer held in memory."""
+    label = Path(source).name if source != "<bytes>" else source
     if len(buf) < 8 or buf[4:8] != b"TFL3":
         raise ModelFormatError(
-            f"{source}: not a TFLite model (no 'TFL3' file identifier; {len(buf)} bytes)"
+            f"{label}: not a TFLite model (no 'TFL3' file identifier; {len(buf)} bytes)"
         )
     try:
-        return _Importer(buf, name, source).graph()
-    except (UnsupportedOpError, ModelFormatError):
-        raise
+        verify_model(bytes(buf))
+    except FlatbufferError as exc:
+        raise ModelFormatError(one_line(f"{label}: truncated or corrupt TFLite file ({exc})")) \
+            from None
+    try:
+        graph = _Importer(bytes(buf), name, source, label).graph()
+        validate_graph(graph, label)
+        return graph
+    except HilbenchError as exc:
+        raise type(exc)(one_line(str(exc))) from None
     except Exception as exc:  # the flatbuffer reader fails in many ways on a corrupt file
-        raise ModelFormatError(
-            f"{source}: truncated or corrupt TFLite file ({type(exc).__name__}: {exc})"
-        ) from None
+        raise ModelFormatError(one_line(
+            f"{label}: truncated or corrupt TFLite file ({type(exc).__name__}: {exc})"
+        )) from None
 
 
 class _Importer:
-    def __init__(self, buf: bytes, name: str, source: str) -> None:
+    def __init__(self, buf: bytes, name: str, source: str, label: str) -> None:
         self.buf = buf
         self.name = name
         self.source = source
+        self.label = label
         self.model = tflite.Model.GetRootAsModel(buf, 0)
 
     def graph(self) -> Graph:
         if self.model.SubgraphsLength() < 1:
-            raise ModelFormatError(f"{self.source}: the model has no subgraph")
+            raise ModelFormatError(f"{self.label}: the model has no subgraph")
         sg = self.model.Subgraphs(0)
+        for k in range(self.model.OperatorCodesLength()):   # LiteRT resolves every one
+            code_obj = self.model.OperatorCodes(k)
+            code = opcode_of(code_obj)
+            if code not in _OP_NAMES or code == tflite.BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES:
+                raise ModelFormatError(f"{self.label}: op code #{k} is {code}, not a TFLite "
+                                       "builtin operator")
+            if not 1 <= code_obj.Version() <= MAX_OP_VERSION:
+                raise ModelFormatError(f"{self.label}: op code #{k} ({_OP_NAMES[code]}) has "
+                                       f"version {code_obj.Version()}, not a TFLite op version")
         tensors = [self._tensor(sg.Tensors(i), i) for i in range(sg.TensorsLength())]
-        ops = [self._op(sg.Operators(i), i, tensors) for i in range(sg.OperatorsLength())]
         inputs = [int(sg.Inputs(i)) for i in range(sg.InputsLength())]
         outputs = [int(sg.Outputs(i)) for i in range(sg.OutputsLength())]
         if not inputs or not outputs:
-            raise ModelFormatError(f"{self.source}: the model has no inputs or no outputs")
+            raise ModelFormatError(f"{self.label}: the model has no inputs or no outputs")
         for i in inputs + outputs:
             if not 0 <= i < len(tensors):
-                raise ModelFormatError(f"{self.source}: graph input/output {i} is not a tensor")
+                raise ModelFormatError(f"{self.label}: graph input/output {i} is not a tensor")
+        unsupported: Counter[str] = Counter()
+        first: dict[str, str] = {}
+        ops: list[Op] = []
+        for i in range(sg.OperatorsLength()):
+            op = self._op(sg.Operators(i), i, tensors, unsupported, first)
+            if op is not None:
+                ops.append(op)
+        if unsupported:
+            listed = ", ".join(f"{k} x{n} ({first[k]})" if len(unsupported) <= 2 else
+                               f"{k} x{n}" for k, n in sorted(unsupported.items()))
+            total = sum(unsupported.values())
+            raise UnsupportedOpError(
+                f"{self.label}: {total} op(s) not supported: {listed}; "
+                "supported ops: see README 'Supported operators'"
+            )
+        for i in inputs:
+            t = tensors[i]
+            if t.is_constant:
+                raise ModelFormatError(f"{self.label}: graph input #{i} '{short_name(t.name)}' "
+                                       "is a constant")
         return Graph(self.name, tensors, ops, inputs, outputs, source=self.source)
 
     def _tensor(self, t: Any, index: int) -> Tensor:
-        name = t.Name().decode("utf-8", "replace") if t.Name() else f"t{index}"
+        raw_name = t.Name().decode("utf-8", "replace") if t.Name() else f"t{index}"
+        where = f"{self.label}: tensor #{index} '{short_name(raw_name)}'"
         ttype = t.Type()
         dtype = _TENSOR_TYPES.get(ttype)
         shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
-        quant = self._quant(t.Quantization())
+        if any(d < 0 for d in shape):
+            raise UnsupportedOpError(f"{where} has dynamic shape {shape}; hilbench needs "
+                                     "static shapes (convert with a fixed batch of 1)")
+        if math.prod(shape) > MAX_TENSOR_ELEMENTS:
+            raise ModelFormatError(f"{where} has shape {shape}: more than "
+                                   f"{MAX_TENSOR_ELEMENTS} elements")
+        if t.Sparsity() is not None:
+            raise UnsupportedOpError(f"{where} is stored sparse; sparse tensors are not "
+                                     "supported (densify before conversion)")
+        quant = self._quant(t.Quantization(), dtype, shape, where)
         data = None
+        if not 0 <= t.Buffer() < self.model.BuffersLength():
+            raise ModelFormatError(f"{where} refers to buffer {t.Buffer()}, which does not exist")
         buffer = self.model.Buffers(t.Buffer())
+        raw = b""
         if buffer is not None and buffer.DataLength() > 0:
+            raw = buffer.DataAsNumpy().tobytes()
+        elif buffer is not None and buffer.Offset() > 1:   # data stored after the flatbuffer
+            start, size = int(buffer.Offset()), int(buffer.Size())
+            if start + size > len(self.buf):
+                raise ModelFormatError(f"{where}: its buffer lies beyond the end of the file")
+            raw = self.buf[start:start + size]
+        if raw:
             if dtype is None:
                 raise UnsupportedOpError(
-                    f"{self.source}: constant tensor #{index} '{name}' has unsupported type "
-                    f"{_TYPE_NAMES.get(ttype, ttype)}"
+                    f"{where} is a constant of unsupported type {_TYPE_NAMES.get(ttype, ttype)}"
                 )
-            raw = buffer.DataAsNumpy().tobytes()
-            expected = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+            expected = math.prod(shape) * np.dtype(dtype).itemsize
             if len(raw) != expected:
                 raise ModelFormatError(
-                    f"{self.source}: tensor #{index} '{name}' holds {len(raw)} bytes, "
-                    f"its shape {shape} x {dtype} needs {expected}"
+                    f"{where} holds {len(raw)} bytes, its shape {shape} x {dtype} needs {expected}"
                 )
             data = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
             data = data.reshape(shape)
-        return Tensor(index, name, shape, dtype or f"unsupported:{_TYPE_NAMES.get(ttype, ttype)}",
-                      quant, data)
+            if data.dtype.kind == "f" and not np.all(np.isfinite(data)):
+                bad = int(np.count_nonzero(~np.isfinite(data)))
+                raise ModelFormatError(f"{where} holds {bad} non-finite value(s) (NaN/inf); "
+                                       "the file is corrupt")
+        return Tensor(index, raw_name, shape,
+                      dtype or f"unsupported:{_TYPE_NAMES.get(ttype, ttype)}", quant, data)
 
     @staticmethod
-    def _quant(q: Any) -> Quantization | None:
-        if q is None or q.ScaleLength() == 0:
+    def _quant(q: Any, dtype: str | None, shape: tuple[int, ...],
+               where: str) -> Quantization | None:
+        if q is None:
+            return None
+        if q.DetailsType() != 0:
+            raise UnsupportedOpError(f"{where} uses custom quantization (details type "
+                                     f"{q.DetailsType()}); only affine quantization is supported")
+        if q.ScaleLength() == 0:
             return None
         scale = tuple(float(s) for s in q.ScaleAsNumpy())
-        zero_point = (
-            tuple(int(z) for z in q.ZeroPointAsNumpy())
-            if q.ZeroPointLength()
-            else (0,) * len(scale)
-        )
+        zero_point = tuple(int(z) for z in q.ZeroPointAsNumpy()) if q.ZeroPointLength() else ()
+        if len(zero_point) != len(scale):   # LiteRT refuses this for every tensor type
+            raise ModelFormatError(f"{where}: {len(scale)} scale(s) but {len(zero_point)} "
+                                   "zero point(s)")
         axis = int(q.QuantizedDimension()) if len(scale) > 1 else None
+        if dtype not in _INT_RANGES:    # float tensors: the parameters are never used
+            return Quantization(scale, zero_point, axis)
+        bad = [s for s in scale if not (math.isfinite(s) and s > 0)]
+        if bad:
+            raise ModelFormatError(f"{where}: quantization scale {bad[0]!r} is not a finite "
+                                   "positive number")
+        if max(scale) > MAX_SCALE:
+            raise ModelFormatError(f"{where}: quantization scale {max(scale):.3g} exceeds "
+                                   f"{MAX_SCALE:.3g}; the file is corrupt")
+        lo, hi = _INT_RANGES[dtype]
+        outside = [z for z in zero_point if not lo <= z <= hi]
+        if outside:
+            raise ModelFormatError(f"{where}: zero point {outside[0]} is outside the {dtype} "
+                                   f"range [{lo}, {hi}]")
+        if axis is not None:
+            if not 0 <= axis < len(shape):
+                raise ModelFormatError(f"{where}: quantized dimension {axis} is not an axis of "
+                                       f"shape {shape}")
+            if len(scale) != shape[axis]:
+                raise ModelFormatError(f"{where}: {len(scale)} per-axis scales for dimension "
+                                       f"{axis} of size {shape[axis]}")
         return Quantization(scale, zero_point, axis)
 
-    def _op(self, o: Any, index: int, tensors: list[Tensor]) -> Op:
+    def _op(self, o: Any, index: int, tensors: list[Tensor], unsupported: Counter[str],
+            first: dict[str, str]) -> Op | None:
+        if not 0 <= o.OpcodeIndex() < self.model.OperatorCodesLength():
+            raise ModelFormatError(f"{self.label}: op #{index} has op code index "
+                                   f"{o.OpcodeIndex()}, which does not exist")
         code_obj = self.model.OperatorCodes(o.OpcodeIndex())
-        code = max(code_obj.BuiltinCode(), code_obj.DeprecatedBuiltinCode())
+        code = opcode_of(code_obj)
         kind = _OP_NAMES.get(code, f"BUILTIN_{code}")
         if code == tflite.BuiltinOperator.CUSTOM:
             custom = code_obj.CustomCode()
-            kind = f"CUSTOM({custom.decode() if custom else '?'})"
+            kind = f"CUSTOM({short_name(custom.decode('utf-8', 'replace')) if custom else '?'})"
         inputs = [int(i) for i in o.InputsAsNumpy()] if o.InputsLength() else []
         outputs = [int(i) for i in o.OutputsAsNumpy()] if o.OutputsLength() else []
-        label = tensors[outputs[0]].name if outputs else "?"
-        where = f"{self.source}: op #{index} '{label}' ({kind})"
-        if kind not in OP_ATTRS:
-            raise UnsupportedOpError(
-                f"{where} is not supported; supported ops: {', '.join(OP_ATTRS)}"
-            )
         for i in inputs + outputs:
             if not -1 <= i < len(tensors):
-                raise ModelFormatError(f"{where} refers to tensor {i}, which does not exist")
+                raise ModelFormatError(f"{self.label}: op #{index} ({kind}) refers to tensor "
+                                       f"{i}, which does not exist")
+        if not inputs or not outputs or inputs[0] < 0 or -1 in outputs:
+            raise ModelFormatError(f"{self.label}: op #{index} ({kind}) has no data input "
+                                   "or no output")
+        label = tensors[outputs[0]].name
+        where = f"{self.label}: op #{index} '{short_name(label)}' ({kind})"
+        in_type, out_type = tensors[inputs[0]].dtype, tensors[outputs[0]].dtype
+        if kind not in OP_TYPES or (in_type, out_type) not in OP_TYPES[kind]:
+            key = f"{kind}({in_type}->{out_type})"
+            unsupported[key] += 1
+            first.setdefault(key, f"op #{index} '{short_name(label, 24)}'")
+            return None
         op = Op(kind, label, inputs, outputs, self._attrs(kind, o, where))
         _check_types(op, tensors, where)
         return op
 
     def _attrs(self, kind: str, o: Any, where: str) -> dict[str, Any]:
         table = o.BuiltinOptions()
+        otype = o.BuiltinOptionsType()
+
+        def opts(cls: Any, required: bool = True) -> Any:
+            name = cls.__name__
+            if table is None or otype == 0:
+                if required:
+                    raise ModelFormatError(f"{where} has no options table")
+                return None
+            if otype != getattr(tflite.BuiltinOptions, name):
+                raise ModelFormatError(f"{where} carries options of type {otype}, not {name}")
+            opt = cls()
+            opt.Init(table.Bytes, table.Pos)
+            return opt
+
         if kind == "CONV_2D":
-            opt = _options(tflite.Conv2DOptions, table, where)
+            opt = opts(tflite.Conv2DOptions)
             return {
-                "stride": (opt.StrideH(), opt.StrideW()),
-                "dilation": (opt.DilationHFactor(), opt.DilationWFactor()),
+                "stride": _positive((opt.StrideH(), opt.StrideW()), "stride", where),
+                "dilation": _positive((opt.DilationHFactor(), opt.DilationWFactor()),
+                                      "dilation", where),
                 "padding": _padding(opt.Padding(), where),
                 "activation": _activation(opt.FusedActivationFunction(), where),
             }
         if kind == "DEPTHWISE_CONV_2D":
-            opt = _options(tflite.DepthwiseConv2DOptions, table, where)
+            opt = opts(tflite.DepthwiseConv2DOptions)
             return {
-                "stride": (opt.StrideH(), opt.StrideW()),
-                "dilation": (opt.DilationHFactor(), opt.DilationWFactor()),
+                "stride": _positive((opt.StrideH(), opt.StrideW()), "stride", where),
+                "dilation": _positive((opt.DilationHFactor(), opt.DilationWFactor()),
+                                      "dilation", where),
                 "padding": _padding(opt.Padding(), where),
                 "activation": _activation(opt.FusedActivationFunction(), where),
                 "depth_multiplier": opt.DepthMultiplier(),
             }
         if kind == "FULLY_CONNECTED":
-            if table is None:
+            opt = opts(tflite.FullyConnectedOptions, required=False)
+            if opt is None:
                 return {"activation": "NONE", "keep_num_dims": False}
-            opt = _options(tflite.FullyConnectedOptions, table, where)
             if opt.WeightsFormat() != 0:
                 raise UnsupportedOpError(f"{where}: shuffled weights format is not supported")
             return {
@@ -172,32 +348,53 @@ class _Importer:
                 "keep_num_dims": bool(opt.KeepNumDims()),
             }
         if kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
-            opt = _options(tflite.Pool2DOptions, table, where)
+            opt = opts(tflite.Pool2DOptions)
             return {
-                "filter": (opt.FilterHeight(), opt.FilterWidth()),
-                "stride": (opt.StrideH(), opt.StrideW()),
+                "filter": _positive((opt.FilterHeight(), opt.FilterWidth()), "filter size", where),
+                "stride": _positive((opt.StrideH(), opt.StrideW()), "stride", where),
                 "padding": _padding(opt.Padding(), where),
                 "activation": _activation(opt.FusedActivationFunction(), where),
             }
-        if kind == "ADD":
-            if table is None:
-                return {"activation": "NONE"}
-            opt = _options(tflite.AddOptions, table, where)
-            return {"activation": _activation(opt.FusedActivationFunction(), where)}
+        if kind in ("ADD", "MUL", "SUB"):
+            cls = {"ADD": tflite.AddOptions, "MUL": tflite.MulOptions, "SUB": tflite.SubOptions}
+            opt = opts(cls[kind], required=False)
+            act = opt.FusedActivationFunction() if opt is not None else 0
+            return {"activation": _activation(act, where)}
         if kind == "SOFTMAX":
-            if table is None:
-                return {"beta": 1.0}
-            opt = _options(tflite.SoftmaxOptions, table, where)
-            return {"beta": float(opt.Beta())}
-        return {}
+            opt = opts(tflite.SoftmaxOptions, required=False)
+            beta = float(opt.Beta()) if opt is not None else 1.0
+            if not (math.isfinite(beta) and beta > 0):
+                raise ModelFormatError(f"{where}: beta {beta!r} is not a finite positive number")
+            return {"beta": beta}
+        if kind == "CONCATENATION":
+            opt = opts(tflite.ConcatenationOptions)
+            return {"axis": int(opt.Axis()),
+                    "activation": _activation(opt.FusedActivationFunction(), where)}
+        if kind == "MEAN":
+            opt = opts(tflite.ReducerOptions, required=False)
+            return {"keep_dims": bool(opt.KeepDims()) if opt is not None else False}
+        if kind == "LEAKY_RELU":
+            opt = opts(tflite.LeakyReluOptions, required=False)
+            alpha = float(opt.Alpha()) if opt is not None else 0.0
+            if not math.isfinite(alpha):
+                raise ModelFormatError(f"{where}: alpha {alpha!r} is not finite")
+            return {"alpha": alpha}
+        if kind == "STRIDED_SLICE":
+            opt = opts(tflite.StridedSliceOptions, required=False)
+            masks = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
+                     "shrink_axis_mask")
+            if opt is None:
+                return {**dict.fromkeys(masks, 0), "offset": False}
+            return {"begin_mask": opt.BeginMask(), "end_mask": opt.EndMask(),
+                    "ellipsis_mask": opt.EllipsisMask(), "new_axis_mask": opt.NewAxisMask(),
+                    "shrink_axis_mask": opt.ShrinkAxisMask(), "offset": bool(opt.Offset())}
+        return {k: None for k in OP_ATTRS.get(kind, ())}
 
 
-def _options(cls: Any, table: Any, where: str) -> Any:
-    if table is None:
-        raise ModelFormatError(f"{where} has no options table")
-    opt = cls()
-    opt.Init(table.Bytes, table.Pos)
-    return opt
+def _positive(values: tuple[int, int], what: str, where: str) -> tuple[int, int]:
+    if min(values) <= 0:
+        raise ModelFormatError(f"{where}: {what} {values} must be > 0")
+    return (int(values[0]), int(values[1]))
 
 
 def _activation(code: int, where: str) -> str:
@@ -216,27 +413,16 @@ def _padding(code: int, where: str) -> str:
     return _PADDING[code]
 
 
-# (activation input dtype, output dtype) pairs each op supports; weights must match the input.
-_TYPE_RULES: dict[str, set[tuple[str, str]]] = {
-    "QUANTIZE": {("float32", "int8"), ("int8", "int8")},
-    "DEQUANTIZE": {("int8", "float32")},
-}
-_COMPUTE_TYPES = {("int8", "int8"), ("float32", "float32")}
-
-
 def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
     data = tensors[op.inputs[0]]
     out = tensors[op.outputs[0]]
-    allowed = _TYPE_RULES.get(op.kind, _COMPUTE_TYPES)
-    if (data.dtype, out.dtype) not in allowed:
-        raise UnsupportedOpError(
-            f"{where}: {data.dtype} -> {out.dtype} is not supported; supported: "
-            + ", ".join(f"{a} -> {b}" for a, b in sorted(allowed))
-        )
     for t in (data, out):
         if t.dtype == "int8" and t.quant is None:
-            raise UnsupportedOpError(f"{where}: int8 tensor '{t.name}' has no quantization")
+            raise UnsupportedOpError(f"{where}: int8 tensor '{short_name(t.name)}' has no "
+                                     "quantization")
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+        if len(op.inputs) < 2 or op.inputs[1] < 0:
+            raise ModelFormatError(f"{where} has no weights input")
         weights = tensors[op.inputs[1]]
         if not weights.is_constant:
             raise UnsupportedOpError(f"{where}: non-constant weights are not supported")
@@ -258,7 +444,14 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
             raise UnsupportedOpError(
                 f"{where}: bias must be a constant {want_bias} tensor, got {bias.dtype}"
             )
-    if op.kind == "ADD":
-        other = tensors[op.inputs[1]]
-        if other.dtype != data.dtype:
-            raise UnsupportedOpError(f"{where}: ADD of {data.dtype} and {other.dtype}")
+    if op.kind in ("ADD", "MUL", "SUB", "MAXIMUM", "MINIMUM", "CONCATENATION"):
+        for i in op.inputs[1:]:
+            other = tensors[i] if i >= 0 else None
+            if other is None or other.dtype != data.dtype:
+                raise UnsupportedOpError(
+                    f"{where}: inputs of {data.dtype} and {other.dtype if other else 'nothing'}"
+                )
+            if other.dtype == "int8" and other.quant is None:
+                raise UnsupportedOpError(f"{where}: int8 tensor '{short_name(other.name)}' "
+                                         "has no quantization")
+

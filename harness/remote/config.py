@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import getpass
 import ipaddress
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -45,8 +46,8 @@ from typing import Any, Mapping
 from ..errors import TargetConfigError, TargetUnavailableError
 from ..targets import Target
 
-__all__ = ["PowerConfig", "SshConfig", "ssh_config", "expand_vars", "is_loopback",
-           "LOOPBACK_ONLY_ENV", "POWER_KINDS", "OPTION_KEYS"]
+__all__ = ["PowerConfig", "SshConfig", "ssh_config", "key_file_problem", "expand_vars",
+           "is_loopback", "LOOPBACK_ONLY_ENV", "POWER_KINDS", "OPTION_KEYS"]
 
 # Set (to 1) by the test fixtures: refuse any host that is not a loopback literal.
 LOOPBACK_ONLY_ENV = "HILBENCH_SSH_LOOPBACK_ONLY"
@@ -145,7 +146,18 @@ class SshConfig:
         return f"{self.user}@{self.host}:{self.port}"
 
     def passphrase(self) -> str | None:
-        return os.environ.get(self.key_passphrase_env) if self.key_passphrase_env else None
+        """The key's passphrase from the variable key_passphrase_env names (None: unset/empty)."""
+        return (os.environ.get(self.key_passphrase_env) or None) if self.key_passphrase_env else None
+
+
+def key_file_problem(cfg: SshConfig) -> str | None:
+    """Why cfg.key_file cannot be a private key file (missing, a folder), else None."""
+    if cfg.key_file is None or cfg.key_file.is_file():
+        return None
+    if cfg.key_file.is_dir():
+        return (f"target {cfg.target}: key_file {cfg.key_file} is a folder; give the private "
+                "key file in it (e.g. id_ed25519)")
+    return f"target {cfg.target}: key_file {cfg.key_file} does not exist"
 
 
 def _yaml_name(target: Target) -> str:
@@ -160,13 +172,18 @@ def _bool(value: object, key: str, where: str) -> bool:
     raise TargetConfigError(f"{where}: {key} must be true or false, got {value!r}")
 
 
-def _number(value: object, key: str, where: str, kind: type, low: float) -> Any:
+def _number(value: object, key: str, where: str, kind: type, low: float,
+            high: float | None = None) -> Any:
     try:
+        if isinstance(value, bool) or (kind is int and isinstance(value, float)
+                                       and not value.is_integer()):
+            raise ValueError(value)
         number = kind(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise TargetConfigError(f"{where}: {key} must be a number, got {value!r}") from None
-    if number < low:
-        raise TargetConfigError(f"{where}: {key} must be at least {low}, got {value!r}")
+    if not math.isfinite(number) or number < low or (high is not None and number > high):
+        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise TargetConfigError(f"{where}: {key} must be {bound}, got {value!r}")
     return number
 
 
@@ -219,9 +236,9 @@ def ssh_config(target: Target, env: Mapping[str, str] | None = None) -> SshConfi
     unset = [k for k in required if opts.get(k) in (None, "")]
     unset += [k for k in target.options if k in missing and k not in unset]
     if unset:
-        names = sorted(set().union(*(missing.get(k, set()) for k in unset)))
-        hint = (f" (or the environment variable{'s' if len(names) > 1 else ''} "
-                f"{', '.join(names)})") if names else ""
+        env_names = sorted(set().union(*(missing.get(k, set()) for k in unset)))
+        hint = (f" (or the environment variable{'s' if len(env_names) > 1 else ''} "
+                f"{', '.join(env_names)})") if env_names else ""
         raise TargetUnavailableError(f"target {target.name}: set {'/'.join(unset)} in {where}{hint}")
     host = str(opts["host"])
     if env.get(LOOPBACK_ONLY_ENV) == "1" and not is_loopback(host):
@@ -238,7 +255,7 @@ def ssh_config(target: Target, env: Mapping[str, str] | None = None) -> SshConfi
     return SshConfig(
         target=target.name,
         host=host,
-        port=_number(opts.get("port", 22), "port", where, int, 1),
+        port=_number(opts.get("port", 22), "port", where, int, 1, 65535),
         user=str(opts.get("user") or getpass.getuser()),
         key_file=Path(os.path.expanduser(str(key_file))) if key_file else None,
         known_hosts=Path(os.path.expanduser(str(opts.get("known_hosts") or "~/.ssh/known_hosts"))),

@@ -25,7 +25,6 @@ from __future__ import annotations
 import io
 import secrets
 import shlex
-import socket
 import stat
 import time
 from contextlib import contextmanager
@@ -36,9 +35,14 @@ from typing import Iterator, Sequence
 import paramiko
 
 from ..commands import Command
-from ..errors import (HilbenchError, RunError, RunTimeoutError, TargetConfigError,
-                      TargetUnavailableError)
-from .config import SshConfig
+from ..errors import (
+    HilbenchError,
+    RunError,
+    RunTimeoutError,
+    TargetConfigError,
+    TargetUnavailableError,
+)
+from .config import SshConfig, key_file_problem
 
 __all__ = ["Connection", "RemoteCompleted"]
 
@@ -134,7 +138,7 @@ class Connection:
                 f"target {cfg.target}: authentication as {cfg.dest} failed with {key} "
                 f"({type(exc).__name__}): is its public key in ~{cfg.user}/.ssh/authorized_keys "
                 "on the board?") from None
-        except (socket.timeout, TimeoutError) as exc:
+        except TimeoutError as exc:
             client.close()
             raise TargetUnavailableError(
                 f"target {cfg.target}: no answer from {cfg.dest} within {t:g} s "
@@ -154,17 +158,35 @@ class Connection:
         if cfg.key_file is None:
             return None
         where = f"target {cfg.target}: key file {cfg.key_file}"
+        problem = key_file_problem(cfg)
+        if problem:
+            raise TargetConfigError(problem)
+        # paramiko's PKey.from_path hands the password to `cryptography`, which wants bytes
+        # (a str raises TypeError) and raises TypeError, not PasswordRequiredException, for an
+        # encrypted key without one: try without, then with the passphrase as UTF-8 bytes.
         try:
-            return paramiko.PKey.from_path(cfg.key_file, cfg.passphrase())
-        except paramiko.PasswordRequiredException:
-            raise TargetConfigError(
-                f"{where} is encrypted: name the environment variable holding its passphrase "
-                "in key_passphrase_env (or use allow_agent: true with a running ssh-agent)") from None
+            return paramiko.PKey.from_path(cfg.key_file, None)
+        except (paramiko.PasswordRequiredException, TypeError):
+            pass  # encrypted (cryptography: "... password-protected, but password was not ...")
         except FileNotFoundError:
             raise TargetConfigError(f"{where} does not exist") from None
         except (paramiko.SSHException, OSError, ValueError) as exc:
             raise TargetConfigError(f"{where} cannot be used: {type(exc).__name__}: "
                                     f"{str(exc)[:120]}") from None
+        passphrase = cfg.passphrase()
+        if passphrase is None:
+            unset = (f"; the variable {cfg.key_passphrase_env} it names is unset or empty"
+                     if cfg.key_passphrase_env else "")
+            raise TargetConfigError(
+                f"{where} is encrypted: name the environment variable holding its passphrase "
+                f"in key_passphrase_env{unset} (or use allow_agent: true with a running "
+                "ssh-agent)")
+        try:
+            return paramiko.PKey.from_path(cfg.key_file, passphrase.encode())  # type: ignore[arg-type]
+        except (paramiko.SSHException, OSError, ValueError, TypeError):
+            raise TargetConfigError(
+                f"{where} cannot be decrypted with the passphrase in {cfg.key_passphrase_env}: "
+                "is it the right one?") from None
 
     def __enter__(self) -> Connection:
         return self
@@ -192,7 +214,7 @@ class Connection:
             yield
         except HilbenchError:
             raise
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise RunTimeoutError(f"{what} on {self.cfg.dest} did not finish within "
                                   f"{timeout_s:g} s") from None
         except (paramiko.SSHException, EOFError, OSError) as exc:

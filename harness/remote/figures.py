@@ -94,7 +94,12 @@ def power_figures(report: dict[str, Any], rail: str | None) -> tuple[dict[str, M
         idle_s = report["idle"][1] - report["idle"][0]
         idle_how = f"{label}; mean of {len(idle)} samples over {idle_s:.2f} s idle before the run"
         metrics["power_idle_w"] = Metric(p_idle, "W", "power-sensor", idle_how)
-        metrics["energy_above_idle_uj_per_inference"] = Metric(
-            (p_active - p_idle) * window / inferences * 1e6, "uJ", "power-sensor",
-            "(mean active - mean idle power) x window / invokes; " + how)
+        if p_active >= p_idle:
+            metrics["energy_above_idle_uj_per_inference"] = Metric(
+                (p_active - p_idle) * window / inferences * 1e6, "uJ", "power-sensor",
+                "(mean active - mean idle power) x window / invokes; " + how)
+        else:  # the inferences are lost in the sensor's noise: no negative energy is shown
+            summary["power_note"] = (f"mean active power {p_active:.4g} W is below the idle "
+                                     f"{p_idle:.4g} W: no energy above idle; lengthen "
+                                     "power.min_window_s")
     return metrics, summary

@@ -71,7 +71,7 @@ def _runtime() -> Tuple[Any, Any, str]:
     except ImportError:
         try:
             from tflite_runtime import interpreter as mod  # type: ignore[no-redef]
-            name = "tflite-runtime " + (_version("tflite-runtime") or getattr(
+            name = "tflite-runtime " + str(_version("tflite-runtime") or getattr(
                 sys.modules.get("tflite_runtime"), "__version__", "?"))
         except ImportError:
             raise RuntimeError("neither ai_edge_litert nor tflite_runtime can be imported by "

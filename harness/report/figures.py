@@ -118,7 +118,7 @@ def overview_figure(df: pd.DataFrame, path: Path) -> Path:
                 for i, model in enumerate(models):
                     row = by_key.get((model, target, variant))
                     value = None if row is None else _number(row.get(metric))
-                    if value is None or value <= 0:
+                    if row is None or value is None or value <= 0:
                         continue
                     provenance = row.get(f"{metric}_provenance")
                     xs.append(i - 0.4 + bar_width * (j + 0.5))

@@ -37,6 +37,7 @@ _T = TypeVar("_T")
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (extended codes keep these in the low byte)
 _NULLABLE_INT = ("mismatches", "seed")
 _NULLABLE_BOOL = ("git_dirty", "bit_exact")
+_OUR_TABLES = frozenset({"measurements", "metrics", "layer_metrics", "sqlite_sequence"})
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -189,9 +190,12 @@ class ResultStore:
 
     def _create_schema(self) -> None:
         with closing(self._connect()) as conn:
+            # Only reads until the file is known to be ours: a refused file is left unchanged.
+            version = self._check_version(conn)
+            self._check_tables(conn, version)
             if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")  # persistent: stored in the file
-            if self._check_version(conn) == SCHEMA_VERSION:
+            if version == SCHEMA_VERSION:
                 return
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -210,9 +214,22 @@ class ResultStore:
         if version > SCHEMA_VERSION:
             raise ResultsError(
                 f"the results store {self.path} has schema version {version}, newer than this "
-                f"hilbench ({SCHEMA_VERSION}); upgrade hilbench or use another --results file"
+                f"hilbench ({SCHEMA_VERSION}); it was left unchanged: upgrade hilbench or use "
+                "another --results file"
             )
         return version
+
+    def _check_tables(self, conn: sqlite3.Connection, version: int) -> None:
+        """ResultsError unless the file's tables are hilbench's (or it has none yet)."""
+        tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(measurements)")}
+        foreign = sorted(tables - _OUR_TABLES) if version == 0 else []
+        if foreign or (version == SCHEMA_VERSION and not set(MEASUREMENT_COLUMNS) <= columns):
+            shown = ", ".join(foreign or sorted(tables))[:200] or "none"
+            raise ResultsError(
+                f"{self.path} is an SQLite database but not a hilbench results store (its tables: "
+                f"{shown}); it was left unchanged: give another --results file"
+            )
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -10,14 +10,15 @@ import hashlib
 import io
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
 
-from ..cache import cache_root, cached_build, content_key
+from ..cache import cached_build, content_key
 from ..datasets import Dataset
 from ..zoo import build_model
 from .config import TrainConfig

@@ -10,8 +10,8 @@ import copy
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -43,11 +43,16 @@ class History:
 
 
 def deterministic(seed: int) -> None:
-    """Seed torch and demand deterministic kernels; use the cores this process may use."""
+    """Seed torch and demand deterministic kernels; set the intra-op threads.
+
+    One thread unless $HILBENCH_THREADS says more (at most the cores this process may use):
+    the zoo's models are too small to gain from intra-op threads, and on a shared machine extra
+    threads made a digits epoch 6x slower (spinning workers competing for the cores)."""
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    torch.set_num_threads(max(1, int(os.environ.get("HILBENCH_THREADS", cores or 1))))
+    wanted = int(os.environ.get("HILBENCH_THREADS", "1") or 1)
+    torch.set_num_threads(max(1, min(wanted, cores or 1)))
 
 
 def predict(model: nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -113,7 +118,7 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig,
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
             seen += len(idx)
         val_scores = score(dataset.val.y, predict(model, dataset.val.x), dataset.classes)
         value = float(getattr(val_scores, metric))

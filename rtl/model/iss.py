@@ -39,11 +39,19 @@ Semantics and limits
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from unicorn import (UC_ARCH_RISCV, UC_HOOK_BLOCK, UC_HOOK_INTR, UC_HOOK_MEM_INVALID,
-                     UC_HOOK_MEM_WRITE, UC_MODE_RISCV32, Uc, UcError)
+from unicorn import (
+    UC_ARCH_RISCV,
+    UC_HOOK_BLOCK,
+    UC_HOOK_INTR,
+    UC_HOOK_MEM_INVALID,
+    UC_HOOK_MEM_WRITE,
+    UC_MODE_RISCV32,
+    Uc,
+    UcError,
+)
 from unicorn import riscv_const as R
 
 from . import nnx as nnx_model
@@ -79,8 +87,8 @@ class IssResult:
 
 def read_elf_segments(path) -> tuple[int, list[tuple[int, bytes, int]]]:
     """(entry, [(paddr, file_bytes, memsz)]) of a 32-bit little-endian RISC-V ELF."""
-    from elftools.elf.elffile import ELFFile
     from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
 
     data = Path(path).read_bytes()
     if data[:4] != b"\x7fELF":

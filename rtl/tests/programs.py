@@ -85,7 +85,7 @@ ALU = [
 ]
 
 SHIFTS = [
-    Case("shifts", f"""
+    Case("shifts", """
     li x1, 0x80000F01
     li x2, 33
     li x3, 31

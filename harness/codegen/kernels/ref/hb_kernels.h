@@ -172,6 +172,135 @@ void hb_quantize_f32_s8(const hb_affine_params *p, const float *input, int8_t *o
 void hb_requantize_s8(const hb_requantize_params *p, const int8_t *input, int8_t *output);
 void hb_dequantize_s8_f32(const hb_affine_params *p, const int8_t *input, float *output);
 
+/* ---- data movement, any element size (movement.c); shapes padded to 5D ---- */
+
+typedef struct {
+    int32_t elem_size;
+    int32_t in_dims[5], before[5], out_dims[5];
+} hb_pad_params;
+
+/* out[i0..i4] = in[base + sum_k i_k * in_strides[k]]: TRANSPOSE (base 0, permuted strides)
+ * and STRIDED_SLICE (base at the slice start, strides times steps, possibly negative). */
+typedef struct {
+    int32_t elem_size;
+    int32_t out_dims[5];
+    int32_t base;
+    int32_t in_strides[5];
+} hb_gather5_params;
+
+#define HB_MAX_CONCAT 16
+typedef struct {
+    int32_t elem_size;
+    int32_t outer;                  /* product of the dimensions before the axis */
+    int32_t count;                  /* number of inputs */
+    int32_t chunk[HB_MAX_CONCAT];   /* per input: elements from the axis on */
+} hb_concat_params;
+
+void hb_pad(const hb_pad_params *p, const void *input, const void *pad_value, void *output);
+void hb_gather5(const hb_gather5_params *p, const void *input, void *output);
+void hb_concat(const hb_concat_params *p, const void *const *inputs, void *output);
+
+/* ---- broadcasting binary ops (elementwise.c); shapes padded to 5D ---- */
+
+typedef struct {
+    int32_t dims[5];                /* output shape */
+    int32_t a_stride[5], b_stride[5];   /* 0 on broadcast axes */
+} hb_broadcast5;
+
+typedef struct {
+    float act_min, act_max;
+} hb_binary_f32_params;
+
+typedef struct {
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} hb_mul_s8_params;
+
+/* SUB int8 takes the ADD parameters with input2_multiplier negated (size unused). */
+void hb_sub_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
+               const int8_t *input2, int8_t *output);
+void hb_sub_f32(const hb_binary_f32_params *p, const hb_broadcast5 *g, const float *input1,
+                const float *input2, float *output);
+void hb_mul_s8(const hb_mul_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
+               const int8_t *input2, int8_t *output);
+void hb_mul_f32(const hb_binary_f32_params *p, const hb_broadcast5 *g, const float *input1,
+                const float *input2, float *output);
+void hb_maximum_s8(const hb_broadcast5 *g, const int8_t *input1, const int8_t *input2,
+                   int8_t *output);
+void hb_minimum_s8(const hb_broadcast5 *g, const int8_t *input1, const int8_t *input2,
+                   int8_t *output);
+void hb_maximum_f32(const hb_broadcast5 *g, const float *input1, const float *input2,
+                    float *output);
+void hb_minimum_f32(const hb_broadcast5 *g, const float *input1, const float *input2,
+                    float *output);
+
+/* ---- MEAN (reduce.c) ---- */
+
+typedef struct {
+    int32_t in_dims[5];
+    int32_t out_stride[5];          /* 0 on reduced axes */
+    int32_t out_size, count;
+    int32_t input_zero_point, output_zero_point;   /* int8 only */
+    int32_t multiplier, shift;                     /* int8 only */
+} hb_mean_params;
+
+/* acc: out_size accumulators of scratch (int32 / float). */
+void hb_mean_s8(const hb_mean_params *p, const int8_t *input, int32_t *acc, int8_t *output);
+void hb_mean_f32(const hb_mean_params *p, const float *input, float *acc, float *output);
+
+/* ---- activations as ops (activations.c) ---- */
+
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_offset;
+    int32_t multiplier, shift;
+    int32_t act_min, act_max;
+} hb_relu_s8_params;
+
+typedef struct {
+    int32_t size;
+    int32_t relu6;                  /* 1: clamp at 6 too */
+} hb_relu_f32_params;
+
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_offset;
+    int32_t identity_multiplier, identity_shift;
+    int32_t alpha_multiplier, alpha_shift;
+} hb_leaky_relu_s8_params;
+
+typedef struct {
+    int32_t size;
+    float alpha;
+} hb_leaky_relu_f32_params;
+
+void hb_relu_s8(const hb_relu_s8_params *p, const int8_t *input, int8_t *output);
+void hb_relu_f32(const hb_relu_f32_params *p, const float *input, float *output);
+void hb_leaky_relu_s8(const hb_leaky_relu_s8_params *p, const int8_t *input, int8_t *output);
+void hb_leaky_relu_f32(const hb_leaky_relu_f32_params *p, const float *input, float *output);
+
+/* LOGISTIC / TANH: int8 via a table of the outputs for inputs -128..127 (index x + 128). */
+typedef struct {
+    int32_t size;
+    const int8_t *table;            /* [256] */
+} hb_lut_s8_params;
+
+void hb_lut_s8(const hb_lut_s8_params *p, const int8_t *input, int8_t *output);
+void hb_logistic_f32(int32_t size, const float *input, float *output);
+void hb_tanh_f32(int32_t size, const float *input, float *output);
+
+/* HARD_SWISH int8: reference_ops::HardSwish's int16 fixed point. */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int16_t output_multiplier, reluish_multiplier;
+    int32_t output_exponent, reluish_exponent;
+} hb_hard_swish_s8_params;
+
+void hb_hard_swish_s8(const hb_hard_swish_s8_params *p, const int8_t *input, int8_t *output);
+void hb_hard_swish_f32(int32_t size, const float *input, float *output);
+
 #ifdef __cplusplus
 }
 #endif
