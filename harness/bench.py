@@ -18,9 +18,9 @@ import numpy as np
 
 from .backends import Artifact, backend_for
 from .catalog import ModelInfo, describe, sha256_file
-from .codegen import generate
+from .codegen import generate, kernel_sets
 from .compare import Comparison, compare
-from .errors import HilbenchError, ModelError, RunError, TargetUnavailableError
+from .errors import HilbenchError, ModelError, RunError, TargetConfigError, TargetUnavailableError
 from .golden import GoldenInterpreter
 from .importers import load_model
 from .inputs import random_inputs
@@ -58,6 +58,7 @@ def bench_model(
     progress: Callable[[str], None] | None = None,
     inputs: list[np.ndarray] | None = None,
     reference_check: bool = True,
+    kernels: str | None = None,
 ) -> BenchResult:
     """Benchmark one model on one target; raises a HilbenchError subclass on any failure.
 
@@ -65,11 +66,17 @@ def bench_model(
     seeded random inputs; otherwise `n_inputs` random inputs are drawn, by default the
     target's `default_inputs` (100 unless its YAML sets fewer). `extra["stage_seconds"]` says
     how long import, golden, generate+build and run took. `reference_check` compares the
-    golden outputs with LiteRT BUILTIN_REF (harness.reference_check) and fails on a difference."""
+    golden outputs with LiteRT BUILTIN_REF (harness.reference_check) and fails on a difference.
+    `kernels` overrides the target's kernel set (a folder of harness/codegen/kernels/);
+    `extra["kernels"]` records the one used."""
     say = progress or (lambda _msg: None)
     check_run_options(n_inputs, seed, repeats)
     model_path = Path(model_path)
     target = target if isinstance(target, Target) else load_target(target)
+    kernels = kernels or target.kernels
+    if kernels not in kernel_sets():
+        raise TargetConfigError(f"kernel set {kernels!r} is not one of: {', '.join(kernel_sets())}"
+                                " (folders of harness/codegen/kernels)")
     backend = backend_for(target)
     reason = backend.available()
     if reason:
@@ -115,7 +122,7 @@ def bench_model(
     else:
         with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
             say("generate C")
-            generated = generate(graph, Path(tmp), kernels=target.kernels)
+            generated = generate(graph, Path(tmp), kernels=kernels)
             say(f"build for {target.name}")
             artifact = backend.build(generated)
     lap("build")
@@ -158,8 +165,8 @@ def bench_model(
             "max_diff_quant_steps": comparison.max_diff_quant_steps,
             "within_tolerance": comparison.within_tolerance,
             "build_cache_hit": artifact.cache_hit,
-            **({"arena_bytes": generated.arena_bytes, "weights_bytes": generated.weights_bytes}
-               if generated is not None else {}),
+            **({"arena_bytes": generated.arena_bytes, "weights_bytes": generated.weights_bytes,
+                "kernels": kernels} if generated is not None else {}),
             "stage_seconds": stages,
             **agreement.as_extra(),
             **result.extra,

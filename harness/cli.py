@@ -80,11 +80,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                 full = (eval_set(dataset, split_name=args.split)
                         if ev.is_subset and args.golden_full else None)
                 result = bench_accuracy(Path(model), target, ev, full=full,
-                                        repeats=args.repeats, progress=progress)
+                                        repeats=args.repeats, progress=progress,
+                                        kernels=args.kernels)
             else:
                 result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
                                      repeats=args.repeats, progress=progress,
-                                     reference_check=not args.no_reference_check)
+                                     reference_check=not args.no_reference_check,
+                                     kernels=args.kernels)
         except HilbenchError as exc:
             _err(exc)
             status = 1
@@ -231,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--golden-full", action="store_true",
                    help="with --subset: also score the golden interpreter on the whole split "
                    "(reported as *_golden_full, provenance golden-dataset, never as the target's)")
+    r.add_argument("--kernels", default=None, metavar="NAME",
+                   help="C kernel set instead of the target's own (a folder of "
+                        "harness/codegen/kernels: ref, armv7em, rvx)")
     r.add_argument("--repeats", type=int, default=1,
                    help="invocations per input for timing (default 1)")
     r.add_argument("--json", action="store_true",

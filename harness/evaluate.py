@@ -105,7 +105,8 @@ def accuracy_extra(s: Scores, ev: EvalSet) -> dict[str, object]:
 
 def bench_accuracy(model_path: Path, target: str | Target, ev: EvalSet, *,
                    full: EvalSet | None = None, repeats: int = 1,
-                   progress: Callable[[str], None] | None = None) -> BenchResult:
+                   progress: Callable[[str], None] | None = None,
+                   kernels: str | None = None) -> BenchResult:
     """Run a model file on a target with the evaluation samples, check the outputs against the
     golden interpreter, and score the target's own outputs.
 
@@ -115,7 +116,7 @@ def bench_accuracy(model_path: Path, target: str | Target, ev: EvalSet, *,
     say = progress or (lambda _msg: None)
     graph = load_model(Path(model_path))
     result = bench_model(model_path, target, inputs=model_inputs(graph, ev.split.x),
-                         repeats=repeats, progress=say)
+                         repeats=repeats, progress=say, kernels=kernels)
     c = result.comparison
     if not c.ok:
         raise RunError(

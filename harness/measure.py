@@ -267,6 +267,7 @@ def to_json_record(m: Measurement) -> dict[str, object]:
         "within_tolerance": m.extra.get("within_tolerance"),   # float models: the check
         "top1_agreement": m.extra.get("top1_agreement"),
         "reference_agreement": m.extra.get("reference_agreement"),   # vs LiteRT BUILTIN_REF
+        "kernels": m.extra.get("kernels"),                      # the C kernel set, if any
     }
     for key in VARIANT_KEYS:
         if key in m.extra and key not in m.metrics:   # a metric of the same name wins

@@ -34,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--hil-inputs", type=int, default=None, metavar="N",
                 help="random inputs per model checked against golden (default: the target's "
                 "default_inputs, else 100)")
+    g.addoption("--hil-kernels", default=None, metavar="NAME",
+                help="C kernel set instead of each target's own (ref, armv7em, rvx)")
     g.addoption("--hil-seed", type=int, default=0, metavar="S", help="input seed (default: 0)")
     g.addoption("--hil-no-record", action="store_true", help="do not write to the results store")
     g.addoption("--hil-quick", action="store_true", default=bool(os.environ.get("CI")),
@@ -112,6 +114,8 @@ def hil_bench(pytestconfig: pytest.Config, hil_target: str,
         if pytestconfig.getoption("--hil-inputs") is not None:
             options.setdefault("n_inputs", pytestconfig.getoption("--hil-inputs"))
         options.setdefault("seed", pytestconfig.getoption("--hil-seed"))
+        if pytestconfig.getoption("--hil-kernels"):
+            options.setdefault("kernels", pytestconfig.getoption("--hil-kernels"))
         try:
             result = bench_model(model_path, hil_target, **options)
         except TargetUnavailableError as exc:

@@ -10,7 +10,9 @@ writes into out_dir:
                        structs, the invoke function with HB_LAYER_BEGIN/END(i) markers
     weights.c          every constant as a 16-byte aligned const array (weights.py)
     kernels/           the reference kernels the model needs (kernels/ref: hb_kernels.h,
-                       hb_fixedpoint.h and one .c per op family)
+                       hb_fixedpoint.h and one .c per op family); with kernels="armv7em",
+                       armv7em.py picks an ARMv7E-M DSP kernel per int8 layer and lays its
+                       weights out for it (the other layers keep ref)
 
 <p> is the prefix (<P> in capitals); the host runner `targets/host/main.c` expects the default "hb".
 Inputs and outputs are passed as raw bytes, several of them concatenated in graph order.
@@ -42,10 +44,15 @@ from pathlib import Path
 
 from ..errors import ModelError
 from ..ir import Graph
+from . import armv7em
 from .emit import ArenaPointers, model_header, model_source
 from .memplan import MemoryPlan, plan_memory
 from .ops import OpCode, OpContext, check_supported, emit_op, scratch_bytes
 from .weights import Constants
+
+# Kernel sets whose code generation specialises layers (a module with scratch_bytes and emit);
+# the others replace ref files by name only.
+_SPECIALISED = {armv7em.NAME: armv7em}
 
 __all__ = ["GeneratedModel", "generate", "kernel_sets", "KERNEL_DIR", "KERNEL_ROOT"]
 
@@ -107,20 +114,24 @@ def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
         raise ModelError(f"{graph.source or graph.name}: the model has no ops")
     out_dir = Path(out_dir)
 
-    kernel_files = [check_supported(graph, i, op) for i, op in enumerate(graph.ops)]
-    scratch = {i: scratch_bytes(graph, op) for i, op in enumerate(graph.ops)}
+    for i, op in enumerate(graph.ops):
+        check_supported(graph, i, op)
+    special = _SPECIALISED.get(kernels)
+    scratch = {i: max(scratch_bytes(graph, op), special.scratch_bytes(graph, op) if special else 0)
+               for i, op in enumerate(graph.ops)}
     plan: MemoryPlan = plan_memory(graph, scratch)
     constants = Constants(prefix)
     pointers = ArenaPointers(graph, plan, constants, prefix)
     ctx = OpContext(graph, prefix, constants, pointers.tensor, pointers.scratch)
     codes: list[OpCode] = [
-        emit_op(ctx, i, op, aliased=op.outputs[0] in plan.aliases)
+        (special.emit(ctx, i, op) if special else None)
+        or emit_op(ctx, i, op, aliased=op.outputs[0] in plan.aliases)
         for i, op in enumerate(graph.ops)
     ]
 
     kernel_dir = out_dir / "kernels"
     kernel_dir.mkdir(parents=True, exist_ok=True)
-    needed = sorted({f for f in kernel_files if f})
+    needed = sorted({c.kernel_file for c in codes if c.kernel_file})
     extra_headers = sorted(p.name for p in (KERNEL_ROOT / kernels).glob("*.h")
                            if p.name not in KERNEL_HEADERS)
     for stale in kernel_dir.iterdir():  # from an earlier model generated into the same place

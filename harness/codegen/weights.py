@@ -65,6 +65,12 @@ class Constants:
         self._add(ConstArray(symbol, "int32_t", np.asarray(values, dtype=np.int32), comment))
         return symbol
 
+    def int8_array(self, name: str, values: np.ndarray, comment: str) -> str:
+        """Register an int8 array (e.g. weights re-laid-out for a kernel); returns its symbol."""
+        symbol = f"{self.prefix}_{name}"
+        self._add(ConstArray(symbol, "int8_t", np.asarray(values, dtype=np.int8), comment))
+        return symbol
+
     def float64_array(self, name: str, values: np.ndarray, comment: str) -> str:
         """Register a double array of lowered parameters; returns its symbol."""
         symbol = f"{self.prefix}_{name}"
