@@ -98,3 +98,20 @@ def test_idx_parser(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(header + data.tobytes()[:-1]))
     with pytest.raises(DatasetError, match="header"):
         fashion_mnist.read_idx(path)
+
+
+def test_training_fingerprint_follows_the_arrays_not_only_the_files() -> None:
+    """A change of preprocessing (same source files, other arrays) changes the fingerprint
+    that training and variant cache keys use, so no stale weights are reused."""
+    import dataclasses
+
+    from harness.datasets import Split, load_dataset, training_fingerprint
+
+    ds = load_dataset("digits")
+    same = load_dataset("digits")
+    assert training_fingerprint(ds) == training_fingerprint(same)
+    x = ds.train.x.copy()
+    x[0, 0, 0, 0] += 1.0
+    changed = dataclasses.replace(ds, train=Split(x, ds.train.y))
+    assert changed.sha256 == ds.sha256
+    assert training_fingerprint(changed) != training_fingerprint(ds)

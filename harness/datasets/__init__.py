@@ -12,10 +12,10 @@ import importlib
 from pathlib import Path
 
 from ..errors import DatasetError
-from .base import Dataset, Split, sha256_of, stratified_indices, verify_sha256
+from .base import Dataset, Split, sha256_of, stratified_indices, training_fingerprint, verify_sha256
 
 __all__ = ["DATASETS", "Dataset", "Split", "load_dataset", "sha256_of", "stratified_indices",
-           "verify_sha256"]
+           "training_fingerprint", "verify_sha256"]
 
 # name -> module of harness.datasets defining load()
 DATASETS: dict[str, str] = {

@@ -15,7 +15,8 @@ import numpy as np
 
 from ..errors import DatasetError
 
-__all__ = ["Split", "Dataset", "sha256_of", "verify_sha256", "stratified_indices"]
+__all__ = ["Split", "Dataset", "sha256_of", "verify_sha256", "stratified_indices",
+           "training_fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -105,3 +106,24 @@ def stratified_indices(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     picked = [rng.choice(np.flatnonzero(y == cls), size=int(q), replace=False)
               for cls, q in zip(classes, quota) if q > 0]
     return np.sort(np.concatenate(picked))
+
+
+_FINGERPRINTS: dict[int, tuple[Dataset, str]] = {}
+
+
+def training_fingerprint(dataset: Dataset) -> str:
+    """SHA-256 of the train and validation arrays as the loader made them (shapes, dtypes and
+    bytes): what training and calibration see. A cache key built on it follows a change of the
+    preprocessing code too, which the checksum of the source files (`sha256`) cannot see."""
+    hit = _FINGERPRINTS.get(id(dataset))
+    if hit is not None and hit[0] is dataset:
+        return hit[1]
+    h = hashlib.sha256()
+    for split in (dataset.train, dataset.val):
+        for array in (split.x, split.y):
+            a = np.ascontiguousarray(array)
+            h.update(f"{a.dtype.str}{a.shape};".encode())
+            h.update(a.view(np.uint8).reshape(-1).data if a.size else b"")
+    digest = h.hexdigest()
+    _FINGERPRINTS[id(dataset)] = (dataset, digest)
+    return digest

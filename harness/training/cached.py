@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ..cache import cached_build, content_key
-from ..datasets import Dataset
+from ..datasets import Dataset, training_fingerprint
 from ..zoo import build_model
 from .config import TrainConfig
 from .loop import deterministic, fit
@@ -50,8 +50,8 @@ def state_dict_sha256(path: Path) -> str:
 
 def training_key(model_name: str, params: dict[str, Any], dataset: Dataset,
                  config: TrainConfig, quick: bool) -> str:
-    data = [dataset.name, dataset.sha256, str(len(dataset.train)), str(len(dataset.val)),
-            f"quick={quick}"]
+    data = [dataset.name, dataset.sha256, training_fingerprint(dataset), str(len(dataset.train)),
+            str(len(dataset.val)), f"quick={quick}"]
     return content_key([CODE_VERSION, model_name, json.dumps(params, sort_keys=True), *data,
                         config.canonical(), torch.__version__])
 

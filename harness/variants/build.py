@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..cache import cached_build, content_key
-from ..datasets import Dataset, load_dataset, stratified_indices
+from ..datasets import Dataset, load_dataset, stratified_indices, training_fingerprint
 from ..errors import HilbenchError, ModelError, RecipeError
 from ..training import Trained, train_cached
 from ..zoo import fold_batchnorm
@@ -90,6 +90,7 @@ def _build_one(recipe: Recipe, variant: Variant, trained: Trained, dataset: Data
                seed: int, quick: bool, say: Callable[[str], None]) -> BuiltVariant:
     chain = json.dumps(variant.techniques, sort_keys=True)
     key = content_key([VARIANT_VERSION, trained.sha256, chain, dataset.name, dataset.sha256,
+                       training_fingerprint(dataset),
                        f"{len(dataset.train)}/{len(dataset.val)}", f"quick={quick}",
                        f"seed={seed}", _versions()])
     file_name = f"{recipe.name}-{variant.name}.tflite"
