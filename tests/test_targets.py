@@ -72,7 +72,7 @@ BAD_TARGETS = {
     "cflags-item": ("backend: host\ntoolchain: {cc: gcc, cflags: [-O2, 3]}\n",
                     "toolchain.cflags[1]: expected a string, got 3"),
     "kernels-missing-set": (_HOST + "kernels: turbo\n",
-                            "kernels: expected one of the kernel sets ref, rvx, got 'turbo'"),
+                            "kernels: expected one of the kernel sets armv7em, ref, rvx, got 'turbo'"),
     "kernels-outside": (_HOST + "kernels: ../../../etc\n",
                         "kernels: expected the name of a kernel set (a folder of "
                         f"{KERNELS_DIR}), got the path '../../../etc' outside it"),
@@ -149,7 +149,7 @@ def test_target_spec_is_typed_and_follows_replace() -> None:
     assert t.spec.qemu is not None and t.spec.qemu.machine == "mps2-an386"
     assert t.spec.firmware is not None and t.spec.firmware.counter.kind == "cmsdk-timer"
     assert t.spec.toolchain is not None and "-mthumb" in t.spec.toolchain.cflags
-    assert t.toolchain["cc"] == "arm-none-eabi-gcc" and t.kernels == "ref"
+    assert t.toolchain["cc"] == "arm-none-eabi-gcc" and t.kernels == "armv7em"
     slower = dataclasses.replace(t, clock_hz=1000)
     assert slower.spec.clock_hz == 1000
 
