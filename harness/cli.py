@@ -81,7 +81,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                         if ev.is_subset and args.golden_full else None)
                 result = bench_accuracy(Path(model), target, ev, full=full,
                                         repeats=args.repeats, progress=progress,
-                                        kernels=args.kernels)
+                                        kernels=args.kernels,
+                                        reference_check=not args.no_reference_check)
             else:
                 result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
                                      repeats=args.repeats, progress=progress,
