@@ -20,7 +20,7 @@ from ..lower import (
 )
 from .cformat import c_float, c_int
 from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
-from .tensor_ops import emit_tensor_op
+from .tensor_ops import add_s8_fields, emit_tensor_op
 
 __all__ = [
     "KERNEL_FILES", "OpContext", "OpCode", "check_supported", "scratch_bytes", "emit_op",
@@ -219,18 +219,7 @@ def _add(ctx: OpContext, i: int, op: Op, p: AddParams) -> tuple[str, str]:
     name = f"{ctx.prefix}_op{i}"
     a, b, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.inputs[1]), ctx.pointer(op.outputs[0])
     if out.dtype == "int8":
-        fields = [
-            ("size", c_int(out.size)), ("left_shift", c_int(p.left_shift)),
-            ("input1_offset", c_int(p.input1_offset)), ("input2_offset", c_int(p.input2_offset)),
-            ("output_offset", c_int(p.output_offset)),
-            ("input1_multiplier", c_int(p.input1_multiplier)),
-            ("input1_shift", c_int(p.input1_shift)),
-            ("input2_multiplier", c_int(p.input2_multiplier)),
-            ("input2_shift", c_int(p.input2_shift)),
-            ("output_multiplier", c_int(p.output_multiplier)),
-            ("output_shift", c_int(p.output_shift)),
-            ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
-        ]
+        fields = add_s8_fields(out.size, p)
         return c_struct("hb_add_s8_params", name, fields), f"hb_add_s8(&{name}, {a}, {b}, {outp});"
     fields = [("size", c_int(out.size)), ("act_min", c_float(p.act_min)),
               ("act_max", c_float(p.act_max))]

@@ -24,7 +24,7 @@ from ..lower import (
 from .cformat import c_float, c_int
 from .op_context import OpContext, c_struct
 
-__all__ = ["emit_tensor_op"]
+__all__ = ["emit_tensor_op", "add_s8_fields"]
 
 
 def _dims5(shape: tuple[int, ...]) -> list[int]:
@@ -136,18 +136,7 @@ def _binary(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str]:
         struct = c_struct("hb_mul_s8_params", name, fields)
     else:
         assert isinstance(p, AddParams)
-        fields = [
-            ("size", c_int(out.size)), ("left_shift", c_int(p.left_shift)),
-            ("input1_offset", c_int(p.input1_offset)), ("input2_offset", c_int(p.input2_offset)),
-            ("output_offset", c_int(p.output_offset)),
-            ("input1_multiplier", c_int(p.input1_multiplier)),
-            ("input1_shift", c_int(p.input1_shift)),
-            ("input2_multiplier", c_int(p.input2_multiplier)),
-            ("input2_shift", c_int(p.input2_shift)),
-            ("output_multiplier", c_int(p.output_multiplier)),
-            ("output_shift", c_int(p.output_shift)),
-            ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
-        ]
+        fields = add_s8_fields(out.size, p)
         struct = c_struct("hb_add_s8_params", name, fields)
     return geometry + "\n" + struct, f"{func}(&{name}, &{name}_g, {a}, {b}, {outp});"
 
@@ -227,6 +216,22 @@ def _hard_swish(ctx: OpContext, i: int, op: Op, p: HardSwishParams) -> tuple[str
               ("reluish_exponent", c_int(p.reluish_exponent))]
     return (c_struct("hb_hard_swish_s8_params", name, fields),
             f"hb_hard_swish_s8(&{name}, {inp}, {outp});")
+
+
+def add_s8_fields(size: int, p: AddParams) -> list[tuple[str, str]]:
+    """The fields of hb_add_s8_params (ADD and SUB share LiteRT's rescaled-sum arithmetic)."""
+    return [
+        ("size", c_int(size)), ("left_shift", c_int(p.left_shift)),
+        ("input1_offset", c_int(p.input1_offset)), ("input2_offset", c_int(p.input2_offset)),
+        ("output_offset", c_int(p.output_offset)),
+        ("input1_multiplier", c_int(p.input1_multiplier)),
+        ("input1_shift", c_int(p.input1_shift)),
+        ("input2_multiplier", c_int(p.input2_multiplier)),
+        ("input2_shift", c_int(p.input2_shift)),
+        ("output_multiplier", c_int(p.output_multiplier)),
+        ("output_shift", c_int(p.output_shift)),
+        ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
+    ]
 
 
 def emit_tensor_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str] | None:

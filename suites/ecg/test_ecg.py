@@ -12,19 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from harness.recipe_suite import variant_tests
 
-from harness.variants import load_recipe
-
-RECIPE = Path(__file__).with_name("recipe.yaml")
-VARIANTS = [v.name for v in load_recipe(RECIPE).variants]
-MIN_SCORE = 0.5    # balanced accuracy over N/S/V/F a working model keeps, even on a subset
-
-
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_variant(variant: str, hil_variant) -> None:  # type: ignore[no-untyped-def]
-    m = hil_variant(RECIPE, variant)
-    assert m.bit_exact or m.extra.get("within_tolerance"), "outputs disagree with golden"
-    score = m.metrics[m.extra.get("primary_metric", "accuracy")].value   # type: ignore[index]
-    assert score >= MIN_SCORE, (f"{variant}: balanced accuracy {score:.3f} on "
-                                f"{m.extra['n_eval']} samples")
+# balanced accuracy over N/S/V/F a working model keeps, even on a subset
+test_variant = variant_tests(Path(__file__).with_name("recipe.yaml"), min_score=0.5)

@@ -1,0 +1,37 @@
+"""The test of a recipe suite (`suites/<name>/`): one test per variant x `--hil-target`.
+
+    # suites/digits/test_digits.py
+    test_variant = variant_tests(Path(__file__).with_name("recipe.yaml"), min_score=0.85)
+
+Each test trains and converts through the cache (`--hil-quick` for the CI-sized setting), runs
+the variant on the target with the data set's test split (`--hil-subset N` for fewer), records
+the row, and checks that the outputs agree with the golden interpreter and that the data set's
+primary score (accuracy or balanced accuracy) reaches `min_score`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .variants import load_recipe
+
+__all__ = ["variant_tests"]
+
+
+def variant_tests(recipe: Path, min_score: float) -> Callable[..., None]:
+    """A pytest test function parametrised over the recipe's variants."""
+    names = [v.name for v in load_recipe(recipe).variants]
+
+    @pytest.mark.parametrize("variant", names)
+    def test_variant(variant: str, hil_variant: Callable[..., Any]) -> None:
+        m = hil_variant(recipe, variant)
+        assert m.bit_exact or m.extra.get("within_tolerance"), "outputs disagree with golden"
+        primary = str(m.extra.get("primary_metric", "accuracy"))
+        score = m.metrics[primary].value
+        assert score >= min_score, (f"{variant}: {primary} {score:.3f} on "
+                                    f"{m.extra['n_eval']} samples, below {min_score}")
+
+    return test_variant
