@@ -94,3 +94,14 @@ def test_write_report_writes_the_pareto_figure_and_latex_table(store: ResultStor
     tex = (out / "variants_ecg.tex").read_text()
     assert "\\toprule" in tex and "\\caption{" in tex and "int8-ptq" in tex
     assert "int8-ptq(samples=100)" in (out / "variants_ecg.md").read_text()
+
+
+def test_a_target_that_ran_only_some_variants_keeps_one_column(store: ResultStore) -> None:
+    """rv32-nnx runs the int8 variants only (main job): its column has a gap for fp32, and no
+    second, unit-less column appears."""
+    ctx = RunContext.collect()
+    for variant in ("int8-ptq", "int8-qat"):
+        store.record(_m(variant, "rv32-nnx", 0.9, 0.69, 700_000, 0.0, 30_000, 400), ctx)
+    table, _caption = variants_table(store.dataframe(), "ecg")
+    assert [c for c in table.columns if c.startswith("rv32-nnx")] == ["rv32-nnx [cycles]"]
+    assert table["rv32-nnx [cycles]"].isna().tolist() == [True, False, False]

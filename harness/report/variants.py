@@ -81,6 +81,16 @@ def variants_table(df: pd.DataFrame, model: str) -> tuple[pd.DataFrame, str]:
     size_target = next((t for t in targets if t != "host" and
                         rows[(rows["target"] == t)]["flash_bytes"].notna().any()), targets[0]) \
         if "flash_bytes" in rows.columns else targets[0]
+    # One cost per target (the first of _TIME_COSTS it measured), the same for every variant.
+    target_cost: dict[str, str | None] = {}
+    cost_column: dict[str, str] = {}
+    for target in targets:
+        on = rows[rows["target"] == target]
+        cost = next((c for c in _TIME_COSTS if c in on.columns and on[c].notna().any()), None)
+        unit = {"cycles_per_inference": "cycles", "instructions_per_inference": "instr",
+                "latency_ms": "ms"}.get(cost or "", "")
+        target_cost[target] = cost
+        cost_column[target] = f"{target} [{unit}]" if unit else target
     table = []
     for variant, group in rows.groupby("variant", sort=True):
         best = group.sort_values("n_eval", ascending=False, kind="stable").iloc[0]
@@ -100,10 +110,8 @@ def variants_table(df: pd.DataFrame, model: str) -> tuple[pd.DataFrame, str]:
         }
         for target in targets:
             on = group[group["target"] == target]
-            cost = next((c for c in _TIME_COSTS if c in on.columns and on[c].notna().any()), None)
-            unit = {"cycles_per_inference": "cycles", "instructions_per_inference": "instr",
-                    "latency_ms": "ms"}.get(cost or "", "")
-            line[f"{target} [{unit}]" if unit else target] = on[cost].iloc[0] if cost else None
+            cost = target_cost[target]
+            line[cost_column[target]] = on[cost].iloc[0] if cost and not on.empty else None
         table.append(line)
     frame = pd.DataFrame(table)
     first = rows.sort_values("n_eval", ascending=False, kind="stable").iloc[0]
