@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import EngFormatter
+from matplotlib.ticker import EngFormatter, MaxNLocator
 
 from harness.report.figures import _PALETTE, _save
 from harness.report.tables import latest
@@ -192,17 +192,22 @@ def pareto_figure(df: pd.DataFrame, model: str, path: Path) -> Path:
                 front = pareto_front(costs, scores)
                 ax.step([costs[i] for i in front], [scores[i] for i in front], where="post",
                         color="#333333", lw=1, zorder=1, label="Pareto front")
+                labels: dict[tuple[float, float], list[str]] = {}
                 for i, (c, s, n) in enumerate(zip(costs, scores, names)):
                     ax.scatter([c], [s], s=36, zorder=2, color=colour[n],
                                edgecolors="black" if i in front else "none",
                                marker="o" if i in front else "s")
-                    ax.annotate(n, (c, s), xytext=(4, 3), textcoords="offset points", fontsize=7)
+                    labels.setdefault((c, s), []).append(n)
+                for (c, s), same in labels.items():   # one label for points that coincide
+                    ax.annotate(", ".join(same), (c, s), xytext=(4, 3),
+                                textcoords="offset points", fontsize=7)
                 ax.set_xlabel(f"{_COST_LABEL.get(metric, metric)} [{_provenance(points, metric)}]",
                               fontsize=8)
                 if max(costs) > 20 * max(min(costs), 1e-12):
                     ax.set_xscale("log")
                 elif metric in ("cycles_per_inference", "instructions_per_inference", "flash_bytes"):
                     ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+                ax.xaxis.set_major_locator(MaxNLocator(4))
                 ax.grid(True, alpha=0.3)
                 ax.tick_params(labelsize=7)
             if col == 0:
