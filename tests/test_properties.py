@@ -264,12 +264,9 @@ def test_runner_answers_parse_or_are_refused(answer: tuple[bytes, dict[str, byte
     ("backend: null\n", "backend: expected a string, got 'NoneType'"),
     ("backend: [qemu]\n", "backend: expected a string, got 'list'"),
 ])
-def test_target_yaml_examples(tmp_path: Path, text: str, message: str | None) -> None:
+def test_target_yaml_examples(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "target.yaml").write_text(text)
-    if message is None:
-        load_target(tmp_path / "t" / "target.yaml")
-        return
     with pytest.raises(TargetConfigError, match=message):
         load_target(tmp_path / "t" / "target.yaml")
 
