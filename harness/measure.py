@@ -53,6 +53,9 @@ VARIANT_KEYS = (
     "recipe", "techniques", "parent_sha256", "params", "macs", "weight_bits", "sparsity",
     "model_bytes", "train_seed", "dataset", "dataset_sha256", "eval_split", "n_eval",
     "accuracy_provenance_note", "primary_metric",
+    # early-exit runs (harness/exit_bench.py)
+    "exit_threshold", "exit_histogram", "accuracy_per_exit", "exit_temperatures",
+    "exit_calibration", "full_depth_cycles",
 )
 
 STANDARD_METRICS = (
