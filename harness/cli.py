@@ -61,10 +61,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     store = None if args.no_record else ResultStore(_results_path(args.results))
     ctx = RunContext.collect()
-    jobs = [(m, t) for m in args.models for t in args.target]
+    thresholds = args.exit_threshold or [None]
+    if args.exit_threshold and not args.dataset:
+        raise HilbenchError("--exit-threshold scores the exits on labelled samples: give "
+                            "--dataset too (e.g. --dataset mitbih)")
+    jobs = [(m, t, x) for m in args.models for t in args.target for x in thresholds]
     status = 0
-    for i, (model, target) in enumerate(jobs, 1):
-        prefix = f"[{i}/{len(jobs)}] {Path(model).name} on {target}"
+    for i, (model, target, threshold) in enumerate(jobs, 1):
+        prefix = f"[{i}/{len(jobs)}] {Path(model).name} on {target}" + (
+            f" at exit threshold {threshold:g}" if threshold is not None else "")
 
         def progress(stage: str, prefix: str = prefix) -> None:
             if not args.quiet:
@@ -79,10 +84,17 @@ def cmd_run(args: argparse.Namespace) -> int:
                 ev = eval_set(dataset, args.subset, args.seed, split_name=args.split)
                 full = (eval_set(dataset, split_name=args.split)
                         if ev.is_subset and args.golden_full else None)
-                result = bench_accuracy(Path(model), target, ev, full=full,
-                                        repeats=args.repeats, progress=progress,
-                                        kernels=args.kernels,
-                                        reference_check=not args.no_reference_check)
+                if threshold is not None:
+                    from .exit_bench import bench_exits
+                    result = bench_exits(Path(model), target, ev, threshold,
+                                         repeats=args.repeats, progress=progress,
+                                         kernels=args.kernels,
+                                         reference_check=not args.no_reference_check)
+                else:
+                    result = bench_accuracy(Path(model), target, ev, full=full,
+                                            repeats=args.repeats, progress=progress,
+                                            kernels=args.kernels,
+                                            reference_check=not args.no_reference_check)
             else:
                 result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
                                      repeats=args.repeats, progress=progress,
@@ -239,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "harness/codegen/kernels: ref, armv7em, rvx)")
     r.add_argument("--repeats", type=int, default=1,
                    help="invocations per input for timing (default 1)")
+    r.add_argument("--exit-threshold", type=float, action="append", default=None, metavar="T",
+                   help="run an early-exit model (hilbench.exits metadata) stage by stage, "
+                   "leaving at the first exit whose calibrated max-softmax is >= T (0: always "
+                   "the first exit, 1: full depth); repeat for several; needs --dataset. Adds "
+                   "exit_histogram, cycles_p50/p90/max and accuracy_per_exit, and stores each "
+                   "input's exit and cycles")
     r.add_argument("--json", action="store_true",
                    help="print one JSON object per model and target on stdout")
     r.add_argument("--results", help="results database (default results/hilbench.sqlite, "

@@ -126,6 +126,7 @@ def bench_exits(model_path: Path, target: str | Target, ev: EvalSet,
         "exit_calibration": spec.calibration,
         "exit_stage_macs": program.stage_macs(),
     })
+    m.per_input = per_input_rows(result, ev.split.y)
     m.validate()
     return result
 

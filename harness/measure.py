@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -165,6 +166,8 @@ class Measurement:
     tool_versions: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
     extra: dict[str, object] = field(default_factory=dict)  # JSON-able
+    # per input (early-exit runs): input_index, exit_index, cycles, label, prediction
+    per_input: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if isinstance(self.bit_exact, np.bool_):  # e.g. straight from np.array_equal
