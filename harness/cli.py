@@ -187,6 +187,37 @@ def _sweep_line(r: dict[str, object]) -> str:
     return " ".join(parts)
 
 
+def cmd_pipeline(args: argparse.Namespace) -> int:
+    """An early-exit model on a pipeline target: three placements, recorded together."""
+    from .datasets import load_dataset
+    from .evaluate import eval_set
+    from .measure import RunContext, to_json_record
+    from .pipeline import PLACEMENTS, run_pipeline
+    from .results import ResultStore
+
+    def progress(stage: str) -> None:
+        if not args.quiet:
+            print(f"pipeline: {stage}", file=sys.stderr, flush=True)
+
+    ev = eval_set(load_dataset(args.dataset), args.subset, args.seed)
+    result = run_pipeline(Path(args.model), args.target, ev, args.exit_threshold, progress)
+    if not args.no_record:   # all three placements ran: record them together
+        store, ctx = ResultStore(_results_path(args.results)), RunContext.collect()
+        for place in PLACEMENTS:
+            store.record(result.measurements[place], ctx)
+    for place in PLACEMENTS:
+        r = to_json_record(result.measurements[place])
+        if args.json:
+            print(json.dumps(r), flush=True)
+        else:
+            print(f"{place:>6}: balanced accuracy {r['balanced_accuracy']:.4f}, sensor "
+                  f"{r['energy_uj_per_inference']:.2f} uJ, {r['total_ms_per_inference']:.3f} ms, "
+                  f"forwarded {100 * float(r['forwarded_fraction']):.1f} %, "
+                  f"{float(r['bytes_sent_mean']):.0f} B sent per input (n={r['n_eval']})",
+                  flush=True)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
     from .results import ResultStore
@@ -294,6 +325,27 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     sw.set_defaults(func=cmd_sweep)
 
+    pl = sub.add_parser(
+        "pipeline", help="run an early-exit model split across a pipeline target (sensor, "
+        "link, edge) and compare three placements: all on the sensor, all on the edge with the "
+        "raw input sent, split with early exit; per input, recorded together")
+    pl.add_argument("model", metavar="MODEL", help="an early-exit .tflite (hilbench.exits "
+                    "metadata)")
+    pl.add_argument("--target", "-t", required=True,
+                    help="a pipeline target, e.g. wearable-to-edge")
+    pl.add_argument("--dataset", required=True, metavar="NAME", help="labelled samples to run")
+    pl.add_argument("--subset", type=int, default=None, metavar="N",
+                    help="a fixed, seeded, class-stratified subset of N test samples")
+    pl.add_argument("--seed", type=int, default=0, help="seed of the subset (default 0)")
+    pl.add_argument("--exit-threshold", type=float, required=True, metavar="T",
+                    help="the sensor's exit threshold (calibrated max-softmax, 0..1)")
+    pl.add_argument("--json", action="store_true", help="one JSON object per placement")
+    pl.add_argument("--results", help="results database (default results/hilbench.sqlite, "
+                    "or $HILBENCH_RESULTS)")
+    pl.add_argument("--no-record", action="store_true", help="do not write to the results store")
+    pl.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    pl.set_defaults(func=cmd_pipeline)
+
     rep = sub.add_parser("report", help="CSV, Markdown, LaTeX tables and figures from the store")
     rep.add_argument("--results", help="results database (default results/hilbench.sqlite)")
     rep.add_argument("--out", help="output folder (default: report/ next to the database)")
@@ -319,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "subset", None) is not None and args.subset < 1:
         _err("--subset must be at least 1")
         return 2
-    if getattr(args, "dataset", None) and args.inputs is not None:
+    if getattr(args, "dataset", None) and getattr(args, "inputs", None) is not None:
         _err("--inputs and --dataset exclude each other: --dataset runs the split (or --subset)")
         return 2
     try:

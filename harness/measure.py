@@ -56,7 +56,9 @@ VARIANT_KEYS = (
     "accuracy_provenance_note", "primary_metric",
     # early-exit runs (harness/exit_bench.py)
     "exit_threshold", "exit_histogram", "accuracy_per_exit", "exit_temperatures",
-    "exit_calibration", "full_depth_cycles",
+    "exit_calibration", "exit_stage_macs",
+    # pipeline runs (harness/pipeline)
+    "placement", "pipeline", "forwarded_fraction", "bytes_sent_mean",
 )
 
 STANDARD_METRICS = (

@@ -5,6 +5,7 @@
     ├── memory:    Memory          flash_bytes, ram_bytes
     ├── energy:    Energy          joules_per_cycle, or ua_per_mhz and volts
     ├── firmware:  Firmware        the MCU runtime (harness/firmware/config.py says how it is used)
+    ├── pipeline:  Pipeline        sensor and edge targets and the link between them (LinkSpec)
     └── one section per backend:   qemu, iss, iss_rv, verilator, serial; the ssh backend's
                                    connection keys sit at the top level (harness/remote/config.py
                                    checks them after ${VAR} expansion)
@@ -26,7 +27,7 @@ from .paths import KERNELS_DIR
 
 __all__ = ["TargetSpec", "ToolchainSpec", "MemorySpec", "EnergySpec", "FirmwareSpec",
            "QemuSpec", "IssArmSpec", "IssRvSpec", "VerilatorSpec", "SerialSpec", "spec_error",
-           "SSH_KEYS", "REQUIRED_SECTIONS"]
+           "SSH_KEYS", "REQUIRED_SECTIONS", "LinkSpec", "PipelineSpec"]
 
 
 class _Section(BaseModel):
@@ -181,6 +182,30 @@ SSH_KEYS = ("host", "port", "user", "key_file", "known_hosts", "accept_unknown_h
             "num_threads", "reference_kernels", "warmup", "power")
 
 # Sections a backend cannot do without.
+class LinkSpec(_Section):
+    """A radio link between two targets of a pipeline, from a datasheet (energy-model)."""
+
+    kind: Literal["ble5"]
+    datasheet: str = Field(min_length=1)          # where the numbers come from
+    phy_bits_per_s: float = Field(gt=0)           # on-air bit rate (LE 2M PHY: 2e6)
+    tx_current_a: float = Field(gt=0)             # radio TX current at the chosen power
+    volts: float = Field(gt=0)
+    payload_bytes_per_packet: int = Field(gt=0)   # application bytes per LL packet
+    overhead_bytes_per_packet: int = Field(ge=0)  # preamble, access address, headers, CRC
+    ack_bytes: int = Field(0, ge=0)               # the peer's empty packet per data packet
+    ifs_s: float = Field(0.0, ge=0)               # inter-frame space (twice per packet)
+
+
+class PipelineSpec(_Section):
+    """Targets composed with a link: stage 1 (through `split_after`) on the first, the
+    remaining stages on the second (harness/pipeline)."""
+
+    sensor: str = Field(min_length=1)
+    edge: str = Field(min_length=1)
+    split_after: int = Field(0, ge=0)
+    link: LinkSpec
+
+
 REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "host": ("toolchain",),
     "qemu": ("toolchain", "firmware", "qemu"),
@@ -188,6 +213,7 @@ REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "iss_rv": ("toolchain", "firmware"),
     "verilator": ("toolchain", "firmware", "verilator"),
     "serial": ("toolchain", "firmware", "serial"),
+    "pipeline": ("pipeline",),
 }
 
 
@@ -211,6 +237,7 @@ class TargetSpec(BaseModel):
     iss_rv: IssRvSpec | None = None
     verilator: VerilatorSpec | None = None
     serial: SerialSpec | None = None
+    pipeline: PipelineSpec | None = None
     # ssh: checked by harness/remote/config.py after ${VAR} expansion
     host: Any = None
     port: Any = None

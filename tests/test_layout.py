@@ -24,7 +24,7 @@ LAYERS = [
     ("build", "measure", "artifacts", "firmware", "iss", "mlperf_dut", "launch", "remote",
      "power"),
     ("backends",),
-    ("bench", "evaluate", "sweep", "exit_bench"),
+    ("bench", "evaluate", "sweep", "exit_bench", "pipeline"),
     ("results",),
     ("report",),
     ("cli", "pytest_plugin", "recipe_suite"),

@@ -7,6 +7,7 @@ from .base import Artifact, Backend, RunResult
 from .host import HostBackend
 from .iss_arm import IssArmBackend
 from .iss_rv import IssRvBackend
+from .pipeline import PipelineBackend
 from .qemu import QemuBackend
 from .serial import SerialBackend
 from .ssh import SshBackend
@@ -22,6 +23,7 @@ BACKENDS: dict[str, type[Backend]] = {
     "iss_rv": IssRvBackend,
     "iss_arm": IssArmBackend,
     "serial": SerialBackend,
+    "pipeline": PipelineBackend,
 }
 
 

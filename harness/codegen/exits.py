@@ -57,7 +57,8 @@ def exit_functions(program: ExitProgram, prefix: str) -> str:
     """File-scope C: one rule function per exit but the last."""
     graph = program.graph
     out = ["#include <math.h>", ""]
-    for k, rule in enumerate(program.rules[:-1]):
+    rules = program.rules if program.decides_last else program.rules[:-1]
+    for k, rule in enumerate(rules):
         t = graph.tensor(graph.outputs[k])
         ctype = "int8_t" if t.dtype == "int8" else "float"
         out += _rule_function(prefix, k, rule, ctype, t.size)
@@ -69,7 +70,7 @@ def exit_invoke_body(program: ExitProgram, prefix: str, pointers: ArenaPointers,
                      codes: Sequence[OpCode], layer_markers: bool) -> list[str]:
     """The statements of `<p>_model_invoke` (after the inputs are copied in)."""
     graph = program.graph
-    logits_bytes = sum(t.nbytes for t in graph.output_tensors())
+    logits_bytes = sum(t.nbytes for t in graph.output_tensors())   # (and forwarded tensors)
     body: list[str] = []
     offset = 0
     for k, ops in enumerate(program.stages):
@@ -86,11 +87,19 @@ def exit_invoke_body(program: ExitProgram, prefix: str, pointers: ArenaPointers,
         body.append(f"    memcpy(out + {offset}, {pointers.tensor(t.index)}, {t.nbytes});")
         offset += t.nbytes
         last = k == program.exits - 1
-        cond = "1" if last else f"{prefix}_exit_fires_{k}({pointers.tensor(t.index)})"
+        cond = "1" if last and not program.decides_last else \
+            f"{prefix}_exit_fires_{k}({pointers.tensor(t.index)})"
         body += [f"    if ({cond}) {{",
                  f"        const int32_t taken = {k};",
                  *([f"        memset(out + {offset}, 0, {logits_bytes - offset});"]
                    if offset < logits_bytes else []),
                  f"        memcpy(out + {logits_bytes}, &taken, {EXIT_INDEX_BYTES});",
                  "        return;", "    }"]
+    if program.decides_last:      # a split program: hand the boundary tensors on
+        for index in program.forward:
+            t = graph.tensor(index)
+            body.append(f"    memcpy(out + {offset}, {pointers.tensor(index)}, {t.nbytes});")
+            offset += t.nbytes
+        body += ["    {", f"        const int32_t onward = {program.exits};",
+                 f"        memcpy(out + {logits_bytes}, &onward, {EXIT_INDEX_BYTES});", "    }"]
     return body

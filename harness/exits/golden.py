@@ -19,12 +19,13 @@ __all__ = ["run_exits", "exit_index"]
 
 def run_exits(program: ExitProgram, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Outputs in the exit model's record layout: every exit's logits (zero after the exit
-    taken), then the exit index (int32, shape (N,))."""
+    taken), a split program's forwarded tensors (zero unless forwarded), then the exit index
+    (int32, shape (N,); `exits` for a forwarded input)."""
     graph = program.graph
     interp = GoldenInterpreter(graph)
     n = int(inputs[0].shape[0])
     outs = [np.zeros((n, *graph.tensor(t).shape[1:]), graph.tensor(t).dtype)
-            for t in graph.outputs]
+            for t in graph.outputs]          # exit logits, then a split program's forward
     taken = np.full(n, -1, np.int32)
     active = np.arange(n)
     values: dict[int, np.ndarray] = {t: np.asarray(x) for t, x in zip(graph.inputs, inputs)}
@@ -38,8 +39,15 @@ def run_exits(program: ExitProgram, inputs: Sequence[np.ndarray]) -> list[np.nda
             values[op.outputs[0]] = KERNELS[op.kind](graph, op, interp.params[i], args)
         logits = values[graph.outputs[k]]
         outs[k][active] = logits
-        stop = np.ones(len(active), bool) if k == program.exits - 1 else fires(rule, logits)
+        last = k == program.exits - 1
+        stop = np.ones(len(active), bool) if last and not program.decides_last \
+            else fires(rule, logits)
         taken[active[stop]] = k
+        if last and program.decides_last:          # the rest is forwarded
+            onward = active[~stop]
+            taken[onward] = program.exits
+            for j, t in enumerate(program.forward):
+                outs[program.exits + j][onward] = values[t][~stop]
         keep = ~stop
         active = active[keep]
         later = {t for s in program.stages[k + 1:] for i in s for t in graph.ops[i].inputs}

@@ -8,6 +8,11 @@ and either stops or runs stage 1, and so on; the last exit always stops.
 The output record of an exit model (golden and targets alike): the logits of every exit,
 in exit order, those of exits after the one taken zero-filled, then the taken exit's index
 as an int32.
+
+A split program (`split_program`, the sensor's half of a decentralized pipeline) stops after
+stage s: its last exit's rule is applied too, and an input it does not accept is forwarded:
+the tensors later stages read (`forward`, appended to the graph outputs and to the record
+after the logits) are output and the index is s + 1, "continue elsewhere".
 """
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ from ..ir import Graph
 from .meta import ExitSpec
 from .policy import ExitRule, make_rule
 
-__all__ = ["ExitProgram", "build_program", "stage_ops", "thresholds_for"]
+__all__ = ["ExitProgram", "build_program", "split_program", "stage_ops", "thresholds_for",
+           "boundary_tensors"]
 
 
 @dataclass(frozen=True)
@@ -27,10 +33,16 @@ class ExitProgram:
     graph: Graph                          # ops in stage order, outputs in exit order
     stages: tuple[tuple[int, ...], ...]   # op indices of `graph` per stage
     rules: tuple[ExitRule, ...]           # one per exit (the last one's is unused)
+    forward: tuple[int, ...] = ()         # split program: tensors handed on (graph outputs)
 
     @property
     def exits(self) -> int:
         return len(self.stages)
+
+    @property
+    def decides_last(self) -> bool:
+        """True when the last exit applies its rule (a split program), False: it always stops."""
+        return bool(self.forward)
 
     def stage_macs(self) -> list[int]:
         """Multiply-accumulates of each stage."""
@@ -94,3 +106,45 @@ def build_program(graph: Graph, spec: ExitSpec, threshold: float | Sequence[floa
         rules.append(make_rule(t, e.temperature, tensor.dtype, scale))
     return ExitProgram(staged, tuple(tuple(new_index[i] for i in ops) for ops in stages),
                        tuple(rules))
+
+
+def boundary_tensors(graph: Graph, stages: Sequence[Sequence[int]], split_after: int) -> list[int]:
+    """Activations that stages after `split_after` read but do not produce (graph order)."""
+    early = {i for ops in stages[:split_after + 1] for i in ops}
+    late = [i for ops in stages[split_after + 1:] for i in ops]
+    made_late = {t for i in late for t in graph.ops[i].outputs}
+    read = {t for i in late for t in graph.ops[i].inputs
+            if t >= 0 and not graph.tensor(t).is_constant and t not in made_late}
+    produced_early = {t for i in early for t in graph.ops[i].outputs} | set(graph.inputs)
+    missing = read - produced_early
+    if missing:
+        raise ModelError(f"{graph.name}: later stages read tensors {sorted(missing)} nobody makes")
+    return sorted(read)
+
+
+def split_program(graph: Graph, spec: ExitSpec, threshold: float | Sequence[float],
+                  split_after: int = 0) -> ExitProgram:
+    """The sensor's program: stages 0..split_after, each exit's rule applied (the last one's
+    too), the boundary tensors forwarded when no exit accepts the input."""
+    full = build_program(graph, spec, threshold)
+    if not 0 <= split_after < full.exits - 1:
+        raise ModelError(f"a {full.exits}-exit model splits after stage 0..{full.exits - 2}, "
+                         f"not {split_after}")
+    forward = boundary_tensors(full.graph, full.stages, split_after)
+    keep = full.stages[:split_after + 1]
+    order = [i for ops in keep for i in ops]
+    sub = replace(full.graph, ops=[full.graph.ops[i] for i in order],
+                  outputs=[*full.graph.outputs[:split_after + 1], *forward])
+    index = {old: new for new, old in enumerate(order)}
+    rules = tuple(make_rule(r.threshold, r.temperature, t.dtype, t.quant.scale[0] if t.quant
+                            else 1.0)
+                  for r, t in zip(full.rules[:split_after + 1],
+                                  sub.output_tensors()[:split_after + 1]))
+    # the last kept exit gets its own threshold (full.rules gave it 0: "always")
+    thresholds = thresholds_for(full.exits, threshold)
+    last = sub.tensor(sub.outputs[split_after])
+    rules = (*rules[:split_after], make_rule(
+        thresholds[split_after], spec.exits[split_after].temperature, last.dtype,
+        last.quant.scale[0] if last.quant else 1.0))
+    return ExitProgram(sub, tuple(tuple(index[i] for i in ops) for ops in keep), rules,
+                       tuple(forward))

@@ -344,7 +344,7 @@ class ResultStore:
         where, params = self._where(filters, "ms")
         (rows,) = self._read([(
             "SELECT p.measurement_id, ms.model, ms.variant, ms.target, p.idx, p.exit_index,"
-            " p.cycles, p.label, p.prediction FROM input_results p JOIN measurements ms"
+            " p.cycles, p.label, p.prediction, p.detail_json FROM input_results p JOIN measurements ms"
             f" ON ms.id = p.measurement_id{where} ORDER BY p.measurement_id, p.idx", params)])
         return pd.DataFrame(rows, columns=list(PER_INPUT_COLUMNS))
 
