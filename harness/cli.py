@@ -206,14 +206,16 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         for place in PLACEMENTS:
             store.record(result.measurements[place], ctx)
     for place in PLACEMENTS:
-        r = to_json_record(result.measurements[place])
+        m = result.measurements[place]
+        r = to_json_record(m)
         if args.json:
             print(json.dumps(r), flush=True)
         else:
             print(f"{place:>6}: balanced accuracy {r['balanced_accuracy']:.4f}, sensor "
                   f"{r['energy_uj_per_inference']:.2f} uJ, {r['total_ms_per_inference']:.3f} ms, "
-                  f"forwarded {100 * float(r['forwarded_fraction']):.1f} %, "
-                  f"{float(r['bytes_sent_mean']):.0f} B sent per input (n={r['n_eval']})",
+                  f"forwarded {100 * float(m.extra['forwarded_fraction']):.1f} %, "  # type: ignore[arg-type]
+                  f"{float(m.extra['bytes_sent_mean']):.0f} B sent per input "  # type: ignore[arg-type]
+                  f"(n={r['n_eval']})",
                   flush=True)
     return 0
 
@@ -235,6 +237,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                            "path (it is created when missing)")
     try:
         written = write_report(df, out, layers)
+        from .report.exits import exit_figures  # early-exit and pipeline runs, if any
+        written += exit_figures(df, store.per_input_dataframe(**filters), out)
     except OSError as exc:
         raise ResultsError(f"cannot write the report into {out}: {exc.strerror or exc} "
                            f"({exc.filename or out}); give another --out folder") from None

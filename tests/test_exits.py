@@ -196,6 +196,11 @@ def test_run_json_has_the_exit_fields_and_the_store_keeps_each_input(int8_model:
     rows = ResultStore(db).per_input_dataframe()
     assert len(rows) == 40 and set(rows["exit_index"]) <= {0, 1}
     assert rows["cycles"].notna().all()
+    from harness.cli import main
+    out = tmp_path / "report"
+    assert main(["report", "--results", str(db), "--out", str(out)]) == 0
+    for name in ("exit_histogram", "exit_curve", "exit_cycles"):
+        assert (out / f"{name}.png").stat().st_size > 0 and (out / f"{name}.pdf").is_file()
 
 
 def test_exit_threshold_needs_a_dataset(int8_model: Path) -> None:

@@ -96,6 +96,9 @@ def test_split_on_the_m4_iss_and_ssh_localhost_reports_three_placements(
     detail = [json.loads(d) for d in rows["detail_json"]]
     assert all({"forwarded", "bytes_sent", "link_uj", "link_ms", "stage2_ms", "total_ms"}
                <= set(d) for d in detail)
+    out = tmp_path / "report"
+    assert main(["report", "--results", str(db), "--out", str(out)]) == 0
+    assert (out / "placements.png").stat().st_size > 0
 
 
 @pytest.mark.sim

@@ -88,8 +88,8 @@ def read_exits(path: Path) -> ExitSpec | None:
 
 def annotate(path: Path, spec: ExitSpec) -> None:
     """Write `spec` into the model file's metadata (replacing an earlier one)."""
-    from ai_edge_litert import schema_py_generated as schema
     import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
 
     buf = Path(path).read_bytes()
     model = schema.ModelT.InitFromPackedBuf(buf, 0)

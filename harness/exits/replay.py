@@ -43,7 +43,7 @@ def replay_decisions(rules: Sequence[ExitRule], exit_logits: Sequence[np.ndarray
 
 
 def replay_point(threshold: float, rules: Sequence[ExitRule], exit_logits: Sequence[np.ndarray],
-                 labels: np.ndarray, classes: Sequence[str],
+                 labels: np.ndarray, classes: tuple[str, ...] | list[str],
                  exit_cycles: np.ndarray | None = None) -> ReplayPoint:
     """One point of the curve; `exit_cycles` is (N, exits): input i's cycles leaving at k."""
     taken = replay_decisions(rules, exit_logits)

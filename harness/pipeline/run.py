@@ -120,7 +120,9 @@ def run_pipeline(model_path: Path, target: str | Target, ev: EvalSet, threshold:
     full = build_program(graph, exits, 1.0)
     s_all = _stage(f"full depth on {sensor.name}", lambda: bench_model(
         model_path, sensor, inputs=inputs, exits=full, progress=say))
-    c_all = np.asarray(s_all.per_input["cycles"])
+    c_all = np.asarray((s_all.per_input or {}).get("cycles") or [])
+    if len(c_all) != n:
+        raise RunError(f"sensor target {sensor.name} reports no per-input cycles")
     pred_sensor = np.asarray(s_all.outputs[full.exits - 1]).reshape(n, -1).argmax(axis=1)
     say(f"edge: the whole model on {edge.name}")
     e_all = _stage(f"whole model on {edge.name}",
