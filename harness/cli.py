@@ -179,6 +179,9 @@ def _sweep_line(r: dict[str, object]) -> str:
              f"{name} {acc:.4f} on {r.get('n_eval')} {r.get('dataset')} samples"
              if isinstance(acc, float) else "no accuracy",
              "bit-exact" if r["bit_exact"] else "within tolerance"]
+    hist = r.get("exit_histogram")
+    if isinstance(hist, list) and hist:    # an early-exit row
+        parts.append(f"exit threshold {r.get('exit_threshold')}: {100 * hist[0]:.1f} % at exit 0")
     for key, unit in (("macs", "MACs"), ("model_bytes", "B model"), ("latency_ms", "ms"),
                       ("cycles_per_inference", "cycles"), ("flash_bytes", "B flash")):
         if r.get(key) is not None:

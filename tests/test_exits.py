@@ -207,3 +207,31 @@ def test_exit_threshold_needs_a_dataset(int8_model: Path) -> None:
     from harness.cli import main
     assert main(["run", str(int8_model), "-t", "host", "--exit-threshold", "0.5",
                  "--no-record"]) != 0
+
+
+def test_sweep_of_an_exit_recipe_gives_one_row_per_threshold(int8_model: Path,
+                                                              tmp_path: Path) -> None:
+    from harness.cli import main
+    db = tmp_path / "r.sqlite"
+    assert main(["sweep", str(RECIPE), "--target", "host", "--variant", "int8-ptq", "--quick",
+                 "--subset", "20", "--results", str(db), "-q"]) == 0
+    thresholds = load_recipe(RECIPE).exit_thresholds
+    df = ResultStore(db).dataframe()
+    extras = [json.loads(e) for e in df["extra_json"]]
+    assert [e["exit_threshold"] for e in extras] == [[t] for t in thresholds]
+    early = [e["exit_histogram"][0] for e in extras]
+    assert early[0] == 1.0 and early[-1] == 0.0
+    assert all(a >= b for a, b in zip(early, early[1:]))    # a higher threshold exits less
+    assert len(ResultStore(db).per_input_dataframe()) == 20 * len(thresholds)
+
+
+def test_fp32_exit_model_decides_like_golden_on_host() -> None:
+    """float32: expf in C, np.exp in Python; documented as within tolerance, and on these
+    beats the decisions and outputs agree."""
+    (built,) = list(build_variants(load_recipe(RECIPE), quick=True, seed=0, only=["fp32"]))
+    assert isinstance(built, BuiltVariant), built
+    ev = eval_set(load_dataset("mitbih", quick=True), 60, 0)
+    r = bench_exits(built.path, "host", ev, 0.9)
+    assert r.comparison.ok and r.measurement.bit_exact is not None
+    hist = r.measurement.extra["exit_histogram"]
+    assert 0 < hist[0] < 1
