@@ -25,7 +25,7 @@ from .weights import Constants
 if TYPE_CHECKING:
     from ..exits import ExitProgram
 
-__all__ = ["ArenaPointers", "tensor_summary", "model_header", "model_source"]
+__all__ = ["ArenaPointers", "tensor_summary", "model_header", "model_source", "op_call"]
 
 
 class ArenaPointers:
@@ -56,6 +56,17 @@ def _short(name: str, limit: int = 72) -> str:
 def tensor_summary(t: Tensor) -> str:
     shape = "x".join(str(d) for d in t.shape) or "scalar"
     return f"'{t.name}' {t.dtype} [{shape}] {t.nbytes} bytes"
+
+
+def op_call(i: int, kind: str, name: str, code: OpCode, layer_markers: bool) -> list[str]:
+    """The invoke function's lines of layer i: a comment, the call, its markers."""
+    lines = [f"    /* {i}: {kind} '{_short(name)}' */"]
+    if layer_markers:
+        lines.append(f"    HB_LAYER_BEGIN({i});")
+    lines.append(f"    {code.call}")
+    if layer_markers:
+        lines.append(f"    HB_LAYER_END({i});")
+    return lines
 
 
 def model_header(graph: Graph, prefix: str, plan: MemoryPlan, weights_bytes: int,
@@ -164,12 +175,7 @@ def model_source(graph: Graph, prefix: str, plan: MemoryPlan, constants: Constan
                 "}", ""]
         return "\n".join(out)
     for i, (op, code) in enumerate(zip(graph.ops, codes)):
-        body.append(f"    /* {i}: {op.kind} '{_short(op.name)}' */")
-        if layer_markers:
-            body.append(f"    HB_LAYER_BEGIN({i});")
-        body.append(f"    {code.call}")
-        if layer_markers:
-            body.append(f"    HB_LAYER_END({i});")
+        body += op_call(i, op.kind, op.name, code, layer_markers)
     body.append("")
     offset = 0
     for index in graph.outputs:

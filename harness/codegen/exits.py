@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from .cformat import c_comment
 from .op_context import OpCode
 
 if TYPE_CHECKING:
@@ -69,6 +68,7 @@ def exit_functions(program: ExitProgram, prefix: str) -> str:
 def exit_invoke_body(program: ExitProgram, prefix: str, pointers: ArenaPointers,
                      codes: Sequence[OpCode], layer_markers: bool) -> list[str]:
     """The statements of `<p>_model_invoke` (after the inputs are copied in)."""
+    from .emit import op_call
     graph = program.graph
     logits_bytes = sum(t.nbytes for t in graph.output_tensors())   # (and forwarded tensors)
     body: list[str] = []
@@ -76,13 +76,7 @@ def exit_invoke_body(program: ExitProgram, prefix: str, pointers: ArenaPointers,
     for k, ops in enumerate(program.stages):
         body.append(f"    /* Stage {k}: {len(ops)} ops up to exit {k}. */")
         for i in ops:
-            op = graph.ops[i]
-            body.append(f"    /* {i}: {op.kind} '{c_comment(op.name)[:72]}' */")
-            if layer_markers:
-                body.append(f"    HB_LAYER_BEGIN({i});")
-            body.append(f"    {codes[i].call}")
-            if layer_markers:
-                body.append(f"    HB_LAYER_END({i});")
+            body += op_call(i, graph.ops[i].kind, graph.ops[i].name, codes[i], layer_markers)
         t = graph.tensor(graph.outputs[k])
         body.append(f"    memcpy(out + {offset}, {pointers.tensor(t.index)}, {t.nbytes});")
         offset += t.nbytes

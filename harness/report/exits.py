@@ -24,6 +24,12 @@ from harness.report.figures import _save
 __all__ = ["exit_figures", "exit_rows"]
 
 
+def _finish(fig: Figure, path: Path) -> list[Path]:
+    fig.tight_layout()
+    png = _save(fig, path)
+    return [png, png.with_suffix(".pdf")]
+
+
 def exit_rows(df: pd.DataFrame) -> pd.DataFrame:
     """The measurements of exit runs with their extra parsed (columns `x_*`)."""
     if df.empty or "extra_json" not in df.columns:
@@ -81,9 +87,7 @@ def _histogram(rows: pd.DataFrame, path: Path) -> list[Path]:
     ax.set_ylabel("fraction of inputs")
     ax.set_title("Exit taken per input (target outputs)", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    png = _save(fig, path)
-    return [png, png.with_suffix(".pdf")]
+    return _finish(fig, path)
 
 
 def _curve(rows: pd.DataFrame, path: Path) -> list[Path]:
@@ -107,9 +111,7 @@ def _curve(rows: pd.DataFrame, path: Path) -> list[Path]:
     data = {f"{d} N={n}" for d, n in zip(rows["x_dataset"], rows["x_n_eval"])}
     ax.set_title("Accuracy vs cost over exit thresholds\n" + ", ".join(sorted(data)), fontsize=8)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    png = _save(fig, path)
-    return [png, png.with_suffix(".pdf")]
+    return _finish(fig, path)
 
 
 def _cycles(rows: pd.DataFrame, per_input: pd.DataFrame, path: Path) -> list[Path]:
@@ -127,9 +129,7 @@ def _cycles(rows: pd.DataFrame, per_input: pd.DataFrame, path: Path) -> list[Pat
     ax.set_ylabel("inputs")
     ax.set_title("Per-input cycles (firmware counter)", fontsize=9)
     ax.legend(fontsize=6)
-    fig.tight_layout()
-    png = _save(fig, path)
-    return [png, png.with_suffix(".pdf")]
+    return _finish(fig, path)
 
 
 def _placements(rows: pd.DataFrame, path: Path) -> list[Path]:
@@ -149,6 +149,4 @@ def _placements(rows: pd.DataFrame, path: Path) -> list[Path]:
                  f"(N={rows['x_n_eval'].iloc[0]}, forwarded in split: "
                  f"{100 * float(rows.loc['split', 'x_forwarded_fraction'] or 0):.0f} %)"
                  if "split" in order else "Placements", fontsize=9)
-    fig.tight_layout()
-    png = _save(fig, path)
-    return [png, png.with_suffix(".pdf")]
+    return _finish(fig, path)
