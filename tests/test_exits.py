@@ -235,3 +235,40 @@ def test_fp32_exit_model_decides_like_golden_on_host() -> None:
     assert r.comparison.ok and r.measurement.bit_exact is not None
     hist = r.measurement.extra["exit_histogram"]
     assert 0 < hist[0] < 1
+
+
+@pytest.mark.sim
+def test_the_replayed_curve_matches_the_target_at_two_thresholds(int8_model: Path) -> None:
+    """Record once (forced exit 0 and full depth on the ISS: per-input cycles per exit; the
+    golden logits of every exit), replay thresholds 0.9 and 0.98, and run them on the ISS."""
+    from harness.exits.replay import replay_decisions, replay_point
+    _skip_unless("cortex-m4-iss")
+    ds = load_dataset("mitbih", quick=True)
+    ev = eval_set(ds, 16, 2)
+    graph = load_model(int8_model)
+    spec = read_exits(int8_model)
+    assert spec is not None
+    full = dict(zip(graph.outputs, GoldenInterpreter(graph).run(model_inputs(graph, ev.split.x))))
+    logits = [full[e.tensor] for e in spec.exits]
+    forced = [bench_exits(int8_model, "cortex-m4-iss", ev, t, reference_check=False)
+              for t in (0.0, 1.0)]
+    exit_cycles = np.stack([np.array(r.per_input["cycles"]) for r in forced], axis=1)
+    for t in (0.9, 0.98):
+        rules = build_program(graph, spec, t).rules
+        replayed = replay_point(t, rules, logits, ev.split.y, ds.classes, exit_cycles)
+        r = bench_exits(int8_model, "cortex-m4-iss", ev, t, reference_check=False)
+        assert np.array_equal(exit_outcome(r.outputs).exits, replay_decisions(rules, logits))
+        assert r.measurement.extra["exit_histogram"] == replayed.histogram
+        assert r.measurement.metrics["balanced_accuracy"].value == replayed.balanced_accuracy
+        measured = r.measurement.metrics["cycles_per_inference"].value
+        assert replayed.mean_cycles == pytest.approx(measured, rel=0.01)
+
+
+def test_a_store_written_before_per_input_rows_stays_readable(tmp_path: Path) -> None:
+    import sqlite3
+    db = tmp_path / "old.sqlite"
+    ResultStore(db)
+    with sqlite3.connect(db) as conn:          # the store as it was before input_results
+        conn.execute("DROP TABLE input_results")
+    store = ResultStore(db)
+    assert store.per_input_dataframe().empty and store.count() == 0
