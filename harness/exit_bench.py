@@ -117,6 +117,16 @@ def bench_exits(model_path: Path, target: str | Target, ev: EvalSet,
             m.metrics["energy_uj_per_inference"] = Metric(
                 float(np.mean(cycles)) * joules * 1e6, "uJ", "energy-model",
                 f"mean {mean.provenance} cycles x {joules:.3g} J/cycle from the target's YAML")
+    latency = (result.per_input or {}).get("latency_ms")
+    if latency and not cycles:           # host: the wall clock per input
+        lat = np.asarray(latency)
+        note = f"{m.target} CLOCK_MONOTONIC per input over {len(lat)} inputs"
+        m.metrics.update({
+            "latency_ms_p50": Metric(float(np.percentile(lat, 50)), "ms", "wall-clock",
+                                     "median; " + note),
+            "latency_ms_p90": Metric(float(np.percentile(lat, 90)), "ms", "wall-clock",
+                                     "90th percentile; " + note),
+            "latency_ms_max": Metric(float(lat.max()), "ms", "wall-clock", "maximum; " + note)})
     m.extra.update(accuracy_extra(s, ev))
     m.extra.update({
         "exit_threshold": [r.threshold for r in program.rules[:-1]],
@@ -132,10 +142,18 @@ def bench_exits(model_path: Path, target: str | Target, ev: EvalSet,
 
 
 def per_input_rows(result: BenchResult, labels: np.ndarray | None = None) -> list[dict[str, Any]]:
-    """One row per input: index, exit taken, cycles (None without a counter), label, prediction."""
+    """One row per input: index, exit taken, cycles (None without a counter), label,
+    prediction, and latency_ms where the target times each input (host)."""
     out = exit_outcome(result.outputs)
     cycles = (result.per_input or {}).get("cycles")
-    return [{"input_index": i, "exit_index": int(out.exits[i]),
-             "cycles": None if cycles is None else float(cycles[i]),
-             "label": None if labels is None else int(labels[i]),
-             "prediction": int(out.predictions[i])} for i in range(len(out.exits))]
+    latency = (result.per_input or {}).get("latency_ms")
+    rows: list[dict[str, Any]] = []
+    for i in range(len(out.exits)):
+        row = {"input_index": i, "exit_index": int(out.exits[i]),
+               "cycles": None if cycles is None else float(cycles[i]),
+               "label": None if labels is None else int(labels[i]),
+               "prediction": int(out.predictions[i])}
+        if latency is not None:
+            row["latency_ms"] = float(latency[i])
+        rows.append(row)
+    return rows

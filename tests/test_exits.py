@@ -118,6 +118,11 @@ def test_threshold_0_exits_first_and_1_runs_full_depth_on_host(int8_model: Path)
         r = bench_exits(int8_model, "host", ev, threshold)
         assert r.comparison.bit_exact
         assert r.measurement.extra["exit_histogram"] == expected
+        # the host times every input (wall clock): percentiles and per-input rows
+        m = r.measurement
+        assert m.metrics["latency_ms_p50"].provenance == "wall-clock"
+        assert m.metrics["latency_ms_p50"].value <= m.metrics["latency_ms_max"].value
+        assert all(row["latency_ms"] > 0 for row in m.per_input) and len(m.per_input) == 40
 
 
 def test_c_decides_exactly_at_the_threshold_like_golden(int8_model: Path,

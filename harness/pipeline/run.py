@@ -65,6 +65,9 @@ def _seconds_per_input(result: BenchResult, target: Target, n: int) -> tuple[np.
     cycles = (result.per_input or {}).get("cycles")
     if cycles is not None and target.clock_hz:
         return np.asarray(cycles) / target.clock_hz, "cycles / clock_hz per input"
+    per_input = (result.per_input or {}).get("latency_ms")
+    if per_input is not None and len(per_input) == n:
+        return np.asarray(per_input) / 1e3, "wall-clock latency per input"
     latency = result.measurement.metrics.get("latency_ms")
     if latency is None:
         raise RunError(f"{target.name} reports neither per-input cycles nor a latency")
