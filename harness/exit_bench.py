@@ -88,11 +88,11 @@ def bench_exits(model_path: Path, target: str | Target, ev: EvalSet,
                 reference_check: bool = True) -> BenchResult:
     """Run an exit model on `ev`'s samples at `threshold`; see the module doc."""
     model_path = Path(model_path)
+    graph = load_model(model_path)        # a missing or broken file: its clear error first
     spec = read_exits(model_path)
     if spec is None:
         raise ModelError(f"{model_path.name} has no hilbench.exits metadata: build it from a "
                          "multi-exit zoo model (a recipe with e.g. ecg-cnn-exits)")
-    graph = load_model(model_path)
     program = build_program(graph, spec, threshold)
     result = bench_model(model_path, target, inputs=model_inputs(graph, ev.split.x),
                          repeats=repeats, progress=progress, kernels=kernels,

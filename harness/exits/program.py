@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..errors import ModelError
-from ..ir import Graph
+from ..ir import Graph, Tensor
 from .meta import ExitSpec
 from .policy import ExitRule, make_rule
 
@@ -89,6 +89,11 @@ def thresholds_for(exits: int, threshold: float | Sequence[float]) -> list[float
     return values
 
 
+def _rule(logits: Tensor, temperature: float, threshold: float) -> ExitRule:
+    scale = logits.quant.scale[0] if logits.quant is not None else 1.0
+    return make_rule(threshold, temperature, logits.dtype, scale)
+
+
 def build_program(graph: Graph, spec: ExitSpec, threshold: float | Sequence[float]) -> ExitProgram:
     """The staged graph and the rules for `threshold` (one for all exits, or one per exit)."""
     outputs = [e.tensor for e in spec.exits]
@@ -99,11 +104,8 @@ def build_program(graph: Graph, spec: ExitSpec, threshold: float | Sequence[floa
     order = [i for ops in stages for i in ops]
     staged = replace(graph, ops=[graph.ops[i] for i in order], outputs=list(outputs))
     new_index = {old: new for new, old in enumerate(order)}
-    rules = []
-    for e, t in zip(spec.exits, [*thresholds_for(len(outputs), threshold), 0.0]):
-        tensor = graph.tensor(e.tensor)
-        scale = tensor.quant.scale[0] if tensor.quant is not None else 1.0
-        rules.append(make_rule(t, e.temperature, tensor.dtype, scale))
+    rules = [_rule(graph.tensor(e.tensor), e.temperature, t)
+             for e, t in zip(spec.exits, [*thresholds_for(len(outputs), threshold), 0.0])]
     return ExitProgram(staged, tuple(tuple(new_index[i] for i in ops) for ops in stages),
                        tuple(rules))
 
@@ -136,15 +138,9 @@ def split_program(graph: Graph, spec: ExitSpec, threshold: float | Sequence[floa
     sub = replace(full.graph, ops=[full.graph.ops[i] for i in order],
                   outputs=[*full.graph.outputs[:split_after + 1], *forward])
     index = {old: new for new, old in enumerate(order)}
-    rules = tuple(make_rule(r.threshold, r.temperature, t.dtype, t.quant.scale[0] if t.quant
-                            else 1.0)
-                  for r, t in zip(full.rules[:split_after + 1],
-                                  sub.output_tensors()[:split_after + 1]))
-    # the last kept exit gets its own threshold (full.rules gave it 0: "always")
+    # every kept exit applies its own threshold, the last one too (build_program gave it 0)
     thresholds = thresholds_for(full.exits, threshold)
-    last = sub.tensor(sub.outputs[split_after])
-    rules = (*rules[:split_after], make_rule(
-        thresholds[split_after], spec.exits[split_after].temperature, last.dtype,
-        last.quant.scale[0] if last.quant else 1.0))
+    rules = tuple(_rule(sub.tensor(t), e.temperature, thresholds[k])
+                  for k, (t, e) in enumerate(zip(sub.outputs[:split_after + 1], spec.exits)))
     return ExitProgram(sub, tuple(tuple(index[i] for i in ops) for ops in keep), rules,
                        tuple(forward))

@@ -81,6 +81,7 @@ def run_pipeline(model_path: Path, target: str | Target, ev: EvalSet, threshold:
     spec = pt.spec.pipeline
     if spec is None:
         raise TargetConfigError(f"target {pt.name} is not a pipeline (backend: pipeline)")
+    graph = load_model(model_path)        # a missing or broken file: its clear error first
     exits = read_exits(model_path)
     if exits is None:
         raise ModelError(f"{Path(model_path).name} has no hilbench.exits metadata: a pipeline "
@@ -89,7 +90,6 @@ def run_pipeline(model_path: Path, target: str | Target, ev: EvalSet, threshold:
     joules = sensor.joules_per_cycle()
     if joules is None or not sensor.clock_hz:
         raise TargetConfigError(f"sensor target {sensor.name} needs clock_hz and an energy model")
-    graph = load_model(model_path)
     inputs = model_inputs(graph, ev.split.x)
     n = len(ev.split)
     y = ev.split.y
