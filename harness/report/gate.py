@@ -19,7 +19,8 @@ import pandas as pd
 from harness.report.figures import MODELLED
 from harness.report.tolerance import RULES, SPREAD_COLUMNS, allowed_change
 
-__all__ = ["ROW_KEY", "KINDS", "FAILING", "Finding", "GateResult", "keyed_rows", "compare"]
+__all__ = ["ROW_KEY", "KINDS", "FAILING", "Finding", "GateResult", "keyed_rows", "latest_rows",
+           "row_name", "compare"]
 
 ROW_KEY = ("model", "variant", "target", "kernels", "train_seed")
 KINDS = ("regression", "missing-in-candidate", "improvement", "unchanged", "new-in-candidate",
@@ -125,6 +126,14 @@ def keyed_rows(df: pd.DataFrame) -> dict[tuple[object, ...], pd.Series]:
                extra.get("kernels"), extra.get("train_seed"))
         out[key] = row
     return out
+
+
+def latest_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """keyed_rows as a frame sorted by model, variant, target, with a `kernels` column."""
+    rows = list(keyed_rows(df).items())
+    frame = pd.DataFrame([r for _, r in rows])
+    frame["kernels"] = [k[3] for k, _ in rows]
+    return frame.sort_values(["model", "variant", "target"], kind="stable").reset_index(drop=True)
 
 
 def row_name(key: tuple[object, ...]) -> str:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import EngFormatter
 
 from harness.errors import ResultsError
-from harness.report.figures import _PALETTE, MODELLED, _save
+from harness.report.figures import _PALETTE, MODELLED, _fit_width, _save
 
 __all__ = ["HISTORY_COLUMNS", "history_frame", "history_figure"]
 
@@ -89,12 +90,12 @@ def history_figure(hist: pd.DataFrame, path: Path, title: str,
     units = sorted({str(u) for u in hist["unit"]})
     provenances = ", ".join(sorted({str(p) for p in hist["provenance"]}))
     ax.set_ylabel(f"{units[0] if len(units) == 1 else 'value'} [{provenances}]", fontsize=8)
-    ax.set_xlabel("commit (runs in commit order, then time; hollow: modelled)", fontsize=8)
+    ax.set_xlabel("commit (hollow markers: modelled)", fontsize=8)
+    if hist["value"].max() >= 1e4:
+        ax.yaxis.set_major_formatter(EngFormatter(sep=""))
     ax.tick_params(axis="y", labelsize=7)
     ax.grid(True, alpha=0.3)
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, frameon=False)
-    if width_in is not None:
-        w, h = fig.get_size_inches()
-        fig.set_size_inches(width_in, min(9.0, h * width_in / w))
+    _fit_width(fig, width_in)
     return _save(fig, Path(path))

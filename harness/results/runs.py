@@ -50,6 +50,8 @@ def _label(kind: str, rows: pd.DataFrame) -> str:
     runs = sorted({str(r) for r in rows["run_id"]})
     when = str(rows["time_utc"].max())[:19]
     what = f"run {runs[0][:12]}" if len(runs) == 1 else f"{len(runs)} runs"
+    if kind == "run":
+        return f"{what}, commit {', '.join(commits)}, {len(rows)} rows, latest {when}"
     return f"{kind}: {what}, commit {', '.join(commits)}, {len(rows)} rows, latest {when}"
 
 
@@ -108,7 +110,7 @@ def resolve_ref(ref: str, store_path: Path) -> RunSet:
         raise ResultsError(f"REF {ref!r} is ambiguous, it starts: {matches}; give more characters")
     if runs:
         rows = df[df["run_id"] == next(iter(runs))]
-        return RunSet(ref, _label(f"run {ref}", rows), rows, store)
+        return RunSet(ref, _label("run", rows), rows, store)
     commit = next(iter(commits)) if commits else _git_commit(ref)
     if commit is not None:
         rows = df[df["git_commit"] == commit]
