@@ -35,7 +35,8 @@ def _unavailable() -> str | None:
     return IssArmBackend(load_target("cortex-m4-iss")).available()
 
 
-pytestmark = pytest.mark.skipif(_unavailable() is not None, reason=_unavailable() or "")
+pytestmark = [pytest.mark.sim,
+              pytest.mark.skipif(_unavailable() is not None, reason=_unavailable() or "")]
 
 
 def _run(store: Path) -> None:
