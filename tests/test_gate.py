@@ -177,6 +177,15 @@ def test_cli_refs_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, _, err = _cli(capsys, "gate", "--results", str(store), "--baseline", RUNS[0],
                         "--tolerance", "speed=1")
     assert code == 1 and "not a gated metric" in err
+    # the baseline file flow: created from the latest run, then read without changing a byte
+    baseline = tmp_path / "baseline.sqlite"
+    code, out, _ = _cli(capsys, "gate", "--results", str(store), "--baseline", str(baseline),
+                        "--update-baseline")
+    assert code == 0 and "created baseline" in out and ResultStore(baseline).count() == 14
+    before = baseline.read_bytes()
+    code, out, _ = _cli(capsys, "gate", "--results", str(store), "--baseline", str(baseline))
+    assert code == 0 and "gate: PASS: no change" in out and baseline.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "baseline" in p.name) == ["baseline.sqlite"]
     code, _, err = _cli(capsys, "gate", "--results", str(store), "--baseline", "latest-run",
                         "--update-baseline")
     assert code == 1 and "store file" in err

@@ -73,3 +73,14 @@ def test_manifest_names_runs_and_commits(paper: Path) -> None:
     assert manifest["files"]["summary.tex"]["run_ids"] == [RUNS[1]]
     assert manifest["files"]["history_kws_cortex-m4-iss.pdf"]["commits"] == list(COMMITS)
     assert manifest["files"]["history_kws_cortex-m4-iss.pdf"]["width_in"] == 3.5
+
+
+def test_the_plain_report_draws_the_history_too(tmp_path: Path) -> None:
+    from harness.report import write_report
+    from harness.report.history import history_pairs
+
+    store = build_store(tmp_path / "r.sqlite")
+    df = store.dataframe()
+    assert history_pairs(df) == [("ad", "cortex-m4-iss"), ("kws", "cortex-m4-iss")]
+    names = {p.name for p in write_report(df, tmp_path / "out", store.layers_dataframe())}
+    assert {"history_kws_cortex-m4-iss.png", "history_kws_cortex-m4-iss.pdf"} <= names

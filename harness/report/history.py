@@ -17,7 +17,7 @@ from matplotlib.ticker import EngFormatter
 from harness.errors import ResultsError
 from harness.report.figures import _PALETTE, MODELLED, _fit_width, _save
 
-__all__ = ["HISTORY_COLUMNS", "history_frame", "history_figure"]
+__all__ = ["HISTORY_COLUMNS", "history_pairs", "history_frame", "history_figure"]
 
 HISTORY_COLUMNS = ("git_commit", "git_dirty", "time_utc", "run_id", "variant", "kernels",
                    "value", "unit", "provenance", "id")
@@ -25,6 +25,15 @@ HISTORY_COLUMNS = ("git_commit", "git_dirty", "time_utc", "run_id", "variant", "
 
 def _choices(df: pd.DataFrame, column: str) -> str:
     return ", ".join(sorted({str(v) for v in df[column]})) or "none"
+
+
+def history_pairs(df: pd.DataFrame, metric: str = "cycles_per_inference") -> list[tuple[str, str]]:
+    """(model, target) pairs with the metric recorded in at least two runs, sorted."""
+    if metric not in df.columns or "run_id" not in df.columns or "git_commit" not in df.columns:
+        return []
+    measured = df[df[metric].notna()]
+    runs = measured.groupby(["model", "target"])["run_id"].nunique()
+    return sorted((str(m), str(t)) for (m, t), n in runs.items() if n >= 2)
 
 
 def history_frame(df: pd.DataFrame, model: str, target: str, metric: str,

@@ -23,7 +23,7 @@ from harness.measure import STANDARD_METRICS
 from harness.report._io import atomic_write_text
 from harness.report.figures import CYCLE_PROVENANCES, MODELLED, layer_cycles_figure, overview_figure
 from harness.report.gate import latest_rows
-from harness.report.history import history_figure, history_frame
+from harness.report.history import history_figure, history_frame, history_pairs
 from harness.report.html_assets import CSS, SCRIPT
 from harness.report.tables import agreement, format_value
 from harness.report.variants import pareto_figure, suites_with_accuracy
@@ -110,15 +110,11 @@ def _figures(df: pd.DataFrame, layers: pd.DataFrame | None) -> list[str]:
     if layers is not None and not layers.empty and layers["provenance"].isin(CYCLE_PROVENANCES).any():
         out.append(_figure(lambda p: layer_cycles_figure(layers, p),
                            "Cycles per layer (latest measurement; hatched: modelled)."))
-    cycles = df[df["cycles_per_inference"].notna()] if "cycles_per_inference" in df else df.iloc[0:0]
-    pairs = sorted({(str(m), str(t)) for m, t in zip(cycles["model"], cycles["target"])})
-    for model, target in pairs[:_MAX_HISTORIES]:
-        part = cycles[(cycles["model"] == model) & (cycles["target"] == target)]
-        if part["run_id"].nunique() < 2:
-            continue
+    for model, target in history_pairs(df)[:_MAX_HISTORIES]:
         hist = history_frame(df, model, target, "cycles_per_inference")
-        out.append(_figure(partial(history_figure, hist, title=f"{model} on {target}: cycles per inference"),
-            f"History of {model} on {target}: cycles per inference across runs, in commit order."))
+        title = f"{model} on {target}: cycles per inference"
+        out.append(_figure(partial(history_figure, hist, title=title),
+                           f"History of {title} across runs, in commit order."))
     return out
 
 

@@ -25,7 +25,7 @@ from harness.measure import RunContext
 from harness.report._io import atomic_write, atomic_write_text
 from harness.report.figures import CYCLE_PROVENANCES, layer_cycles_figure, overview_figure
 from harness.report.gate import latest_rows
-from harness.report.history import history_figure, history_frame
+from harness.report.history import history_figure, history_frame, history_pairs
 from harness.report.paper_tables import paper_summary_table, paper_variants_table
 from harness.report.variants import (
     pareto_figure,
@@ -93,16 +93,12 @@ def write_paper(df: pd.DataFrame, layers: pd.DataFrame | None, out_dir: Path) ->
             behind = df[df["id"].isin(cycles["measurement_id"])]
             add(_pdf(lambda p: layer_cycles_figure(cycles, p, width_in=TWO_COLUMNS_IN),
                      out_dir / "layers.pdf"), "figure", behind, width_in=TWO_COLUMNS_IN)
-    if "cycles_per_inference" in df.columns:
-        measured = df[df["cycles_per_inference"].notna()]
-        for (model, target), part in measured.groupby(["model", "target"], sort=True):
-            if part["run_id"].nunique() < 2:
-                continue
-            hist = history_frame(df, str(model), str(target), "cycles_per_inference")
-            path = out_dir / f"history_{_slug(str(model))}_{_slug(str(target))}.pdf"
-            add(_pdf(partial(history_figure, hist, title=f"{model} on {target}: cycles per "
-                             "inference", width_in=ONE_COLUMN_IN), path),
-                "figure", df[df["id"].isin(hist["id"])], width_in=ONE_COLUMN_IN)
+    for model, target in history_pairs(df):
+        hist = history_frame(df, model, target, "cycles_per_inference")
+        path = out_dir / f"history_{_slug(model)}_{_slug(target)}.pdf"
+        add(_pdf(partial(history_figure, hist, title=f"{model} on {target}: cycles per "
+                         "inference", width_in=ONE_COLUMN_IN), path),
+            "figure", df[df["id"].isin(hist["id"])], width_in=ONE_COLUMN_IN)
     facts = RunContext.collect()
     document = {"generated_by": f"hilbench {facts.hilbench_version}",
                 "generated_at_commit": facts.git_commit, "files": manifest}

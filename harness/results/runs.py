@@ -159,8 +159,15 @@ def write_baseline(source: ResultStore, measurement_ids: list[int], path: Path) 
         for mid in measurement_ids:
             measurement, ctx = source.get(mid)
             target.record(measurement, ctx)
-        with closing(sqlite3.connect(tmp)) as conn:   # fold the WAL in: one self-contained file
-            conn.execute("PRAGMA journal_mode = DELETE")
+        # Fold the WAL into the file, which stays in WAL mode: readers then leave its bytes
+        # unchanged (a baseline kept in git stays clean).
+        with closing(sqlite3.connect(tmp)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for side in ("-wal", "-shm"):
+            sidecar = tmp.with_name(tmp.name + side)
+            if sidecar.exists() and side == "-wal" and sidecar.stat().st_size:
+                raise ResultsError(f"cannot fold the journal of {tmp} into it; nothing replaced")
+            sidecar.unlink(missing_ok=True)
         os.replace(tmp, path)
     except BaseException:
         for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
