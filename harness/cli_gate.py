@@ -51,9 +51,13 @@ def cmd_gate(args: argparse.Namespace) -> int:
                      candidate_label=candidate.label, tolerances=tolerances,
                      allow_missing=args.allow_missing)
     payload = result.to_json()
-    atomic_write_text(store_path.parent / GATE_JSON, json.dumps(payload, indent=1) + "\n")
-    if args.junit:
-        write_junit(result, Path(args.junit))
+    try:
+        atomic_write_text(store_path.parent / GATE_JSON, json.dumps(payload, indent=1) + "\n")
+        if args.junit:
+            write_junit(result, Path(args.junit))
+    except OSError as exc:
+        raise ResultsError(f"cannot write the gate result: {exc.strerror or exc} "
+                           f"({exc.filename}); give another --junit or --results") from None
     if args.json:
         print(json.dumps(payload))
     else:
@@ -79,6 +83,7 @@ def _latest_ids(rows: pd.DataFrame) -> list[int]:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from .report.history import history_figure, history_frame
+    from .report.tables import format_value
     from .results import ResultStore
 
     path = _store_path(args.results)
@@ -93,10 +98,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     else:
         for r in hist.itertuples():
             commit = r.git_commit[:10] if isinstance(r.git_commit, str) else "no commit"
-            dirty = "+dirty" if r.git_dirty is True else ""
+            dirty = "+dirty" if not pd.isna(r.git_dirty) and bool(r.git_dirty) else ""
             kernels = f" [{r.kernels}]" if r.kernels is not None else ""
             print(f"{commit}{dirty:<7} {str(r.time_utc)[:19]}  run {str(r.run_id)[:12]}  "
-                  f"{r.variant}{kernels}: {r.value:.6g} {r.unit} [{r.provenance}]")
+                  f"{r.variant}{kernels}: {format_value(r.value)} {r.unit} [{r.provenance}]")
     if args.plot:
         png = history_figure(hist, Path(args.plot),
                              f"{args.model} on {args.target}: {args.metric}")

@@ -159,6 +159,8 @@ def test_cli_refs_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[st
     ResultStore(store)
     code, _, err = _cli(capsys, "gate", "--results", str(store), "--baseline", "abcd")
     assert code == 1 and "is empty" in err
+    code, _, err = _cli(capsys, "report", "--html", "--results", str(store), "--out", str(tmp_path))
+    assert code == 1 and err.startswith("error: no measurements in")
     build_store(store)
     code, _, err = _cli(capsys, "gate", "--results", str(store), "--baseline", "nope-not-a-ref")
     assert code == 1 and "unknown REF 'nope-not-a-ref'" in err and "hilbench runs" in err

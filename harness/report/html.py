@@ -44,6 +44,10 @@ def _missing(value: object) -> bool:
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
 
 
+def _flag(value: object) -> bool:
+    return not _missing(value) and bool(value)
+
+
 def _cell(row: pd.Series, metric: str) -> str:
     value = row.get(metric)
     if _missing(value):
@@ -143,7 +147,7 @@ def _runs(df: pd.DataFrame) -> str:
         rows = df[df["run_id"] == run_id].sort_values("id")
         first = rows.iloc[0]
         commit = first["git_commit"] if isinstance(first["git_commit"], str) else "no commit"
-        dirty = " (uncommitted changes)" if first["git_dirty"] is True else ""
+        dirty = " (uncommitted changes)" if _flag(first["git_dirty"]) else ""
         tools: dict[str, str] = {}
         for text in rows["tool_versions_json"]:
             tools.update(json.loads(text))
