@@ -82,5 +82,6 @@ def test_the_plain_report_draws_the_history_too(tmp_path: Path) -> None:
     store = build_store(tmp_path / "r.sqlite")
     df = store.dataframe()
     assert history_pairs(df) == [("ad", "cortex-m4-iss"), ("kws", "cortex-m4-iss")]
-    names = {p.name for p in write_report(df, tmp_path / "out", store.layers_dataframe())}
+    df = df[(df["model"] == "kws") & (df["target"] == "cortex-m4-iss")]   # small: fast
+    names = {p.name for p in write_report(df, tmp_path / "out")}
     assert {"history_kws_cortex-m4-iss.png", "history_kws_cortex-m4-iss.pdf"} <= names
