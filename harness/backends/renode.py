@@ -63,7 +63,7 @@ from .renode_session import SessionFiles, SessionOutcome, run_renode
 __all__ = ["RenodeBackend", "RenodeOptions", "renode_command", "renode_script", "ENV"]
 
 ENV = "HILBENCH_RENODE"
-_VERSION = re.compile(r"\b(\d+)\.(\d+)\.(\d+)(?:\.\d+)?\b")
+_VERSION = re.compile(r"(?<![\d.])(\d+)\.(\d+)\.(\d+)(?:\.\d+)?")
 _INSTALL = ("install Renode 1.15 (Antmicro's portable package or a source build: README, "
             "'Renode') and put `renode` on PATH, or set HILBENCH_RENODE to the renode command "
             "or to Renode.exe")

@@ -16,7 +16,8 @@ HB_TIMEOUT) and the hook stays silent for 2 s, the run ends without an exit code
 exiting first, a monitor error or the wall-clock deadline end it with an error.
 
 Renode is then sent `quit`, given 5 s, and its whole process group is killed whatever it did
-(it starts in a session of its own), so no simulator outlives a run.
+(it starts in a session of its own; up to 2 s are given for the group to be gone), so no
+simulator outlives a run.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ __all__ = ["SessionFiles", "SessionOutcome", "run_renode", "monitor_error"]
 POLL_S = 0.05
 HOOK_GRACE_S = 2.0
 QUIT_WAIT_S = 5.0
+KILL_WAIT_S = 2.0
 
 # What Renode's monitor prints when a command of a script fails (it then skips the rest of the
 # script but keeps running), and what its C# compiler prints for `include @file.cs`; log lines
@@ -151,13 +153,22 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     except (ProcessLookupError, PermissionError):
         pass
     proc.wait()
+    gone_by = time.monotonic() + KILL_WAIT_S
+    while time.monotonic() < gone_by:       # its children, reaped by init, are gone too
+        try:
+            os.killpg(proc.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            break
+        time.sleep(0.02)
 
 
 def monitor_error(console: str) -> str | None:
-    """The first line of Renode's output that reports a failed command, or None."""
-    for line in console.splitlines():
+    """The first line of Renode's output that reports a failed command (with the line after
+    it: the reason), or None."""
+    lines = [line.strip() for line in console.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
         if MONITOR_ERRORS.search(line) and not _BENIGN.search(line):
-            return line.strip()
+            return ": ".join(lines[i:i + 2])
     return None
 
 
