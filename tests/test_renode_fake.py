@@ -31,11 +31,9 @@ import yaml
 from hb_testutil import REPO, model_path
 from mcu_fixture import expected_outputs, write_model
 
-from harness.backends import backend_for
-from harness.backends import renode_session
+from harness.backends import backend_for, renode_session
 from harness.backends.qemu import QemuBackend
-from harness.backends.renode import RenodeBackend, RenodeOptions, renode_command, \
-    renode_script
+from harness.backends.renode import RenodeBackend, RenodeOptions, renode_command, renode_script
 from harness.backends.renode_session import SessionFiles
 from harness.errors import RunError, RunTimeoutError
 from harness.results import ResultStore

@@ -51,8 +51,13 @@ import numpy as np
 
 from ..artifacts import Artifact
 from ..commands import Command, execute, which
-from ..errors import HilbenchError, RunError, RunTimeoutError, TargetConfigError, \
-    TargetUnavailableError
+from ..errors import (
+    HilbenchError,
+    RunError,
+    RunTimeoutError,
+    TargetConfigError,
+    TargetUnavailableError,
+)
 from ..firmware import FirmwareReport, parse_console, symbol_at
 from ..measure import Metric
 from ..targets import Target
