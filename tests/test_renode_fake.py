@@ -162,8 +162,8 @@ def test_renode_or_mono_not_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PATH", os.pathsep.join(
         p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "renode").exists()))
     reason = RenodeBackend(load_target("renode-mps2-an386")).available()
-    assert reason is not None and reason.startswith("renode (renode.binary) not found: install "
-                                                    "Renode 1.15")
+    assert reason is not None and reason.startswith(
+        "renode (renode.binary in target.yaml) not found: install Renode 1.15")
     monkeypatch.setenv("HILBENCH_RENODE", str(tmp_path / "Renode.exe"))
     reason = RenodeBackend(load_target("renode-mps2-an386")).available()
     assert reason is not None and "Renode.exe (HILBENCH_RENODE) not found" in reason

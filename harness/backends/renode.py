@@ -96,7 +96,7 @@ class RenodeOptions:
             raise TargetConfigError(f"{target.folder / 'target.yaml'}: the renode backend "
                                     "needs 'renode: {platform: ..., ...}'")
         env = os.environ.get(ENV) if env is None else env
-        name, source = (env, ENV) if env else (r.binary, "renode.binary")
+        name, source = (env, ENV) if env else (r.binary, "renode.binary in target.yaml")
         launcher = ("mono", name) if name.lower().endswith(".exe") else (name,)
         files = [target.folder / f for f in (r.platform, *r.peripherals)]
         missing = [str(f) for f in files if not f.is_file()]
