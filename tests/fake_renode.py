@@ -26,7 +26,8 @@ computed, bit for bit. Where it differs from a real Renode, on purpose and visib
 
 Knobs (environment): FAKE_RENODE_VERSION (the `--version` text), FAKE_RENODE_MODE = normal |
 crash (exits with status 134 after the first HB_RESULT, QEMU left running) | deaf (ignores
-`quit` and the end of its input: only a kill stops it), FAKE_RENODE_PIDS (a file its own pid
+`quit` and the end of its input: only a kill stops it) | silent-hook (the hook never reports),
+FAKE_RENODE_PIDS (a file its own pid
 and QEMU's are appended to).
 """
 from __future__ import annotations
@@ -205,7 +206,7 @@ class FakeRenode:
                           flush=True)
                     os._exit(134)
         status = self.qemu.wait()
-        if self.hook_file is not None:
+        if self.hook_file is not None and mode != "silent-hook":
             self.hook_file.write_text(f"hb_exit r0={status} end")
         log("WARNING", "cpu", "Semihosting operation 0x20 is not supported")
 

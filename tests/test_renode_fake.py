@@ -226,6 +226,31 @@ def test_normal_run_bit_exact(tmp_path: Path, fake_renode: Path) -> None:
 
 @pytest.mark.sim
 @needs_tools
+def test_the_console_end_line_ends_a_run_whose_hook_stays_silent(
+        tmp_path: Path, fake_renode: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_RENODE_MODE", "silent-hook")
+    monkeypatch.setattr(renode_session, "HOOK_GRACE_S", 0.3)
+    backend = RenodeBackend(load_target("renode-mps2-an386"))
+    artifact = backend.build(write_model(tmp_path / "model"))
+    x = _inputs(2)
+    result = backend.run(artifact, [x])
+    np.testing.assert_array_equal(result.outputs[0], expected_outputs(x))
+    assert "hb_exit(None)" in result.log and _alive(fake_renode) == []
+
+
+def test_monitor_errors_are_found_and_log_warnings_are_not() -> None:
+    console = ("12:00:01.0000 [INFO] System bus created.\n"
+               "12:00:01.1000 [WARNING] nvic: Could not find handler for HFSR read\n"
+               "There was an error executing command 'sysbus LoadELF @/x.elf'\n"
+               "Could not find file '/x.elf'\n")
+    assert renode_session.monitor_error(console) == (
+        "There was an error executing command 'sysbus LoadELF @/x.elf': Could not find file "
+        "'/x.elf'")
+    assert renode_session.monitor_error(console.split("There")[0]) is None
+
+
+@pytest.mark.sim
+@needs_tools
 def test_instruction_budget_stops_a_firmware_that_never_ends(tmp_path: Path,
                                                              fake_renode: Path) -> None:
     target = _variant(tmp_path, {"renode": {"max_instructions_per_inference": 200_000}})
