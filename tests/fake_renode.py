@@ -20,9 +20,12 @@ computed, bit for bit. Where it differs from a real Renode, on purpose and visib
 - The hb_exit hook: it cannot run IronPython. It recognises hilbench's hook (`cpu AddHook
   <address> "f = open('<file>', 'w'); ..."`), checks that the address is hb_exit's (nm), and
   writes what that hook writes, with QEMU's exit status (the firmware's exit code) as r0.
-- Faults: QEMU escalates an undefined instruction to HardFault (HFSR.FORCED); Renode 1.15
-  reports a UsageFault and reads HFSR as 0. With FAKE_RENODE_FAULTS=renode the fake prints that
-  line the way Renode's run does (as checked with a real Renode 1.15.3, issue 15).
+- Faults: QEMU escalates an undefined instruction to HardFault (HFSR.FORCED); Renode 1.15.3
+  reports it as a UsageFault and HFSR reads as unimplemented, 0 (issue 15). With
+  FAKE_RENODE_FAULTS=renode the fake rewrites the firmware's HB_FAULT line that way (the CFSR
+  value QEMU sets is kept: what Renode's CFSR reads was not recorded).
+- `--version`: the text is a guess at Renode's layout; hilbench only looks for the version
+  number in it.
 
 Knobs (environment): FAKE_RENODE_VERSION (the `--version` text), FAKE_RENODE_MODE = normal |
 crash (exits with status 134 after the first HB_RESULT, QEMU left running) | deaf (ignores
