@@ -121,7 +121,8 @@ def renode_command(options: RenodeOptions, script: Path, timeout_s: float) -> Co
 
 def renode_script(options: RenodeOptions, elf: Path, files: SessionFiles,
                   hb_exit: int) -> str:
-    """The .resc for one image (absolute paths; Renode's monitor takes no quoted paths)."""
+    """The .resc for one image. Paths are absolute (Renode resolves relative ones against its
+    own folder) and written unquoted, so they may hold no spaces or quotes."""
     paths = [options.platform, *options.peripherals, elf, files.uart, files.exit]
     bad = [str(p) for p in paths if not p.is_absolute() or re.search(r"[\s'\"`]", str(p))]
     if bad:
