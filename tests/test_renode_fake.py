@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ def fake_renode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("HILBENCH_RENODE", raising=False)
     pids = tmp_path / "pids.txt"
     monkeypatch.setenv("FAKE_RENODE_PIDS", str(pids))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))   # failed runs keep their files
+    monkeypatch.setenv("TMPDIR", str(tmp_path))                # (also in the CLI's process)
     return pids
 
 
