@@ -8,6 +8,7 @@ from .host import HostBackend
 from .iss_arm import IssArmBackend
 from .iss_rv import IssRvBackend
 from .qemu import QemuBackend
+from .renode import RenodeBackend
 from .serial import SerialBackend
 from .ssh import SshBackend
 from .verilator import VerilatorBackend
@@ -22,6 +23,7 @@ BACKENDS: dict[str, type[Backend]] = {
     "iss_rv": IssRvBackend,
     "iss_arm": IssArmBackend,
     "serial": SerialBackend,
+    "renode": RenodeBackend,
 }
 
 
