@@ -1,4 +1,4 @@
-"""The `hilbench` command line: targets, run, report.
+"""The `hilbench` command line: targets, run, sweep, report (gate, history, runs: cli_gate.py).
 
 Errors print one line (`error: ...`) on stderr and exit 1; usage errors exit 2. Progress goes
 to stderr so `--json` output on stdout stays machine-readable.
@@ -239,9 +239,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ResultsError(f"--out {out} is a file; reports go into a folder: give a folder's "
                            "path (it is created when missing)")
     try:
-        written = write_report(df, out, layers)
-        from .report.exits import exit_figures  # early-exit and pipeline runs, if any
-        written += exit_figures(df, store.per_input_dataframe(**filters), out)
+        if args.html or args.paper:
+            from .cli_gate import report_html, report_paper
+
+            if df.empty:
+                raise ResultsError(f"no measurements in {path} (or none of run {args.run_id})")
+            written = [report_html(df, layers, out, path)] if args.html else []
+            written += report_paper(df, layers, Path(args.paper)) if args.paper else []
+        else:
+            written = write_report(df, out, layers)
+            from .report.exits import exit_figures  # early-exit and pipeline runs, if any
+            written += exit_figures(df, store.per_input_dataframe(**filters), out)
     except OSError as exc:
         raise ResultsError(f"cannot write the report into {out}: {exc.strerror or exc} "
                            f"({exc.filename or out}); give another --out folder") from None
@@ -357,7 +365,17 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--results", help="results database (default results/hilbench.sqlite)")
     rep.add_argument("--out", help="output folder (default: report/ next to the database)")
     rep.add_argument("--run-id", help="only the measurements of this run")
+    rep.add_argument("--html", action="store_true",
+                     help="write one self-contained report.html into --out instead (no server, "
+                     "no network; includes the last `hilbench gate` result)")
+    rep.add_argument("--paper", metavar="DIR",
+                     help="write paper figures (vector PDF, embedded fonts, 3.5/7.16 in wide), "
+                     "LaTeX tables (booktabs, siunitx) and manifest.json into DIR instead")
     rep.set_defaults(func=cmd_report)
+
+    from .cli_gate import add_parsers
+
+    add_parsers(sub)
     return p
 
 

@@ -26,7 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .paths import KERNELS_DIR
 
 __all__ = ["TargetSpec", "ToolchainSpec", "MemorySpec", "EnergySpec", "FirmwareSpec",
-           "QemuSpec", "IssArmSpec", "IssRvSpec", "VerilatorSpec", "SerialSpec", "spec_error",
+           "QemuSpec", "IssArmSpec", "IssRvSpec", "VerilatorSpec", "SerialSpec", "RenodeSpec",
+           "spec_error",
            "SSH_KEYS", "REQUIRED_SECTIONS", "LinkSpec", "PipelineSpec"]
 
 
@@ -176,6 +177,20 @@ class SerialSpec(_Section):
         return self
 
 
+class RenodeSpec(_Section):
+    """The `renode:` section (harness/backends/renode.py says how each key is used)."""
+
+    binary: str = "renode"                    # HILBENCH_RENODE overrides it
+    versions: list[str] = ["1.15"]            # accepted major.minor series
+    platform: str                             # .repl file, next to the target.yaml
+    peripherals: list[str] = []               # C# files compiled by Renode (include @file.cs)
+    performance_in_mips: int = Field(25, gt=0)
+    counter_timer_hz: int = Field(gt=0)       # the .repl's clock of firmware.counter's timer
+    budget_timer_hz: int = Field(gt=0)        # the .repl's clock of firmware.budget's timer
+    quantum_s: float = Field(0.01, gt=0)
+    max_instructions_per_inference: int = Field(4_000_000_000, gt=0)
+
+
 # The ssh backend's keys, at the top level of its target.yaml (harness/remote/config.py).
 SSH_KEYS = ("host", "port", "user", "key_file", "known_hosts", "accept_unknown_host_key",
             "key_passphrase_env", "allow_agent", "connect_timeout_s", "remote_tmp", "python",
@@ -213,6 +228,7 @@ REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "iss_rv": ("toolchain", "firmware"),
     "verilator": ("toolchain", "firmware", "verilator"),
     "serial": ("toolchain", "firmware", "serial"),
+    "renode": ("toolchain", "firmware", "renode"),
     "pipeline": ("pipeline",),
 }
 
@@ -237,6 +253,7 @@ class TargetSpec(BaseModel):
     iss_rv: IssRvSpec | None = None
     verilator: VerilatorSpec | None = None
     serial: SerialSpec | None = None
+    renode: RenodeSpec | None = None
     pipeline: PipelineSpec | None = None
     # ssh: checked by harness/remote/config.py after ${VAR} expansion
     host: Any = None

@@ -27,7 +27,7 @@ LAYERS = [
     ("bench", "evaluate", "sweep", "exit_bench", "pipeline"),
     ("results",),
     ("report",),
-    ("cli", "pytest_plugin", "recipe_suite"),
+    ("cli", "cli_gate", "pytest_plugin", "recipe_suite"),
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 SMALL_BACKENDS = ("qemu", "iss_arm", "iss_rv", "verilator")
