@@ -5,6 +5,7 @@
     ├── memory:    Memory          flash_bytes, ram_bytes
     ├── energy:    Energy          joules_per_cycle, or ua_per_mhz and volts
     ├── firmware:  Firmware        the MCU runtime (harness/firmware/config.py says how it is used)
+    ├── platformio: Platformio     the PlatformIO project a board's firmware is built as
     └── one section per backend:   qemu, iss, iss_rv, verilator, serial; the ssh backend's
                                    connection keys sit at the top level (harness/remote/config.py
                                    checks them after ${VAR} expansion)
@@ -25,7 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .paths import KERNELS_DIR
 
 __all__ = ["TargetSpec", "ToolchainSpec", "MemorySpec", "EnergySpec", "FirmwareSpec",
-           "QemuSpec", "IssArmSpec", "IssRvSpec", "VerilatorSpec", "SerialSpec", "spec_error",
+           "QemuSpec", "IssArmSpec", "IssRvSpec", "VerilatorSpec", "SerialSpec", "PlatformioSpec",
+           "spec_error",
            "SSH_KEYS", "REQUIRED_SECTIONS"]
 
 
@@ -175,6 +177,21 @@ class SerialSpec(_Section):
         return self
 
 
+class PlatformioSpec(_Section):
+    """The `platformio:` section: the firmware is a PlatformIO project (harness/firmware/
+    pio_project.py writes it), built by `pio run` and, for the serial backend, flashed by the
+    `serial.flash` / `serial.launch` command. `platform` may name the folder of a local
+    platform as symlink://{target_dir}/... ({target_dir}: the target's folder)."""
+
+    platform: str
+    board: str
+    env: str = Field("hilbench", pattern=r"^[A-Za-z0-9_.-]+$")
+    framework: str | None = None
+    upload_protocol: str | None = None
+    upload_command: list[str] = []
+    options: dict[str, str] = {}
+
+
 # The ssh backend's keys, at the top level of its target.yaml (harness/remote/config.py).
 SSH_KEYS = ("host", "port", "user", "key_file", "known_hosts", "accept_unknown_host_key",
             "key_passphrase_env", "allow_agent", "connect_timeout_s", "remote_tmp", "python",
@@ -211,6 +228,7 @@ class TargetSpec(BaseModel):
     iss_rv: IssRvSpec | None = None
     verilator: VerilatorSpec | None = None
     serial: SerialSpec | None = None
+    platformio: PlatformioSpec | None = None
     # ssh: checked by harness/remote/config.py after ${VAR} expansion
     host: Any = None
     port: Any = None

@@ -32,6 +32,11 @@ Target YAML, section `serial:`
                                 name compiled into the image: firmware.model_id, else the
                                 model file's stem); another answer is refused
 
+With a `platformio:` section (targets/mps2-an386-pio, targets/nucleo-l4r5zi) build() writes
+the firmware as a PlatformIO project and runs `pio run` (harness/firmware/pio_build.py), and
+flash / launch may use {pio}, {project} and {env} besides {elf}, e.g.
+    flash: ["{pio}", run, -d, "{project}", -e, "{env}", -t, nobuild, -t, upload]
+
 Metrics: with counter_provenance hw-counter, cycles_per_inference (a timer's ticks x clock_hz / its
 clock; DWT counts cycles) and latency_ms at clock_hz (with repeats > 1: from the timed loop);
 with `instructions`, instructions_per_inference. Every command has timeout_s (target.yaml)
@@ -44,18 +49,23 @@ import functools
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from ..artifacts import Artifact, RunResult, pack_samples, unpack_samples
 from ..commands import Command, execute, which
 from ..errors import RunError, TargetConfigError
+from ..firmware.pio import pio_environment
+from ..firmware.pio_build import build_pio_firmware, pio_placeholders, pio_problem
 from ..launch import launched
 from ..measure import LayerMetric, Metric
 from ..mlperf_dut import Dut, check_identity, firmware_model_id
 from ..targets import Target
 from .firmware_backend import FirmwareBackend
+
+if TYPE_CHECKING:
+    from ..codegen import GeneratedModel
 
 __all__ = ["SerialBackend", "SerialOptions"]
 
@@ -112,8 +122,12 @@ class SerialBackend(FirmwareBackend):
         if self.firmware.inputs != "stream":
             return (f"target {self.target.name}: the serial backend streams the inputs: set "
                     "firmware.inputs: stream")
+        if self.target.spec.platformio is not None:
+            problem = pio_problem(self.target)
+            if problem is not None:
+                return problem
         if options.launch:
-            if which(options.launch[0]) is None:
+            if options.launch[0] != "{pio}" and which(options.launch[0]) is None:
                 return f"{options.launch[0]} (serial.launch) not found: install it"
             return None
         if options.port is None:
@@ -122,9 +136,26 @@ class SerialBackend(FirmwareBackend):
             return (f"target {self.target.name}: set serial.port in its target.yaml"
                     + (f" (or the environment variable {env})" if env else "")
                     + " to the board's serial device")
-        if options.flash and which(options.flash[0]) is None:
+        if options.flash and options.flash[0] != "{pio}" and which(options.flash[0]) is None:
             return f"{options.flash[0]} (serial.flash) not found: install the flasher"
         return None
+
+    def build(self, model: GeneratedModel) -> Artifact:
+        if self.target.spec.platformio is None:
+            return super().build(model)
+        artifact = build_pio_firmware(model, self.target)
+        self.add_build_facts(artifact)
+        return artifact
+
+    def _command(self, argv: tuple[str, ...], artifact: Artifact) -> tuple[str, ...]:
+        """A flash or launch command with its placeholders filled in."""
+        if self.target.spec.platformio is not None:
+            return pio_placeholders(argv, artifact)
+        return tuple(a.replace("{elf}", str(artifact.path)) for a in argv)
+
+    def _tool_env(self) -> dict[str, str]:
+        """Environment of the flash / launch commands (PlatformIO's settings for pio)."""
+        return pio_environment() if self.target.spec.platformio is not None else {}
 
     def add_build_facts(self, artifact: Artifact) -> None:
         import serial
@@ -137,15 +168,15 @@ class SerialBackend(FirmwareBackend):
         data = pack_samples(inputs)
         commands: list[Command] = []
         if options.flash:
-            cmd = Command(tuple(a.replace("{elf}", str(artifact.path)) for a in options.flash),
+            cmd = Command(self._command(options.flash, artifact), env=self._tool_env(),
                           timeout_s=self.target.timeout_s)
             execute(cmd, error=RunError)
             commands.append(cmd)
         if not options.launch:
             return self._run_on(options.port, options, artifact, data, n, repeats, commands)
-        argv = [a.replace("{elf}", str(artifact.path)) for a in options.launch]
-        with launched(argv, options.port_pattern, f"{self.target.name} (serial.launch)"
-                      ) as (port, launch_cmd):
+        argv = self._command(options.launch, artifact)
+        with launched(argv, options.port_pattern, f"{self.target.name} (serial.launch)",
+                      env=self._tool_env()) as (port, launch_cmd):
             commands.append(launch_cmd)
             return self._run_on(port, options, artifact, data, n, repeats, commands)
 
