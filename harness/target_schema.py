@@ -59,7 +59,7 @@ def _as_kind(value: Any) -> Any:
 
 
 class UartSpec(_Section):
-    kind: Literal["cmsdk-apb-uart", "hb-soc"]
+    kind: Literal["cmsdk-apb-uart", "hb-soc", "stm32-lpuart"]
     base: int = Field(ge=0)
     clock_hz: int | None = Field(None, gt=0)
     baud: int | None = Field(None, gt=0)
@@ -106,6 +106,7 @@ class FirmwareSpec(_Section):
 
     arch: Literal["cortex-m", "riscv"] = "cortex-m"
     runtime: str = "cortex-m4"
+    board: str | None = None        # folder of board files preferred to runtime's (nucleo-l4r5zi)
     inputs: Literal["compiled", "stream"] = "compiled"
     flash_origin: int | None = Field(None, ge=0)
     ram_origin: int | None = Field(None, ge=0)
@@ -124,9 +125,9 @@ class FirmwareSpec(_Section):
 
     @model_validator(mode="after")
     def _stream(self) -> FirmwareSpec:
-        if self.inputs == "stream" and self.uart.kind != "cmsdk-apb-uart":
-            raise ValueError(f"inputs: stream needs a UART that receives (cmsdk-apb-uart), "
-                             f"not {self.uart.kind}")
+        if self.inputs == "stream" and self.uart.kind == "hb-soc":
+            raise ValueError(f"inputs: stream needs a UART that receives (cmsdk-apb-uart, "
+                             f"stm32-lpuart), not {self.uart.kind}")
         return self
 
 

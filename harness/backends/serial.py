@@ -122,22 +122,30 @@ class SerialBackend(FirmwareBackend):
         if self.firmware.inputs != "stream":
             return (f"target {self.target.name}: the serial backend streams the inputs: set "
                     "firmware.inputs: stream")
+        problems = []
         if self.target.spec.platformio is not None:
-            problem = pio_problem(self.target)
-            if problem is not None:
-                return problem
+            problems.append(pio_problem(self.target))
         if options.launch:
             if options.launch[0] != "{pio}" and which(options.launch[0]) is None:
-                return f"{options.launch[0]} (serial.launch) not found: install it"
+                problems.append(f"{options.launch[0]} (serial.launch) not found: install it")
+        else:
+            problems += [self._port_problem(), self._flasher_problem()]
+        found = [p for p in problems if p]
+        return "; ".join(found) if found else None
+
+    def _port_problem(self) -> str | None:
+        if self.options.port is not None:
             return None
-        if options.port is None:
-            section = self.target.spec.serial
-            env = section.port_env if section is not None else None
-            return (f"target {self.target.name}: set serial.port in its target.yaml"
-                    + (f" (or the environment variable {env})" if env else "")
-                    + " to the board's serial device")
-        if options.flash and options.flash[0] != "{pio}" and which(options.flash[0]) is None:
-            return f"{options.flash[0]} (serial.flash) not found: install the flasher"
+        section = self.target.spec.serial
+        env = section.port_env if section is not None else None
+        return (f"target {self.target.name}: no serial port: set serial.port in its "
+                "target.yaml" + (f" (or the environment variable {env})" if env else "")
+                + " to the board's serial device")
+
+    def _flasher_problem(self) -> str | None:
+        flash = self.options.flash
+        if flash and flash[0] != "{pio}" and which(flash[0]) is None:
+            return f"no flasher: {flash[0]} (serial.flash) not found: install it"
         return None
 
     def build(self, model: GeneratedModel) -> Artifact:

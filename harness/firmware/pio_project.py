@@ -79,7 +79,7 @@ def render_project(model: GeneratedModel, target: Target) -> dict[str, bytes]:
             files[f"src/model/{_below(header, model.out_dir)}"] = header.read_bytes()
     for path in runtime_sources(cfg):
         files[f"src/runtime/{path.name}"] = path.read_bytes()
-    for folder in (cfg.common, cfg.runtime):
+    for folder in (cfg.common, cfg.runtime, *([cfg.board] if cfg.board else [])):
         for header in sorted(folder.glob("*.h")):
             files[f"src/runtime/{header.name}"] = header.read_bytes()
     files[f"src/runtime/{RESULTS_SOURCE}"] = results_source(model).encode()

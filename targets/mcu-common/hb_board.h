@@ -26,6 +26,10 @@
 #define HB_EXIT_FAULT 2
 #define HB_EXIT_BUDGET 3
 
+/* ---- board set-up before main(): clocks, supplies, pins (a board folder's board_init.c;
+ *      the start-up's weak default does nothing) ---- */
+void hb_board_init(void);
+
 /* ---- UART (console) ---- */
 void hb_uart_init(void);
 void hb_uart_putc(char c);
