@@ -6,6 +6,7 @@
     ├── energy:    Energy          joules_per_cycle, or ua_per_mhz and volts
     ├── firmware:  Firmware        the MCU runtime (harness/firmware/config.py says how it is used)
     ├── platformio: Platformio     the PlatformIO project a board's firmware is built as
+    ├── meter: Meter               an external power meter on the board's supply
     └── one section per backend:   qemu, iss, iss_rv, verilator, serial; the ssh backend's
                                    connection keys sit at the top level (harness/remote/config.py
                                    checks them after ${VAR} expansion)
@@ -27,7 +28,7 @@ from .paths import KERNELS_DIR
 
 __all__ = ["TargetSpec", "ToolchainSpec", "MemorySpec", "EnergySpec", "FirmwareSpec",
            "QemuSpec", "IssArmSpec", "IssRvSpec", "VerilatorSpec", "SerialSpec", "PlatformioSpec",
-           "spec_error",
+           "MeterSpec", "spec_error",
            "SSH_KEYS", "REQUIRED_SECTIONS"]
 
 
@@ -193,6 +194,23 @@ class PlatformioSpec(_Section):
     options: dict[str, str] = {}
 
 
+class MeterSpec(_Section):
+    """The `meter:` section: an external power meter on the board's supply (harness/power)."""
+
+    kind: Literal["lpm01a", "ppk2", "joulescope"]
+    port: str | None = None
+    port_env: str | None = None
+    volts: float = Field(3.3, gt=0, le=5.0)
+    rate_hz: int = Field(1000, gt=0)
+    baud: int = Field(3686400, gt=0)              # LPM01A's virtual COM port
+    mode: Literal["source", "ampere"] = "source"  # PPK2
+    window: Literal["protocol", "gpio"] = "protocol"
+    inferences: int = Field(100, gt=0)
+    idle_s: float = Field(0.5, gt=0)
+    idle_margin_s: float = Field(0.01, ge=0)
+    stall_s: float = Field(1.0, gt=0)
+
+
 # The ssh backend's keys, at the top level of its target.yaml (harness/remote/config.py).
 SSH_KEYS = ("host", "port", "user", "key_file", "known_hosts", "accept_unknown_host_key",
             "key_passphrase_env", "allow_agent", "connect_timeout_s", "remote_tmp", "python",
@@ -230,6 +248,7 @@ class TargetSpec(BaseModel):
     verilator: VerilatorSpec | None = None
     serial: SerialSpec | None = None
     platformio: PlatformioSpec | None = None
+    meter: MeterSpec | None = None
     # ssh: checked by harness/remote/config.py after ${VAR} expansion
     host: Any = None
     port: Any = None

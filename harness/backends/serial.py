@@ -61,6 +61,7 @@ from ..firmware.pio_build import build_pio_firmware, pio_placeholders, pio_probl
 from ..launch import launched
 from ..measure import LayerMetric, Metric
 from ..mlperf_dut import Dut, check_identity, firmware_model_id
+from ..power import capture_energy, open_meter
 from ..targets import Target
 from .firmware_backend import FirmwareBackend
 
@@ -234,6 +235,9 @@ class SerialBackend(FirmwareBackend):
                 dut.where = f"{where}, {repeats} timed repeats"
                 dut.load(data[:record])
                 timed = dut.infer(repeats, 1)
+            energy: tuple[dict[str, Metric], dict[str, Any]] = ({}, {})
+            if self.target.spec.meter is not None and n > 0:
+                energy = self._measure_energy(dut, data[:record], where)
         finally:
             link.close()
         scale, provenance = self._tick_scale(options)
@@ -241,11 +245,27 @@ class SerialBackend(FirmwareBackend):
         layer_metrics = [LayerMetric(i, model.layer_names[i], model.layer_ops[i], c * scale,
                                      provenance)
                          for i, c in enumerate(layers) if i < len(model.layer_names)]
-        extra: dict[str, Any] = {"board": profile, "counts_per_input": counts}
+        metrics.update(energy[0])
+        extra: dict[str, Any] = {"board": profile, "counts_per_input": counts, **energy[1]}
         if timed is not None and timed.lap_us is not None:
             extra["lap_us"] = list(timed.lap_us)
         return RunResult(unpack_samples(bytes(outputs), n, model.output_specs), metrics,
                          layer_metrics, commands, "\n".join(dut.transcript), extra)
+
+    def _measure_energy(self, dut: Dut, record: bytes, where: str
+                        ) -> tuple[dict[str, Metric], dict[str, Any]]:
+        """meter.inferences timed inferences of the first input under the target's power
+        meter (harness/power): energy per inference with the idle power subtracted."""
+        spec = self.target.spec.meter
+        assert spec is not None
+        dut.where = f"{where}, {spec.inferences} inferences under the {spec.kind} meter"
+        dut.load(record)
+
+        def run() -> int:
+            dut.infer(spec.inferences, 1)
+            return spec.inferences
+
+        return capture_energy(open_meter(spec), run)
 
     # -- what the counts mean -------------------------------------------------------------
 

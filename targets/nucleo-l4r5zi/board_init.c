@@ -10,6 +10,10 @@
  * Console: LPUART1 on PG7 (TX) and PG8 (RX), alternate function 8, wired to the ST-LINK
  * VCP (UM2179). Port G pins PG2..PG15 are supplied by VDDIO2, which must be declared valid
  * (PWR_CR2.IOSV) before they work. LPUART1 is clocked by PCLK1 (RCC_CCIPR.LPUART1SEL = 0).
+ *
+ * Inference pin: PF13, Arduino D7 on the Zio connector (UM2179), push-pull, high while the
+ * timed inferences run (hb_infer_pin): wire it to the power meter's logic input (PPK2 D0)
+ * for meter.window: gpio.
  */
 #include <stdint.h>
 
@@ -73,6 +77,13 @@
 #define GPIO_MODE_AF 0x2u
 #define AF8_LPUART1 0x8u
 
+#define GPIOF_BASE 0x48001400u
+#define GPIOF_MODER REG(GPIOF_BASE + 0x00u)
+#define GPIOF_BSRR REG(GPIOF_BASE + 0x18u)
+#define RCC_AHB2ENR_GPIOFEN (1u << 5)
+#define INFER_PIN 13u                       /* PF13 = Arduino D7 */
+#define GPIO_MODE_OUTPUT 0x1u
+
 #define DWT_CYCCNT REG(0xE0001004u)
 
 static void set_pin_af8(uint32_t pin)
@@ -135,5 +146,16 @@ void hb_board_init(void)
     RCC_CCIPR &= ~RCC_CCIPR_LPUART1SEL_MASK;
     RCC_APB1ENR2 |= RCC_APB1ENR2_LPUART1EN;
     (void)RCC_APB1ENR2;
+    /* The inference pin, low. */
+    RCC_AHB2ENR |= RCC_AHB2ENR_GPIOFEN;
+    (void)RCC_AHB2ENR;
+    GPIOF_BSRR = 1u << (INFER_PIN + 16u);
+    GPIOF_MODER = (GPIOF_MODER & ~(0x3u << (2u * INFER_PIN)))
+                  | (GPIO_MODE_OUTPUT << (2u * INFER_PIN));
     (void)DWT_CYCCNT;
+}
+
+void hb_infer_pin(uint32_t high)
+{
+    GPIOF_BSRR = high != 0u ? 1u << INFER_PIN : 1u << (INFER_PIN + 16u);
 }
