@@ -207,7 +207,7 @@ class MeterSpec(_Section):
     window: Literal["protocol", "gpio"] = "protocol"
     inferences: int = Field(100, gt=0)
     idle_s: float = Field(0.5, gt=0)
-    idle_margin_s: float = Field(0.01, ge=0)
+    idle_margin_s: float = Field(0.01, ge=0)      # left out at each end of the idle span
     stall_s: float = Field(1.0, gt=0)
 
 

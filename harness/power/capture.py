@@ -40,7 +40,7 @@ def capture_energy(meter: PowerMeter, run: Callable[[], int]
         assert trace.host_t0 is not None
         active = (t0 - trace.host_t0, t1 - trace.host_t0)
         idle = (max(trace.t[0], idle_from - trace.host_t0 + spec.idle_margin_s),
-                idle_to - trace.host_t0)
+                idle_to - trace.host_t0 - spec.idle_margin_s)
         how = "window: host time from the infer command to its answer"
     metrics = energy_metrics(trace, active, idle, inferences, how)
     facts = {"power_meter": trace.source, "power_samples": int(trace.t.size),

@@ -65,20 +65,31 @@ class Ppk2(PowerMeter):
 
     def _read(self) -> None:
         while not self._stop.is_set():
-            data = self.api.get_data()
-            if data:
-                samples, logic = self.api.get_samples(data)
-                self._micro_amps += samples
-                self._logic += logic
-                self._arrived(len(samples))
-            else:
+            if not self._take():
                 time.sleep(0.002)
+
+    def _take(self) -> bool:
+        """Convert what the port holds; False when it held nothing."""
+        data = self.api.get_data()
+        if not data:
+            return False
+        samples, logic = self.api.get_samples(data)
+        self._micro_amps += samples
+        self._logic += logic
+        self._arrived(len(samples))
+        return True
 
     def _finish(self) -> Trace:
         self.api.stop_measuring()
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
+        quiet, deadline = time.monotonic(), time.monotonic() + 10.0
+        while time.monotonic() - quiet < 0.05 and time.monotonic() < deadline:
+            if self._take():            # samples still in flight when the stream stopped
+                quiet = time.monotonic()
+            else:
+                time.sleep(0.002)
         n = min(len(self._micro_amps), len(self._logic))
         amps = np.asarray(self._micro_amps[:n]) * 1e-6
         d0 = np.asarray(self._logic[:n], dtype=np.int64) & 1
