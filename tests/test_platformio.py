@@ -141,6 +141,7 @@ def test_export_refuses_a_target_without_platformio(tmp_path: Path) -> None:
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.sim
 @needs_pio
 def test_kws_built_uploaded_and_streamed_with_platformio_offline(
         offline_env: tuple[dict[str, str], RecordingProxy], tmp_path: Path) -> None:
@@ -158,6 +159,7 @@ def test_kws_built_uploaded_and_streamed_with_platformio_offline(
     assert (core / "packages" / "tool-scons" / ".piopm").is_file()
 
 
+@pytest.mark.sim
 @needs_pio
 def test_a_board_with_another_identity_gives_no_row(
         offline_env: tuple[dict[str, str], RecordingProxy], tmp_path: Path) -> None:
