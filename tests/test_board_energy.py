@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import yaml
 from hb_testutil import model_path
-from meter_fakes import FakeLpm01a
 from mcu_fixture import expected_outputs, write_model
+from meter_fakes import FakeLpm01a
 
 from harness.backends import backend_for
 from harness.backends.serial import SerialBackend
