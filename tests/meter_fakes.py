@@ -76,6 +76,25 @@ class PtyDevice(Switched):
         """Handle what arrived; return what is left unparsed."""
         return b""
 
+    streaming_since: float | None = None
+    stop_after_s: float | None = None
+    sent = 0
+
+    def due_samples(self, rate: float) -> np.ndarray | None:
+        """Whether the board was active at each sample due since the last call (at `rate`
+        from streaming_since), None when nothing is due or the device has stopped."""
+        if self.streaming_since is None:
+            return None
+        elapsed = time.monotonic() - self.streaming_since
+        if self.stop_after_s is not None and elapsed > self.stop_after_s:
+            return None
+        due = int(elapsed * rate)
+        if due <= self.sent:
+            return None
+        on = self.active_at(self.streaming_since + np.arange(self.sent, due) / rate)
+        self.sent = due
+        return on
+
     def tick(self) -> None:
         """Called about every millisecond (streaming)."""
 
@@ -120,26 +139,16 @@ class FakeLpm01a(PtyDevice):
         return rest
 
     def tick(self) -> None:
-        if self.streaming_since is None:
-            return
-        elapsed = time.monotonic() - self.streaming_since
-        if self.stop_after_s is not None and elapsed > self.stop_after_s:
-            return
-        due = int(elapsed * self.rate)
-        if due <= self.sent:
-            return
-        on = self.active_at(self.streaming_since + np.arange(self.sent, due) / self.rate)
-        for active in on:
+        on = self.due_samples(self.rate)
+        for active in on if on is not None else []:
             amps = self.active_a if active else self.idle_a
             exponent = -7
             mantissa = round(amps / 10.0 ** exponent)
             while mantissa > 9999:
                 mantissa, exponent = round(mantissa / 10), exponent + 1
             self.write(f"{mantissa:04d}{exponent:+03d}\r\n".encode())
-            self.sent += 1
-            if self.sent % 200 == 0:
-                self.write(f"TimeStamp: {self.sent // self.rate:04d}s 000ms, buff 00%\r\n"
-                           .encode())
+        if on is not None and self.sent // 200 != (self.sent - on.size) // 200:
+            self.write(f"TimeStamp: {self.sent // self.rate:04d}s 000ms, buff 00%\r\n".encode())
 
 
 # PPK2 commands (ppk2_api.PPK2_Command) and the argument bytes each takes
@@ -201,17 +210,10 @@ class FakePpk2(PtyDevice):
         return np.where(active, busy, idle).astype("<u4").tobytes()
 
     def tick(self) -> None:
-        if self.streaming_since is None:
-            return
-        elapsed = time.monotonic() - self.streaming_since
-        if self.stop_after_s is not None and elapsed > self.stop_after_s:
-            return
-        due = int(elapsed * self.RATE)
-        if due > self.sent:
-            on = self.active_at(self.streaming_since + np.arange(self.sent, due) / self.RATE)
+        on = self.due_samples(self.RATE)
+        if on is not None:
             self.write(self.frames(on))
             self.active_frames += int(np.count_nonzero(on))
-            self.sent = due
 
 
 class FakeJoulescopeDriver(Switched):

@@ -14,9 +14,10 @@ from ..artifacts import Artifact
 from ..build import Toolchain, footprint
 from ..cache import cache_root, content_key
 from ..commands import Command, execute, tool_version
-from ..errors import BuildError, ModelTooLargeError, TargetUnavailableError
+from ..errors import BuildError, TargetUnavailableError
 from ..measure import Metric
 from ..targets import Target
+from .build import model_footprint_metrics
 from .config import FirmwareConfig
 from .elf_sizes import elf_memory, too_large
 from .pio import pio_environment, pio_program, platform_problem, prepare_core
@@ -68,24 +69,12 @@ def build_pio_firmware(model: GeneratedModel, target: Target) -> Artifact:
     cfg = FirmwareConfig.from_target(target)
     if not mem.fits(cfg):
         raise too_large(cfg, mem, "firmware")
-    if fp.stack > cfg.stack_bytes:
-        raise ModelTooLargeError(
-            f"model needs about {fp.stack} B of stack (estimate from -fstack-usage), target "
-            f"{target.name} reserves {cfg.stack_bytes} B (firmware.stack_bytes)")
     metrics = {
-        "flash_bytes": Metric(fp.flash, "B", "static-analysis",
-                              "text+rodata+data of the model's objects (size -A)"),
-        "ram_bytes": Metric(fp.static_ram + fp.stack, "B", "static-analysis",
-                            "data+bss (arena) of the model's objects + stack estimate "
-                            "(-fstack-usage)"),
-        "stack_estimate_bytes": Metric(fp.stack, "B", "static-analysis",
-                                       "hb_model_invoke frame + deepest other frame "
-                                       "(-fstack-usage)"),
+        **model_footprint_metrics(fp, model.arena_bytes, cfg),
         "firmware_flash_bytes": Metric(mem.flash, "B", "static-analysis",
                                        f"whole image incl. runtime and libc: {how}"),
         "firmware_ram_bytes": Metric(mem.ram, "B", "static-analysis",
                                      f".data+.bss+{mem.stack_reserved} B reserved stack: {how}"),
-        "arena_bytes": Metric(model.arena_bytes, "B", "static-analysis", "memory plan"),
     }
     run = Command(tuple(a.replace("{project}", str(folder)) for a in cmd.argv), env=cmd.env)
     return Artifact(target, project.elf, model, [run, size_cmd], metrics,
