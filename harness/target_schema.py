@@ -60,7 +60,7 @@ def _as_kind(value: Any) -> Any:
 
 
 class UartSpec(_Section):
-    kind: Literal["cmsdk-apb-uart", "hb-soc", "stm32-lpuart"]
+    kind: Literal["cmsdk-apb-uart", "hb-soc", "stm32-lpuart", "nrf-uart"]
     base: int = Field(ge=0)
     clock_hz: int | None = Field(None, gt=0)
     baud: int | None = Field(None, gt=0)
@@ -128,7 +128,7 @@ class FirmwareSpec(_Section):
     def _stream(self) -> FirmwareSpec:
         if self.inputs == "stream" and self.uart.kind == "hb-soc":
             raise ValueError(f"inputs: stream needs a UART that receives (cmsdk-apb-uart, "
-                             f"stm32-lpuart), not {self.uart.kind}")
+                             f"stm32-lpuart, nrf-uart), not {self.uart.kind}")
         return self
 
 

@@ -20,6 +20,8 @@ import yaml
 from hb_testutil import model_path
 
 from harness.backends.serial import SerialBackend
+from harness.errors import HilbenchError
+from harness.export import export_project
 from harness.firmware.pio import SCONS_PACKAGE_VERSION, pio_environment, pio_program, prepare_core
 from harness.paths import REPO_ROOT
 from harness.targets import load_target
@@ -106,13 +108,12 @@ def test_pio_environment_turns_off_the_network_features(tmp_path: Path) -> None:
     assert env["PLATFORMIO_DISABLE_UPGRADE_CHECK"] == "true"
 
 
-@pytest.mark.parametrize("board", ["mps2-an386-pio", "nucleo-l4r5zi"])
+@pytest.mark.parametrize("board", ["mps2-an386-pio", "nucleo-l4r5zi", "nrf52840-dk"])
 @needs_pio
 def test_export_writes_a_project_pio_accepts(tmp_path: Path, board: str) -> None:
     out = tmp_path / "project"
-    done = _hilbench(["export", str(KWS), "--board", board, "--out", str(out)],
-                     {**os.environ, "HILBENCH_CACHE": str(tmp_path / "cache")})
-    assert done.returncode == 0, done.stderr
+    files = export_project(KWS, board, out)
+    assert "platformio.ini" in files and "src/model/model.c" in files
     ini = (out / "platformio.ini").read_text()
     assert "board_build.ldscript = link.ld" in ini
     for name in ("src/model/model.c", "src/runtime/runner_mlperf.c", "src/runtime/startup.c",
@@ -129,16 +130,20 @@ def test_export_writes_a_project_pio_accepts(tmp_path: Path, board: str) -> None
     options = dict(sections[f"env:{spec.env}"])
     assert options["board"] == spec.board
     assert any("HB_MODEL_ID" in flag for flag in options["build_flags"])
-    again = _hilbench(["export", str(KWS), "--board", board, "--out", str(out)], os.environ.copy())
-    assert again.returncode == 1 and "not an empty folder" in again.stderr
+    with pytest.raises(HilbenchError, match="not an empty folder"):
+        export_project(KWS, board, out)
 
 
-def test_export_refuses_a_target_without_platformio(tmp_path: Path) -> None:
+def test_export_command_line(tmp_path: Path) -> None:
     done = _hilbench(["export", str(KWS), "--board", "mps2-an386", "--out",
                       str(tmp_path / "p")], os.environ.copy())
     assert done.returncode == 1
     assert "no 'platformio:' section" in done.stderr and "mps2-an386-pio" in done.stderr
     assert not (tmp_path / "p").exists()
+    done = _hilbench(["export", str(KWS), "--board", "mps2-an386-pio", "--out",
+                      str(tmp_path / "q")], os.environ.copy())
+    assert done.returncode == 0, done.stderr
+    assert "pio run -d" in done.stdout and (tmp_path / "q" / "platformio.ini").is_file()
 
 
 @pytest.mark.sim

@@ -16,7 +16,7 @@ __all__ = ["FirmwareConfig", "Arch", "ARCHES", "firmware_defines", "runtime_sour
 
 # Board files by kind: looked up in the board folder (firmware.runtime), then in mcu-common.
 _UART_FILES = {"cmsdk-apb-uart": "uart_cmsdk.c", "hb-soc": "uart_hb_soc.c",
-               "stm32-lpuart": "uart_stm32_lpuart.c"}
+               "stm32-lpuart": "uart_stm32_lpuart.c", "nrf-uart": "uart_nrf_uart.c"}
 _COUNTER_FILES = {"cmsdk-timer": "counter_cmsdk_timer.c", "dwt": "counter_dwt.c",
                   "mcycle": "counter_mcycle.c"}
 _BUDGET_FILES = {"cmsdk-timer": "budget_cmsdk_timer.c", "none": "budget_none.c"}
