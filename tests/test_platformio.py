@@ -184,3 +184,32 @@ def test_a_board_with_another_identity_gives_no_row(
     if results.exists():
         with sqlite3.connect(results) as db:
             assert db.execute("SELECT COUNT(*) FROM measurements").fetchone() == (0,)
+
+
+@needs_pio
+def test_flash_commands_are_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.artifacts import Artifact
+    from harness.firmware.pio_build import pio_placeholders
+
+    project = tmp_path / "proj"
+    elf = project / ".pio" / "build" / "nucleo_l4r5zi" / "firmware.elf"
+    artifact = Artifact(load_target("nucleo-l4r5zi"), elf, None)  # type: ignore[arg-type]
+    openocd = ("openocd", "-f", "target/stm32l4x.cfg", "-c", "program {elf} verify reset exit")
+    assert pio_placeholders(openocd, artifact)[-1] == f"program {elf} verify reset exit"
+    stflash = ("st-flash", "write", "{project}/.pio/build/{env}/firmware.bin", "0x08000000")
+    assert pio_placeholders(stflash, artifact)[2] == str(elf.with_name("firmware.bin"))
+    pio = pio_placeholders(("{pio}", "run", "-d", "{project}", "-e", "{env}"), artifact)
+    assert pio[1:] == ("run", "-d", str(project), "-e", "nucleo_l4r5zi")
+
+    data = yaml.safe_load((REPO_ROOT / "targets" / "nucleo-l4r5zi" / "target.yaml").read_text())
+    data["serial"]["flash"] = ["no-such-flasher", "write", "{elf}"]
+    data["platformio"]["platform"] = "symlink://" + str(
+        REPO_ROOT / "targets" / "mps2-an386-pio" / "platform")
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "target.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.delenv("HILBENCH_PORT", raising=False)
+    reason = SerialBackend(load_target(tmp_path / "t" / "target.yaml")).available()
+    assert reason is not None and "no serial port" in reason and "no flasher" in reason
+    monkeypatch.setenv("HILBENCH_PORT", "/dev/ttyACM7")
+    reason = SerialBackend(load_target(tmp_path / "t" / "target.yaml")).available()
+    assert reason == "no flasher: no-such-flasher (serial.flash) not found: install it"
