@@ -117,7 +117,7 @@ def test_lpm01a_capture(lpm: FakeLpm01a) -> None:
     per = metrics["energy_uj_per_inference"]
     assert per.provenance == "power-meter"
     # 5 mA at 3 V during the window (which also holds the host's timing jitter)
-    assert per.value == pytest.approx(3.0 * 5e-3 * run.seconds / N * 1e6, rel=0.03)
+    assert per.value == pytest.approx(3.0 * 5e-3 * run.seconds / N * 1e6, rel=0.04)
     assert metrics["power_idle_w"].value == pytest.approx(3.0 * 200e-6, rel=0.02)
     assert metrics["energy_above_idle_uj_per_inference"].value < per.value
     assert facts["power_inferences"] == N and facts["power_samples"] > 400

@@ -71,7 +71,8 @@ def pio_program() -> str | None:
 
 def prepare_core(core_dir: Path | None = None) -> Path:
     """The core folder with the local tool-scons package in it (written once; rewritten when
-    its version is not the one PlatformIO asks for). Returns the core folder."""
+    its version is not the one PlatformIO asks for; a tool-scons PlatformIO installed itself
+    is left alone). Returns the core folder."""
     core = core_dir or pio_core_dir()
     package = core / "packages" / "tool-scons"
     meta = {"type": "tool", "name": "tool-scons", "version": SCONS_PACKAGE_VERSION,
@@ -84,6 +85,9 @@ def prepare_core(core_dir: Path | None = None) -> Path:
                 return core
         except ValueError:
             pass
+    manifest_file = package / "package.json"
+    if manifest_file.is_file() and "hilbench" not in manifest_file.read_text():
+        return core             # PlatformIO's own tool-scons (a user's core): left alone
     package.mkdir(parents=True, exist_ok=True)
     manifest = {"name": "tool-scons", "version": SCONS_PACKAGE_VERSION,
                 "description": "SCons from PyPI (written by hilbench, harness/firmware/pio.py)"}

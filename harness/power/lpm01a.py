@@ -71,8 +71,10 @@ class Lpm01a(PowerMeter):
             self._command(command)
 
     def start(self) -> None:
+        sent = time.monotonic()
         self._command("start")
-        self.host_t0 = time.monotonic()
+        # the first sample: between the command leaving and its ack arriving
+        self.host_t0 = (sent + time.monotonic()) / 2
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
