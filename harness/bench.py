@@ -148,7 +148,8 @@ def bench_model(
     metrics = {**artifact.metrics, **result.metrics}
     cycles = metrics.get("cycles_per_inference")
     joules = target.joules_per_cycle()
-    if cycles is not None and joules is not None:
+    if cycles is not None and joules is not None and "energy_uj_per_inference" not in metrics:
+        # a measured energy (power-meter, power-sensor) is never replaced by the model's
         metrics["energy_uj_per_inference"] = Metric(
             cycles.value * joules * 1e6, "uJ", "energy-model",
             f"{cycles.provenance} cycles x {joules:.3g} J/cycle from {target.name}/target.yaml")

@@ -376,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_gate import add_parsers
 
     add_parsers(sub)
+    from .cli_export import add_parser as add_export_parser
+
+    add_export_parser(sub)
     return p
 
 

@@ -151,7 +151,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "git commit (or a name git resolves, e.g. main). Rows match by model, variant, target "
         "and kernel set. Deterministic provenances (ISS cycle model, RTL cycles, instruction "
         "counts, sizes, data-set accuracy) allow no change by default; wall-clock 10%%, "
-        "power-sensor 10%%, hw-counter 2%% (or the recorded p90-median spread if wider).")
+        "power-sensor and power-meter 10%%, hw-counter 2%% (or the recorded p90-median spread if wider).")
     g.add_argument("--baseline", required=True, metavar="REF", help="what to compare against")
     g.add_argument("--candidate", default="latest", metavar="REF",
                    help="what to check (default: latest, the newest run in --results)")

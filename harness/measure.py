@@ -41,7 +41,8 @@ PROVENANCES = (
     "instructions",
     "hw-counter",
     "wall-clock",
-    "power-sensor",
+    "power-sensor",  # on-board sensors (INA3221, PMIC) read by the board itself
+    "power-meter",  # an external meter on the supply (Joulescope, PPK2, LPM01A): harness/power
     "energy-model",
     "static-analysis",  # sizes read from an object/ELF file or a memory plan
     "dataset",  # accuracy of the target's own outputs on N labelled samples

@@ -6,6 +6,8 @@
     ├── energy:    Energy          joules_per_cycle, or ua_per_mhz and volts
     ├── firmware:  Firmware        the MCU runtime (harness/firmware/config.py says how it is used)
     ├── pipeline:  Pipeline        sensor and edge targets and the link between them (LinkSpec)
+    ├── platformio: Platformio     the PlatformIO project a board's firmware is built as
+    ├── meter: Meter               an external power meter on the board's supply
     └── one section per backend:   qemu, iss, iss_rv, verilator, serial; the ssh backend's
                                    connection keys sit at the top level (harness/remote/config.py
                                    checks them after ${VAR} expansion)
@@ -27,7 +29,7 @@ from .paths import KERNELS_DIR
 
 __all__ = ["TargetSpec", "ToolchainSpec", "MemorySpec", "EnergySpec", "FirmwareSpec",
            "QemuSpec", "IssArmSpec", "IssRvSpec", "VerilatorSpec", "SerialSpec", "RenodeSpec",
-           "spec_error",
+           "PlatformioSpec", "MeterSpec", "spec_error",
            "SSH_KEYS", "REQUIRED_SECTIONS", "LinkSpec", "PipelineSpec"]
 
 
@@ -59,7 +61,7 @@ def _as_kind(value: Any) -> Any:
 
 
 class UartSpec(_Section):
-    kind: Literal["cmsdk-apb-uart", "hb-soc"]
+    kind: Literal["cmsdk-apb-uart", "hb-soc", "stm32-lpuart", "nrf-uart"]
     base: int = Field(ge=0)
     clock_hz: int | None = Field(None, gt=0)
     baud: int | None = Field(None, gt=0)
@@ -106,6 +108,7 @@ class FirmwareSpec(_Section):
 
     arch: Literal["cortex-m", "riscv"] = "cortex-m"
     runtime: str = "cortex-m4"
+    board: str | None = None        # folder of board files preferred to runtime's (nucleo-l4r5zi)
     inputs: Literal["compiled", "stream"] = "compiled"
     flash_origin: int | None = Field(None, ge=0)
     ram_origin: int | None = Field(None, ge=0)
@@ -124,9 +127,9 @@ class FirmwareSpec(_Section):
 
     @model_validator(mode="after")
     def _stream(self) -> FirmwareSpec:
-        if self.inputs == "stream" and self.uart.kind != "cmsdk-apb-uart":
-            raise ValueError(f"inputs: stream needs a UART that receives (cmsdk-apb-uart), "
-                             f"not {self.uart.kind}")
+        if self.inputs == "stream" and self.uart.kind == "hb-soc":
+            raise ValueError(f"inputs: stream needs a UART that receives (cmsdk-apb-uart, "
+                             f"stm32-lpuart, nrf-uart), not {self.uart.kind}")
         return self
 
 
@@ -191,12 +194,43 @@ class RenodeSpec(_Section):
     max_instructions_per_inference: int = Field(4_000_000_000, gt=0)
 
 
+class PlatformioSpec(_Section):
+    """The `platformio:` section: the firmware is a PlatformIO project (harness/firmware/
+    pio_project.py writes it), built by `pio run` and, for the serial backend, flashed by the
+    `serial.flash` / `serial.launch` command. `platform` may name the folder of a local
+    platform as symlink://{target_dir}/... ({target_dir}: the target's folder)."""
+
+    platform: str
+    board: str
+    env: str = Field("hilbench", pattern=r"^[A-Za-z0-9_.-]+$")
+    framework: str | None = None
+    upload_protocol: str | None = None
+    upload_command: list[str] = []
+    options: dict[str, str] = {}
+
+
+class MeterSpec(_Section):
+    """The `meter:` section: an external power meter on the board's supply (harness/power)."""
+
+    kind: Literal["lpm01a", "ppk2", "joulescope"]
+    port: str | None = None
+    port_env: str | None = None
+    volts: float = Field(3.3, gt=0, le=5.0)
+    rate_hz: int = Field(1000, gt=0)
+    baud: int = Field(3686400, gt=0)              # LPM01A's virtual COM port
+    mode: Literal["source", "ampere"] = "source"  # PPK2
+    window: Literal["protocol", "gpio"] = "protocol"
+    inferences: int = Field(100, gt=0)
+    idle_s: float = Field(0.5, gt=0)
+    idle_margin_s: float = Field(0.01, ge=0)      # left out at each end of the idle span
+    stall_s: float = Field(1.0, gt=0)
+
+
 # The ssh backend's keys, at the top level of its target.yaml (harness/remote/config.py).
 SSH_KEYS = ("host", "port", "user", "key_file", "known_hosts", "accept_unknown_host_key",
             "key_passphrase_env", "allow_agent", "connect_timeout_s", "remote_tmp", "python",
             "num_threads", "reference_kernels", "warmup", "power")
 
-# Sections a backend cannot do without.
 class LinkSpec(_Section):
     """A radio link between two targets of a pipeline, from a datasheet (energy-model)."""
 
@@ -221,6 +255,7 @@ class PipelineSpec(_Section):
     link: LinkSpec
 
 
+# Sections a backend cannot do without.
 REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "host": ("toolchain",),
     "qemu": ("toolchain", "firmware", "qemu"),
@@ -255,6 +290,8 @@ class TargetSpec(BaseModel):
     serial: SerialSpec | None = None
     renode: RenodeSpec | None = None
     pipeline: PipelineSpec | None = None
+    platformio: PlatformioSpec | None = None
+    meter: MeterSpec | None = None
     # ssh: checked by harness/remote/config.py after ${VAR} expansion
     host: Any = None
     port: Any = None

@@ -68,7 +68,7 @@ def test_config_errors_name_the_key(tmp_path: Path) -> None:
                        "'firmware:' section"):
         variant_target(tmp_path, "nofw", {}, drop=("firmware",))
     with pytest.raises(TargetConfigError, match="firmware.uart.kind: expected one of "
-                       "cmsdk-apb-uart, hb-soc, got 'pl011'"):
+                       "cmsdk-apb-uart, hb-soc, stm32-lpuart, nrf-uart, got 'pl011'"):
         variant_target(tmp_path, "baduart", {"firmware": {"uart": {"kind": "pl011"}}})
     no_base = variant_target(tmp_path, "nobase",
                              {"firmware": {"budget": {"kind": "cmsdk-timer", "base": 1}}})

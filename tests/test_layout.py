@@ -24,10 +24,10 @@ LAYERS = [
     ("build", "measure", "artifacts", "firmware", "iss", "mlperf_dut", "launch", "remote",
      "power"),
     ("backends",),
-    ("bench", "evaluate", "sweep", "exit_bench", "pipeline"),
+    ("bench", "evaluate", "sweep", "exit_bench", "pipeline", "export"),
     ("results",),
     ("report",),
-    ("cli", "cli_gate", "pytest_plugin", "recipe_suite"),
+    ("cli", "cli_gate", "cli_export", "pytest_plugin", "recipe_suite"),
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 SMALL_BACKENDS = ("qemu", "iss_arm", "iss_rv", "verilator")

@@ -32,6 +32,11 @@ Target YAML, section `serial:`
                                 name compiled into the image: firmware.model_id, else the
                                 model file's stem); another answer is refused
 
+With a `platformio:` section (targets/mps2-an386-pio, targets/nucleo-l4r5zi) build() writes
+the firmware as a PlatformIO project and runs `pio run` (harness/firmware/pio_build.py), and
+flash / launch may use {pio}, {project} and {env} besides {elf}, e.g.
+    flash: ["{pio}", run, -d, "{project}", -e, "{env}", -t, nobuild, -t, upload]
+
 Metrics: with counter_provenance hw-counter, cycles_per_inference (a timer's ticks x clock_hz / its
 clock; DWT counts cycles) and latency_ms at clock_hz (with repeats > 1: from the timed loop);
 with `instructions`, instructions_per_inference. Every command has timeout_s (target.yaml)
@@ -44,18 +49,24 @@ import functools
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from ..artifacts import Artifact, RunResult, pack_samples, unpack_samples
 from ..commands import Command, execute, which
 from ..errors import RunError, TargetConfigError
+from ..firmware.pio import pio_environment
+from ..firmware.pio_build import build_pio_firmware, pio_placeholders, pio_problem
 from ..launch import launched
 from ..measure import LayerMetric, Metric
 from ..mlperf_dut import Dut, check_identity, firmware_model_id
+from ..power import capture_energy, open_meter
 from ..targets import Target
 from .firmware_backend import FirmwareBackend
+
+if TYPE_CHECKING:
+    from ..codegen import GeneratedModel
 
 __all__ = ["SerialBackend", "SerialOptions"]
 
@@ -112,19 +123,48 @@ class SerialBackend(FirmwareBackend):
         if self.firmware.inputs != "stream":
             return (f"target {self.target.name}: the serial backend streams the inputs: set "
                     "firmware.inputs: stream")
+        problems = []
+        if self.target.spec.platformio is not None:
+            problems.append(pio_problem(self.target))
         if options.launch:
-            if which(options.launch[0]) is None:
-                return f"{options.launch[0]} (serial.launch) not found: install it"
+            if options.launch[0] != "{pio}" and which(options.launch[0]) is None:
+                problems.append(f"{options.launch[0]} (serial.launch) not found: install it")
+        else:
+            problems += [self._port_problem(), self._flasher_problem()]
+        found = [p for p in problems if p]
+        return "; ".join(found) if found else None
+
+    def _port_problem(self) -> str | None:
+        if self.options.port is not None:
             return None
-        if options.port is None:
-            section = self.target.spec.serial
-            env = section.port_env if section is not None else None
-            return (f"target {self.target.name}: set serial.port in its target.yaml"
-                    + (f" (or the environment variable {env})" if env else "")
-                    + " to the board's serial device")
-        if options.flash and which(options.flash[0]) is None:
-            return f"{options.flash[0]} (serial.flash) not found: install the flasher"
+        section = self.target.spec.serial
+        env = section.port_env if section is not None else None
+        return (f"target {self.target.name}: no serial port: set serial.port in its "
+                "target.yaml" + (f" (or the environment variable {env})" if env else "")
+                + " to the board's serial device")
+
+    def _flasher_problem(self) -> str | None:
+        flash = self.options.flash
+        if flash and flash[0] != "{pio}" and which(flash[0]) is None:
+            return f"no flasher: {flash[0]} (serial.flash) not found: install it"
         return None
+
+    def build(self, model: GeneratedModel) -> Artifact:
+        if self.target.spec.platformio is None:
+            return super().build(model)
+        artifact = build_pio_firmware(model, self.target)
+        self.add_build_facts(artifact)
+        return artifact
+
+    def _command(self, argv: tuple[str, ...], artifact: Artifact) -> tuple[str, ...]:
+        """A flash or launch command with its placeholders filled in."""
+        if self.target.spec.platformio is not None:
+            return pio_placeholders(argv, artifact)
+        return tuple(a.replace("{elf}", str(artifact.path)) for a in argv)
+
+    def _tool_env(self) -> dict[str, str]:
+        """Environment of the flash / launch commands (PlatformIO's settings for pio)."""
+        return pio_environment() if self.target.spec.platformio is not None else {}
 
     def add_build_facts(self, artifact: Artifact) -> None:
         import serial
@@ -137,15 +177,15 @@ class SerialBackend(FirmwareBackend):
         data = pack_samples(inputs)
         commands: list[Command] = []
         if options.flash:
-            cmd = Command(tuple(a.replace("{elf}", str(artifact.path)) for a in options.flash),
+            cmd = Command(self._command(options.flash, artifact), env=self._tool_env(),
                           timeout_s=self.target.timeout_s)
             execute(cmd, error=RunError)
             commands.append(cmd)
         if not options.launch:
             return self._run_on(options.port, options, artifact, data, n, repeats, commands)
-        argv = [a.replace("{elf}", str(artifact.path)) for a in options.launch]
-        with launched(argv, options.port_pattern, f"{self.target.name} (serial.launch)"
-                      ) as (port, launch_cmd):
+        argv = self._command(options.launch, artifact)
+        with launched(argv, options.port_pattern, f"{self.target.name} (serial.launch)",
+                      env=self._tool_env()) as (port, launch_cmd):
             commands.append(launch_cmd)
             return self._run_on(port, options, artifact, data, n, repeats, commands)
 
@@ -195,6 +235,9 @@ class SerialBackend(FirmwareBackend):
                 dut.where = f"{where}, {repeats} timed repeats"
                 dut.load(data[:record])
                 timed = dut.infer(repeats, 1)
+            energy: tuple[dict[str, Metric], dict[str, Any]] = ({}, {})
+            if self.target.spec.meter is not None and n > 0:
+                energy = self._measure_energy(dut, data[:record], where)
         finally:
             link.close()
         scale, provenance = self._tick_scale(options)
@@ -202,11 +245,27 @@ class SerialBackend(FirmwareBackend):
         layer_metrics = [LayerMetric(i, model.layer_names[i], model.layer_ops[i], c * scale,
                                      provenance)
                          for i, c in enumerate(layers) if i < len(model.layer_names)]
-        extra: dict[str, Any] = {"board": profile, "counts_per_input": counts}
+        metrics.update(energy[0])
+        extra: dict[str, Any] = {"board": profile, "counts_per_input": counts, **energy[1]}
         if timed is not None and timed.lap_us is not None:
             extra["lap_us"] = list(timed.lap_us)
         return RunResult(unpack_samples(bytes(outputs), n, model.output_specs), metrics,
                          layer_metrics, commands, "\n".join(dut.transcript), extra)
+
+    def _measure_energy(self, dut: Dut, record: bytes, where: str
+                        ) -> tuple[dict[str, Metric], dict[str, Any]]:
+        """meter.inferences timed inferences of the first input under the target's power
+        meter (harness/power): energy per inference with the idle power subtracted."""
+        spec = self.target.spec.meter
+        assert spec is not None
+        dut.where = f"{where}, {spec.inferences} inferences under the {spec.kind} meter"
+        dut.load(record)
+
+        def run() -> int:
+            dut.infer(spec.inferences, 1)
+            return spec.inferences
+
+        return capture_energy(open_meter(spec), run)
 
     # -- what the counts mean -------------------------------------------------------------
 

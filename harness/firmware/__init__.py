@@ -14,6 +14,9 @@ linker script and a list of runtime sources:
     elf_sizes.py  what a linked image occupies (size -A), the does-not-fit message
     build.py      build_firmware / link_firmware / inputs_per_firmware / symbol_at
     console.py    the console protocol (parse_console, FirmwareReport, faults)
+    pio.py        PlatformIO Core offline: core folder, environment, local tool-scons
+    pio_project.py  a streaming firmware as a PlatformIO project (platformio.ini, src/, link.ld)
+    pio_build.py  `pio run` on that project in the build cache; flash-command placeholders
 
     build_firmware(model, target, inputs=b"", n=0, budget_ticks=None) -> Artifact
         The ELF with `n` input records compiled in (inputs.c). Two cached steps:

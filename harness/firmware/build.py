@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ..artifacts import Artifact
-from ..build import CBuild, Toolchain, build_c, footprint
+from ..build import CBuild, Footprint, Toolchain, build_c, footprint
 from ..commands import Command, execute, which
 from ..errors import BuildError, ModelTooLargeError
 from ..measure import Metric
@@ -30,7 +30,8 @@ from .runner_c import RESULTS_SOURCE, inputs_source, results_source, stream_defi
 if TYPE_CHECKING:
     from ..codegen import GeneratedModel
 
-__all__ = ["build_firmware", "link_firmware", "inputs_per_firmware", "symbol_at"]
+__all__ = ["build_firmware", "link_firmware", "inputs_per_firmware", "symbol_at",
+           "model_footprint_metrics"]
 
 # Size the regions get when the real ones overflow, to measure how much is needed.
 _MEASURE_BYTES = 0x10000000
@@ -133,11 +134,20 @@ def build_firmware(model: GeneratedModel, target: Target, inputs: bytes = b"", n
     tc = Toolchain.from_target(target)
     objects = _compile_step(model, target, cfg, tc, budget_ticks)
     fp = footprint(tc, objects.model_objects)
+    model_metrics = model_footprint_metrics(fp, model.arena_bytes, cfg)
+    return _link(target, model, objects.output, inputs, n, model_metrics, objects.commands,
+                 objects.cache_hit)
+
+
+def model_footprint_metrics(fp: Footprint, arena_bytes: int, cfg: FirmwareConfig
+                            ) -> dict[str, Metric]:
+    """flash_bytes, ram_bytes, stack_estimate_bytes and arena_bytes of the model's own
+    objects; ModelTooLargeError when its stack estimate exceeds firmware.stack_bytes."""
     if fp.stack > cfg.stack_bytes:
         raise ModelTooLargeError(
             f"model needs about {fp.stack} B of stack (estimate from -fstack-usage), target "
             f"{cfg.target_name} reserves {cfg.stack_bytes} B (firmware.stack_bytes)")
-    model_metrics = {
+    return {
         "flash_bytes": Metric(fp.flash, "B", "static-analysis",
                               "text+rodata+data of the model's objects (size -A)"),
         "ram_bytes": Metric(fp.static_ram + fp.stack, "B", "static-analysis",
@@ -146,10 +156,8 @@ def build_firmware(model: GeneratedModel, target: Target, inputs: bytes = b"", n
         "stack_estimate_bytes": Metric(fp.stack, "B", "static-analysis",
                                        "hb_model_invoke frame + deepest other frame "
                                        "(-fstack-usage)"),
-        "arena_bytes": Metric(model.arena_bytes, "B", "static-analysis", "memory plan"),
+        "arena_bytes": Metric(arena_bytes, "B", "static-analysis", "memory plan"),
     }
-    return _link(target, model, objects.output, inputs, n, model_metrics, objects.commands,
-                 objects.cache_hit)
 
 
 def link_firmware(built: Artifact, inputs: bytes, n: int) -> Artifact:

@@ -15,7 +15,8 @@ from ..targets import Target, targets_dir
 __all__ = ["FirmwareConfig", "Arch", "ARCHES", "firmware_defines", "runtime_sources"]
 
 # Board files by kind: looked up in the board folder (firmware.runtime), then in mcu-common.
-_UART_FILES = {"cmsdk-apb-uart": "uart_cmsdk.c", "hb-soc": "uart_hb_soc.c"}
+_UART_FILES = {"cmsdk-apb-uart": "uart_cmsdk.c", "hb-soc": "uart_hb_soc.c",
+               "stm32-lpuart": "uart_stm32_lpuart.c", "nrf-uart": "uart_nrf_uart.c"}
 _COUNTER_FILES = {"cmsdk-timer": "counter_cmsdk_timer.c", "dwt": "counter_dwt.c",
                   "mcycle": "counter_mcycle.c"}
 _BUDGET_FILES = {"cmsdk-timer": "budget_cmsdk_timer.c", "none": "budget_none.c"}
@@ -29,6 +30,9 @@ _COMMON_FILES = ("console.c", "markers.c")
 # The main loop by firmware.inputs: inputs compiled into the image, or streamed over the
 # serial line with the MLPerf Tiny device protocol.
 _RUNNERS = {"compiled": "runner.c", "stream": "runner_mlperf.c"}
+# A board folder (firmware.board) holds what one board adds to its runtime: board_init.c
+# (clocks, pins; hb_board_init, called by the start-up before main) and its own pieces.
+BOARD_INIT = "board_init.c"
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class FirmwareConfig:
     exit: str
     exit_base: int | None = None
     inputs: str = "compiled"          # or "stream": the MLPerf Tiny protocol (runner_mlperf.c)
+    board: Path | None = None         # board files preferred to the runtime's (firmware.board)
 
     @property
     def unified(self) -> bool:
@@ -118,6 +123,7 @@ class FirmwareConfig:
             exit=fw.exit.kind,
             exit_base=fw.exit.base,
             inputs=fw.inputs,
+            board=_runtime_folder(target, fw.board, BOARD_INIT) if fw.board else None,
         )
 
     @property
@@ -172,16 +178,19 @@ def firmware_defines(cfg: FirmwareConfig, budget_ticks: int | None) -> tuple[str
 
 def runtime_sources(cfg: FirmwareConfig) -> list[Path]:
     """The runtime's source files for this target, in link order: the board's start-up, the
-    shared files, then the board pieces the YAML selects (each from the board folder, else
-    from mcu-common)."""
+    shared files, then the board pieces the YAML selects (each from firmware.board's folder,
+    else the runtime folder, else mcu-common), then the board's board_init.c."""
     names = [ARCHES[cfg.arch].startup, *_COMMON_FILES, _RUNNERS[cfg.inputs],
              _UART_FILES[cfg.uart["kind"]],
              _COUNTER_FILES[cfg.counter["kind"]], _BUDGET_FILES[cfg.budget["kind"]],
              _EXIT_FILES[cfg.exit]]
+    if cfg.board is not None:
+        names.append(BOARD_INIT)
+    folders = [f for f in (cfg.board, cfg.runtime) if f is not None]
     paths = []
     for name in names:
-        own = cfg.runtime / name
-        paths.append(own if own.is_file() else cfg.common / name)
+        own = [folder / name for folder in folders if (folder / name).is_file()]
+        paths.append(own[0] if own else cfg.common / name)
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
         raise TargetConfigError(f"firmware runtime {cfg.runtime} (with {cfg.common}) lacks "

@@ -46,7 +46,8 @@ RULES: dict[str, MetricRule] = {
 DETERMINISTIC = frozenset({"rtl-cycle-exact", "iss-cycle-model", "instructions", "static-analysis",
                            "energy-model", "dataset", "golden-dataset"})
 # Default relative tolerance of noisy provenances (a user tolerance replaces it).
-NOISY_DEFAULTS = {"wall-clock": 0.10, "power-sensor": 0.10, "hw-counter": 0.02}
+NOISY_DEFAULTS = {"wall-clock": 0.10, "power-sensor": 0.10, "power-meter": 0.10,
+                  "hw-counter": 0.02}
 _OTHER_DEFAULT = 0.10   # a provenance hilbench does not know: treat it as noisy
 # Recorded spread of a metric: (high, centre) columns; the gate allows at least high - centre.
 SPREAD_COLUMNS = {"latency_ms": ("latency_p90_ms", "latency_median_ms")}

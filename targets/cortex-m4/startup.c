@@ -1,7 +1,9 @@
 /* Start-up of a Cortex-M4 (ARMv7E-M) firmware: vector table, reset and exception reports.
  *
  * Reset_Handler enables the FPU (CPACR) before any other code, copies .data from its load
- * address in flash, zeroes .bss, runs main() and ends the program with its return value.
+ * address in flash, zeroes .bss, runs hb_board_init() (a board's clocks and pins: weak and
+ * empty here, defined by a board folder's board_init.c), then main(), and ends the program
+ * with main's return value.
  * Every fault and unexpected exception prints one line
  *     HB_FAULT <name> pc=0x........ cfsr=0x........ hfsr=0x........ input=<i>
  * and ends the program with HB_EXIT_FAULT. External interrupts go to hb_budget_on_irq
@@ -68,7 +70,12 @@ __attribute__((noreturn)) void Reset_Handler(void)
     for (uint32_t *dst = &__bss_start; dst < &__bss_end; dst++) {
         *dst = 0u;
     }
+    hb_board_init();
     hb_exit(main());
+}
+
+__attribute__((weak)) void hb_board_init(void)
+{
 }
 
 /* Finds the stacked exception frame (MSP or PSP, from EXC_RETURN bit 2) and the exception

@@ -26,6 +26,13 @@
 #define HB_EXIT_FAULT 2
 #define HB_EXIT_BUDGET 3
 
+/* ---- board set-up before main(): clocks, supplies, pins (a board folder's board_init.c;
+ *      the start-up's weak default does nothing) ---- */
+void hb_board_init(void);
+/* the inference pin (runner_mlperf.c: high around the timed inferences, for a power meter's
+ * logic input); weak and empty by default */
+void hb_infer_pin(uint32_t high);
+
 /* ---- UART (console) ---- */
 void hb_uart_init(void);
 void hb_uart_putc(char c);

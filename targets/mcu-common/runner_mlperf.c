@@ -180,6 +180,13 @@ static void db(char *rest)
     }
 }
 
+/* The inference pin: high while the timed inferences run (a power meter's logic input takes
+ * it as the energy window). A board without one keeps this empty default. */
+__attribute__((weak)) void hb_infer_pin(uint32_t high)
+{
+    (void)high;
+}
+
 static void infer(char *rest)
 {
     int32_t n = number(word(&rest));
@@ -208,6 +215,7 @@ static void infer(char *rest)
     hb_put_str("\r\n");
     hb_layers_reset();
     lap_us();
+    hb_infer_pin(1u);
     uint32_t total = 0;
     for (int32_t i = 0; i < n; i++) {
         hb_current_input = 0u;
@@ -218,6 +226,7 @@ static void infer(char *rest)
         hb_budget_disarm();
     }
     hb_current_input = 0xFFFFFFFFu;
+    hb_infer_pin(0u);
     lap_us();
     line("m-infer-done");
     print_output();
