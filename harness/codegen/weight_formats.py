@@ -1,0 +1,188 @@
+"""Weight formats of int8 CONV_2D / FULLY_CONNECTED layers: which one a layer gets, and the
+encoders (with their inverses, for the tests) of the non-dense ones.
+
+The model file stays an ordinary dense int8 TFLite file; a format is only how the generated C
+stores one layer's [out_channels, depth] weight rows (depth = filter_h * filter_w * in_c for
+CONV_2D, in OHWI order) and which kernel reads them (kernels/ref/sparse_s8.c, packed_s8.c;
+kernels/ref/SPARSE.md says why these formats and what each costs):
+
+- dense    the int8 rows as the kernel set lays them out (ref, armv7em, rvx);
+- sparse   per output channel: a uint16 count, then the nonzeros as int8 values and uint8
+           column deltas (the first from column 0, a gap over 255 takes filler entries of
+           value 0 and delta 255): 2 bytes per nonzero;
+- binary   every weight in {-1, +1}: 1 bit per weight (1: +1, 0: -1), rows padded to 32-bit
+           words (padding bits 0, their input lanes 0);
+- ternary  every weight in {-1, 0, +1}: 2 bits per weight, a word of '+1' bits then a word of
+           '-1' bits per 32 weights.
+
+`choose()` picks one from the option a run gives (`--weight-format`): `auto` (default) takes
+binary / ternary whenever the values allow it and sparse from SPARSE_THRESHOLD zeros on,
+`dense` never changes anything, `sparse` and `packed` force those where the values allow it
+(for tests and benchmarks).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "WEIGHT_FORMAT_OPTIONS", "SPARSE_THRESHOLD", "SparseRows", "check_option", "choose",
+    "sparsity", "encode_sparse", "decode_sparse", "pack_bits", "unpack_bits",
+    "pack_binary", "unpack_binary", "pack_ternary", "unpack_ternary", "format_bytes",
+]
+
+WEIGHT_FORMAT_OPTIONS = ("auto", "dense", "sparse", "packed")
+
+# Fraction of zero weights from which `auto` stores a layer sparse. Below 0.5 the sparse
+# format (2 bytes per nonzero) is larger than the dense int8 rows; on cortex-m4-iss a nonzero
+# costs ~4.5 modelled cycles in sparse_s8.c against ~1.6-2.3 cycles per MAC in the armv7em
+# dense kernels, so from ~0.6 on it is also faster there (and far earlier against ref).
+SPARSE_THRESHOLD = 0.6
+MAX_DELTA = 255
+
+
+def check_option(option: str) -> str:
+    """`option` if it names a weight-format option; ValueError listing the choices otherwise."""
+    if option not in WEIGHT_FORMAT_OPTIONS:
+        raise ValueError(f"weight format {option!r} is not in the list: "
+                         f"{', '.join(WEIGHT_FORMAT_OPTIONS)}")
+    return option
+
+
+def sparsity(rows: np.ndarray) -> float:
+    """The fraction of zero weights (0 for an empty tensor)."""
+    return float(np.count_nonzero(rows == 0)) / rows.size if rows.size else 0.0
+
+
+def _values(rows: np.ndarray) -> set[int]:
+    return {int(v) for v in np.unique(rows)}
+
+
+def choose(rows: np.ndarray, option: str) -> str:
+    """The format of one layer's int8 weight rows: 'dense', 'sparse', 'binary' or 'ternary'."""
+    check_option(option)
+    if option == "dense" or rows.size == 0:
+        return "dense"
+    values = _values(rows)
+    packable = "binary" if values <= {-1, 1} else "ternary" if values <= {-1, 0, 1} else None
+    if option == "packed":
+        return packable or "dense"
+    if option == "sparse":
+        return "sparse"
+    if packable == "binary":
+        return "binary"
+    if sparsity(rows) >= SPARSE_THRESHOLD:
+        return "sparse"
+    return packable or "dense"
+
+
+@dataclass(frozen=True)
+class SparseRows:
+    """Rows in the sparse format: counts[r] entries per row, in order, each a value and the
+    column step from the previous entry (from column 0 for a row's first)."""
+
+    counts: np.ndarray    # uint16 [rows]
+    deltas: np.ndarray    # uint8 [entries]
+    values: np.ndarray    # int8 [entries]
+    depth: int
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.counts.nbytes + self.deltas.nbytes + self.values.nbytes)
+
+
+def encode_sparse(rows: np.ndarray) -> SparseRows:
+    """[n, depth] int8 -> SparseRows (ValueError if a row has 65,536 entries or more)."""
+    rows = np.asarray(rows, np.int8)
+    counts: list[int] = []
+    deltas: list[int] = []
+    values: list[int] = []
+    for r, row in enumerate(rows):
+        before = len(values)
+        position = 0
+        for column in np.flatnonzero(row):
+            gap = int(column) - position
+            while gap > MAX_DELTA:             # filler: value 0, so it adds nothing
+                deltas.append(MAX_DELTA)
+                values.append(0)
+                gap -= MAX_DELTA
+            deltas.append(gap)
+            values.append(int(row[column]))
+            position = int(column)
+        if len(values) - before > 0xFFFF:
+            raise ValueError(f"row {r} has {len(values) - before} sparse entries; "
+                             "the format counts at most 65,535")
+        counts.append(len(values) - before)
+    return SparseRows(np.array(counts, np.uint16), np.array(deltas, np.uint8),
+                      np.array(values, np.int8), int(rows.shape[1]))
+
+
+def decode_sparse(sparse: SparseRows) -> np.ndarray:
+    """The dense [n, depth] int8 rows of `sparse`."""
+    out = np.zeros((len(sparse.counts), sparse.depth), np.int8)
+    k = 0
+    for r, count in enumerate(sparse.counts):
+        position = 0
+        for _ in range(int(count)):
+            position += int(sparse.deltas[k])
+            if sparse.values[k]:
+                out[r, position] = sparse.values[k]
+            k += 1
+    return out
+
+
+def words(depth: int) -> int:
+    """32-bit words of one packed bit row."""
+    return (depth + 31) // 32
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """[n, depth] of 0/1 -> [n, words] uint32, bit k of word j holding column 32 j + k."""
+    n, depth = bits.shape
+    padded = np.zeros((n, 32 * words(depth)), np.uint64)
+    padded[:, :depth] = bits.astype(np.uint64) != 0
+    weights = np.left_shift(np.uint64(1), np.arange(32, dtype=np.uint64))
+    return (padded.reshape(n, -1, 32) * weights).sum(axis=2).astype(np.uint32)
+
+
+def unpack_bits(packed: np.ndarray, depth: int) -> np.ndarray:
+    """The inverse of pack_bits: [n, words] uint32 -> [n, depth] uint8 of 0/1."""
+    shifts = np.arange(32, dtype=np.uint32)
+    bits = (packed[:, :, None] >> shifts) & 1
+    return bits.reshape(len(packed), -1)[:, :depth].astype(np.uint8)
+
+
+def pack_binary(rows: np.ndarray) -> np.ndarray:
+    """[n, depth] in {-1, +1} -> [n, words] uint32 (1: +1, 0: -1)."""
+    if not _values(rows) <= {-1, 1}:
+        raise ValueError("binary weights must all be -1 or +1")
+    return pack_bits(rows > 0)
+
+
+def unpack_binary(packed: np.ndarray, depth: int) -> np.ndarray:
+    return (2 * unpack_bits(packed, depth).astype(np.int8) - 1).astype(np.int8)
+
+
+def pack_ternary(rows: np.ndarray) -> np.ndarray:
+    """[n, depth] in {-1, 0, +1} -> [n, 2 * words] uint32: per 32 columns the '+1' word, then
+    the '-1' word."""
+    if not _values(rows) <= {-1, 0, 1}:
+        raise ValueError("ternary weights must all be -1, 0 or +1")
+    plus, minus = pack_bits(rows > 0), pack_bits(rows < 0)
+    return np.stack([plus, minus], axis=2).reshape(len(rows), -1)
+
+
+def unpack_ternary(packed: np.ndarray, depth: int) -> np.ndarray:
+    pairs = packed.reshape(len(packed), -1, 2)
+    plus, minus = unpack_bits(pairs[:, :, 0], depth), unpack_bits(pairs[:, :, 1], depth)
+    return (plus.astype(np.int8) - minus.astype(np.int8)).astype(np.int8)
+
+
+def format_bytes(rows: np.ndarray, fmt: str) -> int:
+    """Bytes of the weight data of `rows` stored in format `fmt` (dense: one per weight)."""
+    if fmt == "sparse":
+        return encode_sparse(rows).nbytes
+    if fmt in ("binary", "ternary"):
+        return 4 * len(rows) * words(rows.shape[1]) * (1 if fmt == "binary" else 2)
+    return int(rows.size)
