@@ -7,9 +7,12 @@ CONV_2D, in OHWI order) and which kernel reads them (kernels/ref/sparse_s8.c, pa
 kernels/ref/SPARSE.md says why these formats and what each costs):
 
 - dense    the int8 rows as the kernel set lays them out (ref, armv7em, rvx);
-- sparse   per output channel: a uint16 count, then the nonzeros as int8 values and uint8
-           column deltas (the first from column 0, a gap over 255 takes filler entries of
-           value 0 and delta 255): 2 bytes per nonzero;
+- sparse   per output channel: a uint16 count (a multiple of 4), then its entries: int8
+           values (the nonzeros) and uint8 column offsets, in groups of 4 whose offsets
+           count from the group's base, the last column of the channel's previous group (0
+           for its first). A column more than 255 past the base takes filler entries (value 0,
+           offset 255) that move the base on; a channel's last group is filled up with
+           entries of value 0 and offset 0. 2 bytes per nonzero;
 - binary   every weight in {-1, +1}: 1 bit per weight (1: +1, 0: -1), rows padded to 32-bit
            words (padding bits 0, their input lanes 0);
 - ternary  every weight in {-1, 0, +1}: 2 bits per weight, a word of '+1' bits then a word of
@@ -40,6 +43,7 @@ WEIGHT_FORMAT_OPTIONS = ("auto", "dense", "sparse", "packed")
 # dense kernels, so from ~0.6 on it is also faster there (and far earlier against ref).
 SPARSE_THRESHOLD = 0.6
 MAX_DELTA = 255
+GROUP = 4               # entries per kernel step: a channel's count is a multiple of it
 
 
 def check_option(option: str) -> str:
@@ -79,11 +83,11 @@ def choose(rows: np.ndarray, option: str) -> str:
 
 @dataclass(frozen=True)
 class SparseRows:
-    """Rows in the sparse format: counts[r] entries per row, in order, each a value and the
-    column step from the previous entry (from column 0 for a row's first)."""
+    """Rows in the sparse format: counts[r] entries per row, in order, each a value and its
+    column offset from its group's base (the module docstring)."""
 
     counts: np.ndarray    # uint16 [rows]
-    deltas: np.ndarray    # uint8 [entries]
+    deltas: np.ndarray    # uint8 [entries]: column offsets from the group's base
     values: np.ndarray    # int8 [entries]
     depth: int
 
@@ -92,29 +96,43 @@ class SparseRows:
         return int(self.counts.nbytes + self.deltas.nbytes + self.values.nbytes)
 
 
+def _sparse_row(row: np.ndarray) -> tuple[list[int], list[int]]:
+    """One channel's (offsets, values), groups of GROUP entries."""
+    offsets: list[int] = []
+    values: list[int] = []
+    base = 0
+
+    def add(offset: int, value: int) -> None:
+        nonlocal base
+        offsets.append(offset)
+        values.append(value)
+        if len(offsets) % GROUP == 0:
+            base += offset
+
+    for column in np.flatnonzero(row):
+        while int(column) - base > MAX_DELTA:     # fillers move the base on by 255
+            add(MAX_DELTA, 0)
+        add(int(column) - base, int(row[column]))
+    while len(offsets) % GROUP:
+        add(0, 0)
+    return offsets, values
+
+
 def encode_sparse(rows: np.ndarray) -> SparseRows:
-    """[n, depth] int8 -> SparseRows (ValueError if a row has 65,536 entries or more)."""
+    """[n, depth] int8 -> SparseRows (ValueError if a row needs 65,536 entries or more)."""
     rows = np.asarray(rows, np.int8)
     counts: list[int] = []
-    deltas: list[int] = []
+    offsets: list[int] = []
     values: list[int] = []
     for r, row in enumerate(rows):
-        before = len(values)
-        position = 0
-        for column in np.flatnonzero(row):
-            gap = int(column) - position
-            while gap > MAX_DELTA:             # filler: value 0, so it adds nothing
-                deltas.append(MAX_DELTA)
-                values.append(0)
-                gap -= MAX_DELTA
-            deltas.append(gap)
-            values.append(int(row[column]))
-            position = int(column)
-        if len(values) - before > 0xFFFF:
-            raise ValueError(f"row {r} has {len(values) - before} sparse entries; "
-                             "the format counts at most 65,535")
-        counts.append(len(values) - before)
-    return SparseRows(np.array(counts, np.uint16), np.array(deltas, np.uint8),
+        o, v = _sparse_row(row)
+        if len(v) > 0xFFFF:
+            raise ValueError(f"row {r} needs {len(v)} sparse entries; the format counts at "
+                             "most 65,535")
+        counts.append(len(v))
+        offsets += o
+        values += v
+    return SparseRows(np.array(counts, np.uint16), np.array(offsets, np.uint8),
                       np.array(values, np.int8), int(rows.shape[1]))
 
 
@@ -123,11 +141,13 @@ def decode_sparse(sparse: SparseRows) -> np.ndarray:
     out = np.zeros((len(sparse.counts), sparse.depth), np.int8)
     k = 0
     for r, count in enumerate(sparse.counts):
-        position = 0
-        for _ in range(int(count)):
-            position += int(sparse.deltas[k])
-            if sparse.values[k]:
-                out[r, position] = sparse.values[k]
+        base = 0
+        for j in range(int(count)):
+            offset, value = int(sparse.deltas[k]), int(sparse.values[k])
+            if value:
+                out[r, base + offset] = value
+            if j % GROUP == GROUP - 1:
+                base += offset
             k += 1
     return out
 

@@ -95,10 +95,14 @@ static inline const int8_t *hb_sp_patch(const hb_sp_layer *p, const int8_t *inpu
 }
 
 /* LiteRT's reference FC rounding, round((double)acc * scale) half away from zero, bounded to
- * +-2^30, without libm: truncate, then compare the exact remainder with one half. */
-static inline int32_t hb_sp_fc_double(int32_t acc, double scale)
+ * +-2^30, without libm: truncate, then compare the exact remainder with one half. Kept out of
+ * line: the integer path below decides almost every output without it. */
+#if defined(__GNUC__)
+__attribute__((noinline, unused))
+#endif
+static int32_t hb_sp_fc_double(const hb_sp_layer *p, int32_t oc, int32_t acc)
 {
-    double v = (double)acc * scale, frac;
+    double v = (double)acc * p->scale[p->per_channel ? oc : 0], frac;
     int32_t t;
     v = v > 1073741824.0 ? 1073741824.0 : v;
     v = v < -1073741824.0 ? -1073741824.0 : v;
@@ -115,9 +119,10 @@ static inline int32_t hb_sp_fc_double(int32_t acc, double scale)
 /* The same rounding in integers where that is proven exact (the argument of the armv7em FC,
  * kernels/armv7em/README.md): |acc| * m + 2^31 with m = floor(scale * 2^32); its high word is
  * the rounded magnitude unless the low word lies within 2^25 of a tie. Everything else (ties,
- * |acc| >= 2^24, scales of 1 or more) takes the double computation. */
-static inline int32_t hb_sp_fc_round(int32_t acc, uint32_t m, double scale)
+ * |acc| >= 2^24, scales of 1 or more: m = 0) takes the double computation. */
+static inline int32_t hb_sp_fc_round(const hb_sp_layer *p, int32_t oc, int32_t acc)
 {
+    const uint32_t m = p->fc_multiplier[oc];
     const uint32_t u = acc < 0 ? 0u - (uint32_t)acc : (uint32_t)acc;
     if (m != 0u && u < (1u << 24)) {
         const uint64_t v = (uint64_t)u * m + 0x80000000u;
@@ -126,18 +131,14 @@ static inline int32_t hb_sp_fc_round(int32_t acc, uint32_t m, double scale)
             return acc < 0 ? -r : r;
         }
     }
-    return hb_sp_fc_double(acc, scale);
+    return hb_sp_fc_double(p, oc, acc);
 }
 
 /* The int8 output of channel oc from its accumulator (bias included). */
 static inline int8_t hb_sp_output(const hb_sp_layer *p, int32_t oc, int32_t acc)
 {
-    int32_t v;
-    if (p->fc) {
-        v = hb_sp_fc_round(acc, p->fc_multiplier[oc], p->scale[p->per_channel ? oc : 0]);
-    } else {
-        v = hb_mbqm(acc, p->multiplier[oc], p->shift[oc]);
-    }
+    const int32_t v = p->fc ? hb_sp_fc_round(p, oc, acc)
+                            : hb_mbqm(acc, p->multiplier[oc], p->shift[oc]);
     return (int8_t)hb_clamp_i32(v + p->output_offset, p->act_min, p->act_max);
 }
 
