@@ -7,22 +7,11 @@
  *   binary:  sum w * u = S(+1) - (S(all) - S(+1)) = 2 S(+1) - S(all)
  *   ternary: sum w * u = S(+1) - S(-1)
  * and sum w * (x + input_offset) = sum w * u + (input_offset - 128) * sum w, the second term
- * folded into the bias at build time. With the ARMv7E-M DSP extension a word's bytes are
- * summed by USADA8 (one instruction); elsewhere by two 16-bit lanes. */
+ * folded into the bias at build time. Two bit planes go through together (binary: two
+ * channels; ternary: a channel's +1 and -1 planes), so each word of u is loaded once for
+ * both. With the ARMv7E-M DSP extension a word's selected bytes are summed by USADA8;
+ * elsewhere by two 16-bit lanes. */
 #include "hb_sparse.h"
-
-#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
-#include <arm_acle.h>
-#define HB_SUM_BYTES(acc, m) ((acc) = __usada8((m), 0u, (acc)))
-#else
-/* The bytes of m summed into acc: two lanes of two bytes each, then the lanes. */
-#define HB_SUM_BYTES(acc, m) ((acc) += hb_sum_bytes(m))
-static uint32_t hb_sum_bytes(uint32_t m)
-{
-    const uint32_t lanes = (m & 0x00FF00FFu) + ((m >> 8) & 0x00FF00FFu);
-    return (lanes & 0xFFFFu) + (lanes >> 16);
-}
-#endif
 
 static const uint32_t MASK[16] = {
     0x00000000u, 0x000000FFu, 0x0000FF00u, 0x0000FFFFu,
@@ -68,48 +57,92 @@ static uint32_t unsigned_patch(const hb_packed_params *p, const int8_t *input,
     return total;
 }
 
-/* sum of u over the set bits of one bit plane (`words` words, stride words apart). */
-static int32_t plane_sum(const uint32_t *u, const uint32_t *bits, int32_t words, int32_t stride)
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__thumb2__)
+/* Eight nibbles of two bit planes against eight words of u: per nibble two UBFX, one load of
+ * u and two of masks, two AND, two USADA8 (sum of the selected bytes). */
+#define HB_NIBBLE(k)                                                                  \
+    "ubfx   %[ta], %[wa], #" #k "*4, #4\n\t"                                          \
+    "ubfx   %[tb], %[wb], #" #k "*4, #4\n\t"                                          \
+    "ldr    %[tu], [%[u]], #4\n\t"                                                    \
+    "ldr    %[ta], [%[lut], %[ta], lsl #2]\n\t"                                       \
+    "ldr    %[tb], [%[lut], %[tb], lsl #2]\n\t"                                       \
+    "and    %[ta], %[ta], %[tu]\n\t"                                                  \
+    "and    %[tb], %[tb], %[tu]\n\t"                                                  \
+    "usada8 %[sa], %[ta], %[zero], %[sa]\n\t"                                         \
+    "usada8 %[sb], %[tb], %[zero], %[sb]\n\t"
+
+static inline void plane_sums(const uint32_t *u, const uint32_t *a, const uint32_t *b, int32_t words,
+                       int32_t stride, int32_t *sum_a, int32_t *sum_b)
 {
-    uint32_t acc = 0u;
+    uint32_t sa = 0u, sb = 0u;
+    const uint32_t zero = 0u;
     int32_t j;
-    for (j = 0; j < words; ++j, bits += stride, u += 8) {
-        const uint32_t w = *bits;
-        HB_SUM_BYTES(acc, u[0] & MASK[w & 15u]);
-        HB_SUM_BYTES(acc, u[1] & MASK[(w >> 4) & 15u]);
-        HB_SUM_BYTES(acc, u[2] & MASK[(w >> 8) & 15u]);
-        HB_SUM_BYTES(acc, u[3] & MASK[(w >> 12) & 15u]);
-        HB_SUM_BYTES(acc, u[4] & MASK[(w >> 16) & 15u]);
-        HB_SUM_BYTES(acc, u[5] & MASK[(w >> 20) & 15u]);
-        HB_SUM_BYTES(acc, u[6] & MASK[(w >> 24) & 15u]);
-        HB_SUM_BYTES(acc, u[7] & MASK[w >> 28]);
+    for (j = 0; j < words; ++j, a += stride, b += stride) {
+        const uint32_t wa = *a, wb = *b;
+        uint32_t ta, tb, tu;
+        __asm__(HB_NIBBLE(0) HB_NIBBLE(1) HB_NIBBLE(2) HB_NIBBLE(3)
+                HB_NIBBLE(4) HB_NIBBLE(5) HB_NIBBLE(6) HB_NIBBLE(7)
+                : [sa] "+r"(sa), [sb] "+r"(sb), [u] "+r"(u), [ta] "=&r"(ta), [tb] "=&r"(tb),
+                  [tu] "=&r"(tu)
+                : [wa] "r"(wa), [wb] "r"(wb), [lut] "r"(MASK), [zero] "r"(zero)
+                : "memory");
     }
-    return (int32_t)acc;
+    *sum_a = (int32_t)sa;
+    *sum_b = (int32_t)sb;
 }
+#else
+/* The bytes of m summed: two lanes of two bytes each, then the lanes. */
+static uint32_t sum_bytes(uint32_t m)
+{
+    const uint32_t lanes = (m & 0x00FF00FFu) + ((m >> 8) & 0x00FF00FFu);
+    return (lanes & 0xFFFFu) + (lanes >> 16);
+}
+
+/* sum of u over the set bits of bit planes a and b (`words` words each, stride apart). */
+static inline void plane_sums(const uint32_t *u, const uint32_t *a, const uint32_t *b, int32_t words,
+                       int32_t stride, int32_t *sum_a, int32_t *sum_b)
+{
+    uint32_t sa = 0u, sb = 0u;
+    int32_t j, k;
+    for (j = 0; j < words; ++j, a += stride, b += stride) {
+        const uint32_t wa = *a, wb = *b;
+        for (k = 0; k < 8; ++k, ++u) {
+            sa += sum_bytes(*u & MASK[(wa >> (4 * k)) & 15u]);
+            sb += sum_bytes(*u & MASK[(wb >> (4 * k)) & 15u]);
+        }
+    }
+    *sum_a = (int32_t)sa;
+    *sum_b = (int32_t)sb;
+}
+#endif
 
 void hb_packed_s8(const hb_packed_params *p, const int8_t *input, uint32_t *scratch,
                   int8_t *output)
 {
     const hb_sp_layer *l = &p->l;
     const hb_conv_geometry *g = &l->g;
-    const int32_t words = p->words;
+    const int32_t words = p->words, out_c = g->out_c;
     int32_t b, oy, ox, oc;
     for (b = 0; b < g->batches; ++b) {
         for (oy = 0; oy < g->out_h; ++oy) {
             for (ox = 0; ox < g->out_w; ++ox) {
                 const int32_t all = (int32_t)unsigned_patch(p, input, scratch, b, oy, ox);
                 const uint32_t *bits = p->bits;
-                for (oc = 0; oc < g->out_c; ++oc) {
-                    int32_t dot;
-                    if (p->ternary) {
-                        dot = plane_sum(scratch, bits, words, 2) -
-                              plane_sum(scratch, bits + 1, words, 2);
-                        bits += 2 * words;
-                    } else {
-                        dot = 2 * plane_sum(scratch, bits, words, 1) - all;
-                        bits += words;
+                int32_t s0, s1;
+                if (p->ternary) {       /* one channel: its +1 and -1 planes */
+                    for (oc = 0; oc < out_c; ++oc, bits += 2 * words) {
+                        plane_sums(scratch, bits, bits + 1, words, 2, &s0, &s1);
+                        *output++ = hb_sp_output(l, oc, l->bias[oc] + s0 - s1);
                     }
-                    *output++ = hb_sp_output(l, oc, l->bias[oc] + dot);
+                    continue;
+                }
+                for (oc = 0; oc < out_c; oc += 2, bits += 2 * words) {   /* two channels */
+                    const uint32_t *next = oc + 1 < out_c ? bits + words : bits;
+                    plane_sums(scratch, bits, next, words, 1, &s0, &s1);
+                    *output++ = hb_sp_output(l, oc, l->bias[oc] + 2 * s0 - all);
+                    if (oc + 1 < out_c) {
+                        *output++ = hb_sp_output(l, oc + 1, l->bias[oc + 1] + 2 * s1 - all);
+                    }
                 }
             }
         }
