@@ -113,6 +113,21 @@ def _geometry(graph: Graph, op: Op, rows: np.ndarray) -> tuple[str, bool]:
         _direct(graph, op)
 
 
+def _single_rounding(ctx: OpContext, i: int, p: ConvParams) -> list[tuple[str, str]]:
+    """hb_sp_requant records when every channel can take the one-step requantisation
+    (multiplier >= 2^30 or 0, right shift 1..31), else the flag 0."""
+    m, e = np.asarray(p.multiplier, np.int64), -np.asarray(p.shift, np.int64)
+    if not np.all((m == 0) | ((m >= 1 << 30) & (e >= 1) & (e <= 31))):
+        return [("single_rounding", "0")]
+    e = np.clip(e, 1, 31)                      # a zero multiplier takes any
+    rounding = (np.int64(1) << 30) + np.left_shift(np.int64(1), 30 + e)
+    records = np.stack([rounding & 0xFFFFFFFF, rounding >> 32, m, e - 1], axis=1)
+    symbol = ctx.constants.int32_array(
+        f"op{i}_requant", records.astype(np.uint32).view(np.int32).reshape(-1),
+        f"op #{i} CONV_2D per channel: int64 rounding 2^30 + 2^(30+e), multiplier, e - 1")
+    return [("single_rounding", "1"), ("requant", f"(const hb_sp_requant *){symbol}")]
+
+
 def _layer_fields(ctx: OpContext, i: int, op: Op, rows: np.ndarray,
                   folded: np.ndarray) -> str:
     """The hb_sp_layer initializer of op #i."""
@@ -133,7 +148,8 @@ def _layer_fields(ctx: OpContext, i: int, op: Op, rows: np.ndarray,
                                          f"op #{i} CONV_2D per-channel multipliers")
         shift = ctx.constants.int32_array(f"op{i}_shift", p.shift,
                                           f"op #{i} CONV_2D per-channel shifts")
-        fields += [("multiplier", mult), ("shift", shift), ("fc", "0")]
+        fields += [("multiplier", mult), ("shift", shift)] + _single_rounding(ctx, i, p)
+        fields += [("fc", "0")]
     else:
         scales = np.asarray(p.effective_scale, np.float64).reshape(-1)
         scale = ctx.constants.float64_array(f"op{i}_scale", scales,

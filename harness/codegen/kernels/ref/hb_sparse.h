@@ -25,6 +25,13 @@
 extern "C" {
 #endif
 
+/* CONV_2D's requantisation of one channel in a single rounding (hb_sp_conv_requant). */
+typedef struct {
+    int64_t rounding;               /* 2^30 + 2^(30 + e), e = -shift */
+    int32_t multiplier;             /* >= 2^30, or 0 */
+    int32_t high_shift;             /* e - 1 */
+} hb_sp_requant;
+
 /* What the sparse and the packed kernels share: geometry, patch and output stage. */
 typedef struct {
     hb_conv_geometry g;             /* FC: batches x (1 x 1 x accum_depth) -> 1 x 1 x out_depth */
@@ -37,6 +44,8 @@ typedef struct {
     /* CONV_2D requantisation (fc == 0): MultiplyByQuantizedMultiplier(acc, multiplier, shift) */
     const int32_t *multiplier;      /* [out_c] */
     const int32_t *shift;           /* [out_c] */
+    int32_t single_rounding;        /* 1: every channel takes hb_sp_conv_requant */
+    const hb_sp_requant *requant;   /* [out_c] when single_rounding */
     /* FULLY_CONNECTED requantisation (fc == 1): round((double)acc * scale) */
     int32_t fc;
     int32_t per_channel;            /* 1: scale[out_c], 0: scale[0] for all */
@@ -134,11 +143,26 @@ static inline int32_t hb_sp_fc_round(const hb_sp_layer *p, int32_t oc, int32_t a
     return hb_sp_fc_double(p, oc, acc);
 }
 
+/* MultiplyByQuantizedMultiplier(acc, m, shift) in one 64-bit multiply-add and one shift, for
+ * m >= 2^30 or m = 0 and a right shift e = -shift in 1..31 (the generator checks it; every
+ * MLPerf Tiny conv qualifies): the two roundings are nested floors, x = (acc m + 2^30) >> 31
+ * and (x + 2^(e-1) - [x < 0]) >> e, and [x < 0] = [acc < 0] for such m (the argument of
+ * hb_arm_requantize, kernels/armv7em/README.md), so the result is
+ * (acc m + 2^30 + 2^(30+e) - [acc < 0] 2^31) >> (31 + e), exact in int64: the high word
+ * shifted right by e - 1. */
+static inline int32_t hb_sp_conv_requant(int32_t acc, const hb_sp_requant *r)
+{
+    const int64_t v = (int64_t)acc * r->multiplier + r->rounding -
+                      (acc < 0 ? ((int64_t)1 << 31) : 0);
+    return (int32_t)(v >> 32) >> r->high_shift;
+}
+
 /* The int8 output of channel oc from its accumulator (bias included). */
 static inline int8_t hb_sp_output(const hb_sp_layer *p, int32_t oc, int32_t acc)
 {
     const int32_t v = p->fc ? hb_sp_fc_round(p, oc, acc)
-                            : hb_mbqm(acc, p->multiplier[oc], p->shift[oc]);
+                      : p->single_rounding ? hb_sp_conv_requant(acc, &p->requant[oc])
+                                           : hb_mbqm(acc, p->multiplier[oc], p->shift[oc]);
     return (int8_t)hb_clamp_i32(v + p->output_offset, p->act_min, p->act_max);
 }
 

@@ -64,9 +64,10 @@ static inline int32_t sparse_dot(int32_t acc, const int8_t *x, const uint8_t **d
 #endif
 
 /* One output pixel: every channel's dot product with its patch x, requantised (fc: FULLY_
- * CONNECTED's rounding, else CONV_2D's; a constant once inlined). */
+ * CONNECTED's rounding, else CONV_2D's, in one step when single_rounding; constants once
+ * inlined). */
 static inline int8_t *sparse_pixel(const hb_sparse_params *p, const int8_t *x, int8_t *out,
-                                   int fc)
+                                   int fc, int single_rounding)
 {
     const hb_sp_layer *l = &p->l;
     const uint8_t *d = p->deltas;
@@ -76,7 +77,8 @@ static inline int8_t *sparse_pixel(const hb_sparse_params *p, const int8_t *x, i
     for (oc = 0; oc < out_c; ++oc) {
         const int32_t acc = sparse_dot(l->bias[oc], x, &d, &v, p->counts[oc] >> 2);
         const int32_t y = fc ? hb_sp_fc_round(l, oc, acc)
-                             : hb_mbqm(acc, l->multiplier[oc], l->shift[oc]);
+                          : single_rounding ? hb_sp_conv_requant(acc, &l->requant[oc])
+                                            : hb_mbqm(acc, l->multiplier[oc], l->shift[oc]);
         *out++ = (int8_t)hb_clamp_i32(y + l->output_offset, l->act_min, l->act_max);
     }
     return out;
@@ -92,7 +94,13 @@ void hb_sparse_s8(const hb_sparse_params *p, const int8_t *input, int8_t *scratc
         for (oy = 0; oy < g->out_h; ++oy) {
             for (ox = 0; ox < g->out_w; ++ox) {
                 const int8_t *x = hb_sp_patch(l, input, scratch, b, oy, ox);
-                output = l->fc ? sparse_pixel(p, x, output, 1) : sparse_pixel(p, x, output, 0);
+                if (l->fc) {
+                    output = sparse_pixel(p, x, output, 1, 0);
+                } else if (l->single_rounding) {
+                    output = sparse_pixel(p, x, output, 0, 1);
+                } else {
+                    output = sparse_pixel(p, x, output, 0, 0);
+                }
             }
         }
     }
