@@ -20,6 +20,20 @@ static const uint32_t MASK[16] = {
     0xFFFF0000u, 0xFFFF00FFu, 0xFFFFFF00u, 0xFFFFFFFFu,
 };
 
+/* The bytes of m summed: two lanes of two bytes each, then the lanes. */
+static uint32_t sum_bytes(uint32_t m)
+{
+    const uint32_t lanes = (m & 0x00FF00FFu) + ((m >> 8) & 0x00FF00FFu);
+    return (lanes & 0xFFFFu) + (lanes >> 16);
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#include <string.h>
+#define HB_WORD_TAPS 1          /* taps of whole words: u = x ^ 0x80 four bytes at a time */
+#else
+#define HB_WORD_TAPS 0
+#endif
+
 /* The patch of (b, oy, ox) as words of u = x + 128, 8 * words of them; returns sum u. */
 static uint32_t unsigned_patch(const hb_packed_params *p, const int8_t *input,
                                uint32_t *scratch, int32_t b, int32_t oy, int32_t ox)
@@ -37,6 +51,19 @@ static uint32_t unsigned_patch(const hb_packed_params *p, const int8_t *input,
             const int32_t x = x0 + fx * g->dilation_w;
             const int inside = y >= 0 && y < g->in_h && x >= 0 && x < g->in_w;
             const int8_t *px = inside ? image + (y * g->in_w + x) * g->in_c : image;
+            if (HB_WORD_TAPS && (g->in_c & 3) == 0) {   /* n stays a multiple of 4 */
+                for (c = 0; c < g->in_c; c += 4) {
+                    uint32_t w = pad * 0x01010101u;
+                    if (inside) {
+                        memcpy(&w, px + c, 4);
+                        w ^= 0x80808080u;
+                    }
+                    total += sum_bytes(w);
+                    *scratch++ = w;
+                }
+                n += g->in_c;
+                continue;
+            }
             for (c = 0; c < g->in_c; ++c) {
                 const uint32_t u = inside ? (uint32_t)(px[c] + 128) : pad;
                 total += u;
@@ -58,45 +85,49 @@ static uint32_t unsigned_patch(const hb_packed_params *p, const int8_t *input,
 }
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__thumb2__)
-/* Eight nibbles of two bit planes against eight words of u: per nibble two UBFX, one load of
- * u and two of masks, two AND, two USADA8 (sum of the selected bytes). */
+/* One nibble of two bit planes against one word of u: two UBFX, one load of u and two of
+ * masks, two BIC (u & ~mask), two USADA8: sum |u - (u & ~mask)| = the sum of the selected
+ * bytes. */
 #define HB_NIBBLE(k)                                                                  \
     "ubfx   %[ta], %[wa], #" #k "*4, #4\n\t"                                          \
     "ubfx   %[tb], %[wb], #" #k "*4, #4\n\t"                                          \
     "ldr    %[tu], [%[u]], #4\n\t"                                                    \
     "ldr    %[ta], [%[lut], %[ta], lsl #2]\n\t"                                       \
     "ldr    %[tb], [%[lut], %[tb], lsl #2]\n\t"                                       \
-    "and    %[ta], %[ta], %[tu]\n\t"                                                  \
-    "and    %[tb], %[tb], %[tu]\n\t"                                                  \
-    "usada8 %[sa], %[ta], %[zero], %[sa]\n\t"                                         \
-    "usada8 %[sb], %[tb], %[zero], %[sb]\n\t"
+    "bic    %[ta], %[tu], %[ta]\n\t"                                                  \
+    "bic    %[tb], %[tu], %[tb]\n\t"                                                  \
+    "usada8 %[sa], %[tu], %[ta], %[sa]\n\t"                                           \
+    "usada8 %[sb], %[tu], %[tb], %[sb]\n\t"
 
-static inline void plane_sums(const uint32_t *u, const uint32_t *a, const uint32_t *b, int32_t words,
-                       int32_t stride, int32_t *sum_a, int32_t *sum_b)
+/* All `words` words of the two planes in one loop; step: the planes' stride in bytes. */
+#define HB_PLANES(step)                                                               \
+    __asm__("1:\n\t"                                                                  \
+            "ldr    %[wa], [%[a]], #" #step "\n\t"                                    \
+            "ldr    %[wb], [%[b]], #" #step "\n\t"                                    \
+            HB_NIBBLE(0) HB_NIBBLE(1) HB_NIBBLE(2) HB_NIBBLE(3)                       \
+            HB_NIBBLE(4) HB_NIBBLE(5) HB_NIBBLE(6) HB_NIBBLE(7)                       \
+            "subs   %[n], %[n], #1\n\t"                                               \
+            "bne    1b"                                                               \
+            : [sa] "+r"(sa), [sb] "+r"(sb), [u] "+r"(u), [a] "+r"(a), [b] "+r"(b),    \
+              [n] "+r"(n), [wa] "=&r"(wa), [wb] "=&r"(wb), [ta] "=&r"(ta),            \
+              [tb] "=&r"(tb), [tu] "=&r"(tu)                                          \
+            : [lut] "r"(MASK)                                                         \
+            : "cc", "memory")
+
+static inline void plane_sums(const uint32_t *u, const uint32_t *a, const uint32_t *b,
+                              int32_t words, int32_t stride, int32_t *sum_a, int32_t *sum_b)
 {
-    uint32_t sa = 0u, sb = 0u;
-    const uint32_t zero = 0u;
-    int32_t j;
-    for (j = 0; j < words; ++j, a += stride, b += stride) {
-        const uint32_t wa = *a, wb = *b;
-        uint32_t ta, tb, tu;
-        __asm__(HB_NIBBLE(0) HB_NIBBLE(1) HB_NIBBLE(2) HB_NIBBLE(3)
-                HB_NIBBLE(4) HB_NIBBLE(5) HB_NIBBLE(6) HB_NIBBLE(7)
-                : [sa] "+r"(sa), [sb] "+r"(sb), [u] "+r"(u), [ta] "=&r"(ta), [tb] "=&r"(tb),
-                  [tu] "=&r"(tu)
-                : [wa] "r"(wa), [wb] "r"(wb), [lut] "r"(MASK), [zero] "r"(zero)
-                : "memory");
+    uint32_t sa = 0u, sb = 0u, wa, wb, ta, tb, tu;
+    int32_t n = words;
+    if (stride == 1) {
+        HB_PLANES(4);
+    } else {
+        HB_PLANES(8);
     }
     *sum_a = (int32_t)sa;
     *sum_b = (int32_t)sb;
 }
 #else
-/* The bytes of m summed: two lanes of two bytes each, then the lanes. */
-static uint32_t sum_bytes(uint32_t m)
-{
-    const uint32_t lanes = (m & 0x00FF00FFu) + ((m >> 8) & 0x00FF00FFu);
-    return (lanes & 0xFFFFu) + (lanes >> 16);
-}
 
 /* sum of u over the set bits of bit planes a and b (`words` words each, stride apart). */
 static inline void plane_sums(const uint32_t *u, const uint32_t *a, const uint32_t *b, int32_t words,
