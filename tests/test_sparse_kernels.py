@@ -29,13 +29,13 @@ from test_rvx_kernels import assert_bit_exact, conv_model, fc_model
 from harness.codegen import generate
 from harness.codegen.weight_formats import (
     GROUP,
-    SPARSE_THRESHOLD,
     choose,
     decode_sparse,
     encode_sparse,
     format_bytes,
     pack_binary,
     pack_ternary,
+    sparse_threshold,
     unpack_binary,
     unpack_ternary,
 )
@@ -59,10 +59,11 @@ def _set_weights(graph: Graph, values: np.ndarray) -> Graph:
 
 
 def pruned(graph: Graph, sparsity: float, seed: int = 0, zero_rows: int = 0) -> Graph:
-    """Random weights of `graph` zeroed to `sparsity`; the first `zero_rows` channels all 0."""
+    """`graph` with round(sparsity * size) random weights zeroed (at least that fraction is
+    zero) and its first `zero_rows` channels all 0."""
     w = _weights(graph).copy()
     rng = np.random.default_rng(seed)
-    w[rng.random(w.shape) < sparsity] = 0
+    w.reshape(-1)[rng.permutation(w.size)[:int(round(sparsity * w.size))]] = 0
     w[:zero_rows] = 0
     return _set_weights(graph, w)
 
@@ -90,12 +91,12 @@ def merged(graphs: list[Graph], name: str = "merged") -> Graph:
 
 
 CASES: dict[str, Callable[[], Graph]] = {
-    "conv3x3_s2_same_90": lambda: pruned(conv_model("CONV_2D", (1, 9, 8, 4), 7, (3, 3), (2, 2),
-                                                    "SAME", in_zp=3), 0.9),
-    "conv3x3_valid_70_zero_rows": lambda: pruned(conv_model(
-        "CONV_2D", (1, 9, 7, 5), 6, (3, 3), (2, 2), "VALID", in_zp=127), 0.7, zero_rows=2),
-    "conv3x3_dil2x3_80": lambda: pruned(conv_model(
-        "CONV_2D", (1, 10, 11, 9), 3, (3, 3), (1, 2), "SAME", dilation=(2, 3), in_zp=64), 0.8),
+    "conv3x3_s2_same_95": lambda: pruned(conv_model("CONV_2D", (1, 9, 8, 4), 7, (3, 3), (2, 2),
+                                                    "SAME", in_zp=3), 0.95),
+    "conv3x3_valid_90_zero_rows": lambda: pruned(conv_model(
+        "CONV_2D", (1, 9, 7, 5), 6, (3, 3), (2, 2), "VALID", in_zp=127), 0.9, zero_rows=2),
+    "conv3x3_dil2x3_93": lambda: pruned(conv_model(
+        "CONV_2D", (1, 10, 11, 9), 3, (3, 3), (1, 2), "SAME", dilation=(2, 3), in_zp=64), 0.93),
     "conv1x1_odd_pixels_75": lambda: pruned(conv_model(
         "CONV_2D", (1, 3, 5, 16), 9, (1, 1), (1, 1), "VALID", in_zp=17), 0.75),
     "conv1x1_s2_same_95": lambda: pruned(conv_model(
@@ -192,8 +193,8 @@ def test_sparse_and_packed_weights_take_less_constant_data(tmp_path: Path) -> No
 # --------------------------------------------------------------------------------------
 # every MCU target: one firmware with a sparse and packed layer set, and its dense twin
 # --------------------------------------------------------------------------------------
-MCU_CASES = ["conv3x3_s2_same_90", "conv3x3_dil2x3_80", "conv1x1_s2_same_95",
-             "conv3x3_valid_70_zero_rows", "fc_640x6_gaps_over_255", "fc_27x5_per_channel_80",
+MCU_CASES = ["conv3x3_s2_same_95", "conv3x3_dil2x3_93", "conv1x1_s2_same_95",
+             "conv3x3_valid_90_zero_rows", "fc_640x6_gaps_over_255", "fc_27x5_per_channel_80",
              "fc_16x3_batch3_zero_rows", "conv3x3_all_zero", "conv3x3_s2_binary",
              "conv3x3_dil2_ternary", "fc_100x7_binary", "fc_33x4_per_channel_ternary"]
 
@@ -280,9 +281,9 @@ def test_format_choice() -> None:
     dense = rng.integers(-100, 100, (8, 64)).astype(np.int8)
     dense[dense == 0] = 3
     at = dense.copy()
-    at.reshape(-1)[:int(np.ceil(SPARSE_THRESHOLD * at.size))] = 0
+    at.reshape(-1)[:int(np.ceil(0.5 * at.size))] = 0
     below = dense.copy()
-    below.reshape(-1)[:int(SPARSE_THRESHOLD * below.size) - 1] = 0
+    below.reshape(-1)[:int(0.5 * below.size) - 1] = 0
     binary = rng.choice([-1, 1], (8, 64)).astype(np.int8)
     ternary = rng.choice([-1, 0, 1], (8, 64)).astype(np.int8)
     sparse_ternary = ternary * (rng.random((8, 64)) < 0.2)
@@ -295,6 +296,10 @@ def test_format_choice() -> None:
         assert choose(rows, "sparse") == "sparse"
     assert choose(dense, "packed") == "dense" and choose(ternary, "packed") == "ternary"
     assert choose(binary, "packed") == "binary"
+    assert choose(at, "auto", 0.6) == "dense"
+    assert sparse_threshold("ref", "CONV_2D") == sparse_threshold("ref", "FULLY_CONNECTED") == 0.5
+    assert sparse_threshold("armv7em", "FULLY_CONNECTED") == 0.6
+    assert sparse_threshold("armv7em", "CONV_2D") == sparse_threshold("rvx", "CONV_2D") == 0.9
     with pytest.raises(ValueError, match="auto, dense, sparse, packed"):
         choose(dense, "csr")
 

@@ -16,7 +16,7 @@ writes into out_dir:
 
 weight_format ("auto" by default, weight_formats.WEIGHT_FORMAT_OPTIONS) says how int8 CONV_2D
 and FULLY_CONNECTED weights are stored: `auto` stores a layer sparse (sparse_s8.c) from
-weight_formats.SPARSE_THRESHOLD zeros on and packed (packed_s8.c, 1 or 2 bits per weight) when
+weight_formats.sparse_threshold(kernels, op) zeros on and packed (packed_s8.c, 1 or 2 bits per weight) when
 its values are all in {-1, +1} / {-1, 0, +1}; `dense` never does (kernels/ref/SPARSE.md).
 GeneratedModel.weight_formats records each layer's choice.
 
@@ -128,7 +128,7 @@ def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
     for i, op in enumerate(graph.ops):
         check_supported(graph, i, op)
     special = _SPECIALISED.get(kernels)
-    formats = tuple(sparse.layer_format(graph, op, weight_format) for op in graph.ops)
+    formats = tuple(sparse.layer_format(graph, op, weight_format, kernels) for op in graph.ops)
     scratch = {i: sparse.scratch_bytes(graph, op, formats[i]) if formats[i] != "dense" else
                max(scratch_bytes(graph, op), special.scratch_bytes(graph, op) if special else 0)
                for i, op in enumerate(graph.ops)}

@@ -1,7 +1,7 @@
 """Code generation of sparse and packed (binary / ternary) int8 CONV_2D and FULLY_CONNECTED
 layers, for every kernel set (the kernels are portable: kernels/ref/sparse_s8.c, packed_s8.c).
 
-`layer_format(graph, op, option)` says which weight format a layer gets (weight_formats.py
+`layer_format(graph, op, option, kernels)` says which weight format a layer gets (weight_formats.py
 decides from its values; 'dense' for the layers these kernels do not take: float, hybrid,
 grouped conv, FC with a filter zero point or a folded bias beyond int32). `emit()` returns
 the OpCode of a non-dense layer, `scratch_bytes()` the arena bytes its patch needs. At build
@@ -18,7 +18,14 @@ from ..lower import ConvParams, FullyConnectedParams, lower_op
 from .armv7em import _fc_requant
 from .cformat import c_int
 from .op_context import OpCode, OpContext, c_struct
-from .weight_formats import choose, encode_sparse, pack_binary, pack_ternary, words
+from .weight_formats import (
+    choose,
+    encode_sparse,
+    pack_binary,
+    pack_ternary,
+    sparse_threshold,
+    words,
+)
 
 __all__ = ["layer_format", "weight_rows", "scratch_bytes", "emit"]
 
@@ -62,12 +69,13 @@ def _folded(graph: Graph, op: Op, rows: np.ndarray, fmt: str) -> np.ndarray | No
     return None if np.any(np.abs(folded) >= 1 << 31) else folded
 
 
-def layer_format(graph: Graph, op: Op, option: str) -> str:
-    """'dense', 'sparse', 'binary' or 'ternary' for op under the run's weight-format option."""
+def layer_format(graph: Graph, op: Op, option: str, kernels: str = "ref") -> str:
+    """'dense', 'sparse', 'binary' or 'ternary' for op under the run's weight-format option,
+    next to the dense kernels of `kernels`."""
     rows = weight_rows(graph, op)
     if rows is None:
         return "dense"
-    fmt = choose(rows, option)
+    fmt = choose(rows, option, sparse_threshold(kernels, op.kind))
     if fmt == "sparse" and rows.shape[1] > MAX_SPARSE_DEPTH:   # entries counted in uint16
         return "dense"
     if fmt != "dense" and _folded(graph, op, rows, fmt) is None:

@@ -19,7 +19,7 @@ kernels/ref/SPARSE.md says why these formats and what each costs):
            '-1' bits per 32 weights.
 
 `choose()` picks one from the option a run gives (`--weight-format`): `auto` (default) takes
-binary / ternary whenever the values allow it and sparse from SPARSE_THRESHOLD zeros on,
+binary / ternary whenever the values allow it and sparse from `sparse_threshold()` zeros on,
 `dense` never changes anything, `sparse` and `packed` force those where the values allow it
 (for tests and benchmarks).
 """
@@ -30,18 +30,29 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "WEIGHT_FORMAT_OPTIONS", "SPARSE_THRESHOLD", "SparseRows", "check_option", "choose",
+    "WEIGHT_FORMAT_OPTIONS", "SparseRows", "check_option", "choose", "sparse_threshold",
     "sparsity", "encode_sparse", "decode_sparse", "pack_bits", "unpack_bits",
     "pack_binary", "unpack_binary", "pack_ternary", "unpack_ternary", "format_bytes",
 ]
 
 WEIGHT_FORMAT_OPTIONS = ("auto", "dense", "sparse", "packed")
 
-# Fraction of zero weights from which `auto` stores a layer sparse. Below 0.5 the sparse
-# format (2 bytes per nonzero) is larger than the dense int8 rows; on cortex-m4-iss a nonzero
-# costs ~4.5 modelled cycles in sparse_s8.c against ~1.6-2.3 cycles per MAC in the armv7em
-# dense kernels, so from ~0.6 on it is also faster there (and far earlier against ref).
-SPARSE_THRESHOLD = 0.6
+# Fraction of zero weights from which `auto` stores a layer sparse (kernels/ref/SPARSE.md has
+# the measurements). Below 0.5 the sparse format (2 bytes per nonzero, plus padding) is larger
+# than the dense int8 rows, and against the portable `ref` kernels it is faster from there on.
+# Against the optimised dense kernels (armv7em on cortex-m4-iss: ~2.4 modelled cycles per MAC
+# in FC, ~0.5 in CONV_2D, against ~5.75 per nonzero plus ~45 per output in sparse_s8.c) FC
+# pays from ~0.6 and CONV_2D, whose small depths leave the per-output cost dominant, from
+# ~0.9; rvx (rv32-nnx) is not measured and takes the armv7em values.
+PORTABLE_THRESHOLD = 0.5
+OPTIMISED_THRESHOLDS = {"FULLY_CONNECTED": 0.6, "CONV_2D": 0.9}
+
+
+def sparse_threshold(kernels: str, op_kind: str) -> float:
+    """The fraction of zeros from which `auto` stores an op_kind layer sparse with `kernels`."""
+    if kernels == "ref":
+        return PORTABLE_THRESHOLD
+    return OPTIMISED_THRESHOLDS.get(op_kind, PORTABLE_THRESHOLD)
 MAX_DELTA = 255
 GROUP = 4               # entries per kernel step: a channel's count is a multiple of it
 
@@ -63,8 +74,9 @@ def _values(rows: np.ndarray) -> set[int]:
     return {int(v) for v in np.unique(rows)}
 
 
-def choose(rows: np.ndarray, option: str) -> str:
-    """The format of one layer's int8 weight rows: 'dense', 'sparse', 'binary' or 'ternary'."""
+def choose(rows: np.ndarray, option: str, threshold: float = PORTABLE_THRESHOLD) -> str:
+    """The format of one layer's int8 weight rows: 'dense', 'sparse', 'binary' or 'ternary'
+    (`threshold`: the fraction of zeros from which `auto` takes sparse)."""
     check_option(option)
     if option == "dense" or rows.size == 0:
         return "dense"
@@ -76,7 +88,7 @@ def choose(rows: np.ndarray, option: str) -> str:
         return "sparse"
     if packable == "binary":
         return "binary"
-    if sparsity(rows) >= SPARSE_THRESHOLD:
+    if sparsity(rows) >= threshold:
         return "sparse"
     return packable or "dense"
 
