@@ -75,6 +75,17 @@ void hb_packed_s8(const hb_packed_params *p, const int8_t *input, uint32_t *scra
 
 /* ---- shared helpers (static inline: each kernel file gets its own copy) ---- */
 
+/* The input pixel under filter tap (fy, fx) of the window at (y0, x0), 0 for a padded tap. */
+static inline const int8_t *hb_sp_tap(const hb_conv_geometry *g, const int8_t *image,
+                                      int32_t y0, int32_t x0, int32_t fy, int32_t fx)
+{
+    const int32_t y = y0 + fy * g->dilation_h, x = x0 + fx * g->dilation_w;
+    if (y < 0 || y >= g->in_h || x < 0 || x >= g->in_w) {
+        return (const int8_t *)0;
+    }
+    return image + (y * g->in_w + x) * g->in_c;
+}
+
 /* The receptive field of output pixel (b, oy, ox) in OHWI filter order, padded taps holding
  * the input zero point; returns a pointer to it (into the input when p->direct). */
 static inline const int8_t *hb_sp_patch(const hb_sp_layer *p, const int8_t *input,
@@ -89,13 +100,10 @@ static inline const int8_t *hb_sp_patch(const hb_sp_layer *p, const int8_t *inpu
         return image + (y0 * g->in_w + x0) * g->in_c;
     }
     for (fy = 0; fy < g->filter_h; ++fy) {
-        const int32_t y = y0 + fy * g->dilation_h;
         for (fx = 0; fx < g->filter_w; ++fx) {
-            const int32_t x = x0 + fx * g->dilation_w;
-            const int inside = y >= 0 && y < g->in_h && x >= 0 && x < g->in_w;
-            const int8_t *px = inside ? image + (y * g->in_w + x) * g->in_c : image;
+            const int8_t *px = hb_sp_tap(g, image, y0, x0, fy, fx);
             for (c = 0; c < g->in_c; ++c) {
-                out[c] = inside ? px[c] : (int8_t)p->input_zero_point;
+                out[c] = px ? px[c] : (int8_t)p->input_zero_point;
             }
             out += g->in_c;
         }

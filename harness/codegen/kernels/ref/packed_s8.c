@@ -46,11 +46,9 @@ static uint32_t unsigned_patch(const hb_packed_params *p, const int8_t *input,
     uint32_t word = 0u, total = 0u;
     int32_t n = 0, fy, fx, c;
     for (fy = 0; fy < g->filter_h; ++fy) {
-        const int32_t y = y0 + fy * g->dilation_h;
         for (fx = 0; fx < g->filter_w; ++fx) {
-            const int32_t x = x0 + fx * g->dilation_w;
-            const int inside = y >= 0 && y < g->in_h && x >= 0 && x < g->in_w;
-            const int8_t *px = inside ? image + (y * g->in_w + x) * g->in_c : image;
+            const int8_t *px = hb_sp_tap(g, image, y0, x0, fy, fx);
+            const int inside = px != 0;
             if (HB_WORD_TAPS && (g->in_c & 3) == 0) {   /* n stays a multiple of 4 */
                 for (c = 0; c < g->in_c; c += 4) {
                     uint32_t w = pad * 0x01010101u;
