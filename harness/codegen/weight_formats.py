@@ -41,9 +41,10 @@ WEIGHT_FORMAT_OPTIONS = ("auto", "dense", "sparse", "packed")
 # the measurements). Below 0.5 the sparse format (2 bytes per nonzero, plus padding) is larger
 # than the dense int8 rows, and against the portable `ref` kernels it is faster from there on.
 # Against the optimised dense kernels (armv7em on cortex-m4-iss: ~2.4 modelled cycles per MAC
-# in FC, ~0.5 in CONV_2D, against ~5.75 per nonzero plus ~45 per output in sparse_s8.c) FC
-# pays from ~0.6 and CONV_2D, whose small depths leave the per-output cost dominant, from
-# ~0.9; rvx (rv32-nnx) is not measured and takes the armv7em values.
+# in AD's FC layers, 0.4-0.7 in MLPerf Tiny's convolutions, ~2.3 in ECG's small ones, against
+# ~5.75 per nonzero plus ~45 per output in sparse_s8.c) FC pays from ~0.6 and CONV_2D, whose
+# few weights per channel leave the per-output cost dominant, from ~0.9 (measured on AD and
+# ECG); rvx (rv32-nnx) takes the armv7em values (measured there on AD's FC layers only).
 PORTABLE_THRESHOLD = 0.5
 OPTIMISED_THRESHOLDS = {"FULLY_CONNECTED": 0.6, "CONV_2D": 0.9}
 
