@@ -75,6 +75,21 @@ def packed(graph: Graph, mode: str, seed: int = 0) -> Graph:
     return _set_weights(graph, rng.choice(values, shape))
 
 
+def loud(graph: Graph, factor: float) -> Graph:
+    """`graph` with weights in {-1, 0, +1} (97 % zeros), no bias and its output scale divided
+    by `factor`: effective scales of 1 or more take the two-rounding requantisation (hb_mbqm
+    with a left shift) instead of the one-step one, without saturating every output."""
+    pruned(graph, 0.97, seed=5)
+    _set_weights(graph, np.sign(_weights(graph)))
+    b = graph.tensor(graph.ops[0].inputs[2])
+    graph.tensors[b.index] = replace(b, data=np.zeros_like(b.data))
+    t = graph.tensor(graph.outputs[0])
+    assert t.quant is not None
+    quant = replace(t.quant, scale=tuple(s / factor for s in t.quant.scale))
+    graph.tensors[t.index] = replace(t, quant=quant)
+    return graph
+
+
 def merged(graphs: list[Graph], name: str = "merged") -> Graph:
     """One graph running every graph's ops side by side (inputs and outputs concatenated)."""
     tensors, ops, inputs, outputs = [], [], [], []
@@ -107,6 +122,9 @@ CASES: dict[str, Callable[[], Graph]] = {
         "CONV_2D", (1, 6, 11, 7), 1, (2, 5), (1, 2), "SAME", in_zp=-1, act="NONE"), 0.0),
     "conv3x3_all_zero": lambda: pruned(conv_model("CONV_2D", (1, 5, 6, 8), 5, (3, 3), (1, 1),
                                                   "SAME"), 1.0),
+    "conv3x3_loud_scale_97": lambda: loud(conv_model(
+        "CONV_2D", (1, 6, 5, 3), 4, (3, 3), (1, 1), "SAME", in_zp=-20, act="NONE"), 500.0),
+    "fc_40x5_batch2_binary": lambda: packed(fc_model(40, 5, batches=2, in_zp=1), "binary"),
     "fc_640x13_90": lambda: pruned(fc_model(640, 13, in_zp=-128, act="RELU"), 0.9),
     "fc_640x6_gaps_over_255": lambda: pruned(fc_model(640, 6, in_zp=9), 0.995, seed=4),
     "fc_27x5_per_channel_80": lambda: pruned(fc_model(27, 5, per_channel=True, in_zp=-3), 0.8),
@@ -195,7 +213,8 @@ def test_sparse_and_packed_weights_take_less_constant_data(tmp_path: Path) -> No
 # --------------------------------------------------------------------------------------
 MCU_CASES = ["conv3x3_s2_same_95", "conv3x3_dil2x3_93", "conv1x1_s2_same_95",
              "conv3x3_valid_90_zero_rows", "fc_640x6_gaps_over_255", "fc_27x5_per_channel_80",
-             "fc_16x3_batch3_zero_rows", "conv3x3_all_zero", "conv3x3_s2_binary",
+             "fc_16x3_batch3_zero_rows", "conv3x3_all_zero", "conv3x3_loud_scale_97",
+             "fc_40x5_batch2_binary", "conv3x3_s2_binary",
              "conv3x3_dil2_ternary", "fc_100x7_binary", "fc_33x4_per_channel_ternary"]
 
 
