@@ -318,7 +318,7 @@ def test_format_choice() -> None:
     assert choose(at, "auto", 0.6) == "dense"
     assert sparse_threshold("ref", "CONV_2D") == sparse_threshold("ref", "FULLY_CONNECTED") == 0.5
     assert sparse_threshold("armv7em", "FULLY_CONNECTED") == 0.6
-    assert sparse_threshold("armv7em", "CONV_2D") == sparse_threshold("rvx", "CONV_2D") == 0.9
+    assert sparse_threshold("armv7em", "CONV_2D") == sparse_threshold("rvx", "CONV_2D") == 0.8
     with pytest.raises(ValueError, match="auto, dense, sparse, packed"):
         choose(dense, "csr")
 

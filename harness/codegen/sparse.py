@@ -97,9 +97,8 @@ def scratch_bytes(graph: Graph, op: Op, fmt: str) -> int:
     rows = weight_rows(graph, op)
     if rows is None or fmt == "dense":
         return 0
-    if fmt == "sparse":
-        return 0 if _direct(graph, op) else int(rows.shape[1])
-    return 32 * words(int(rows.shape[1]))
+    patch = 0 if _direct(graph, op) else int(rows.shape[1])     # the im2col copy
+    return patch if fmt == "sparse" else 32 * words(int(rows.shape[1])) + patch
 
 
 def _geometry(graph: Graph, op: Op, rows: np.ndarray) -> tuple[str, bool]:

@@ -17,6 +17,7 @@
 #define HB_SPARSE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
@@ -67,7 +68,8 @@ typedef struct {
     const uint32_t *bits;           /* binary: [out_c][words]; ternary: [out_c][words][+1, -1] */
 } hb_packed_params;
 
-/* scratch: depth bytes (sparse, unless direct) / 4 * 8 * words bytes (packed). */
+/* scratch: sparse: depth bytes (the im2col patch) unless direct; packed: 32 * words bytes of
+ * u words, then the patch unless direct. */
 void hb_sparse_s8(const hb_sparse_params *p, const int8_t *input, int8_t *scratch,
                   int8_t *output);
 void hb_packed_s8(const hb_packed_params *p, const int8_t *input, uint32_t *scratch,
@@ -100,6 +102,13 @@ static inline const int8_t *hb_sp_patch(const hb_sp_layer *p, const int8_t *inpu
         return image + (y0 * g->in_w + x0) * g->in_c;
     }
     for (fy = 0; fy < g->filter_h; ++fy) {
+        const int8_t *row = hb_sp_tap(g, image, y0, x0, fy, 0);
+        if (row && g->dilation_w == 1 && x0 + g->filter_w <= g->in_w) {
+            /* the filter row lies inside the image: its taps are contiguous in NHWC */
+            memcpy(out, row, (size_t)(g->filter_w * g->in_c));
+            out += g->filter_w * g->in_c;
+            continue;
+        }
         for (fx = 0; fx < g->filter_w; ++fx) {
             const int8_t *px = hb_sp_tap(g, image, y0, x0, fy, fx);
             for (c = 0; c < g->in_c; ++c) {

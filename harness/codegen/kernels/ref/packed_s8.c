@@ -29,53 +29,41 @@ static uint32_t sum_bytes(uint32_t m)
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #include <string.h>
-#define HB_WORD_TAPS 1          /* taps of whole words: u = x ^ 0x80 four bytes at a time */
+#define HB_WORDS 1              /* u = x ^ 0x80 four bytes at a time (byte i of a word = x[4q + i]) */
 #else
-#define HB_WORD_TAPS 0
+#define HB_WORDS 0
 #endif
 
-/* The patch of (b, oy, ox) as words of u = x + 128, 8 * words of them; returns sum u. */
-static uint32_t unsigned_patch(const hb_packed_params *p, const int8_t *input,
-                               uint32_t *scratch, int32_t b, int32_t oy, int32_t ox)
+/* The patch x of (b, oy, ox) (hb_sp_patch: the input itself or an im2col copy in `bytes`) as
+ * words of u = x + 128 (x ^ 0x80), zero to 8 * words words; returns the sum of u. */
+static uint32_t unsigned_patch(const hb_packed_params *p, const int8_t *input, uint32_t *out,
+                               int8_t *bytes, int32_t b, int32_t oy, int32_t ox)
 {
-    const hb_sp_layer *l = &p->l;
-    const hb_conv_geometry *g = &l->g;
-    const int32_t y0 = oy * g->stride_h - g->pad_h, x0 = ox * g->stride_w - g->pad_w;
-    const int8_t *image = input + b * g->in_h * g->in_w * g->in_c;
-    const uint32_t pad = (uint32_t)(l->input_zero_point + 128) & 0xFFu;
-    uint32_t word = 0u, total = 0u;
-    int32_t n = 0, fy, fx, c;
-    for (fy = 0; fy < g->filter_h; ++fy) {
-        for (fx = 0; fx < g->filter_w; ++fx) {
-            const int8_t *px = hb_sp_tap(g, image, y0, x0, fy, fx);
-            const int inside = px != 0;
-            if (HB_WORD_TAPS && (g->in_c & 3) == 0) {   /* n stays a multiple of 4 */
-                for (c = 0; c < g->in_c; c += 4) {
-                    uint32_t w = pad * 0x01010101u;
-                    if (inside) {
-                        memcpy(&w, px + c, 4);
-                        w ^= 0x80808080u;
-                    }
-                    total += sum_bytes(w);
-                    *scratch++ = w;
-                }
-                n += g->in_c;
-                continue;
-            }
-            for (c = 0; c < g->in_c; ++c) {
-                const uint32_t u = inside ? (uint32_t)(px[c] + 128) : pad;
-                total += u;
-                word |= u << (8 * (n & 3));
-                if ((++n & 3) == 0) {
-                    *scratch++ = word;
-                    word = 0u;
-                }
-            }
+    const int8_t *x = hb_sp_patch(&p->l, input, bytes, b, oy, ox);
+    const int32_t depth = p->l.depth, whole = depth & ~3;
+    uint32_t total = 0u, word = 0u;
+    int32_t n = 0;
+    if (HB_WORDS) {
+        for (; n < whole; n += 4) {
+            uint32_t w;
+            memcpy(&w, x + n, 4);
+            w ^= 0x80808080u;
+            total += sum_bytes(w);
+            *out++ = w;
         }
     }
-    while (n < 32 * p->words) {      /* zero to whole bit words */
-        if ((++n & 3) == 0) {
-            *scratch++ = word;
+    for (; n < depth; ++n) {
+        const uint32_t u = (uint32_t)(x[n] + 128);
+        total += u;
+        word |= u << (8 * (n & 3));
+        if ((n & 3) == 3) {
+            *out++ = word;
+            word = 0u;
+        }
+    }
+    for (; n < 32 * p->words; ++n) {     /* zero to whole bit words */
+        if ((n & 3) == 3) {
+            *out++ = word;
             word = 0u;
         }
     }
@@ -151,11 +139,13 @@ void hb_packed_s8(const hb_packed_params *p, const int8_t *input, uint32_t *scra
     const hb_sp_layer *l = &p->l;
     const hb_conv_geometry *g = &l->g;
     const int32_t words = p->words, out_c = g->out_c;
+    int8_t *patch = (int8_t *)(scratch + 8 * words);   /* the im2col bytes, unless direct */
     int32_t b, oy, ox, oc;
     for (b = 0; b < g->batches; ++b) {
         for (oy = 0; oy < g->out_h; ++oy) {
             for (ox = 0; ox < g->out_w; ++ox) {
-                const int32_t all = (int32_t)unsigned_patch(p, input, scratch, b, oy, ox);
+                const int32_t all =
+                    (int32_t)unsigned_patch(p, input, scratch, patch, b, oy, ox);
                 const uint32_t *bits = p->bits;
                 int32_t s0, s1;
                 if (p->ternary) {       /* one channel: its +1 and -1 planes */
