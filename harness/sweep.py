@@ -20,6 +20,7 @@ from pathlib import Path
 from .datasets import Dataset, load_dataset
 from .errors import HilbenchError, RecipeError, RunTimeoutError
 from .evaluate import bench_accuracy, eval_set
+from .exit_bench import bench_exits
 from .measure import Measurement
 from .targets import Target, list_targets, load_target
 
@@ -93,6 +94,7 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
         only = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in only)]
     if seed is None and not all_seeds:
         seed = recipe.seeds[0]          # one trained parent per sweep unless asked for all
+    thresholds: list[float | None] = list(getattr(recipe, "exit_thresholds", ()) or [None])
     clock = time.perf_counter()
     for built in build_variants(recipe, quick=quick, seed=seed, only=list(only) if only else None,
                                 progress=say):
@@ -103,7 +105,7 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
             clock = time.perf_counter()
             continue
         timings = dict(getattr(built, "timings", {}) or {})
-        for t in resolved:
+        for t, threshold in [(t, x) for t in resolved for x in thresholds]:
             item = SweepItem(built.name, t.name, seconds={**timings, "variant_total": made})
             if unavailable[t.name]:
                 item.error = f"target {t.name} is not available: {unavailable[t.name]}"
@@ -115,19 +117,23 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
             full = eval_set(dataset) if ev.is_subset else None
             say(f"{built.name} on {t.name}: {ev.describe()}")
             start = time.perf_counter()
-            where = f"{built.name} on {t.name}"
+            where = f"{built.name} on {t.name}" + (
+                f" at exit threshold {threshold:g}" if threshold is not None else "")
 
             def stage(msg: str, where: str = where) -> None:
                 say(f"{where}: {msg}")
 
             try:
-                result = bench_accuracy(Path(built.path), t, ev, full=full, progress=stage)
+                if threshold is not None:    # an early-exit recipe: one row per threshold
+                    result = bench_exits(Path(built.path), t, ev, threshold, progress=stage)
+                else:
+                    result = bench_accuracy(Path(built.path), t, ev, full=full, progress=stage)
                 m = result.measurement
                 m.model, m.variant = recipe.name, str(built.name)
                 m.extra.update(_variant_extra(built))
                 item.measurement = m
             except HilbenchError as exc:
-                item.error = f"{built.name} on {t.name}: {exc}"
+                item.error = f"{where}: {exc}"
                 item.timed_out = isinstance(exc, RunTimeoutError)
             if item.measurement is not None:
                 stages = item.measurement.extra.get("stage_seconds", {})

@@ -19,15 +19,15 @@ LAYERS = [
     ("errors", "paths", "commands", "ir", "fixedpoint", "op_params", "cache", "catalog",
      "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training"),
     ("golden", "golden_ops", "lower", "importers", "litert_ref", "compare", "reference_check",
-     "variants", "fuzz"),
+     "variants", "fuzz", "exits"),
     ("codegen",),
     ("build", "measure", "artifacts", "firmware", "iss", "mlperf_dut", "launch", "remote",
      "power"),
     ("backends",),
-    ("bench", "evaluate", "sweep"),
+    ("bench", "evaluate", "sweep", "exit_bench", "pipeline"),
     ("results",),
     ("report",),
-    ("cli", "pytest_plugin", "recipe_suite"),
+    ("cli", "cli_gate", "pytest_plugin", "recipe_suite"),
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 SMALL_BACKENDS = ("qemu", "iss_arm", "iss_rv", "verilator")
