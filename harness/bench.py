@@ -19,6 +19,7 @@ import numpy as np
 from .backends import Artifact, backend_for
 from .catalog import ModelInfo, describe, sha256_file
 from .codegen import generate, kernel_sets
+from .codegen.weight_formats import WEIGHT_FORMAT_OPTIONS
 from .compare import Comparison, compare
 from .errors import HilbenchError, ModelError, RunError, TargetConfigError, TargetUnavailableError
 from .golden import GoldenInterpreter
@@ -61,6 +62,7 @@ def bench_model(
     inputs: list[np.ndarray] | None = None,
     reference_check: bool = True,
     kernels: str | None = None,
+    weight_format: str = "auto",
     exits: ExitProgram | None = None,
 ) -> BenchResult:
     """Benchmark one model on one target; raises a HilbenchError subclass on any failure.
@@ -71,14 +73,19 @@ def bench_model(
     how long import, golden, generate+build and run took. `reference_check` compares the
     golden outputs with LiteRT BUILTIN_REF (harness.reference_check) and fails on a difference.
     `kernels` overrides the target's kernel set (a folder of harness/codegen/kernels/);
-    `extra["kernels"]` records the one used. `exits` (an early-exit program of this model,
-    harness.exits) runs it stage by stage on golden and target alike; the full-depth golden
-    outputs are what LiteRT is checked against."""
+    `extra["kernels"]` records the one used. `weight_format` (auto, dense, sparse, packed:
+    harness.codegen.weight_formats) says which int8 CONV_2D / FC layers store their weights
+    sparse or packed; `extra["weight_formats"]` records each layer's format. `exits` (an
+    early-exit program of this model, harness.exits) runs it stage by stage on golden and
+    target alike; the full-depth golden outputs are what LiteRT is checked against."""
     say = progress or (lambda _msg: None)
     check_run_options(n_inputs, seed, repeats)
     model_path = Path(model_path)
     target = target if isinstance(target, Target) else load_target(target)
     kernels = kernels or target.kernels
+    if weight_format not in WEIGHT_FORMAT_OPTIONS:
+        raise TargetConfigError(f"weight format {weight_format!r} is not one of: "
+                                f"{', '.join(WEIGHT_FORMAT_OPTIONS)}")
     if kernels not in kernel_sets():
         raise TargetConfigError(f"kernel set {kernels!r} is not one of: {', '.join(kernel_sets())}"
                                 " (folders of harness/codegen/kernels)")
@@ -134,7 +141,8 @@ def bench_model(
     else:
         with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
             say("generate C")
-            generated = generate(graph, Path(tmp), kernels=kernels, exits=exits)
+            generated = generate(graph, Path(tmp), kernels=kernels, weight_format=weight_format,
+                                 exits=exits)
             say(f"build for {target.name}")
             artifact = backend.build(generated)
     lap("build")
@@ -179,7 +187,9 @@ def bench_model(
             "within_tolerance": comparison.within_tolerance,
             "build_cache_hit": artifact.cache_hit,
             **({"arena_bytes": generated.arena_bytes, "weights_bytes": generated.weights_bytes,
-                "kernels": kernels} if generated is not None else {}),
+                "kernels": kernels, "weight_format": weight_format,
+                "weight_formats": list(generated.weight_formats)}
+               if generated is not None else {}),
             "stage_seconds": stages,
             **agreement.as_extra(),
             **result.extra,

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from .codegen.weight_formats import WEIGHT_FORMAT_OPTIONS
 from .datasets import DATASETS
 from .errors import HilbenchError, ResultsError
 
@@ -94,12 +95,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                     result = bench_accuracy(Path(model), target, ev, full=full,
                                             repeats=args.repeats, progress=progress,
                                             kernels=args.kernels,
+                                            weight_format=args.weight_format,
                                             reference_check=not args.no_reference_check)
             else:
                 result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
                                      repeats=args.repeats, progress=progress,
                                      reference_check=not args.no_reference_check,
-                                     kernels=args.kernels)
+                                     kernels=args.kernels,
+                                     weight_format=args.weight_format)
         except HilbenchError as exc:
             _err(exc)
             status = 1
@@ -295,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--kernels", default=None, metavar="NAME",
                    help="C kernel set instead of the target's own (a folder of "
                         "harness/codegen/kernels: ref, armv7em, rvx)")
+    r.add_argument("--weight-format", default="auto", choices=WEIGHT_FORMAT_OPTIONS,
+                   help="how int8 CONV_2D / FULLY_CONNECTED weights are stored in the C: auto "
+                   "(default: sparse from 50%% zeros with the ref kernels, else FC from 60%% and "
+                   "CONV_2D from 80%%; 1-/2-bit packed when all in {-1,+1} / {-1,0,+1}), "
+                   "dense (never), sparse / packed (wherever the values allow)")
     r.add_argument("--repeats", type=int, default=1,
                    help="invocations per input for timing (default 1)")
     r.add_argument("--exit-threshold", type=float, action="append", default=None, metavar="T",

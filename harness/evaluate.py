@@ -106,7 +106,8 @@ def accuracy_extra(s: Scores, ev: EvalSet) -> dict[str, object]:
 def bench_accuracy(model_path: Path, target: str | Target, ev: EvalSet, *,
                    full: EvalSet | None = None, repeats: int = 1,
                    progress: Callable[[str], None] | None = None,
-                   kernels: str | None = None, reference_check: bool = True) -> BenchResult:
+                   kernels: str | None = None, reference_check: bool = True,
+                   weight_format: str = "auto") -> BenchResult:
     """Run a model file on a target with the evaluation samples, check the outputs against the
     golden interpreter, and score the target's own outputs.
 
@@ -117,6 +118,7 @@ def bench_accuracy(model_path: Path, target: str | Target, ev: EvalSet, *,
     graph = load_model(Path(model_path))
     result = bench_model(model_path, target, inputs=model_inputs(graph, ev.split.x),
                          repeats=repeats, progress=say, kernels=kernels,
+                         weight_format=weight_format,
                          reference_check=reference_check)
     c = result.comparison
     if not c.ok:

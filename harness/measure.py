@@ -277,6 +277,8 @@ def to_json_record(m: Measurement) -> dict[str, object]:
         "top1_agreement": m.extra.get("top1_agreement"),
         "reference_agreement": m.extra.get("reference_agreement"),   # vs LiteRT BUILTIN_REF
         "kernels": m.extra.get("kernels"),                      # the C kernel set, if any
+        "weight_format": m.extra.get("weight_format"),          # auto / dense / sparse / packed
+        "weight_formats": m.extra.get("weight_formats"),        # per layer, what it got
     }
     for key in VARIANT_KEYS:
         if key in m.extra and key not in m.metrics:   # a metric of the same name wins

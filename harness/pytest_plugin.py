@@ -36,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 "default_inputs, else 100)")
     g.addoption("--hil-kernels", default=None, metavar="NAME",
                 help="C kernel set instead of each target's own (ref, armv7em, rvx)")
+    g.addoption("--hil-weight-format", default=None, metavar="NAME",
+                help="int8 CONV_2D / FC weight storage: auto (default), dense, sparse, packed")
     g.addoption("--hil-seed", type=int, default=0, metavar="S", help="input seed (default: 0)")
     g.addoption("--hil-no-record", action="store_true", help="do not write to the results store")
     g.addoption("--hil-quick", action="store_true", default=bool(os.environ.get("CI")),
@@ -116,6 +118,8 @@ def hil_bench(pytestconfig: pytest.Config, hil_target: str,
         options.setdefault("seed", pytestconfig.getoption("--hil-seed"))
         if pytestconfig.getoption("--hil-kernels"):
             options.setdefault("kernels", pytestconfig.getoption("--hil-kernels"))
+        if pytestconfig.getoption("--hil-weight-format"):
+            options.setdefault("weight_format", pytestconfig.getoption("--hil-weight-format"))
         try:
             result = bench_model(model_path, hil_target, **options)
         except TargetUnavailableError as exc:

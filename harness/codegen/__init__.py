@@ -14,6 +14,12 @@ writes into out_dir:
                        armv7em.py picks an ARMv7E-M DSP kernel per int8 layer and lays its
                        weights out for it (the other layers keep ref)
 
+weight_format ("auto" by default, weight_formats.WEIGHT_FORMAT_OPTIONS) says how int8 CONV_2D
+and FULLY_CONNECTED weights are stored: `auto` stores a layer sparse (sparse_s8.c) from
+weight_formats.sparse_threshold(kernels, op) zeros on and packed (packed_s8.c, 1 or 2 bits per weight) when
+its values are all in {-1, +1} / {-1, 0, +1}; `dense` never does (kernels/ref/SPARSE.md).
+GeneratedModel.weight_formats records each layer's choice.
+
 <p> is the prefix (<P> in capitals); the host runner `targets/host/main.c` expects the default "hb".
 Inputs and outputs are passed as raw bytes, several of them concatenated in graph order.
 int8 kernels are bit-exact with TFLite's reference kernels, with every fixed-point constant
@@ -45,11 +51,12 @@ from typing import TYPE_CHECKING
 
 from ..errors import ModelError
 from ..ir import Graph
-from . import armv7em
+from . import armv7em, sparse
 from .emit import ArenaPointers, model_header, model_source
 from .exits import EXIT_INDEX_BYTES
 from .memplan import MemoryPlan, plan_memory
 from .ops import OpCode, OpContext, check_supported, emit_op, scratch_bytes
+from .weight_formats import check_option
 from .weights import Constants
 
 if TYPE_CHECKING:
@@ -63,7 +70,7 @@ __all__ = ["GeneratedModel", "generate", "kernel_sets", "KERNEL_DIR", "KERNEL_RO
 
 KERNEL_ROOT = Path(__file__).parent / "kernels"
 KERNEL_DIR = KERNEL_ROOT / "ref"
-KERNEL_HEADERS = ("hb_kernels.h", "hb_fixedpoint.h")
+KERNEL_HEADERS = ("hb_kernels.h", "hb_fixedpoint.h", "hb_sparse.h")
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class GeneratedModel:
     prefix: str = "hb"
     graph: Graph | None = None          # the IR it was generated from
     source: Path | None = None          # the model file, for backends that run it directly
+    weight_formats: tuple[str, ...] = ()  # per layer: dense, sparse, binary or ternary
 
     @property
     def header(self) -> Path:
@@ -107,11 +115,13 @@ def _kernel_file(kernels: str, name: str) -> Path:
 
 def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
              layer_markers: bool = True, kernels: str = "ref",
+             weight_format: str = "auto",
              exits: ExitProgram | None = None) -> GeneratedModel:
     """Write the C of `graph` into out_dir (created if needed) and describe it.
 
     `kernels` names a folder of kernels/ (a target's `kernels:` option): its files replace the
-    `ref` files of the same name, and its extra headers are copied along. With `exits` (an
+    `ref` files of the same name, and its extra headers are copied along. `weight_format`
+    (auto, dense, sparse, packed) chooses sparse / packed weights per layer. With `exits` (an
     early-exit program of this graph, harness.exits) the graph is the program's staged one
     and invoke returns at the first exit that fires (codegen/exits.py)."""
     if exits is not None:
@@ -122,18 +132,22 @@ def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
         raise ValueError(f"prefix {prefix!r} is not a C identifier")
     if not graph.ops:
         raise ModelError(f"{graph.source or graph.name}: the model has no ops")
+    check_option(weight_format)
     out_dir = Path(out_dir)
 
     for i, op in enumerate(graph.ops):
         check_supported(graph, i, op)
     special = _SPECIALISED.get(kernels)
-    scratch = {i: max(scratch_bytes(graph, op), special.scratch_bytes(graph, op) if special else 0)
+    formats = tuple(sparse.layer_format(graph, op, weight_format, kernels) for op in graph.ops)
+    scratch = {i: sparse.scratch_bytes(graph, op, formats[i]) if formats[i] != "dense" else
+               max(scratch_bytes(graph, op), special.scratch_bytes(graph, op) if special else 0)
                for i, op in enumerate(graph.ops)}
     plan: MemoryPlan = plan_memory(graph, scratch)
     constants = Constants(prefix)
     pointers = ArenaPointers(graph, plan, constants, prefix)
     ctx = OpContext(graph, prefix, constants, pointers.tensor, pointers.scratch)
     codes: list[OpCode] = [
+        sparse.emit(ctx, i, op, formats[i]) if formats[i] != "dense" else
         (special.emit(ctx, i, op) if special else None)
         or emit_op(ctx, i, op, aliased=op.outputs[0] in plan.aliases)
         for i, op in enumerate(graph.ops)
@@ -174,4 +188,5 @@ def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
         prefix=prefix,
         graph=graph,
         source=Path(graph.source) if graph.source and Path(graph.source).is_file() else None,
+        weight_formats=formats,
     )

@@ -27,12 +27,13 @@ C_TYPES: dict[str, str] = {
     "int8": "int8_t",
     "uint8": "uint8_t",
     "int16": "int16_t",
+    "uint16": "uint16_t",
     "int32": "int32_t",
     "float32": "float",
     "float64": "double",
 }
 
-_PER_LINE = {"int8_t": 20, "uint8_t": 20, "int16_t": 16, "int32_t": 10, "float": 6,
+_PER_LINE = {"int8_t": 20, "uint8_t": 20, "int16_t": 16, "uint16_t": 16, "int32_t": 10, "float": 6,
              "double": 4}
 
 

@@ -71,6 +71,13 @@ class Constants:
         self._add(ConstArray(symbol, "int8_t", np.asarray(values, dtype=np.int8), comment))
         return symbol
 
+    def array(self, name: str, values: np.ndarray, comment: str) -> str:
+        """Register an array of its own dtype (one of C_TYPES); returns its symbol."""
+        symbol = f"{self.prefix}_{name}"
+        values = np.asarray(values)
+        self._add(ConstArray(symbol, C_TYPES[values.dtype.name], values, comment))
+        return symbol
+
     def float64_array(self, name: str, values: np.ndarray, comment: str) -> str:
         """Register a double array of lowered parameters; returns its symbol."""
         symbol = f"{self.prefix}_{name}"
