@@ -137,9 +137,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     stages: dict[str, float] = {}
     if args.all_seeds and args.seed is not None:
         raise HilbenchError("--seed and --all-seeds exclude each other")
-    for item in sweep(Path(args.recipe), args.target, quick=args.quick, seed=args.seed,
+    if args.ray_cpus is not None and args.ray is None:
+        raise HilbenchError("--ray-cpus needs --ray auto")
+    if args.ray:
+        from .sweep_ray import ray_sweep
+
+        items = ray_sweep(args.ray, Path(args.recipe), args.target, num_cpus=args.ray_cpus,
+                          quick=args.quick, seed=args.seed, subset=args.subset,
+                          only=args.variant, all_seeds=args.all_seeds, progress=progress)
+    else:
+        items = sweep(Path(args.recipe), args.target, quick=args.quick, seed=args.seed,
                       subset=args.subset, only=args.variant, all_seeds=args.all_seeds,
-                      progress=progress):
+                      progress=progress)
+    for item in items:
         for stage, seconds in item.seconds.items():
             stages[stage] = stages.get(stage, 0.0) + float(seconds)
         if item.measurement is None:
@@ -273,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--results", help="results database (default results/hilbench.sqlite, "
                     "or $HILBENCH_RESULTS)")
     sw.add_argument("--no-record", action="store_true", help="do not write to the results store")
+    sw.add_argument("--ray", metavar="ADDRESS", default=None,
+                    help="run each (variant, target) job as a task on a Ray cluster: 'auto' "
+                    "starts a local Ray, HOST:PORT joins a head started with `ray start --head` "
+                    "(needs the ray extra; variants are built here, rows are written here)")
+    sw.add_argument("--ray-cpus", type=int, default=None, metavar="N",
+                    help="with --ray auto: worker processes of the local Ray (default: the cores)")
     sw.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     sw.set_defaults(func=cmd_sweep)
 
@@ -298,6 +314,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             except HilbenchError as exc:
                 _err(f"{flag}: {exc}")
                 return 2
+    if getattr(args, "ray_cpus", None) is not None and args.ray_cpus < 1:
+        _err("--ray-cpus must be at least 1")
+        return 2
     if getattr(args, "subset", None) is not None and args.subset < 1:
         _err("--subset must be at least 1")
         return 2

@@ -17,14 +17,15 @@ HARNESS = REPO_ROOT / "harness"
 # every backend returns Metrics.
 LAYERS = [
     ("errors", "paths", "commands", "ir", "fixedpoint", "op_params", "cache", "catalog",
-     "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training"),
+     "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training",
+     "ray_cluster"),
     ("golden", "golden_ops", "lower", "importers", "litert_ref", "compare", "reference_check",
      "variants", "fuzz"),
     ("codegen",),
     ("build", "measure", "artifacts", "firmware", "iss", "mlperf_dut", "launch", "remote",
      "power"),
     ("backends",),
-    ("bench", "evaluate", "sweep"),
+    ("bench", "evaluate", "sweep", "sweep_ray"),
     ("results",),
     ("report",),
     ("cli", "pytest_plugin", "recipe_suite"),
