@@ -128,6 +128,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     store = None if args.no_record else ResultStore(_results_path(args.results))
     ctx = RunContext.collect()
+    out = sys.stdout            # the records; a Ray session sends what Ray prints to stderr
 
     def progress(stage: str) -> None:
         if not args.quiet:
@@ -160,9 +161,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             store.record(item.measurement, ctx)
         record = to_json_record(item.measurement)
         if args.json:
-            print(json.dumps(record), flush=True)
+            print(json.dumps(record), file=out, flush=True)
         else:
-            print(_sweep_line(record), flush=True)
+            print(_sweep_line(record), file=out, flush=True)
     if not args.quiet:
         print("sweep: seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()),
               file=sys.stderr, flush=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
+import sys
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -34,8 +36,9 @@ def ray_session(address: str, num_cpus: int | None = None) -> Iterator[ModuleTyp
     `auto` (`num_cpus` caps its worker processes; default: the machine's cores), and
     disconnect afterwards; a local instance is shut down with everything it started.
 
-    Worker output is not forwarded (stdout stays the sweep's records); the tasks return what
-    they have to say."""
+    Worker output is not forwarded, and while connected `sys.stdout` is redirected to stderr,
+    because Ray prints its notices (a worker died, ...) to stdout: a caller that writes records
+    on stdout keeps a handle on it from before (the tasks return what they have to say)."""
     if not address:
         raise ClusterError(f"--ray needs an address: {LOCAL!r} for a local Ray, or HOST:PORT of "
                            "a head started with `ray start --head`")
@@ -43,6 +46,8 @@ def ray_session(address: str, num_cpus: int | None = None) -> Iterator[ModuleTyp
         raise ClusterError("the number of CPUs is set on each node by `ray start --num-cpus`, "
                            f"not by the driver; give it only with --ray {LOCAL}")
     ray = ray_module()
+    if address != LOCAL:
+        _reachable(address)
     options: dict[str, object] = {"log_to_driver": False, "logging_level": logging.WARNING}
     if address == LOCAL:
         options.update(address="local", num_cpus=num_cpus, include_dashboard=False)
@@ -57,6 +62,24 @@ def ray_session(address: str, num_cpus: int | None = None) -> Iterator[ModuleTyp
                            f"with `ray start --head` (same Ray auth token on every node), or use "
                            f"--ray {LOCAL}") from None
     try:
-        yield ray
+        with contextlib.redirect_stdout(sys.stderr):
+            yield ray
     finally:
         ray.shutdown()
+
+
+def _reachable(address: str) -> None:
+    """Fail at once, with the remedy, when nothing listens at HOST:PORT (Ray itself would
+    keep retrying for a long while); a ray:// client address is left to Ray."""
+    if "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterError(f"--ray {address}: give HOST:PORT of the head (as `ray start --head` "
+                           f"prints it, port 6379 by default) or {LOCAL!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except OSError as exc:
+        raise ClusterError(f"nothing answers at {address} ({exc.strerror or exc}): start the head "
+                           f"there with `ray start --head --port {port}`, or use --ray {LOCAL}"
+                           ) from None
