@@ -6,14 +6,20 @@ to stderr so `--json` output on stdout stays machine-readable.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence, TextIO
 
 from .datasets import DATASETS
 from .errors import HilbenchError, ResultsError
+
+if TYPE_CHECKING:
+    from .measure import RunContext
+    from .results import ResultStore
+    from .sweep import SweepItem
 
 __all__ = ["main"]
 
@@ -122,19 +128,18 @@ def _summary_line(r: dict[str, object], top1: float) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .measure import RunContext, to_json_record
+    from .measure import RunContext
     from .results import ResultStore
     from .sweep import sweep
 
     store = None if args.no_record else ResultStore(_results_path(args.results))
     ctx = RunContext.collect()
-    out = sys.stdout            # the records; a Ray session sends what Ray prints to stderr
+    out = sys.stdout            # the records; what Ray prints goes to stderr (below)
 
     def progress(stage: str) -> None:
         if not args.quiet:
             print(f"sweep: {stage}", file=sys.stderr, flush=True)
 
-    status = 0
     stages: dict[str, float] = {}
     if args.all_seeds and args.seed is not None:
         raise HilbenchError("--seed and --all-seeds exclude each other")
@@ -150,6 +155,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         items = sweep(Path(args.recipe), args.target, quick=args.quick, seed=args.seed,
                       subset=args.subset, only=args.variant, all_seeds=args.all_seeds,
                       progress=progress)
+    with contextlib.redirect_stdout(sys.stderr):
+        status = _record_items(items, args, store, ctx, out, stages)
+    if not args.quiet:
+        print("sweep: seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()),
+              file=sys.stderr, flush=True)
+    return status
+
+
+def _record_items(items: Iterable[SweepItem], args: argparse.Namespace,
+                  store: ResultStore | None, ctx: RunContext, out: TextIO,
+                  stages: dict[str, float]) -> int:
+    """Record and print each finished item of a sweep; 1 when any failed (no row for it)."""
+    from .measure import to_json_record
+
+    status = 0
     for item in items:
         for stage, seconds in item.seconds.items():
             stages[stage] = stages.get(stage, 0.0) + float(seconds)
@@ -164,9 +184,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(json.dumps(record), file=out, flush=True)
         else:
             print(_sweep_line(record), file=out, flush=True)
-    if not args.quiet:
-        print("sweep: seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()),
-              file=sys.stderr, flush=True)
     return status
 
 

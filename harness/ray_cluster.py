@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -36,9 +35,9 @@ def ray_session(address: str, num_cpus: int | None = None) -> Iterator[ModuleTyp
     `auto` (`num_cpus` caps its worker processes; default: the machine's cores), and
     disconnect afterwards; a local instance is shut down with everything it started.
 
-    Worker output is not forwarded, and while connected `sys.stdout` is redirected to stderr,
-    because Ray prints its notices (a worker died, ...) to stdout: a caller that writes records
-    on stdout keeps a handle on it from before (the tasks return what they have to say)."""
+    Worker output is not forwarded (the tasks return what they have to say). Ray still prints
+    its own notices (a worker died, ...) on `sys.stdout`: a caller whose stdout carries records
+    redirects it (see cli.cmd_sweep)."""
     if not address:
         raise ClusterError(f"--ray needs an address: {LOCAL!r} for a local Ray, or HOST:PORT of "
                            "a head started with `ray start --head`")
@@ -62,8 +61,7 @@ def ray_session(address: str, num_cpus: int | None = None) -> Iterator[ModuleTyp
                            f"with `ray start --head` (same Ray auth token on every node), or use "
                            f"--ray {LOCAL}") from None
     try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield ray
+        yield ray
     finally:
         ray.shutdown()
 

@@ -28,7 +28,7 @@ LAYERS = [
     ("bench", "evaluate", "sweep", "sweep_ray"),
     ("results",),
     ("report",),
-    ("cli", "pytest_plugin", "recipe_suite"),
+    ("cli", "pytest_plugin", "pytest_ray", "recipe_suite"),
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 SMALL_BACKENDS = ("qemu", "iss_arm", "iss_rv", "verilator")

@@ -2,9 +2,9 @@
 (a head on loopback with two worker processes, `ray_fixtures.ray_head`).
 
 The rows must equal a serial run's: same accuracy, outputs check, sizes and cycles of the
-deterministic targets (wall-clock latency and per-run facts excluded). A worker killed in the
+deterministic targets (wall-clock numbers and per-run facts excluded). A worker killed in the
 middle of a job is replaced and the job runs again: every row arrives once. The driver alone
-writes the store."""
+writes the store. Both `hilbench sweep --ray` and the suite's `pytest --hil-ray` are run."""
 from __future__ import annotations
 
 import json
@@ -29,13 +29,10 @@ EXTRA_RUN_FACTS = {"stage_seconds", "sweep_seconds", "build_cache_hit", "ray_wor
 SUBSET = "120"     # test samples per job: keeps the ISS jobs short
 
 
-def _sweep(*args: str, db: Path, env: dict[str, str] | None = None,
-           wait: bool = True) -> Any:
+def _sweep(*args: str, db: Path, env: dict[str, str] | None = None
+           ) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "harness.cli", "sweep", str(DIGITS), *args, "--quick",
             "--subset", SUBSET, "--json", "--results", str(db)]
-    if not wait:
-        return subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
     return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
 
 
@@ -97,25 +94,30 @@ def _running_job(head_pid: int, deadline: float) -> int:
 
 
 @pytest.mark.sim
-def test_a_job_whose_worker_dies_runs_again_and_its_row_arrives_once(
+def test_the_suite_on_ray_reruns_the_job_of_a_killed_worker_and_records_each_row_once(
         ray_head: RayHead, serial: dict[tuple[str, str], dict[str, Any]],  # noqa: F811
         tmp_path: Path) -> None:
+    """pytest suites/digits --hil-ray HEAD: the tests are Ray tasks; one worker is killed while
+    it runs a job, Ray runs the job again, and every test passes with its row recorded once."""
     db = tmp_path / "r.sqlite"
-    proc = _sweep("-t", "host", "--variant", "int8-*", "--ray", ray_head.address,
-                  db=db, env=ray_head.env, wait=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", str(DIGITS.with_name("test_digits.py")),
+         "-p", "no:cacheprovider", "-q", "--hil-target", "host", "--hil-quick",
+         "--hil-subset", SUBSET, "--hil-results", str(db), "--hil-ray", ray_head.address],
+        cwd=REPO, env=ray_head.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        victim = _running_job(ray_head.pgid, time.monotonic() + 120)
+        victim = _running_job(ray_head.pgid, time.monotonic() + 300)
         os.kill(victim, signal.SIGKILL)
-        out, err = proc.communicate(timeout=900)
+        out, _ = proc.communicate(timeout=900)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, err
+    assert proc.returncode == 0, out[-3000:]
+    assert "3 passed" in out, out[-3000:]
     rows = _rows(db)
-    assert set(rows) == {("int8-ptq", "host"), ("int8-qat", "host")}
+    assert set(rows) == {(v, "host") for v in ("fp32", "int8-ptq", "int8-qat")}
     for key, row in rows.items():
         assert row == serial[key], key
     ran_on = [json.loads(r["extra_json"])["ray_worker"]
               for r in ResultStore(db).dataframe().to_dict("records")]
     assert all(not w.endswith(f":{victim}") for w in ran_on), (victim, ran_on)
-    assert len(out.splitlines()) == 2
