@@ -121,3 +121,42 @@ def test_the_suite_on_ray_reruns_the_job_of_a_killed_worker_and_records_each_row
     ran_on = [json.loads(r["extra_json"])["ray_worker"]
               for r in ResultStore(db).dataframe().to_dict("records")]
     assert all(not w.endswith(f":{victim}") for w in ran_on), (victim, ran_on)
+
+
+def _job(tmp_path: Path) -> Any:
+    from harness.sweep import SweepJob
+
+    return SweepJob("int8-ptq", "host", tmp_path / "digits-int8-ptq.tflite", "digits", "digits",
+                    "0" * 64, True, None, 0)
+
+
+def test_a_worker_on_another_commit_returns_an_error_and_no_row(tmp_path: Path) -> None:
+    from harness.sweep_ray import run_shipped
+
+    item = run_shipped(_job(tmp_path), b"model", "0" * 64, commit="f" * 40)
+    assert item.measurement is None
+    assert item.error is not None and "check out the same commit on every node" in item.error
+
+
+def test_a_model_that_arrives_corrupted_is_an_error_and_no_row(tmp_path: Path) -> None:
+    from harness.sweep_ray import run_shipped
+
+    item = run_shipped(_job(tmp_path), b"model", "0" * 64, commit=None)
+    assert item.measurement is None and item.error is not None and "corrupted" in item.error
+
+
+def test_bad_ray_options_are_one_error_line(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import main
+
+    pytest.importorskip("ray", reason="the ray extra is not installed (scripts/setup.sh)")
+    base = ["sweep", str(DIGITS), "-t", "host", "--no-record"]
+    assert main([*base, "--ray", "127.0.0.1:1"]) == 1
+    err = capsys.readouterr().err
+    assert "error: nothing answers at 127.0.0.1:1" in err and "ray start --head" in err
+    assert main([*base, "--ray", "head-without-port"]) == 1
+    assert "give HOST:PORT of the head" in capsys.readouterr().err
+    assert main([*base, "--ray-cpus", "2"]) == 1
+    assert "--ray-cpus needs --ray auto" in capsys.readouterr().err
+    assert main([*base, "--ray", "127.0.0.1:1", "--ray-cpus", "2"]) == 1
+    assert "only with --ray auto" in capsys.readouterr().err
