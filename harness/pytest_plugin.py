@@ -56,6 +56,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sim: needs a simulator or cross toolchain")
     config.addinivalue_line("markers", "hil_recipe(path): the test runs a variant of this "
                             "recipe (recipe suites; --hil-ray schedules them together)")
+    if config.getoption("--hil-ray") and config.getoption("numprocesses", None):
+        raise pytest.UsageError("--hil-ray and -n (pytest-xdist) exclude each other: the Ray "
+                                "cluster already runs the tests in parallel")
     worker = getattr(config, "workerinput", None)
     if worker is not None and "hil_context" in worker:
         config.stash[_CTX] = RunContext(**worker["hil_context"])
@@ -74,7 +77,7 @@ def pytest_configure_node(node: Any) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     sweeps = config.stash.get(_RAY, None)
     if sweeps is not None:
-        sweeps.close()
+        sweeps.close(drain=False)
 
 
 def _targets(config: pytest.Config) -> list[str]:

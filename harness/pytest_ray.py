@@ -48,11 +48,17 @@ class RaySweeps:
                              f"{recipe.name} ended without this job")
         return self.done.pop(key)
 
-    def close(self) -> None:
-        """Finish the running sweep (its results are kept) and leave the cluster."""
+    def close(self, drain: bool = True) -> None:
+        """Leave the cluster: after the running sweep's last job (its results are kept), or at
+        once with `drain=False` (the end of the session: jobs no test waits for are dropped)."""
         if self.running is not None:
             recipe, sweep = self.running
             self.running = None
+            if not drain:
+                close = getattr(sweep, "close", None)
+                if close is not None:
+                    close()
+                return
             for got in sweep:
                 self.done[(recipe, got.variant, got.target)] = got
 
