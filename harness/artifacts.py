@@ -46,6 +46,8 @@ class RunResult:
     commands: list[Command] = field(default_factory=list)
     log: str = ""
     extra: dict[str, Any] = field(default_factory=dict)   # JSON-able facts for Measurement.extra
+    # per input, in input order: "cycles" (the counts whose mean is cycles_per_inference)
+    per_input: dict[str, list[float]] = field(default_factory=dict)
 
 
 def pack_samples(arrays: Sequence[np.ndarray]) -> bytes:

@@ -31,6 +31,7 @@ from .targets import Target, load_target
 
 if TYPE_CHECKING:
     from .codegen import GeneratedModel
+    from .exits import ExitProgram
 
 __all__ = ["BenchResult", "bench_model", "MAX_INPUT_BYTES", "MAX_REPEATS", "MAX_SEED"]
 
@@ -46,6 +47,7 @@ class BenchResult:
     comparison: Comparison
     artifact: Artifact
     outputs: list[np.ndarray]   # the target's own outputs, batched like the inputs
+    per_input: dict[str, list[float]] | None = None   # RunResult.per_input (e.g. cycles)
 
 
 def bench_model(
@@ -59,6 +61,7 @@ def bench_model(
     inputs: list[np.ndarray] | None = None,
     reference_check: bool = True,
     kernels: str | None = None,
+    exits: ExitProgram | None = None,
 ) -> BenchResult:
     """Benchmark one model on one target; raises a HilbenchError subclass on any failure.
 
@@ -68,7 +71,9 @@ def bench_model(
     how long import, golden, generate+build and run took. `reference_check` compares the
     golden outputs with LiteRT BUILTIN_REF (harness.reference_check) and fails on a difference.
     `kernels` overrides the target's kernel set (a folder of harness/codegen/kernels/);
-    `extra["kernels"]` records the one used."""
+    `extra["kernels"]` records the one used. `exits` (an early-exit program of this model,
+    harness.exits) runs it stage by stage on golden and target alike; the full-depth golden
+    outputs are what LiteRT is checked against."""
     say = progress or (lambda _msg: None)
     check_run_options(n_inputs, seed, repeats)
     model_path = Path(model_path)
@@ -114,15 +119,22 @@ def bench_model(
     if reference_check:
         say("cross-check with LiteRT BUILTIN_REF")
         agreement = check_reference(model_path, inputs, reference)
+    if exits is not None:
+        from .exits import run_exits
+        say("golden interpreter, stage by stage (early exits)")
+        reference = run_exits(exits, inputs)
     lap("golden")   # includes the reference check
     generated = None
+    if exits is not None and backend.runs_model_file:
+        raise TargetConfigError(f"target {target.name} runs the model file itself; early exits "
+                                "need generated C (host, cortex-m4-iss, rv32-nnx, ...)")
     if backend.runs_model_file:         # the board runs the model file itself: no C
         say(f"build for {target.name}")
         artifact = backend.build(cast("GeneratedModel", graph))   # build() reads .source
     else:
         with tempfile.TemporaryDirectory(prefix="hilbench-gen-") as tmp:
             say("generate C")
-            generated = generate(graph, Path(tmp), kernels=kernels)
+            generated = generate(graph, Path(tmp), kernels=kernels, exits=exits)
             say(f"build for {target.name}")
             artifact = backend.build(generated)
     lap("build")
@@ -172,7 +184,8 @@ def bench_model(
             **result.extra,
         },
     )
-    return BenchResult(info, measurement, comparison, artifact, result.outputs)
+    return BenchResult(info, measurement, comparison, artifact, result.outputs,
+                       dict(result.per_input))
 
 
 def _check_inputs(graph: Graph, inputs: list[np.ndarray], model_path: Path) -> int:

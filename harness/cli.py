@@ -1,4 +1,4 @@
-"""The `hilbench` command line: targets, run, report.
+"""The `hilbench` command line: targets, run, sweep, report (gate, history, runs: cli_gate.py).
 
 Errors print one line (`error: ...`) on stderr and exit 1; usage errors exit 2. Progress goes
 to stderr so `--json` output on stdout stays machine-readable.
@@ -67,10 +67,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     store = None if args.no_record else ResultStore(_results_path(args.results))
     ctx = RunContext.collect()
-    jobs = [(m, t) for m in args.models for t in args.target]
+    thresholds = args.exit_threshold or [None]
+    if args.exit_threshold and not args.dataset:
+        raise HilbenchError("--exit-threshold scores the exits on labelled samples: give "
+                            "--dataset too (e.g. --dataset mitbih)")
+    jobs = [(m, t, x) for m in args.models for t in args.target for x in thresholds]
     status = 0
-    for i, (model, target) in enumerate(jobs, 1):
-        prefix = f"[{i}/{len(jobs)}] {Path(model).name} on {target}"
+    for i, (model, target, threshold) in enumerate(jobs, 1):
+        prefix = f"[{i}/{len(jobs)}] {Path(model).name} on {target}" + (
+            f" at exit threshold {threshold:g}" if threshold is not None else "")
 
         def progress(stage: str, prefix: str = prefix) -> None:
             if not args.quiet:
@@ -85,10 +90,17 @@ def cmd_run(args: argparse.Namespace) -> int:
                 ev = eval_set(dataset, args.subset, args.seed, split_name=args.split)
                 full = (eval_set(dataset, split_name=args.split)
                         if ev.is_subset and args.golden_full else None)
-                result = bench_accuracy(Path(model), target, ev, full=full,
-                                        repeats=args.repeats, progress=progress,
-                                        kernels=args.kernels,
-                                        reference_check=not args.no_reference_check)
+                if threshold is not None:
+                    from .exit_bench import bench_exits
+                    result = bench_exits(Path(model), target, ev, threshold,
+                                         repeats=args.repeats, progress=progress,
+                                         kernels=args.kernels,
+                                         reference_check=not args.no_reference_check)
+                else:
+                    result = bench_accuracy(Path(model), target, ev, full=full,
+                                            repeats=args.repeats, progress=progress,
+                                            kernels=args.kernels,
+                                            reference_check=not args.no_reference_check)
             else:
                 result = bench_model(model, target, n_inputs=args.inputs, seed=args.seed,
                                      repeats=args.repeats, progress=progress,
@@ -195,12 +207,48 @@ def _sweep_line(r: dict[str, object]) -> str:
              f"{name} {acc:.4f} on {r.get('n_eval')} {r.get('dataset')} samples"
              if isinstance(acc, float) else "no accuracy",
              "bit-exact" if r["bit_exact"] else "within tolerance"]
+    hist = r.get("exit_histogram")
+    if isinstance(hist, list) and hist:    # an early-exit row
+        parts.append(f"exit threshold {r.get('exit_threshold')}: {100 * hist[0]:.1f} % at exit 0")
     for key, unit in (("macs", "MACs"), ("model_bytes", "B model"), ("latency_ms", "ms"),
                       ("cycles_per_inference", "cycles"), ("flash_bytes", "B flash")):
         if r.get(key) is not None:
             value = r[key]
             parts.append(f"{value:.4g} {unit}" if isinstance(value, float) else f"{value} {unit}")
     return " ".join(parts)
+
+
+def cmd_pipeline(args: argparse.Namespace) -> int:
+    """An early-exit model on a pipeline target: three placements, recorded together."""
+    from .datasets import load_dataset
+    from .evaluate import eval_set
+    from .measure import RunContext, to_json_record
+    from .pipeline import PLACEMENTS, run_pipeline
+    from .results import ResultStore
+
+    def progress(stage: str) -> None:
+        if not args.quiet:
+            print(f"pipeline: {stage}", file=sys.stderr, flush=True)
+
+    ev = eval_set(load_dataset(args.dataset), args.subset, args.seed)
+    result = run_pipeline(Path(args.model), args.target, ev, args.exit_threshold, progress)
+    if not args.no_record:   # all three placements ran: record them together
+        store, ctx = ResultStore(_results_path(args.results)), RunContext.collect()
+        for place in PLACEMENTS:
+            store.record(result.measurements[place], ctx)
+    for place in PLACEMENTS:
+        m = result.measurements[place]
+        r = to_json_record(m)
+        if args.json:
+            print(json.dumps(r), flush=True)
+        else:
+            print(f"{place:>6}: balanced accuracy {r['balanced_accuracy']:.4f}, sensor "
+                  f"{r['energy_uj_per_inference']:.2f} uJ, {r['total_ms_per_inference']:.3f} ms, "
+                  f"forwarded {100 * float(m.extra['forwarded_fraction']):.1f} %, "  # type: ignore[arg-type]
+                  f"{float(m.extra['bytes_sent_mean']):.0f} B sent per input "  # type: ignore[arg-type]
+                  f"(n={r['n_eval']})",
+                  flush=True)
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -219,7 +267,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ResultsError(f"--out {out} is a file; reports go into a folder: give a folder's "
                            "path (it is created when missing)")
     try:
-        written = write_report(df, out, layers)
+        if args.html or args.paper:
+            from .cli_gate import report_html, report_paper
+
+            if df.empty:
+                raise ResultsError(f"no measurements in {path} (or none of run {args.run_id})")
+            written = [report_html(df, layers, out, path)] if args.html else []
+            written += report_paper(df, layers, Path(args.paper)) if args.paper else []
+        else:
+            written = write_report(df, out, layers)
+            from .report.exits import exit_figures  # early-exit and pipeline runs, if any
+            written += exit_figures(df, store.per_input_dataframe(**filters), out)
     except OSError as exc:
         raise ResultsError(f"cannot write the report into {out}: {exc.strerror or exc} "
                            f"({exc.filename or out}); give another --out folder") from None
@@ -267,6 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "harness/codegen/kernels: ref, armv7em, rvx)")
     r.add_argument("--repeats", type=int, default=1,
                    help="invocations per input for timing (default 1)")
+    r.add_argument("--exit-threshold", type=float, action="append", default=None, metavar="T",
+                   help="run an early-exit model (hilbench.exits metadata) stage by stage, "
+                   "leaving at the first exit whose calibrated max-softmax is >= T (0: always "
+                   "the first exit, 1: full depth); repeat for several; needs --dataset. Adds "
+                   "exit_histogram, cycles_p50/p90/max and accuracy_per_exit, and stores each "
+                   "input's exit and cycles")
     r.add_argument("--json", action="store_true",
                    help="print one JSON object per model and target on stdout")
     r.add_argument("--results", help="results database (default results/hilbench.sqlite, "
@@ -310,11 +374,42 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     sw.set_defaults(func=cmd_sweep)
 
+    pl = sub.add_parser(
+        "pipeline", help="run an early-exit model split across a pipeline target (sensor, "
+        "link, edge) and compare three placements: all on the sensor, all on the edge with the "
+        "raw input sent, split with early exit; per input, recorded together")
+    pl.add_argument("model", metavar="MODEL", help="an early-exit .tflite (hilbench.exits "
+                    "metadata)")
+    pl.add_argument("--target", "-t", required=True,
+                    help="a pipeline target, e.g. wearable-to-edge")
+    pl.add_argument("--dataset", required=True, metavar="NAME", help="labelled samples to run")
+    pl.add_argument("--subset", type=int, default=None, metavar="N",
+                    help="a fixed, seeded, class-stratified subset of N test samples")
+    pl.add_argument("--seed", type=int, default=0, help="seed of the subset (default 0)")
+    pl.add_argument("--exit-threshold", type=float, required=True, metavar="T",
+                    help="the sensor's exit threshold (calibrated max-softmax, 0..1)")
+    pl.add_argument("--json", action="store_true", help="one JSON object per placement")
+    pl.add_argument("--results", help="results database (default results/hilbench.sqlite, "
+                    "or $HILBENCH_RESULTS)")
+    pl.add_argument("--no-record", action="store_true", help="do not write to the results store")
+    pl.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    pl.set_defaults(func=cmd_pipeline)
+
     rep = sub.add_parser("report", help="CSV, Markdown, LaTeX tables and figures from the store")
     rep.add_argument("--results", help="results database (default results/hilbench.sqlite)")
     rep.add_argument("--out", help="output folder (default: report/ next to the database)")
     rep.add_argument("--run-id", help="only the measurements of this run")
+    rep.add_argument("--html", action="store_true",
+                     help="write one self-contained report.html into --out instead (no server, "
+                     "no network; includes the last `hilbench gate` result)")
+    rep.add_argument("--paper", metavar="DIR",
+                     help="write paper figures (vector PDF, embedded fonts, 3.5/7.16 in wide), "
+                     "LaTeX tables (booktabs, siunitx) and manifest.json into DIR instead")
     rep.set_defaults(func=cmd_report)
+
+    from .cli_gate import add_parsers
+
+    add_parsers(sub)
     return p
 
 
@@ -338,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "subset", None) is not None and args.subset < 1:
         _err("--subset must be at least 1")
         return 2
-    if getattr(args, "dataset", None) and args.inputs is not None:
+    if getattr(args, "dataset", None) and getattr(args, "inputs", None) is not None:
         _err("--inputs and --dataset exclude each other: --dataset runs the split (or --subset)")
         return 2
     try:

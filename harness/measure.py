@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +54,11 @@ VARIANT_KEYS = (
     "recipe", "techniques", "parent_sha256", "params", "macs", "weight_bits", "sparsity",
     "model_bytes", "train_seed", "dataset", "dataset_sha256", "eval_split", "n_eval",
     "accuracy_provenance_note", "primary_metric",
+    # early-exit runs (harness/exit_bench.py)
+    "exit_threshold", "exit_histogram", "accuracy_per_exit", "exit_temperatures",
+    "exit_calibration", "exit_stage_macs",
+    # pipeline runs (harness/pipeline)
+    "placement", "pipeline", "forwarded_fraction", "bytes_sent_mean",
 )
 
 STANDARD_METRICS = (
@@ -162,6 +168,8 @@ class Measurement:
     tool_versions: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
     extra: dict[str, object] = field(default_factory=dict)  # JSON-able
+    # per input (early-exit runs): input_index, exit_index, cycles, label, prediction
+    per_input: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if isinstance(self.bit_exact, np.bool_):  # e.g. straight from np.array_equal

@@ -27,6 +27,7 @@ from .errors import (
     TargetUnavailableError,
 )
 from .evaluate import bench_accuracy, eval_set
+from .exit_bench import bench_exits
 from .measure import Measurement
 from .targets import Target, list_targets, load_target
 
@@ -82,8 +83,15 @@ class SweepJob:
     quick: bool
     subset: int | None            # test samples to run (None: the whole split)
     eval_seed: int
+    threshold: float | None = None     # an early-exit recipe: one job per exit threshold
     extra: dict[str, object] = field(default_factory=dict)      # the variant's facts
     seconds: dict[str, float] = field(default_factory=dict)     # building it, per stage
+
+    @property
+    def label(self) -> str:
+        """'int8-ptq on host' (and the exit threshold, if any) for progress and errors."""
+        at = f" at exit threshold {self.threshold:g}" if self.threshold is not None else ""
+        return f"{self.variant} on {self.target}{at}"
 
 
 def plan(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
@@ -120,6 +128,7 @@ def plan(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
         only = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in only)]
     if seed is None and not all_seeds:
         seed = recipe.seeds[0]          # one trained parent per sweep unless asked for all
+    thresholds: list[float | None] = list(getattr(recipe, "exit_thresholds", ()) or [None])
     clock = time.perf_counter()
     for built in build_variants(recipe, quick=quick, seed=seed, only=list(only) if only else None,
                                 progress=say):
@@ -130,7 +139,7 @@ def plan(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
             clock = time.perf_counter()
             continue
         timings = dict(getattr(built, "timings", {}) or {})
-        for t in resolved:
+        for t, threshold in [(t, x) for t in resolved for x in thresholds]:
             seconds = {**timings, "variant_total": made}
             if unavailable[t.name]:
                 yield SweepItem(built.name, t.name, seconds=seconds, unavailable=True,
@@ -138,7 +147,7 @@ def plan(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
                 continue
             yield SweepJob(str(built.name), t.name, Path(built.path), recipe.name, dataset.name,
                            dataset.sha256, quick, subset_for(recipe, t, subset), eval_seed,
-                           _variant_extra(built), seconds)
+                           threshold, _variant_extra(built), seconds)
         clock = time.perf_counter()
 
 
@@ -150,7 +159,7 @@ def run_job(job: SweepJob, *, model_path: Path | None = None, dataset: Dataset |
     say = progress or (lambda _msg: None)
     item = SweepItem(job.variant, job.target, seconds=dict(job.seconds))
     start = time.perf_counter()
-    where = f"{job.variant} on {job.target}"
+    where = job.label
     try:
         data = dataset if dataset is not None else _dataset(job.dataset, job.quick)
         if data.sha256 != job.dataset_sha256:
@@ -160,8 +169,13 @@ def run_job(job: SweepJob, *, model_path: Path | None = None, dataset: Dataset |
         ev = eval_set(data, job.subset, job.eval_seed)
         full = eval_set(data) if ev.is_subset else None
         say(f"{where}: {ev.describe()}")
-        result = bench_accuracy(model_path or job.model_path, job.target, ev, full=full,
-                                progress=lambda msg: say(f"{where}: {msg}"))
+        path = model_path or job.model_path
+        if job.threshold is not None:    # an early-exit recipe: one row per threshold
+            result = bench_exits(path, job.target, ev, job.threshold,
+                                 progress=lambda msg: say(f"{where}: {msg}"))
+        else:
+            result = bench_accuracy(path, job.target, ev, full=full,
+                                    progress=lambda msg: say(f"{where}: {msg}"))
         m = result.measurement
         m.model, m.variant, m.model_path = job.recipe, job.variant, str(job.model_path)
         m.extra.update(job.extra)

@@ -45,12 +45,12 @@ def run_shipped(job: SweepJob, model: bytes, sha256: str, commit: str | None) ->
     host = socket.gethostname()
     if commit and here.git_commit and here.git_commit != commit:
         return SweepItem(job.variant, job.target, error=(
-            f"{job.variant} on {job.target}: the worker on {host} runs hilbench commit "
+            f"{job.label}: the worker on {host} runs hilbench commit "
             f"{here.git_commit[:12]}, the driver {commit[:12]}: check out the same commit on "
             "every node"))
     if hashlib.sha256(model).hexdigest() != sha256:
         return SweepItem(job.variant, job.target,
-                         error=f"{job.variant} on {job.target}: the model arrived corrupted")
+                         error=f"{job.label}: the model arrived corrupted")
 
     def write(folder: Path) -> None:
         (folder / job.model_path.name).write_bytes(model)
@@ -93,8 +93,8 @@ def ray_sweep(address: str, recipe_path: Path, targets: Sequence[str], *,
                 item = _result(ray, ref, job)
                 counts["done"] += 1
                 state = "ok" if item.measurement is not None else "failed, no row"
-                say(f"ray: [{counts['done']}/{counts['submitted']}] {job.variant} on "
-                    f"{job.target}: {state} after {time.perf_counter() - started.pop(ref):.1f} s")
+                say(f"ray: [{counts['done']}/{counts['submitted']}] {job.label}: {state} after "
+                    f"{time.perf_counter() - started.pop(ref):.1f} s")
                 yield item
 
         for job in plan(recipe_path, targets, quick=quick, seed=seed, subset=subset, only=only,
@@ -125,7 +125,7 @@ def _result(ray: Any, ref: Any, job: SweepJob) -> SweepItem:
         else:                                                # the worker or its node died
             why = f"its worker was lost {MAX_RETRIES + 1} times ({type(exc).__name__})"
         return SweepItem(job.variant, job.target, seconds=dict(job.seconds),
-                         error=f"{job.variant} on {job.target}: {why}")
+                         error=f"{job.label}: {why}")
     if not isinstance(item, SweepItem):
         raise ClusterError(f"a Ray worker returned {type(item).__name__}, not a SweepItem: "
                            "does every node run this hilbench checkout?")

@@ -5,6 +5,7 @@
     ├── memory:    Memory          flash_bytes, ram_bytes
     ├── energy:    Energy          joules_per_cycle, or ua_per_mhz and volts
     ├── firmware:  Firmware        the MCU runtime (harness/firmware/config.py says how it is used)
+    ├── pipeline:  Pipeline        sensor and edge targets and the link between them (LinkSpec)
     └── one section per backend:   qemu, iss, iss_rv, verilator, serial; the ssh backend's
                                    connection keys sit at the top level (harness/remote/config.py
                                    checks them after ${VAR} expansion)
@@ -25,8 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .paths import KERNELS_DIR
 
 __all__ = ["TargetSpec", "ToolchainSpec", "MemorySpec", "EnergySpec", "FirmwareSpec",
-           "QemuSpec", "IssArmSpec", "IssRvSpec", "VerilatorSpec", "SerialSpec", "spec_error",
-           "SSH_KEYS", "REQUIRED_SECTIONS"]
+           "QemuSpec", "IssArmSpec", "IssRvSpec", "VerilatorSpec", "SerialSpec", "RenodeSpec",
+           "spec_error",
+           "SSH_KEYS", "REQUIRED_SECTIONS", "LinkSpec", "PipelineSpec"]
 
 
 class _Section(BaseModel):
@@ -175,12 +177,50 @@ class SerialSpec(_Section):
         return self
 
 
+class RenodeSpec(_Section):
+    """The `renode:` section (harness/backends/renode.py says how each key is used)."""
+
+    binary: str = "renode"                    # HILBENCH_RENODE overrides it
+    versions: list[str] = ["1.15"]            # accepted major.minor series
+    platform: str                             # .repl file, next to the target.yaml
+    peripherals: list[str] = []               # C# files compiled by Renode (include @file.cs)
+    performance_in_mips: int = Field(25, gt=0)
+    counter_timer_hz: int = Field(gt=0)       # the .repl's clock of firmware.counter's timer
+    budget_timer_hz: int = Field(gt=0)        # the .repl's clock of firmware.budget's timer
+    quantum_s: float = Field(0.01, gt=0)
+    max_instructions_per_inference: int = Field(4_000_000_000, gt=0)
+
+
 # The ssh backend's keys, at the top level of its target.yaml (harness/remote/config.py).
 SSH_KEYS = ("host", "port", "user", "key_file", "known_hosts", "accept_unknown_host_key",
             "key_passphrase_env", "allow_agent", "connect_timeout_s", "remote_tmp", "python",
             "num_threads", "reference_kernels", "warmup", "power")
 
 # Sections a backend cannot do without.
+class LinkSpec(_Section):
+    """A radio link between two targets of a pipeline, from a datasheet (energy-model)."""
+
+    kind: Literal["ble5"]
+    datasheet: str = Field(min_length=1)          # where the numbers come from
+    phy_bits_per_s: float = Field(gt=0)           # on-air bit rate (LE 2M PHY: 2e6)
+    tx_current_a: float = Field(gt=0)             # radio TX current at the chosen power
+    volts: float = Field(gt=0)
+    payload_bytes_per_packet: int = Field(gt=0)   # application bytes per LL packet
+    overhead_bytes_per_packet: int = Field(ge=0)  # preamble, access address, headers, CRC
+    ack_bytes: int = Field(0, ge=0)               # the peer's empty packet per data packet
+    ifs_s: float = Field(0.0, ge=0)               # inter-frame space (twice per packet)
+
+
+class PipelineSpec(_Section):
+    """Targets composed with a link: stage 1 (through `split_after`) on the first, the
+    remaining stages on the second (harness/pipeline)."""
+
+    sensor: str = Field(min_length=1)
+    edge: str = Field(min_length=1)
+    split_after: int = Field(0, ge=0)
+    link: LinkSpec
+
+
 REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "host": ("toolchain",),
     "qemu": ("toolchain", "firmware", "qemu"),
@@ -188,6 +228,8 @@ REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "iss_rv": ("toolchain", "firmware"),
     "verilator": ("toolchain", "firmware", "verilator"),
     "serial": ("toolchain", "firmware", "serial"),
+    "renode": ("toolchain", "firmware", "renode"),
+    "pipeline": ("pipeline",),
 }
 
 
@@ -211,6 +253,8 @@ class TargetSpec(BaseModel):
     iss_rv: IssRvSpec | None = None
     verilator: VerilatorSpec | None = None
     serial: SerialSpec | None = None
+    renode: RenodeSpec | None = None
+    pipeline: PipelineSpec | None = None
     # ssh: checked by harness/remote/config.py after ${VAR} expansion
     host: Any = None
     port: Any = None

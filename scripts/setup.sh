@@ -12,6 +12,7 @@ APT_PACKAGES=(
   yosys                                                     # area of rtl/ core and extension
   openssh-server                                            # ssh backend tests (loopback sshd)
   dataset-fashion-mnist                                     # Fashion-MNIST recipe (harness/datasets)
+  chromium chromium-driver poppler-utils                    # HTML report test (headless), pdffonts
 )
 
 missing=()

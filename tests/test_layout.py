@@ -20,15 +20,15 @@ LAYERS = [
      "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training",
      "ray_cluster"),
     ("golden", "golden_ops", "lower", "importers", "litert_ref", "compare", "reference_check",
-     "variants", "fuzz"),
+     "variants", "fuzz", "exits"),
     ("codegen",),
     ("build", "measure", "artifacts", "firmware", "iss", "mlperf_dut", "launch", "remote",
      "power"),
     ("backends",),
-    ("bench", "evaluate", "sweep", "sweep_ray"),
+    ("bench", "evaluate", "sweep", "exit_bench", "pipeline", "sweep_ray"),
     ("results",),
     ("report",),
-    ("cli", "pytest_plugin", "pytest_ray", "recipe_suite"),
+    ("cli", "cli_gate", "pytest_plugin", "pytest_ray", "recipe_suite"),
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 SMALL_BACKENDS = ("qemu", "iss_arm", "iss_rv", "verilator")

@@ -61,7 +61,7 @@ BAD_TARGETS = {
     "unknown-key": (_HOST + "clockhz: 5\n",
                     "clockhz: unknown key (expected one of: backend, description, clock_hz, "
                     "memory, toolchain, energy, timeout_s, default_inputs, kernels, firmware, "
-                    "qemu, iss, iss_rv, verilator, serial)"),
+                    "qemu, iss, iss_rv, verilator, serial, renode, pipeline)"),
     "unknown-nested-key": ("backend: host\ntoolchain: {cc: gcc, cflag: [-O2]}\n",
                            "toolchain.cflag: unknown key (expected one of: cc, cflags, ldflags, "
                            "size)"),

@@ -7,7 +7,9 @@ from .base import Artifact, Backend, RunResult
 from .host import HostBackend
 from .iss_arm import IssArmBackend
 from .iss_rv import IssRvBackend
+from .pipeline import PipelineBackend
 from .qemu import QemuBackend
+from .renode import RenodeBackend
 from .serial import SerialBackend
 from .ssh import SshBackend
 from .verilator import VerilatorBackend
@@ -22,6 +24,8 @@ BACKENDS: dict[str, type[Backend]] = {
     "iss_rv": IssRvBackend,
     "iss_arm": IssArmBackend,
     "serial": SerialBackend,
+    "renode": RenodeBackend,
+    "pipeline": PipelineBackend,
 }
 
 

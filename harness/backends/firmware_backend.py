@@ -137,6 +137,19 @@ class FirmwareBackend(Backend):
         batch = run_batch(artifact, inputs, self.run_image)
         if n == 0:
             return RunResult(batch.outputs)
-        return RunResult(batch.outputs, self.count_metrics(batch, n),
+        metrics = self.count_metrics(batch, n)
+        return RunResult(batch.outputs, metrics,
                          batch.layer_metrics(self.layer_provenance, self.layer_scale()),
-                         batch.commands, batch.log, self.run_extra(batch, n))
+                         batch.commands, batch.log, self.run_extra(batch, n),
+                         _per_input_cycles(metrics, batch.counts))
+
+
+def _per_input_cycles(metrics: dict[str, Metric], counts: list[int]) -> dict[str, list[float]]:
+    """Each input's count as "cycles" when cycles_per_inference is exactly their mean (the
+    backend counts cycles with the firmware's counter), else nothing."""
+    cycles = metrics.get("cycles_per_inference")
+    if cycles is None or not counts:
+        return {}
+    if abs(float(np.mean(counts)) - cycles.value) > 1e-9 * max(1.0, abs(cycles.value)):
+        return {}
+    return {"cycles": [float(c) for c in counts]}

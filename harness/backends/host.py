@@ -23,6 +23,7 @@ from .base import Artifact, Backend, RunResult, pack_samples, unpack_samples
 __all__ = ["HostBackend"]
 
 _DONE = re.compile(r"HB_DONE n=(\d+) repeats=(\d+) invoke_ns=(\d+)")
+_PER_INPUT = re.compile(r"^HB_NS (\d+) (\d+)$", re.MULTILINE)
 
 
 class HostBackend(Backend):
@@ -79,7 +80,9 @@ class HostBackend(Backend):
                 metrics["instructions_per_inference"] = instructions
                 commands.append(Command(("perf", "stat", "-x,", "-e", "instructions:u",
                                          *cmd.argv)))
-        return RunResult(outputs, metrics, [], commands, done.stdout)
+        per_input = _per_input_ms(done.stdout, n, repeats)
+        return RunResult(outputs, metrics, [], commands, _without_per_input(done.stdout),
+                         per_input=per_input)
 
     def _instructions(self, artifact: Artifact, in_path: Path, out_path: Path, n: int,
                       repeats: int) -> Metric | None:
@@ -102,3 +105,16 @@ class HostBackend(Backend):
             return None
         return Metric((full - empty) / (n * repeats), "instr", "hw-counter",
                       "perf stat -e instructions:u, run with n minus run with 0 inferences")
+
+
+def _per_input_ms(stdout: str, n: int, repeats: int) -> dict[str, list[float]]:
+    """Each input's wall-clock latency per inference (HB_NS lines), in input order."""
+    ns = {int(i): int(t) for i, t in _PER_INPUT.findall(stdout)}
+    if sorted(ns) != list(range(n)):
+        return {}
+    return {"latency_ms": [ns[i] / 1e6 / repeats for i in range(n)]}
+
+
+def _without_per_input(stdout: str) -> str:
+    """The log without the per-input lines (kept as numbers in RunResult.per_input)."""
+    return _PER_INPUT.sub("", stdout).lstrip("\n")

@@ -41,14 +41,19 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ModelError
 from ..ir import Graph
 from . import armv7em
 from .emit import ArenaPointers, model_header, model_source
+from .exits import EXIT_INDEX_BYTES
 from .memplan import MemoryPlan, plan_memory
 from .ops import OpCode, OpContext, check_supported, emit_op, scratch_bytes
 from .weights import Constants
+
+if TYPE_CHECKING:
+    from ..exits import ExitProgram
 
 # Kernel sets whose code generation specialises layers (a module with scratch_bytes and emit);
 # the others replace ref files by name only.
@@ -101,11 +106,16 @@ def _kernel_file(kernels: str, name: str) -> Path:
 
 
 def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
-             layer_markers: bool = True, kernels: str = "ref") -> GeneratedModel:
+             layer_markers: bool = True, kernels: str = "ref",
+             exits: ExitProgram | None = None) -> GeneratedModel:
     """Write the C of `graph` into out_dir (created if needed) and describe it.
 
     `kernels` names a folder of kernels/ (a target's `kernels:` option): its files replace the
-    `ref` files of the same name, and its extra headers are copied along."""
+    `ref` files of the same name, and its extra headers are copied along. With `exits` (an
+    early-exit program of this graph, harness.exits) the graph is the program's staged one
+    and invoke returns at the first exit that fires (codegen/exits.py)."""
+    if exits is not None:
+        graph = exits.graph
     if kernels not in kernel_sets():
         raise ValueError(f"kernel set {kernels!r} is not in the list: {', '.join(kernel_sets())}")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix):
@@ -140,18 +150,19 @@ def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
     for name in (*KERNEL_HEADERS, *extra_headers, *needed):
         shutil.copyfile(_kernel_file(kernels, name), kernel_dir / name)
     # model.c first: it registers the constants weights.c then writes.
-    source = model_source(graph, prefix, plan, constants, pointers, codes, layer_markers)
+    source = model_source(graph, prefix, plan, constants, pointers, codes, layer_markers, exits)
     (out_dir / "model.c").write_text(source)
     (out_dir / "weights.c").write_text(constants.source(f"Model '{graph.name}'"))
     weights_bytes = constants.nbytes
-    (out_dir / "model.h").write_text(model_header(graph, prefix, plan, weights_bytes))
+    extra = EXIT_INDEX_BYTES if exits is not None else 0
+    (out_dir / "model.h").write_text(model_header(graph, prefix, plan, weights_bytes, extra))
 
     return GeneratedModel(
         out_dir=out_dir,
         sources=[out_dir / "model.c", out_dir / "weights.c", *(kernel_dir / f for f in needed)],
         include_dirs=[out_dir, kernel_dir],
         input_bytes=sum(t.nbytes for t in graph.input_tensors()),
-        output_bytes=sum(t.nbytes for t in graph.output_tensors()),
+        output_bytes=sum(t.nbytes for t in graph.output_tensors()) + extra,
         arena_bytes=plan.arena_bytes,
         naive_arena_bytes=plan.naive_bytes,
         weights_bytes=weights_bytes,
@@ -159,7 +170,7 @@ def generate(graph: Graph, out_dir: str | Path, *, prefix: str = "hb",
         layer_ops=[op.kind for op in graph.ops],
         macs=graph.macs(),
         input_specs=_specs(graph.input_tensors()),
-        output_specs=_specs(graph.output_tensors()),
+        output_specs=_specs(graph.output_tensors()) + ([((), "int32")] if extra else []),
         prefix=prefix,
         graph=graph,
         source=Path(graph.source) if graph.source and Path(graph.source).is_file() else None,

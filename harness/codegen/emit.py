@@ -14,7 +14,7 @@ them (e.g. `-include hb_markers.h`) to read a cycle counter per layer.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..ir import Graph, Tensor
 from .cformat import c_comment, c_string
@@ -22,7 +22,10 @@ from .memplan import MemoryPlan
 from .ops import OpCode, tensor_ctype
 from .weights import Constants
 
-__all__ = ["ArenaPointers", "tensor_summary", "model_header", "model_source"]
+if TYPE_CHECKING:
+    from ..exits import ExitProgram
+
+__all__ = ["ArenaPointers", "tensor_summary", "model_header", "model_source", "op_call"]
 
 
 class ArenaPointers:
@@ -55,7 +58,20 @@ def tensor_summary(t: Tensor) -> str:
     return f"'{t.name}' {t.dtype} [{shape}] {t.nbytes} bytes"
 
 
-def model_header(graph: Graph, prefix: str, plan: MemoryPlan, weights_bytes: int) -> str:
+def op_call(i: int, kind: str, name: str, code: OpCode, layer_markers: bool) -> list[str]:
+    """The invoke function's lines of layer i: a comment, the call, its markers."""
+    lines = [f"    /* {i}: {kind} '{_short(name)}' */"]
+    if layer_markers:
+        lines.append(f"    HB_LAYER_BEGIN({i});")
+    lines.append(f"    {code.call}")
+    if layer_markers:
+        lines.append(f"    HB_LAYER_END({i});")
+    return lines
+
+
+def model_header(graph: Graph, prefix: str, plan: MemoryPlan, weights_bytes: int,
+                 extra_output_bytes: int = 0) -> str:
+    """model.h; `extra_output_bytes` follow the outputs (an exit model's int32 exit index)."""
     upper = prefix.upper()
     inputs, outputs = graph.input_tensors(), graph.output_tensors()
     lines = [
@@ -66,6 +82,8 @@ def model_header(graph: Graph, prefix: str, plan: MemoryPlan, weights_bytes: int
         *[f" *   {c_comment(tensor_summary(t))}" for t in inputs],
         f" * {upper}_OUTPUT_BYTES: the outputs, concatenated in graph order:",
         *[f" *   {c_comment(tensor_summary(t))}" for t in outputs],
+        *([f" *   then the exit taken, int32 ({extra_output_bytes} bytes): an early-exit "
+           "model"] if extra_output_bytes else []),
         f" * {upper}_ARENA_BYTES: the one static buffer of all activations "
         f"(naive plan: {plan.naive_bytes} bytes).",
         f" * Constant data: {weights_bytes} bytes.",
@@ -78,7 +96,7 @@ def model_header(graph: Graph, prefix: str, plan: MemoryPlan, weights_bytes: int
         "#endif",
         "",
         f"#define {upper}_INPUT_BYTES {sum(t.nbytes for t in inputs)}",
-        f"#define {upper}_OUTPUT_BYTES {sum(t.nbytes for t in outputs)}",
+        f"#define {upper}_OUTPUT_BYTES {sum(t.nbytes for t in outputs) + extra_output_bytes}",
         f"#define {upper}_ARENA_BYTES {plan.arena_bytes}",
         f"#define {upper}_NUM_LAYERS {len(graph.ops)}",
         "",
@@ -100,7 +118,8 @@ def model_header(graph: Graph, prefix: str, plan: MemoryPlan, weights_bytes: int
 
 
 def model_source(graph: Graph, prefix: str, plan: MemoryPlan, constants: Constants,
-                 pointers: ArenaPointers, codes: Sequence[OpCode], layer_markers: bool) -> str:
+                 pointers: ArenaPointers, codes: Sequence[OpCode], layer_markers: bool,
+                 exits: ExitProgram | None = None) -> str:
     upper = prefix.upper()
     out: list[str] = [
         f"/* Model '{c_comment(graph.name)}': arena, layer parameters and the invoke function.",
@@ -148,13 +167,15 @@ def model_source(graph: Graph, prefix: str, plan: MemoryPlan, constants: Constan
         body.append(f"    memcpy({pointers.tensor(index)}, in + {offset}, {t.nbytes});")
         offset += t.nbytes
     body.append("")
+    if exits is not None:   # an early-exit model: stage by stage (codegen/exits.py)
+        from .exits import exit_functions, exit_invoke_body
+        out += [exit_functions(exits, prefix)]
+        body += exit_invoke_body(exits, prefix, pointers, codes, layer_markers)
+        out += [f"void {prefix}_model_invoke(const void *input, void *output)", "{", *body,
+                "}", ""]
+        return "\n".join(out)
     for i, (op, code) in enumerate(zip(graph.ops, codes)):
-        body.append(f"    /* {i}: {op.kind} '{_short(op.name)}' */")
-        if layer_markers:
-            body.append(f"    HB_LAYER_BEGIN({i});")
-        body.append(f"    {code.call}")
-        if layer_markers:
-            body.append(f"    HB_LAYER_END({i});")
+        body += op_call(i, op.kind, op.name, code, layer_markers)
     body.append("")
     offset = 0
     for index in graph.outputs:

@@ -14,6 +14,7 @@ import pandas as pd
 from harness.errors import ResultsError
 from harness.report._io import atomic_write_text
 from harness.report.figures import CYCLE_PROVENANCES, layer_cycles_figure, overview_figure
+from harness.report.history import history_figure, history_frame, history_pairs
 from harness.report.tables import summary, to_latex, to_markdown, write_csv
 from harness.report.variants import pareto_figure, suites_with_accuracy, variants_table
 
@@ -37,8 +38,9 @@ class NoMeasurementsError(ResultsError, ValueError):
 
 def write_report(df: pd.DataFrame, out_dir: Path, layers: pd.DataFrame | None = None) -> list[Path]:
     """Write summary.csv/.md/.tex and overview.png/.pdf (plus layers.png/.pdf when `layers`
-    has per-layer cycle counts, and per suite with accuracies pareto_<suite>.png/.pdf and
-    variants_<suite>.tex/.md) into out_dir; return the paths written."""
+    has per-layer cycle counts, per suite with accuracies pareto_<suite>.png/.pdf and
+    variants_<suite>.tex/.md, and history_<model>_<target>.png/.pdf where cycles were measured
+    in several runs) into out_dir; return the paths written."""
     if df.empty:
         raise NoMeasurementsError(
             "no measurements in the results store (or none match the filters); run the benchmarks first"
@@ -65,6 +67,11 @@ def write_report(df: pd.DataFrame, out_dir: Path, layers: pd.DataFrame | None = 
         layers = layers[layers["provenance"].isin(CYCLE_PROVENANCES)]
     if layers is not None and not layers.empty:
         png = layer_cycles_figure(layers, out_dir / "layers.png")
+        written += [png, png.with_suffix(".pdf")]
+    for model, target in history_pairs(df):   # cycles across runs, where there are several
+        hist = history_frame(df, model, target, "cycles_per_inference")
+        png = history_figure(hist, out_dir / f"history_{_slug(model)}_{_slug(target)}.png",
+                             f"{model} on {target}: cycles per inference")
         written += [png, png.with_suffix(".pdf")]
     return written
 

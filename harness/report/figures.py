@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 from matplotlib.ticker import EngFormatter
 
 from harness.report._io import atomic_write
@@ -80,12 +81,22 @@ MODELLED = ("iss-cycle-model", "energy-model")
 _LABELS_UP_TO = 12   # bars per panel that still get their value printed on top
 
 
-def overview_figure(df: pd.DataFrame, path: Path) -> Path:
+def _fit_width(fig: Figure, width_in: float | None) -> None:
+    """Scale a figure to width_in inches (a paper column), keeping its aspect (at most 9 in tall)."""
+    if width_in is not None:
+        w, h = fig.get_size_inches()
+        fig.set_size_inches(width_in, min(9.0, h * width_in / w))
+        shrink = max(0.75, min(1.0, width_in / w))   # text shrinks with the figure, to 6 pt or so
+        for text in fig.findobj(Text):
+            text.set_fontsize(text.get_fontsize() * shrink)
+
+
+def overview_figure(df: pd.DataFrame, path: Path, width_in: float | None = None) -> Path:
     """Bars of the latest measurement per (model, variant, target): one row of panels per
     metric among OVERVIEW_METRICS that is present, one column per variant (int8, fp32, ...);
     in a panel one group per model and one bar per target, each target in the same colour
     everywhere. Bars of modelled numbers (MODELLED provenances) are hatched; a panel whose
-    values span more than 30x has a log scale. Writes PNG and PDF; returns the PNG path."""
+    values span more than 30x has a log scale. Writes PNG and PDF (width_in: scaled to that width); returns the PNG path."""
     if df.empty:
         raise ValueError("no measurements to plot")
     rows = latest(df).sort_values(list(KEY_COLUMNS), kind="stable")
@@ -134,7 +145,7 @@ def overview_figure(df: pd.DataFrame, path: Path) -> Path:
                         ax.bar_label(bars, labels=[format_value(h) or ""], fontsize=6,
                                      padding=2, rotation=90)
                 values += heights
-            ax.set_title(f"{_TITLES[metric]}, {variant} ({_provenance_text(provenances)})",
+            ax.set_title(f"{_TITLES[metric]}, {variant}\n({_provenance_text(provenances)})",
                          fontsize=9)
             ax.set_ylabel(unit, fontsize=8)
             ax.set_xticks(range(len(models)), labels=models, fontsize=8)
@@ -154,6 +165,7 @@ def overview_figure(df: pd.DataFrame, path: Path) -> Path:
                                  label="modelled (" + ", ".join(MODELLED) + ")"))
         fig.legend(handles=handles, loc="outside upper center", ncols=min(len(handles), 6),
                    frameon=False, fontsize=8)
+    _fit_width(fig, width_in)
     return _save(fig, path)
 
 
@@ -165,7 +177,7 @@ _OP_SHORT = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "dw", "FULLY_CONNECTED": "f
              "DEQUANTIZE": "dequant"}
 
 
-def layer_cycles_figure(layers_df: pd.DataFrame, path: Path) -> Path:
+def layer_cycles_figure(layers_df: pd.DataFrame, path: Path, width_in: float | None = None) -> Path:
     """Where the cycles go: one panel per model, one group of bars per layer (x: its index and
     op), one bar per variant@target, from the latest measurement of each, log scale. Only
     counts with a cycle provenance (CYCLE_PROVENANCES) are drawn; modelled ones are hatched.
@@ -224,4 +236,5 @@ def layer_cycles_figure(layers_df: pd.DataFrame, path: Path) -> Path:
         ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
         ax.legend(fontsize=6, loc="upper right", ncols=2, frameon=False)
+    _fit_width(fig, width_in)
     return _save(fig, path)

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, MaxNLocator
 
-from harness.report.figures import _PALETTE, _save
+from harness.report.figures import _PALETTE, _fit_width, _save
 from harness.report.tables import latest
 
 __all__ = ["variant_rows", "suites_with_accuracy", "variants_table", "pareto_front", "pareto_figure"]
@@ -160,8 +160,9 @@ def _cost_rows(rows: pd.DataFrame) -> list[str]:
     return wanted
 
 
-def pareto_figure(df: pd.DataFrame, model: str, path: Path) -> Path:
-    """Accuracy against cost, one column per target and one row per cost; returns the PNG."""
+def pareto_figure(df: pd.DataFrame, model: str, path: Path, width_in: float | None = None) -> Path:
+    """Accuracy against cost, one column per target and one row per cost; returns the PNG
+    (width_in: scaled to that width, e.g. a paper column)."""
     rows = variant_rows(df)
     rows = rows[rows["model"] == model] if not rows.empty else rows
     if rows.empty:
@@ -219,5 +220,6 @@ def pareto_figure(df: pd.DataFrame, model: str, path: Path) -> Path:
     first = rows.iloc[0]
     fig.suptitle(f"{model}: accuracy of each target's outputs on {first['dataset']}/"
                  f"{first['eval_split']} vs cost; front marked (outlined circles)", fontsize=10)
+    _fit_width(fig, width_in)
     fig.tight_layout()
     return _save(fig, Path(path))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from harness.errors import ResultsError
 from harness.measure import STANDARD_METRICS, LayerMetric, Measurement, Metric, RunContext
+from harness.results.per_input import PER_INPUT_COLUMNS, PER_INPUT_SQL, insert_per_input
 from harness.results.schema import MEASUREMENT_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION
 
 __all__ = ["ResultStore", "DEFAULT_RESULTS_PATH", "FILTER_KEYS", "BASE_COLUMNS", "LAYER_COLUMNS"]
@@ -37,7 +38,8 @@ _T = TypeVar("_T")
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (extended codes keep these in the low byte)
 _NULLABLE_INT = ("mismatches", "seed")
 _NULLABLE_BOOL = ("git_dirty", "bit_exact")
-_OUR_TABLES = frozenset({"measurements", "metrics", "layer_metrics", "sqlite_sequence"})
+_OUR_TABLES = frozenset({"measurements", "metrics", "layer_metrics", "input_results",
+                         "sqlite_sequence"})
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -196,6 +198,7 @@ class ResultStore:
             if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")  # persistent: stored in the file
             if version == SCHEMA_VERSION:
+                conn.execute(PER_INPUT_SQL)   # added to version 1: older stores get it here
                 return
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -203,6 +206,7 @@ class ResultStore:
                     for statement in SCHEMA_SQL.split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    conn.execute(PER_INPUT_SQL)
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:
@@ -239,6 +243,7 @@ class ResultStore:
         row = _measurement_row(m, ctx)  # encodes JSON now, so a bad field fails before any write
         metrics = dict(m.metrics)
         layers = list(m.layers)
+        per_input = list(m.per_input)
 
         def attempt() -> int:
             with closing(self._connect()) as conn:
@@ -247,6 +252,7 @@ class ResultStore:
                     measurement_id = _insert_measurement(conn, row)
                     _insert_metrics(conn, measurement_id, metrics)
                     _insert_layers(conn, measurement_id, layers)
+                    insert_per_input(conn, measurement_id, per_input)
                     conn.execute("COMMIT")
                 except BaseException:
                     self._rollback(conn)
@@ -332,6 +338,15 @@ class ResultStore:
         )
         df = pd.DataFrame(rows, columns=list(LAYER_COLUMNS))
         return df.astype({"measurement_id": "int64", "idx": "int64", "cycles": "float64"})
+
+    def per_input_dataframe(self, **filters: object) -> pd.DataFrame:
+        """Per-input rows (early-exit runs): exit taken, cycles, label, prediction."""
+        where, params = self._where(filters, "ms")
+        (rows,) = self._read([(
+            "SELECT p.measurement_id, ms.model, ms.variant, ms.target, p.idx, p.exit_index,"
+            " p.cycles, p.label, p.prediction, p.detail_json FROM input_results p JOIN measurements ms"
+            f" ON ms.id = p.measurement_id{where} ORDER BY p.measurement_id, p.idx", params)])
+        return pd.DataFrame(rows, columns=list(PER_INPUT_COLUMNS))
 
     def get(self, measurement_id: int) -> tuple[Measurement, RunContext]:
         """Rebuild one stored measurement and its run context exactly (notes included)."""

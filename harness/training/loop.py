@@ -21,7 +21,7 @@ from ..accuracy import score
 from ..datasets import Dataset, Split
 from .config import TrainConfig
 
-__all__ = ["fit", "History", "predict", "deterministic"]
+__all__ = ["fit", "History", "predict", "deterministic", "final_logits"]
 
 Progress = Callable[[str], None]
 
@@ -61,8 +61,24 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarra
     out = []
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
-            out.append(model(torch.from_numpy(x[i:i + batch_size])).argmax(dim=1).numpy())
+            out.append(final_logits(model(torch.from_numpy(x[i:i + batch_size])))
+                       .argmax(dim=1).numpy())
     return np.concatenate(out) if out else np.zeros((0,), np.int64)
+
+
+def final_logits(out: torch.Tensor | tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """The full-depth logits: a multi-exit model (harness.zoo.MultiExit) returns one tensor
+    per exit, the last is the full-depth classifier."""
+    return out[-1] if isinstance(out, tuple) else out
+
+
+def _loss(model: nn.Module, loss_fn: nn.Module, out: torch.Tensor | tuple[torch.Tensor, ...],
+          y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy; for a multi-exit model the sum over exits weighted by `exit_weights`."""
+    if not isinstance(out, tuple):
+        return loss_fn(out, y)
+    weights = getattr(model, "exit_weights", None) or (1.0,) * len(out)
+    return sum((w * loss_fn(o, y) for w, o in zip(weights, out)), torch.zeros(()))
 
 
 def _class_weights(config: TrainConfig, y: np.ndarray, k: int) -> torch.Tensor | None:
@@ -114,7 +130,7 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig,
         total, seen = 0.0, 0
         for idx in _batches(config, split.y, k, gen):
             xb, yb = x_all[idx], y_all[idx]
-            loss = loss_fn(model(xb), yb)
+            loss = _loss(model, loss_fn, model(xb), yb)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -24,6 +24,7 @@ from ..training import Trained, train_cached
 from ..zoo import fold_batchnorm
 from .check import check_against_litert
 from .convert import to_tflite
+from .exits import attach_exits
 from .recipe import Recipe, Variant
 from .stats import model_stats
 from .technique import Context, Stage
@@ -104,6 +105,7 @@ def _build_one(recipe: Recipe, variant: Variant, trained: Trained, dataset: Data
                       say)
         stage = _apply_chain(trained, variant, ctx)
         path = to_tflite(stage, ctx.example, folder / file_name, variant.name)
+        exits = attach_exits(path, dataset, say)
         converted = time.perf_counter()
         graph, result = check_against_litert(path, check_x, variant.name, seed=seed)
         checked = time.perf_counter()
@@ -113,7 +115,8 @@ def _build_one(recipe: Recipe, variant: Variant, trained: Trained, dataset: Data
                 "timings": {"convert": round(converted - start, 3),
                             "check": round(checked - converted, 3)},
                 "weight_bits_stage": stage.weight_bits, "notes": stage.notes,
-                "parent_sha256": trained.sha256, "versions": _versions()}
+                "parent_sha256": trained.sha256, "versions": _versions(),
+                **({"exits": json.loads(exits.as_json())} if exits is not None else {})}
         (folder / "variant.json").write_text(json.dumps(meta, indent=1, default=str))
 
     say(f"{variant.name}: building ({' -> '.join(s.name for s in variant.steps)})")

@@ -93,6 +93,8 @@ class _RawRecipe(_Strict):
     seeds: list[int] | None = Field(None, min_length=1)
     eval: EvalSpec = Field(default_factory=lambda: EvalSpec.model_validate({}))
     variants: list[_RawVariant] = Field(min_length=1)
+    # early-exit models: the thresholds (calibrated max-softmax, 0..1) a sweep runs
+    exit_thresholds: list[Annotated[float, Field(ge=0.0, le=1.0)]] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class Recipe:
     seeds: tuple[int, ...]
     eval: EvalSpec
     variants: tuple[Variant, ...] = field(default_factory=tuple)
+    exit_thresholds: tuple[float, ...] = ()
 
     @property
     def label(self) -> str:
@@ -245,4 +248,5 @@ def parse_recipe(data: Any, where: str = "<recipe>", path: Path | None = None) -
     if dupes:
         raise RecipeError(f"{where}: variant names must be unique; repeated: {', '.join(dupes)}")
     seeds = tuple(raw.seeds) if raw.seeds else (raw.train.seed,)
-    return Recipe(raw.name, path, raw.dataset, raw.model, raw.train, seeds, raw.eval, variants)
+    return Recipe(raw.name, path, raw.dataset, raw.model, raw.train, seeds, raw.eval, variants,
+                  tuple(raw.exit_thresholds or ()))

@@ -13,17 +13,19 @@ from typing import Any, Callable
 from torch import nn
 
 from ..errors import ModelError
-from . import digits_cnn, ecg_cnn, fashion_dscnn, har_cnn
+from . import digits_cnn, ecg_cnn, ecg_cnn_exits, fashion_dscnn, har_cnn
 from .blocks import ChannelLast, ConvBlock, fold_batchnorm
+from .multi_exit import MultiExit
 
 __all__ = ["MODELS", "build_model", "model_parameters", "ChannelLast", "ConvBlock",
-           "fold_batchnorm"]
+           "fold_batchnorm", "MultiExit"]
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "digits-cnn": digits_cnn.build,
     "fashion-dscnn": fashion_dscnn.build,
     "har-cnn": har_cnn.build,
     "ecg-cnn": ecg_cnn.build,
+    "ecg-cnn-exits": ecg_cnn_exits.build,
 }
 
 

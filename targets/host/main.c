@@ -4,8 +4,9 @@
  *
  * Reads n concatenated input records of HB_INPUT_BYTES, runs hb_model_invoke on each
  * (`repeats` times, default 1; the last result is kept), writes n output records of
- * HB_OUTPUT_BYTES and prints one line:
+ * HB_OUTPUT_BYTES and prints one line per input, then a summary:
  *
+ *   HB_NS <i> <ns>      the invoke loop of input i (all its repeats)
  *   HB_DONE n=<n> repeats=<r> invoke_ns=<total> per_inference_ns=<total / (n * r)>
  *
  * Only the invoke loop is timed, with clock_gettime(CLOCK_MONOTONIC); file I/O is not.
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
         return 2;
     }
     for (i = 0; i < n; ++i) {
-        int64_t start;
+        int64_t start, spent;
         if (fread(input, 1, sizeof input, in_file) != sizeof input) {
             fprintf(stderr, "error: %s ends at record %ld of %ld (%d bytes each)\n", argv[1], i,
                     n, HB_INPUT_BYTES);
@@ -79,7 +80,9 @@ int main(int argc, char **argv)
         for (r = 0; r < repeats; ++r) {
             hb_model_invoke(input, output);
         }
-        total_ns += now_ns() - start;
+        spent = now_ns() - start;
+        total_ns += spent;
+        printf("HB_NS %ld %lld\n", i, (long long)spent);
         if (fwrite(output, 1, sizeof output, out_file) != sizeof output) {
             fprintf(stderr, "error: cannot write output record %ld to %s\n", i, argv[2]);
             return 3;
