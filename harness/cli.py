@@ -6,15 +6,21 @@ to stderr so `--json` output on stdout stays machine-readable.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence, TextIO
 
 from .codegen.weight_formats import WEIGHT_FORMAT_OPTIONS
 from .datasets import DATASETS
 from .errors import HilbenchError, ResultsError
+
+if TYPE_CHECKING:
+    from .measure import RunContext
+    from .results import ResultStore
+    from .sweep import SweepItem
 
 __all__ = ["main"]
 
@@ -137,24 +143,49 @@ def _summary_line(r: dict[str, object], top1: float) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .measure import RunContext, to_json_record
+    from .measure import RunContext
     from .results import ResultStore
     from .sweep import sweep
 
     store = None if args.no_record else ResultStore(_results_path(args.results))
     ctx = RunContext.collect()
+    out = sys.stdout            # the records; what Ray prints goes to stderr (below)
 
     def progress(stage: str) -> None:
         if not args.quiet:
             print(f"sweep: {stage}", file=sys.stderr, flush=True)
 
-    status = 0
     stages: dict[str, float] = {}
     if args.all_seeds and args.seed is not None:
         raise HilbenchError("--seed and --all-seeds exclude each other")
-    for item in sweep(Path(args.recipe), args.target, quick=args.quick, seed=args.seed,
+    if args.ray_cpus is not None and args.ray is None:
+        raise HilbenchError("--ray-cpus needs --ray auto")
+    if args.ray:
+        from .sweep_ray import ray_sweep
+
+        items = ray_sweep(args.ray, Path(args.recipe), args.target, num_cpus=args.ray_cpus,
+                          quick=args.quick, seed=args.seed, subset=args.subset,
+                          only=args.variant, all_seeds=args.all_seeds, progress=progress)
+    else:
+        items = sweep(Path(args.recipe), args.target, quick=args.quick, seed=args.seed,
                       subset=args.subset, only=args.variant, all_seeds=args.all_seeds,
-                      progress=progress):
+                      progress=progress)
+    with contextlib.redirect_stdout(sys.stderr):
+        status = _record_items(items, args, store, ctx, out, stages)
+    if not args.quiet:
+        print("sweep: seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()),
+              file=sys.stderr, flush=True)
+    return status
+
+
+def _record_items(items: Iterable[SweepItem], args: argparse.Namespace,
+                  store: ResultStore | None, ctx: RunContext, out: TextIO,
+                  stages: dict[str, float]) -> int:
+    """Record and print each finished item of a sweep; 1 when any failed (no row for it)."""
+    from .measure import to_json_record
+
+    status = 0
+    for item in items:
         for stage, seconds in item.seconds.items():
             stages[stage] = stages.get(stage, 0.0) + float(seconds)
         if item.measurement is None:
@@ -165,12 +196,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             store.record(item.measurement, ctx)
         record = to_json_record(item.measurement)
         if args.json:
-            print(json.dumps(record), flush=True)
+            print(json.dumps(record), file=out, flush=True)
         else:
-            print(_sweep_line(record), flush=True)
-    if not args.quiet:
-        print("sweep: seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()),
-              file=sys.stderr, flush=True)
+            print(_sweep_line(record), file=out, flush=True)
     return status
 
 
@@ -345,6 +373,12 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--results", help="results database (default results/hilbench.sqlite, "
                     "or $HILBENCH_RESULTS)")
     sw.add_argument("--no-record", action="store_true", help="do not write to the results store")
+    sw.add_argument("--ray", metavar="ADDRESS", default=None,
+                    help="run each (variant, target) job as a task on a Ray cluster: 'auto' "
+                    "starts a local Ray, HOST:PORT joins a head started with `ray start --head` "
+                    "(needs the ray extra; variants are built here, rows are written here)")
+    sw.add_argument("--ray-cpus", type=int, default=None, metavar="N",
+                    help="with --ray auto: worker processes of the local Ray (default: the cores)")
     sw.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     sw.set_defaults(func=cmd_sweep)
 
@@ -404,6 +438,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             except HilbenchError as exc:
                 _err(f"{flag}: {exc}")
                 return 2
+    if getattr(args, "ray_cpus", None) is not None and args.ray_cpus < 1:
+        _err("--ray-cpus must be at least 1")
+        return 2
     if getattr(args, "subset", None) is not None and args.subset < 1:
         _err("--subset must be at least 1")
         return 2

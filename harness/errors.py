@@ -14,7 +14,9 @@
     │   └── RunTimeoutError          a target hung and was killed at its budget
     ├── ResultsError                 the results store or a report failed
     ├── DatasetError                 a data set is missing, altered or unknown (names the remedy)
-    └── RecipeError                  a compression recipe is invalid (lists the known choices)
+    ├── RecipeError                  a compression recipe is invalid (lists the known choices)
+    └── ClusterError                 the Ray cluster of a sweep is missing, unreachable or
+                                     runs other code than the driver
 
 Messages carry the state and the remedy, and fit on one line where they can: the CLI prints
 `error: <message>` and exits non-zero without a traceback.
@@ -37,6 +39,7 @@ __all__ = [
     "ResultsError",
     "DatasetError",
     "RecipeError",
+    "ClusterError",
 ]
 
 
@@ -99,3 +102,8 @@ class DatasetError(HilbenchError):
 
 class RecipeError(HilbenchError):
     """A compression recipe is invalid: unknown technique, bad parameter, missing key."""
+
+
+class ClusterError(HilbenchError):
+    """A sweep's Ray cluster cannot be used: Ray is not installed, the head is unreachable, or
+    a worker runs another hilbench commit than the driver."""

@@ -1,9 +1,10 @@
 """pytest plugin (entry point `pytest11`): benchmarks are ordinary tests.
 
 Options (group "hilbench"): --hil-target (repeatable), --hil-results, --hil-inputs, --hil-seed,
---hil-no-record. A test asking for `hil_target` runs once per selected target; `hil_bench(path)`
-compiles, runs, checks against golden and records one Measurement (a run whose outputs
-disagree with golden fails the test and records nothing); `hil_record(measurement)` is
+--hil-no-record; for recipe suites --hil-quick, --hil-subset and --hil-ray (its tests as Ray
+tasks: harness.pytest_ray). A test asking for `hil_target` runs once per selected target;
+`hil_bench(path)` compiles, runs, checks against golden and records one Measurement (a run
+whose outputs disagree with golden fails the test and records nothing); `hil_record(m)` is
 the one narrow way to store a measurement. A target that is unavailable turns into a skip with
 its reason; a target that hung once is marked broken and later tests on it skip at once.
 The terminal summary lists what this session measured (all xdist workers included).
@@ -23,6 +24,7 @@ from .measure import Measurement, RunContext
 _CTX = pytest.StashKey[RunContext]()
 _BROKEN = pytest.StashKey[dict[str, str]]()
 _LOCAL = pytest.StashKey[list[Measurement]]()
+_RAY = pytest.StashKey[Any]()          # harness.pytest_ray.RaySweeps, with --hil-ray
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,11 +47,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--hil-subset", type=int, default=None, metavar="N",
                 help="recipes: run a class-stratified subset of N test samples on every target "
                 "(default: the recipe's eval.subset per target, else the whole test set)")
+    g.addoption("--hil-ray", default=None, metavar="ADDRESS",
+                help="recipes: run the selected (variant, target) tests as tasks on a Ray "
+                "cluster ('auto': a local Ray; HOST:PORT: a head of `ray start --head`); the "
+                "session records the rows")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: long-running benchmark or test")
     config.addinivalue_line("markers", "sim: needs a simulator or cross toolchain")
+    config.addinivalue_line("markers", "hil_recipe(path): the test runs a variant of this "
+                            "recipe (recipe suites; --hil-ray schedules them together)")
+    if config.getoption("--hil-ray") and config.getoption("numprocesses", None):
+        raise pytest.UsageError("--hil-ray and -n (pytest-xdist) exclude each other: the Ray "
+                                "cluster already runs the tests in parallel")
     worker = getattr(config, "workerinput", None)
     if worker is not None and "hil_context" in worker:
         config.stash[_CTX] = RunContext(**worker["hil_context"])
@@ -63,6 +74,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker records under the controller's run id."""
     node.workerinput["hil_context"] = dataclasses.asdict(node.config.stash[_CTX])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    sweeps = config.stash.get(_RAY, None)
+    if sweeps is not None:
+        sweeps.close(drain=False)
 
 
 def _targets(config: pytest.Config) -> list[str]:
@@ -140,7 +157,7 @@ def hil_bench(pytestconfig: pytest.Config, hil_target: str,
 
 
 @pytest.fixture
-def hil_variant(pytestconfig: pytest.Config, hil_target: str,
+def hil_variant(pytestconfig: pytest.Config, hil_target: str, request: pytest.FixtureRequest,
                 hil_record: Callable[[Measurement], int | None]) -> Callable[..., Measurement]:
     """`hil_variant(recipe_path, variant) -> Measurement`: the variant of a recipe (trained and
     converted through the cache) run on the current `hil_target` with the data set's test
@@ -152,10 +169,13 @@ def hil_variant(pytestconfig: pytest.Config, hil_target: str,
     def run(recipe_path: str | Path, variant: str) -> Measurement:
         if hil_target in broken:
             pytest.skip(f"target {hil_target} is marked broken: {broken[hil_target]}")
-        items = list(sweep(Path(recipe_path), [hil_target], only=[variant],
-                           quick=pytestconfig.getoption("--hil-quick"),
-                           subset=pytestconfig.getoption("--hil-subset")))
-        item = items[0]
+        quick = pytestconfig.getoption("--hil-quick")
+        subset = pytestconfig.getoption("--hil-subset")
+        if pytestconfig.getoption("--hil-ray"):
+            item = _ray_sweeps(pytestconfig, request).item(Path(recipe_path), variant, hil_target)
+        else:
+            item = list(sweep(Path(recipe_path), [hil_target], only=[variant], quick=quick,
+                              subset=subset))[0]
         if item.unavailable:
             pytest.skip(item.error or "target unavailable")
         if item.measurement is None:
@@ -166,6 +186,16 @@ def hil_variant(pytestconfig: pytest.Config, hil_target: str,
         return item.measurement
 
     return run
+
+
+def _ray_sweeps(config: pytest.Config, request: pytest.FixtureRequest) -> Any:
+    if _RAY not in config.stash:
+        from .pytest_ray import RaySweeps
+
+        config.stash[_RAY] = RaySweeps(config.getoption("--hil-ray"),
+                                       config.getoption("--hil-quick"),
+                                       config.getoption("--hil-subset"), request.session.items)
+    return config.stash[_RAY]
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

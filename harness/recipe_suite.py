@@ -25,6 +25,7 @@ def variant_tests(recipe: Path, min_score: float) -> Callable[..., None]:
     """A pytest test function parametrised over the recipe's variants."""
     names = [v.name for v in load_recipe(recipe).variants]
 
+    @pytest.mark.hil_recipe(str(recipe))
     @pytest.mark.parametrize("variant", names)
     def test_variant(variant: str, hil_variant: Callable[..., Any]) -> None:
         m = hil_variant(recipe, variant)

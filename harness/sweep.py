@@ -12,19 +12,26 @@ golden interpreter, is reported and skipped: no row is written for it.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .datasets import Dataset, load_dataset
-from .errors import HilbenchError, RecipeError, RunTimeoutError
+from .errors import (
+    DatasetError,
+    HilbenchError,
+    RecipeError,
+    RunTimeoutError,
+    TargetUnavailableError,
+)
 from .evaluate import bench_accuracy, eval_set
 from .exit_bench import bench_exits
 from .measure import Measurement
 from .targets import Target, list_targets, load_target
 
-__all__ = ["SweepItem", "sweep", "subset_for"]
+__all__ = ["SweepItem", "SweepJob", "plan", "run_job", "sweep", "subset_for"]
 
 
 @dataclass
@@ -60,17 +67,43 @@ def _variant_extra(built: object) -> dict[str, object]:
     return extra
 
 
-def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
-          seed: int | None = None, subset: int | None = None, only: Sequence[str] | None = None,
-          eval_seed: int = 0, all_seeds: bool = False,
-          progress: Callable[[str], None] | None = None) -> Iterator[SweepItem]:
-    """Build the recipe's variants and run each on every target; yield one item per pair.
+@dataclass(frozen=True)
+class SweepJob:
+    """One (variant, target) of a sweep to run: all a worker needs, small and picklable.
 
-    `seed` picks the training seed (default: the recipe's first); `all_seeds` runs every seed
-    of the recipe's `seeds` (one row per variant, target and seed, told apart by train_seed).
+    The model travels as the path of the checked .tflite on the machine that built it; a
+    remote executor ships its bytes (harness.sweep_ray) and the worker runs its own copy."""
 
-    Unknown targets, a bad recipe or a missing data set raise before anything is built; an
-    unavailable target yields one failed item per variant (with the reason) and no row."""
+    variant: str
+    target: str
+    model_path: Path
+    recipe: str                   # the recipe's name: the rows' `model`
+    dataset: str
+    dataset_sha256: str
+    quick: bool
+    subset: int | None            # test samples to run (None: the whole split)
+    eval_seed: int
+    threshold: float | None = None     # an early-exit recipe: one job per exit threshold
+    extra: dict[str, object] = field(default_factory=dict)      # the variant's facts
+    seconds: dict[str, float] = field(default_factory=dict)     # building it, per stage
+
+    @property
+    def label(self) -> str:
+        """'int8-ptq on host' (and the exit threshold, if any) for progress and errors."""
+        at = f" at exit threshold {self.threshold:g}" if self.threshold is not None else ""
+        return f"{self.variant} on {self.target}{at}"
+
+
+def plan(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
+         seed: int | None = None, subset: int | None = None, only: Sequence[str] | None = None,
+         eval_seed: int = 0, all_seeds: bool = False, check_available: bool = True,
+         progress: Callable[[str], None] | None = None) -> Iterator[SweepJob | SweepItem]:
+    """Build the recipe's variants (training and conversion cached) and yield, per variant and
+    target, the job to run, or the failed item when there is nothing to run.
+
+    Jobs come as soon as their variant is built, so an executor can run them while the next
+    variant builds. `check_available=False` leaves the target's availability to whoever runs
+    the job (a cluster worker has the tools the driver may lack). The rest: see `sweep`."""
     from .backends import backend_for
     from .variants import build_variants, load_recipe
 
@@ -83,8 +116,9 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
         raise RecipeError(f"{recipe_path}: eval.subset names no target {', '.join(stray)}; "
                           f"use 'default' or a target of `hilbench targets`")
     resolved = [load_target(t) for t in targets]
-    unavailable = {t.name: backend_for(t).available() for t in resolved}
-    dataset: Dataset = load_dataset(recipe.dataset, quick=quick)
+    unavailable = {t.name: backend_for(t).available() if check_available else None
+                   for t in resolved}
+    dataset = _dataset(recipe.dataset, quick)
     names = [v.name for v in recipe.variants]
     if only:
         unknown = [p for p in only if not fnmatch.filter(names, p)]
@@ -106,39 +140,75 @@ def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
             continue
         timings = dict(getattr(built, "timings", {}) or {})
         for t, threshold in [(t, x) for t in resolved for x in thresholds]:
-            item = SweepItem(built.name, t.name, seconds={**timings, "variant_total": made})
+            seconds = {**timings, "variant_total": made}
             if unavailable[t.name]:
-                item.error = f"target {t.name} is not available: {unavailable[t.name]}"
-                item.unavailable = True
-                yield item
+                yield SweepItem(built.name, t.name, seconds=seconds, unavailable=True,
+                                error=f"target {t.name} is not available: {unavailable[t.name]}")
                 continue
-            n = subset_for(recipe, t, subset)
-            ev = eval_set(dataset, n, eval_seed)
-            full = eval_set(dataset) if ev.is_subset else None
-            say(f"{built.name} on {t.name}: {ev.describe()}")
-            start = time.perf_counter()
-            where = f"{built.name} on {t.name}" + (
-                f" at exit threshold {threshold:g}" if threshold is not None else "")
-
-            def stage(msg: str, where: str = where) -> None:
-                say(f"{where}: {msg}")
-
-            try:
-                if threshold is not None:    # an early-exit recipe: one row per threshold
-                    result = bench_exits(Path(built.path), t, ev, threshold, progress=stage)
-                else:
-                    result = bench_accuracy(Path(built.path), t, ev, full=full, progress=stage)
-                m = result.measurement
-                m.model, m.variant = recipe.name, str(built.name)
-                m.extra.update(_variant_extra(built))
-                item.measurement = m
-            except HilbenchError as exc:
-                item.error = f"{where}: {exc}"
-                item.timed_out = isinstance(exc, RunTimeoutError)
-            if item.measurement is not None:
-                stages = item.measurement.extra.get("stage_seconds", {})
-                item.seconds.update(stages if isinstance(stages, dict) else {})
-                item.measurement.extra["sweep_seconds"] = dict(item.seconds)
-            item.seconds["target_total"] = round(time.perf_counter() - start, 3)
-            yield item
+            yield SweepJob(str(built.name), t.name, Path(built.path), recipe.name, dataset.name,
+                           dataset.sha256, quick, subset_for(recipe, t, subset), eval_seed,
+                           threshold, _variant_extra(built), seconds)
         clock = time.perf_counter()
+
+
+def run_job(job: SweepJob, *, model_path: Path | None = None, dataset: Dataset | None = None,
+            progress: Callable[[str], None] | None = None) -> SweepItem:
+    """Run one job: its variant on its target with the test samples, scored; never raises a
+    HilbenchError (the item carries it, and has no measurement). `model_path` is where this
+    process finds the model (default: the job's); the row keeps the job's path."""
+    say = progress or (lambda _msg: None)
+    item = SweepItem(job.variant, job.target, seconds=dict(job.seconds))
+    start = time.perf_counter()
+    where = job.label
+    try:
+        data = dataset if dataset is not None else _dataset(job.dataset, job.quick)
+        if data.sha256 != job.dataset_sha256:
+            raise DatasetError(
+                f"data set {job.dataset} here has sha256 {data.sha256[:12]}, the sweep's has "
+                f"{job.dataset_sha256[:12]}: give every machine the same data (see README)")
+        ev = eval_set(data, job.subset, job.eval_seed)
+        full = eval_set(data) if ev.is_subset else None
+        say(f"{where}: {ev.describe()}")
+        path = model_path or job.model_path
+        if job.threshold is not None:    # an early-exit recipe: one row per threshold
+            result = bench_exits(path, job.target, ev, job.threshold,
+                                 progress=lambda msg: say(f"{where}: {msg}"))
+        else:
+            result = bench_accuracy(path, job.target, ev, full=full,
+                                    progress=lambda msg: say(f"{where}: {msg}"))
+        m = result.measurement
+        m.model, m.variant, m.model_path = job.recipe, job.variant, str(job.model_path)
+        m.extra.update(job.extra)
+        item.measurement = m
+    except HilbenchError as exc:
+        item.error = f"{where}: {exc}"
+        item.timed_out = isinstance(exc, RunTimeoutError)
+        item.unavailable = isinstance(exc, TargetUnavailableError)
+    if item.measurement is not None:
+        stages = item.measurement.extra.get("stage_seconds", {})
+        item.seconds.update(stages if isinstance(stages, dict) else {})
+        item.measurement.extra["sweep_seconds"] = dict(item.seconds)
+    item.seconds["target_total"] = round(time.perf_counter() - start, 3)
+    return item
+
+
+@functools.lru_cache(maxsize=2)
+def _dataset(name: str, quick: bool) -> Dataset:
+    """A process runs many jobs of one sweep: it loads (and checks) the data set once."""
+    return load_dataset(name, quick=quick)
+
+
+def sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
+          seed: int | None = None, subset: int | None = None, only: Sequence[str] | None = None,
+          eval_seed: int = 0, all_seeds: bool = False,
+          progress: Callable[[str], None] | None = None) -> Iterator[SweepItem]:
+    """Build the recipe's variants and run each on every target; yield one item per pair.
+
+    `seed` picks the training seed (default: the recipe's first); `all_seeds` runs every seed
+    of the recipe's `seeds` (one row per variant, target and seed, told apart by train_seed).
+
+    Unknown targets, a bad recipe or a missing data set raise before anything is built; an
+    unavailable target yields one failed item per variant (with the reason) and no row."""
+    for job in plan(recipe_path, targets, quick=quick, seed=seed, subset=subset, only=only,
+                    eval_seed=eval_seed, all_seeds=all_seeds, progress=progress):
+        yield run_job(job, progress=progress) if isinstance(job, SweepJob) else job

@@ -38,6 +38,6 @@ want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing Python packages into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test,rtl,compress,boards]'
+  .venv/bin/python -m pip install -q -e '.[test,rtl,compress,boards,ray]'
   echo "$want" > "$stamp"
 fi

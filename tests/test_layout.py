@@ -17,17 +17,18 @@ HARNESS = REPO_ROOT / "harness"
 # every backend returns Metrics.
 LAYERS = [
     ("errors", "paths", "commands", "ir", "fixedpoint", "op_params", "cache", "catalog",
-     "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training"),
+     "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training",
+     "ray_cluster"),
     ("golden", "golden_ops", "lower", "importers", "litert_ref", "compare", "reference_check",
      "variants", "fuzz", "exits"),
     ("codegen",),
     ("build", "measure", "artifacts", "firmware", "iss", "mlperf_dut", "launch", "remote",
      "power"),
     ("backends",),
-    ("bench", "evaluate", "sweep", "exit_bench", "pipeline", "export"),
+    ("bench", "evaluate", "sweep", "exit_bench", "pipeline", "export", "sweep_ray"),
     ("results",),
     ("report",),
-    ("cli", "cli_gate", "cli_export", "pytest_plugin", "recipe_suite"),
+    ("cli", "cli_gate", "cli_export", "pytest_plugin", "pytest_ray", "recipe_suite"),
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 SMALL_BACKENDS = ("qemu", "iss_arm", "iss_rv", "verilator")
