@@ -52,9 +52,9 @@ def _rank(name: str, m: nn.Module, params: LowRankParams) -> int:
     max_rank = min(w.shape)
     if params.rank is not None:
         if params.rank > max_rank:
-            raise ModelError(f"low-rank: rank {params.rank} is larger than layer {name!r}'s "
-                             f"max rank {max_rank} (weight {tuple(m.weight.shape)}); use "
-                             f"rank <= {max_rank} or energy")
+            raise ModelError(f"low-rank: rank {params.rank} is larger than the max rank "
+                             f"{max_rank} of layer {name} (weight {tuple(m.weight.shape)}); "
+                             f"use rank <= {max_rank}, energy, or name the layers")
         return params.rank
     s2 = torch.linalg.svdvals(w) ** 2
     kept = torch.cumsum(s2, 0) / s2.sum().clamp(min=1e-30)
