@@ -25,7 +25,7 @@ from harness.datasets import load_dataset
 from harness.errors import ModelError, RecipeError
 from harness.litert_ref import litert_unavailable
 from harness.training import TrainConfig
-from harness.variants import BuiltVariant, Context, Stage, TECHNIQUES, parse_recipe
+from harness.variants import TECHNIQUES, BuiltVariant, Context, Stage, parse_recipe
 from harness.variants.prune_magnitude import cubic_sparsity
 from harness.zoo import build_model, fold_batchnorm
 

@@ -16,16 +16,18 @@ from ..training import History
 from ..training.loop import LossFn, fit
 from .technique import Context
 
-__all__ = ["weighted_layers", "select_layers", "finetune"]
+__all__ = ["weighted_layers", "select_layers", "finetune", "Layer"]
+
+Layer = nn.Conv2d | nn.Linear
 
 
-def weighted_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+def weighted_layers(model: nn.Module) -> list[tuple[str, Layer]]:
     """(name, module) of every Conv2d and Linear, in definition order."""
     return [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
 
 
 def select_layers(model: nn.Module, technique: str, names: Iterable[str] | None,
-                  keep_first: bool, keep_last: bool) -> list[tuple[str, nn.Module]]:
+                  keep_first: bool, keep_last: bool) -> list[tuple[str, Layer]]:
     """The layers named in `names` (all when None), minus the first / last when asked.
 
     An unknown name is a ModelError listing the model's weighted layers."""

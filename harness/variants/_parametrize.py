@@ -23,6 +23,8 @@ class Mask(nn.Module):
         super().__init__()
         self.register_buffer("mask", torch.ones_like(weight, dtype=torch.bool))
 
+    mask: torch.Tensor
+
     def forward(self, w: torch.Tensor) -> torch.Tensor:
         return torch.where(self.mask, w, torch.zeros_like(w))
 

@@ -22,6 +22,8 @@ from .technique import Context, Params, Stage, Technique
 if TYPE_CHECKING:
     from torch import nn
 
+    from ._layers import Layer
+
 __all__ = ["TECHNIQUE", "LowRankParams"]
 
 
@@ -41,11 +43,11 @@ class LowRankParams(Params):
         return self
 
 
-def _matrix(m: nn.Module) -> Any:
+def _matrix(m: Layer) -> Any:
     return m.weight.detach().reshape(m.weight.shape[0], -1).double()
 
 
-def _rank(name: str, m: nn.Module, params: LowRankParams) -> int:
+def _rank(name: str, m: Layer, params: LowRankParams) -> int:
     import torch
 
     w = _matrix(m)
@@ -62,7 +64,7 @@ def _rank(name: str, m: nn.Module, params: LowRankParams) -> int:
     return min(max_rank, int((kept < params.energy - 1e-12).sum()) + 1)
 
 
-def _factorise(m: nn.Module, r: int) -> nn.Module:
+def _factorise(m: Layer, r: int) -> nn.Module:
     import torch
     from torch import nn
 
@@ -71,24 +73,26 @@ def _factorise(m: nn.Module, r: int) -> nn.Module:
     first = (root[:, None] * vh[:r]).float()
     second = (u[:, :r] * root[None, :]).float()
     bias = m.bias.detach().clone() if m.bias is not None else None
+    a: Layer
+    b: Layer
     if isinstance(m, nn.Linear):
         a = nn.Linear(m.in_features, r, bias=False)
         b = nn.Linear(r, m.out_features, bias=bias is not None)
         a.weight.data.copy_(first)
         b.weight.data.copy_(second)
     else:
-        a = nn.Conv2d(m.in_channels, r, m.kernel_size, stride=m.stride, padding=m.padding,
-                      dilation=m.dilation, bias=False)
+        a = nn.Conv2d(m.in_channels, r, m.kernel_size, stride=m.stride,  # type: ignore[arg-type]
+                      padding=m.padding, dilation=m.dilation, bias=False)  # type: ignore[arg-type]
         b = nn.Conv2d(r, m.out_channels, 1, bias=bias is not None)
         a.weight.data.copy_(first.reshape(r, *m.weight.shape[1:]))
         b.weight.data.copy_(second.reshape(m.out_channels, r, 1, 1))
-    if bias is not None:
+    if bias is not None and b.bias is not None:
         b.bias.data.copy_(bias)
     return nn.Sequential(a, b)
 
 
-def _saves(m: nn.Module, r: int) -> bool:
-    out, cols = m.weight.shape[0], m.weight[0].numel()
+def _saves(m: Layer, r: int) -> bool:
+    out, cols = int(m.weight.shape[0]), int(m.weight[0].numel())
     return r * (cols + out) < out * cols
 
 

@@ -72,13 +72,12 @@ def _apply(stage: Stage, params: PruneMagnitudeParams, ctx: Context) -> Stage:
         masks.append(mask)
     ramp_epochs = max(1, round(params.ramp * params.epochs))
     best: tuple[float, dict[str, torch.Tensor]] | None = None
-    history = []
+    history: list[dict[str, float]] = []
     for epoch in range(params.epochs):
         s = cubic_sparsity(params.sparsity, epoch, ramp_epochs)
         with torch.no_grad():
             for (_, m), mask in zip(layers, masks):
-                original = m.parametrizations.weight.original
-                mask.mask.copy_(_mask(original, mask.mask, s))
+                mask.mask.copy_(_mask(m.weight, mask.mask, s))      # pruned ones score -1
         lr = params.lr * 0.5 * (1 + math.cos(math.pi * epoch / params.epochs))
         sub = Context(ctx.dataset, ctx.train, ctx.example, ctx.seed + epoch, ctx.quick,
                       ctx.progress)
@@ -91,8 +90,8 @@ def _apply(stage: Stage, params: PruneMagnitudeParams, ctx: Context) -> Stage:
     for _, m in layers:
         parametrize.remove_parametrizations(m, "weight", leave_parametrized=True)
     model.eval()
-    zeros = sum(int((m.weight == 0).sum()) for _, m in layers)
-    total = sum(m.weight.numel() for _, m in layers)
+    zeros = sum(int(torch.count_nonzero(m.weight == 0)) for _, m in layers)
+    total = sum(int(m.weight.numel()) for _, m in layers)
     ctx.progress(f"prune-magnitude: {zeros}/{total} weights of {len(layers)} layers are zero")
     notes = {"layers": [n for n, _ in layers], "zeros": zeros, "weights": total,
              "history": history, "best_val": best[0]}
