@@ -1,5 +1,6 @@
 """Helpers of the compression-technique tests: a tiny digits recipe with the given variants,
-built in quick mode in a private cache, and the filters of a .tflite file."""
+built in quick mode in a private cache, and the filters of a .tflite file. Importing it skips
+the test module when the compress extra is missing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,10 +10,25 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.importers import load_model
-from harness.variants import BuiltVariant, Recipe, VariantFailure, build_variants, parse_recipe
+_REASON = "needs the compress extra: pip install -e '.[compress]'"
+torch = pytest.importorskip("torch", reason=_REASON)      # the test modules import it from here
+pytest.importorskip("litert_torch", reason=_REASON)
+pytest.importorskip("torch_pruning", reason=_REASON)
+
+from harness.importers import load_model  # noqa: E402
+from harness.litert_ref import litert_unavailable  # noqa: E402
+from harness.variants import (  # noqa: E402
+    BuiltVariant,
+    Recipe,
+    VariantFailure,
+    build_variants,
+    parse_recipe,
+)
 
 WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+PTQ = {"int8-ptq": {"samples": 100}}          # the quantizing step of every test variant
+NEEDS_LITERT = pytest.mark.skipif(litert_unavailable() is not None,
+                                  reason=litert_unavailable() or "")
 
 
 def digits_recipe(variants: dict[str, list[dict[str, Any]]]) -> Recipe:

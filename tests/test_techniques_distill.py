@@ -3,25 +3,24 @@ count, in the .tflite too), it learns from the teacher, and a bad student is an 
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("torch", reason="needs the compress extra: pip install -e '.[compress]'")
-pytest.importorskip("litert_torch", reason="needs the compress extra: pip install -e '.[compress]'")
-
-from technique_util import build_all, digits_recipe, private_cache  # noqa: F401
+from technique_util import (  # noqa: F401
+    NEEDS_LITERT,
+    PTQ,
+    build_all,
+    digits_recipe,
+    private_cache,
+)
 
 from harness.accuracy import predictions, score
 from harness.datasets import load_dataset
 from harness.evaluate import model_inputs
 from harness.golden import GoldenInterpreter
 from harness.importers import load_model
-from harness.litert_ref import litert_unavailable
 from harness.variants import BuiltVariant, VariantFailure
 from harness.zoo import build_model, fold_batchnorm
 
-pytestmark = pytest.mark.skipif(litert_unavailable() is not None,
-                                reason=litert_unavailable() or "")
+pytestmark = NEEDS_LITERT
 
-PTQ = {"int8-ptq": {"samples": 100}}
 STUDENT = {"name": "digits-cnn", "params": {"width": 4}}
 VARIANTS = {
     "int8-ptq": [PTQ],

@@ -5,25 +5,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-pytest.importorskip("torch", reason="needs the compress extra: pip install -e '.[compress]'")
-pytest.importorskip("litert_torch", reason="needs the compress extra: pip install -e '.[compress]'")
-
-import torch
-from technique_util import build_all, digits_recipe, filters, private_cache  # noqa: F401
+from technique_util import (  # noqa: F401
+    NEEDS_LITERT,
+    PTQ,
+    build_all,
+    digits_recipe,
+    filters,
+    private_cache,
+    torch,
+)
 
 from harness.datasets import load_dataset
 from harness.evaluate import model_inputs
 from harness.golden import GoldenInterpreter
 from harness.importers import load_model
-from harness.litert_ref import litert_unavailable, run_litert
+from harness.litert_ref import run_litert
 from harness.variants import BuiltVariant, VariantFailure
 from harness.variants.stats import filter_bits
 
-pytestmark = pytest.mark.skipif(litert_unavailable() is not None,
-                                reason=litert_unavailable() or "")
+pytestmark = NEEDS_LITERT
 
-PTQ = {"int8-ptq": {"samples": 100}}
 VARIANTS = {
     "binary": [{"binary": {"epochs": 2}}, PTQ],
     "ternary": [{"ternary": {"epochs": 2}}, PTQ],

@@ -5,28 +5,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-pytest.importorskip("torch", reason="needs the compress extra: pip install -e '.[compress]'")
-pytest.importorskip("litert_torch", reason="needs the compress extra: pip install -e '.[compress]'")
-
-import torch
 from technique_util import (  # noqa: F401
+    NEEDS_LITERT,
+    PTQ,
     build_all,
     digits_recipe,
     filters,
     out_channels,
     private_cache,
+    torch,
 )
 
 from harness.errors import RecipeError
-from harness.litert_ref import litert_unavailable
 from harness.variants import BuiltVariant, VariantFailure, parse_recipe
 from harness.variants.lowrank import LowRankParams, _factorise, _rank
 
-pytestmark = pytest.mark.skipif(litert_unavailable() is not None,
-                                reason=litert_unavailable() or "")
+pytestmark = NEEDS_LITERT
 
-PTQ = {"int8-ptq": {"samples": 100}}
 VARIANTS = {
     "int8-ptq": [PTQ],
     "low-rank-3": [{"low-rank": {"rank": 3, "epochs": 1}}, PTQ],

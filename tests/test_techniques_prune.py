@@ -7,32 +7,26 @@ import math
 
 import numpy as np
 import pytest
-
-pytest.importorskip("torch", reason="needs the compress extra: pip install -e '.[compress]'")
-pytest.importorskip("litert_torch", reason="needs the compress extra: pip install -e '.[compress]'")
-pytest.importorskip("torch_pruning", reason="needs the compress extra: pip install -e '.[compress]'")
-
-import torch
 from technique_util import (  # noqa: F401
+    NEEDS_LITERT,
+    PTQ,
     build_all,
     digits_recipe,
     filters,
     out_channels,
     private_cache,
+    torch,
 )
 
 from harness.datasets import load_dataset
 from harness.errors import ModelError, RecipeError
-from harness.litert_ref import litert_unavailable
 from harness.training import TrainConfig
 from harness.variants import TECHNIQUES, BuiltVariant, Context, Stage, parse_recipe
 from harness.variants.prune_magnitude import cubic_sparsity
 from harness.zoo import build_model, fold_batchnorm
 
-pytestmark = pytest.mark.skipif(litert_unavailable() is not None,
-                                reason=litert_unavailable() or "")
+pytestmark = NEEDS_LITERT
 
-PTQ = {"int8-ptq": {"samples": 100}}
 VARIANTS = {
     "int8-ptq": [PTQ],
     "pruned-0": [{"prune-structured": {"ratio": 0.0}}, PTQ],
