@@ -104,6 +104,7 @@ def test_cubic_schedule_rises_to_the_target() -> None:
     ({"prune-magnitude": {"sparsity": 1.0}}, "parameter 'sparsity'.*less than 1"),
     ({"prune-magnitude": {"sparsity": -0.1}}, "parameter 'sparsity'.*greater than or equal"),
     ({"prune-structured": {"ratio": 1.5}}, "parameter 'ratio'"),
+    ({"prune-structured": {"ratios": {"body.0.conv": 1.0}}}, "parameter 'ratios.body.0.conv'"),
     ({"prune-structured": {"criterion": "l3"}}, "parameter 'criterion'.*'l1', 'l2' or 'taylor'"),
     ({"prune-magnitude": {"amount": 0.5}}, "unknown key 'amount'.*sparsity"),
 ])

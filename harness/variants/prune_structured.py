@@ -13,7 +13,7 @@ When nothing is removed (ratio 0) the model is returned as it was, without fine-
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
@@ -29,7 +29,7 @@ __all__ = ["TECHNIQUE", "PruneStructuredParams"]
 
 class PruneStructuredParams(Params):
     ratio: float = Field(0.5, ge=0.0, lt=1.0)
-    ratios: dict[str, float] = Field(default_factory=dict)
+    ratios: dict[str, Annotated[float, Field(ge=0.0, lt=1.0)]] = Field(default_factory=dict)
     criterion: Literal["l1", "l2", "taylor"] = "l1"
     global_ranking: bool = False
     taylor_samples: int = Field(256, ge=1)
@@ -64,12 +64,10 @@ def _apply(stage: Stage, params: PruneStructuredParams, ctx: Context) -> Stage:
 
     model = stage.model
     layers = dict(weighted_layers(model))
-    for name, r in params.ratios.items():
+    for name in params.ratios:
         if name not in layers:
             raise ModelError(f"prune-structured: no weighted layer {name!r}; the model's "
                              f"Conv2d/Linear layers: {', '.join(layers)}")
-        if not 0.0 <= r < 1.0:
-            raise ModelError(f"prune-structured: ratio of {name!r} must be in [0, 1), got {r}")
     last = list(layers.values())[-1]
     before = sum(p.numel() for p in model.parameters())
     if params.ratio == 0 and not any(params.ratios.values()):
