@@ -10,7 +10,7 @@ primary score (accuracy or balanced accuracy) reaches `min_score`.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,18 @@ from .variants import load_recipe
 __all__ = ["variant_tests"]
 
 
-def variant_tests(recipe: Path, min_score: float) -> Callable[..., None]:
-    """A pytest test function parametrised over the recipe's variants."""
+def variant_tests(recipe: Path, min_score: float,
+                  slow: Collection[str] = ()) -> Callable[..., None]:
+    """A pytest test function parametrised over the recipe's variants; those named in `slow`
+    are marked `slow` (left out of the quick selection, `-m "not slow"`)."""
     names = [v.name for v in load_recipe(recipe).variants]
+    unknown = sorted(set(slow) - set(names))
+    if unknown:
+        raise ValueError(f"{recipe}: slow names no variant {', '.join(unknown)}")
+    params = [pytest.param(n, marks=pytest.mark.slow) if n in slow else n for n in names]
 
     @pytest.mark.hil_recipe(str(recipe))
-    @pytest.mark.parametrize("variant", names)
+    @pytest.mark.parametrize("variant", params)
     def test_variant(variant: str, hil_variant: Callable[..., Any]) -> None:
         m = hil_variant(recipe, variant)
         assert m.bit_exact or m.extra.get("within_tolerance"), "outputs disagree with golden"

@@ -13,10 +13,11 @@ from typing import Any
 from .config import SAMPLING, SCHEDULES, TrainConfig
 
 __all__ = ["CODE_VERSION", "Trained", "train_cached", "TrainConfig", "SAMPLING", "SCHEDULES",
-           "History", "deterministic", "fit", "predict"]
+           "History", "deterministic", "fit", "predict", "class_weights", "LossFn"]
 
 _LAZY = {"CODE_VERSION": "cached", "Trained": "cached", "train_cached": "cached",
-         "History": "loop", "deterministic": "loop", "fit": "loop", "predict": "loop"}
+         "History": "loop", "deterministic": "loop", "fit": "loop", "predict": "loop",
+         "class_weights": "loop", "LossFn": "loop"}
 
 
 def __getattr__(name: str) -> Any:

@@ -21,9 +21,11 @@ from ..accuracy import score
 from ..datasets import Dataset, Split
 from .config import TrainConfig
 
-__all__ = ["fit", "History", "predict", "deterministic", "final_logits"]
+__all__ = ["fit", "History", "predict", "deterministic", "class_weights", "LossFn", "final_logits"]
 
 Progress = Callable[[str], None]
+# (logits, inputs, labels) -> scalar loss; fit's default is the config's cross-entropy
+LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass
@@ -72,16 +74,17 @@ def final_logits(out: torch.Tensor | tuple[torch.Tensor, ...]) -> torch.Tensor:
     return out[-1] if isinstance(out, tuple) else out
 
 
-def _loss(model: nn.Module, loss_fn: nn.Module, out: torch.Tensor | tuple[torch.Tensor, ...],
-          y: torch.Tensor) -> torch.Tensor:
+def _exit_loss(model: nn.Module, ce: nn.Module, out: torch.Tensor | tuple[torch.Tensor, ...],
+               y: torch.Tensor) -> torch.Tensor:
     """Cross-entropy; for a multi-exit model the sum over exits weighted by `exit_weights`."""
     if not isinstance(out, tuple):
-        return loss_fn(out, y)
+        return ce(out, y)
     weights = getattr(model, "exit_weights", None) or (1.0,) * len(out)
-    return sum((w * loss_fn(o, y) for w, o in zip(weights, out)), torch.zeros(()))
+    return sum((w * ce(o, y) for w, o in zip(weights, out)), torch.zeros(()))
 
 
-def _class_weights(config: TrainConfig, y: np.ndarray, k: int) -> torch.Tensor | None:
+def class_weights(config: TrainConfig, y: np.ndarray, k: int) -> torch.Tensor | None:
+    """The cross-entropy class weights `config` asks for on labels `y` (None: unweighted)."""
     if config.class_weights is None:
         return None
     if config.class_weights == "balanced":
@@ -91,6 +94,9 @@ def _class_weights(config: TrainConfig, y: np.ndarray, k: int) -> torch.Tensor |
     if len(weights) != k:
         raise ValueError(f"class_weights has {len(weights)} values for {k} classes")
     return torch.tensor(weights, dtype=torch.float32)
+
+
+_class_weights = class_weights      # the old private name, used by tests
 
 
 def _batches(config: TrainConfig, y: np.ndarray, k: int, gen: torch.Generator) -> list[torch.Tensor]:
@@ -106,14 +112,17 @@ def _batches(config: TrainConfig, y: np.ndarray, k: int, gen: torch.Generator) -
 
 def fit(model: nn.Module, dataset: Dataset, config: TrainConfig,
         progress: Progress | None = None, label: str = "train",
-        train: Split | None = None) -> tuple[nn.Module, History]:
-    """Train `model` in place on `train` (default the data set's), return it at its best epoch."""
+        train: Split | None = None, loss: LossFn | None = None) -> tuple[nn.Module, History]:
+    """Train `model` in place on `train` (default the data set's), return it at its best epoch.
+
+    `loss` replaces the config's (weighted) cross-entropy, e.g. a distillation loss."""
     deterministic(config.seed)
     split = train if train is not None else dataset.train
     k = len(dataset.classes)
     x_all = torch.from_numpy(np.ascontiguousarray(split.x))
     y_all = torch.from_numpy(split.y)
-    loss_fn = nn.CrossEntropyLoss(weight=_class_weights(config, split.y, k))
+    ce = nn.CrossEntropyLoss(weight=class_weights(config, split.y, k))
+    loss_fn: LossFn = loss or (lambda out, _x, y: _exit_loss(model, ce, out, y))
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     gen = torch.Generator().manual_seed(config.seed)
     metric = dataset.primary_metric
@@ -130,11 +139,11 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig,
         total, seen = 0.0, 0
         for idx in _batches(config, split.y, k, gen):
             xb, yb = x_all[idx], y_all[idx]
-            loss = _loss(model, loss_fn, model(xb), yb)
+            batch_loss = loss_fn(model(xb), xb, yb)
             opt.zero_grad()
-            loss.backward()
+            batch_loss.backward()
             opt.step()
-            total += float(loss.detach()) * len(idx)
+            total += float(batch_loss.detach()) * len(idx)
             seen += len(idx)
         val_scores = score(dataset.val.y, predict(model, dataset.val.x), dataset.classes)
         value = float(getattr(val_scores, metric))

@@ -3,7 +3,8 @@
 Weights per-channel symmetric int8, activations per-tensor asymmetric int8; the activation
 ranges come from `samples` training samples (a seeded, class-stratified subset) observed with
 the `calibration` method (`minmax`, `percentile` at `percentile`, or `histogram`; see
-observers.py). int16x8 (16-bit activations) is not offered: hilbench's importer and kernels
+observers.py). After the binary / ternary techniques (`weight_levels` in the stage's notes),
+their layers' channels get their level as scale, so the int8 filters hold {-1, 0, +1}. int16x8 (16-bit activations) is not offered: hilbench's importer and kernels
 run int8 only.
 """
 from __future__ import annotations
@@ -47,7 +48,8 @@ def _apply(stage: Stage, params: PtqParams, ctx: Context) -> Stage:
     from ._export import export_for_pt2e
     from .observers import quantizer
 
-    q = quantizer(params.calibration, params.percentile, qat=False)
+    levels = "weight_levels" in stage.notes
+    q = quantizer(params.calibration, params.percentile, qat=False, weight_levels=levels)
     prepared = quantize_pt2e.prepare_pt2e(export_for_pt2e(stage.model, ctx.example), q)
     n = calibrate(prepared, ctx, params.samples, params.batch_size)
     ctx.progress(f"int8-ptq: calibrated on {n} training samples ({params.calibration})")

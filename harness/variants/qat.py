@@ -11,6 +11,7 @@ import dataclasses
 
 from pydantic import Field
 
+from ..errors import ModelError
 from .technique import Context, Params, Stage, Technique
 
 __all__ = ["TECHNIQUE", "QatParams"]
@@ -30,6 +31,9 @@ def _apply(stage: Stage, params: QatParams, ctx: Context) -> Stage:
     from ._export import export_for_pt2e
     from .observers import quantizer
 
+    if "weight_levels" in stage.notes:
+        raise ModelError("int8-qat would retrain the binary/ternary weights into 8-bit ones; "
+                         "end this chain with int8-ptq")
     q = quantizer(qat=True)
     prepared = quantize_pt2e.prepare_qat_pt2e(export_for_pt2e(stage.model, ctx.example), q)
     allow_exported_model_train_eval(prepared)

@@ -205,7 +205,8 @@ def _step(where: str, entry: dict[str, Any]) -> Step:
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        raise RecipeError(f"{where}: technique {name!r}: parameter {key!r}: {err['msg']}, got "
+        what = f"parameter {key!r}" if key else "parameters"     # "" : a check of several
+        raise RecipeError(f"{where}: technique {name!r}: {what}: {err['msg']}, got "
                           f"{err.get('input')!r}; known parameters: "
                           f"{', '.join(cls.model_fields)}") from None
 

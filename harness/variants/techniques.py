@@ -1,7 +1,17 @@
 """The technique registry: name -> Technique. Add a technique with one file and one line."""
 from __future__ import annotations
 
-from . import fp32, ptq, qat
+from . import (
+    binary,
+    distill,
+    fp32,
+    lowrank,
+    prune_magnitude,
+    prune_structured,
+    ptq,
+    qat,
+    ternary,
+)
 from .technique import Technique
 
 __all__ = ["TECHNIQUES"]
@@ -11,5 +21,11 @@ TECHNIQUES: dict[str, Technique] = {
         fp32.TECHNIQUE,
         ptq.TECHNIQUE,
         qat.TECHNIQUE,
+        prune_structured.TECHNIQUE,
+        prune_magnitude.TECHNIQUE,
+        distill.TECHNIQUE,
+        lowrank.TECHNIQUE,
+        binary.TECHNIQUE,
+        ternary.TECHNIQUE,
     )
 }
