@@ -54,6 +54,12 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     # inputs 1-3: constant begin, end, strides; ellipsis/new-axis masks and offset unsupported.
     "STRIDED_SLICE": ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
                       "shrink_axis_mask", "offset"),
+    # Transformer ops (float32). SLICE: inputs 1-2 constant begin and size (-1: to the end).
+    "BATCH_MATMUL": ("adj_x", "adj_y"),
+    "SQUARED_DIFFERENCE": (),
+    "RSQRT": (),
+    "GELU": ("approximate",),
+    "SLICE": (),
 }
 
 

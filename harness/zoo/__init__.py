@@ -13,7 +13,7 @@ from typing import Any, Callable
 from torch import nn
 
 from ..errors import ModelError
-from . import digits_cnn, ecg_cnn, fashion_dscnn, har_cnn
+from . import digits_cnn, ecg_cnn, fashion_dscnn, guide_cnn, har_cnn, tiny_vit
 from .blocks import ChannelLast, ConvBlock, fold_batchnorm
 
 __all__ = ["MODELS", "build_model", "model_parameters", "ChannelLast", "ConvBlock",
@@ -24,6 +24,8 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "fashion-dscnn": fashion_dscnn.build,
     "har-cnn": har_cnn.build,
     "ecg-cnn": ecg_cnn.build,
+    "tiny-vit": tiny_vit.build,
+    "guide-cnn": guide_cnn.build,
 }
 
 
