@@ -56,3 +56,25 @@ def test_transformer_variant_golden_vs_litert(name: str, tmp_path: Path) -> None
     m, ins, outs = float_variant(name, seed=3)
     path = m.save(tmp_path / f"{name}.tflite", ins, outs)
     _golden_vs_litert(path, kind, seed=5)
+
+
+def _host_agrees(path: Path, kind: str) -> None:
+    result = bench_model(path, "host", n_inputs=16, seed=4)
+    c = result.comparison
+    assert c.ok, f"host vs golden: max |diff| {c.max_abs_diff:g}"
+    if kind not in INEXACT:
+        assert c.bit_exact, f"{c.mismatches} values differ from golden"
+
+
+# RSQRT of random inputs is NaN for x < 0 (the run's reference check counts NaN as a
+# difference); the host runs it on positive inputs in the `rsqrt_positive` variant.
+@pytest.mark.parametrize("kind,dtype", [c for c in CASES if c[0] != "RSQRT"])
+def test_transformer_op_host_vs_golden(kind: str, dtype: str, tmp_path: Path) -> None:
+    m, ins, outs = example(kind, (dtype, dtype), 1)
+    _host_agrees(m.save(tmp_path / f"{kind}.tflite", ins, outs), kind)
+
+
+@pytest.mark.parametrize("name", list(FLOAT_VARIANTS))
+def test_transformer_variant_host_vs_golden(name: str, tmp_path: Path) -> None:
+    m, ins, outs = float_variant(name, seed=2)
+    _host_agrees(m.save(tmp_path / f"{name}.tflite", ins, outs), FLOAT_VARIANTS[name][0])
