@@ -137,7 +137,8 @@ class Graph:
         return self.tensors[self.inputs[0]].dtype
 
     def macs(self) -> int:
-        """Multiply-accumulates of one inference (conv, depthwise, fully connected)."""
+        """Multiply-accumulates of one inference (conv, depthwise, fully connected, batch
+        matmul)."""
         total = 0
         for op in self.ops:
             out = self.tensors[op.outputs[0]]
@@ -150,4 +151,8 @@ class Graph:
             elif op.kind == "FULLY_CONNECTED":
                 w = self.tensors[op.inputs[1]]
                 total += out.size * w.shape[1]
+            elif op.kind == "BATCH_MATMUL":
+                lhs = self.tensors[op.inputs[0]]
+                inner = lhs.shape[-2] if op.attrs.get("adj_x") else lhs.shape[-1]
+                total += out.size * inner
         return total

@@ -24,7 +24,7 @@ LAYERS = [
     ("build", "measure", "artifacts", "firmware", "iss", "mlperf_dut", "launch", "remote",
      "power"),
     ("backends",),
-    ("bench", "evaluate", "sweep"),
+    ("bench", "evaluate", "sweep", "tokendrop"),
     ("results",),
     ("report",),
     ("cli", "cli_gate", "pytest_plugin", "recipe_suite"),

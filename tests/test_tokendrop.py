@@ -1,0 +1,98 @@
+"""Token dropping (issue 19): the host-side selection on hand-built maps, keep 1.0 reproducing
+the full ViT exactly, the recipe checks, and a guide model that fails on the target: a clear
+error and no row."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from harness.errors import RecipeError, RunError
+from harness.tokendrop import keep_count, load_token_drop_recipe, saliency, tokens, top_k
+from harness.zoo import build_model
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_top_k_on_a_hand_built_saliency_map() -> None:
+    scores = np.zeros((2, 9))
+    scores[0, [8, 0, 4]] = [3.0, 2.0, 1.0]        # three peaks
+    scores[1, [1, 2, 7]] = 5.0                    # a three-way tie: lower positions win
+    assert top_k(scores, 2).tolist() == [[0, 8], [1, 2]]      # kept, sorted ascending
+    assert top_k(scores, 3).tolist() == [[0, 4, 8], [1, 2, 7]]
+    assert top_k(scores, 9).tolist() == [list(range(9))] * 2
+    with pytest.raises(ValueError):
+        top_k(scores, 0)
+
+
+def test_saliency_is_the_predicted_class_map() -> None:
+    maps = np.zeros((1, 2, 2, 3), np.float32)
+    maps[0, :, :, 1] = [[1.0, 0.0], [0.0, 0.0]]   # class 1 wins on the mean (0.25 vs 0.2)
+    maps[0, :, :, 2] = [[0.0, 0.8], [0.0, 0.0]]
+    assert saliency(maps).tolist() == [[1.0, 0.0, 0.0, 0.0]]
+    assert top_k(saliency(maps), 1).tolist() == [[0]]
+
+
+def test_keep_count_rounds_and_bounds() -> None:
+    assert [keep_count(r, 49) for r in (1.0, 0.75, 0.5, 0.25, 0.01)] == [49, 37, 24, 12, 1]
+    with pytest.raises(ValueError):
+        keep_count(0.0, 49)
+
+
+def test_keep_one_reproduces_the_full_model_exactly() -> None:
+    torch.manual_seed(0)
+    vit = build_model("tiny-vit", {"width": 16, "depth": 2, "heads": 2, "mlp": 32}).eval()
+    images = np.random.default_rng(1).random((5, 28, 28, 1)).astype(np.float32)
+    noise = np.random.default_rng(2).random((5, 49))          # any saliency: all are kept
+    kept = tokens(images, top_k(noise, keep_count(1.0, 49)))
+    with torch.no_grad():
+        full = vit(torch.from_numpy(images))
+        dropped = vit.forward_tokens(torch.from_numpy(kept))
+    assert torch.equal(full, dropped)
+    with torch.no_grad():                                     # fewer tokens: other outputs
+        half = vit.forward_tokens(torch.from_numpy(kept[:, ::2]))
+    assert not torch.equal(full, half)
+
+
+def test_host_tokens_equal_the_models_own() -> None:
+    vit = build_model("tiny-vit", {"width": 16, "depth": 1, "heads": 2, "mlp": 16})
+    images = np.random.default_rng(3).random((2, 28, 28, 1)).astype(np.float32)
+    pos = np.array([[0, 7, 48], [3, 4, 5]])
+    want = vit.tokens(torch.from_numpy(images), torch.from_numpy(pos)).numpy()
+    assert np.array_equal(tokens(images, pos), want)
+    assert np.array_equal(tokens(images, pos)[0, 1, :16], images[0, 4:8, 0:4, 0].reshape(-1))
+
+
+def test_recipe_errors_are_one_line(tmp_path: Path) -> None:
+    recipe = load_token_drop_recipe(REPO / "suites/vit/recipe.yaml")
+    assert [v.drop.keep for v in recipe.variants][:4] == [1.0, 0.75, 0.5, 0.25]
+    text = (REPO / "suites/vit/recipe.yaml").read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("keep: 0.75", "keep: 0.75, ratio: 2"))
+    with pytest.raises(RecipeError, match="ratio.*known keys here: keep, finetune_epochs"):
+        load_token_drop_recipe(bad)
+    bad.write_text(text.replace("keep: 0.25", "keep: 1.5"))
+    with pytest.raises(RecipeError, match="keep"):
+        load_token_drop_recipe(bad)
+
+
+def test_guide_failing_on_the_target_is_a_clear_error_and_no_row(tmp_path: Path) -> None:
+    """A guide the target cannot run (here: a file that is no model) stops the variant with
+    one error naming the guide; run_pipeline and the sweep make no measurement."""
+    from harness.datasets import load_dataset
+    from harness.evaluate import eval_set
+    from harness.targets import load_target
+    from harness.tokendrop.build import BuiltDrop
+    from harness.tokendrop.run import run_pipeline
+
+    broken = tmp_path / "guide.tflite"
+    broken.write_bytes(b"\0" * 64)
+    built = BuiltDrop("keep0.5", 0.5, 24, tmp_path / "vit.tflite", broken, 1, 1, 1, 1, 1,
+                      [], "p", "g")
+    ev = eval_set(load_dataset("digits"), 4)
+    ev = type(ev)(ev.dataset, ev.split_name, type(ev.split)(
+        np.zeros((4, 28, 28, 1), np.float32), ev.split.y), ev.full_size, ev.subset_seed)
+    with pytest.raises(RunError, match=r"^guide model failed on host: .*guide\.tflite"):
+        run_pipeline(built, load_target("host"), ev, lambda _m: None)
