@@ -10,6 +10,7 @@ stage timed on the target separately; `guide_latency_*` and `vit_latency_*` keep
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -96,10 +97,12 @@ def token_drop_sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool =
     say = progress or (lambda _msg: None)
     recipe = load_token_drop_recipe(Path(recipe_path))
     names = [v.name for v in recipe.variants]
-    unknown = [n for n in (only or []) if n not in names]
+    unknown = [p for p in (only or []) if not fnmatch.filter(names, p)]
     if unknown:
         raise RecipeError(f"{recipe_path}: no variant {', '.join(unknown)}; the recipe has: "
                           f"{', '.join(names)}")
+    if only:
+        only = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in only)]
     resolved = [load_target(t) for t in targets]
     unavailable = {t.name: backend_for(t).available() for t in resolved}
     dataset = load_dataset(recipe.dataset, quick=quick)
