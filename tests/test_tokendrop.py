@@ -96,3 +96,42 @@ def test_guide_failing_on_the_target_is_a_clear_error_and_no_row(tmp_path: Path)
         np.zeros((4, 28, 28, 1), np.float32), ev.split.y), ev.full_size, ev.subset_seed)
     with pytest.raises(RunError, match=r"^guide model failed on host: .*guide\.tflite"):
         run_pipeline(built, load_target("host"), ev, lambda _m: None)
+
+
+def test_figures_from_a_store(tmp_path: Path) -> None:
+    """The token-drop figures (accuracy vs latency / MACs with the guide's bar segment, and the
+    kept-patch panel) from rows shaped as the sweep records them."""
+    pytest.importorskip("matplotlib")
+    from harness.datasets import DATASETS
+    from harness.measure import Measurement, Metric, RunContext
+    from harness.report.tokendrop import token_drop_figures, token_drop_rows
+    from harness.results import ResultStore
+
+    if "fashion-mnist" not in DATASETS or not Path("/usr/share/datasets/fashion-mnist").is_dir():
+        pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+    store = ResultStore(tmp_path / "r.sqlite")
+    ctx = RunContext(run_id="a" * 32, time_utc="2026-01-01T00:00:00.000000+00:00", host="lab",
+                     git_commit="1" * 40, git_dirty=False, hilbench_version="0.1",
+                     python="3.11")
+    rng = np.random.default_rng(0)
+    for keep, tuned, acc in ((1.0, False, 0.85), (0.5, False, 0.80), (0.5, True, 0.83)):
+        k = keep_count(keep, 49)
+        positions = [sorted(rng.choice(49, k, replace=False).tolist()) for _ in range(6)]
+        m = Measurement("vit", f"keep{keep}{'-ft' if tuned else ''}", "host", "host", "m", "s",
+                        100, False, 3, 1e-6, metrics={
+                            "accuracy": Metric(acc, "fraction", "dataset", "test"),
+                            "latency_ms": Metric(2.0 * keep + 0.3, "ms", "wall-clock")},
+                        extra={"keep_ratio": keep, "kept_tokens": k, "macs": 100 + 50 * k,
+                               "vit_macs": 50 * k, "guide_macs": 100 if keep < 1 else 0,
+                               "n_eval": 100, "eval_subset_seed": 0, "dataset": "fashion-mnist",
+                               "example_positions": positions, "techniques": [
+                                   {"name": "token-drop", "params": {
+                                       "keep": keep, "finetune_epochs": int(tuned)}}]})
+        store.record(m, ctx)
+    df = store.dataframe()
+    rows = token_drop_rows(df)
+    assert sorted(rows["finetuned"]) == [False, False, True]
+    written = token_drop_figures(df, tmp_path / "out")
+    assert sorted(p.name for p in written) == ["kept_patches_vit.pdf", "kept_patches_vit.png",
+                                               "tokendrop_vit.pdf", "tokendrop_vit.png"]
+    assert all(p.stat().st_size > 1000 for p in written)
