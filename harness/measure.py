@@ -53,6 +53,8 @@ VARIANT_KEYS = (
     "recipe", "techniques", "parent_sha256", "params", "macs", "weight_bits", "sparsity",
     "model_bytes", "train_seed", "dataset", "dataset_sha256", "eval_split", "n_eval",
     "accuracy_provenance_note", "primary_metric",
+    # token dropping (harness.tokendrop): macs above are guide + ViT
+    "keep_ratio", "kept_tokens", "precision", "vit_macs", "guide_macs",
 )
 
 STANDARD_METRICS = (
