@@ -129,5 +129,5 @@ class TinyViT(nn.Module):
 
 def build(width: int = 64, depth: int = 4, heads: int = 4, mlp: int = 128, patch: int = 4,
           classes: int = 10) -> nn.Module:
-    """The tiny ViT for (28, 28, 1) images; about 140 k parameters with the defaults."""
+    """The tiny ViT for (28, 28, 1) images; 138 k parameters with the defaults."""
     return TinyViT(28, patch, 1, width, depth, heads, mlp, classes)
