@@ -80,7 +80,7 @@ def main() -> int:
                     continue
                 cut = 1 - m.extra["macs"] / base.extra["macs"]
                 change = m.metrics["accuracy"].value - base.metrics["accuracy"].value
-                print(f"- {item.variant}: MACs {cut:+.1%} lower than keep 1.0 (guide "
+                print(f"- {item.variant}: MACs {cut:.1%} lower than keep 1.0 (guide "
                       f"included), accuracy {change:+.3f}")
     return 0
 

@@ -135,3 +135,31 @@ def test_figures_from_a_store(tmp_path: Path) -> None:
     assert sorted(p.name for p in written) == ["kept_patches_vit.pdf", "kept_patches_vit.png",
                                                "tokendrop_vit.pdf", "tokendrop_vit.png"]
     assert all(p.stat().st_size > 1000 for p in written)
+
+
+def test_sweep_gives_no_measurement_when_the_guide_fails(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through harness.sweep.sweep (what `hilbench sweep` records from): the guide's run on the
+    target raising makes an item with the error and no measurement, so no row is written; the
+    ViT is never run for it."""
+    import harness.tokendrop.run as run
+    from harness.sweep import sweep
+    from harness.tokendrop.build import BuiltDrop
+
+    guide = tmp_path / "vit-guide.tflite"
+    guide.write_bytes(b"model")
+    built = BuiltDrop("keep0.5", 0.5, 24, tmp_path / "vit.tflite", guide, 10, 5, 1, 1, 1, [],
+                      "p", "g")
+    monkeypatch.setattr(run, "build_drop_variants", lambda *a, **k: [built])
+    monkeypatch.setattr(run, "load_dataset", lambda name, quick=False: __import__(
+        "harness.datasets", fromlist=["load_dataset"]).load_dataset("digits"))
+
+    def board(path: Path, target: object, **kwargs: object) -> None:
+        raise RunError(f"the board's LiteRT could not run {Path(path).name}")
+
+    monkeypatch.setattr(run, "bench_model", board)
+    monkeypatch.setattr(run, "bench_accuracy", lambda *a, **k: pytest.fail("ViT ran"))
+    (item,) = list(sweep(REPO / "suites/vit/recipe.yaml", ["host"], quick=True, subset=4))
+    assert item.measurement is None
+    assert item.error == ("keep0.5 on host: guide model failed on host: the board's LiteRT "
+                          "could not run vit-guide.tflite")
