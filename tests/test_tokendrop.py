@@ -73,9 +73,21 @@ def test_recipe_errors_are_one_line(tmp_path: Path) -> None:
     bad.write_text(text.replace("keep: 0.75", "keep: 0.75, ratio: 2"))
     with pytest.raises(RecipeError, match="ratio.*known keys here: keep, finetune_epochs"):
         load_token_drop_recipe(bad)
-    bad.write_text(text.replace("keep: 0.25", "keep: 1.5"))
+    bad.write_text(text.replace("keep: 0.25}", "keep: 1.5}"))
     with pytest.raises(RecipeError, match="keep"):
         load_token_drop_recipe(bad)
+    bad.write_text(text.replace("confident_keep: 0.25", "confident_keep: 0.75"))
+    with pytest.raises(RecipeError, match="confident_keep must be below keep"):
+        load_token_drop_recipe(bad)
+
+
+def test_adaptive_confidence_is_the_guides_softmax_maximum() -> None:
+    from harness.tokendrop.select import confidence
+
+    maps = np.zeros((2, 2, 2, 3))
+    maps[0, :, :, 0] = 10.0                       # sure of class 0
+    got = confidence(maps)
+    assert got[0] > 0.99 and got[1] == pytest.approx(1 / 3)
 
 
 def test_guide_failing_on_the_target_is_a_clear_error_and_no_row(tmp_path: Path) -> None:

@@ -60,6 +60,11 @@ class BuiltDrop:
     parent_sha256: str
     guide_sha256: str
     timings: dict[str, float] = field(default_factory=dict)
+    # adaptive mode: the ViT for confident inputs (fewer tokens)
+    confident_vit_path: Path | None = None
+    confident_tokens: int = 0
+    confident_vit_macs: int = 0
+    confidence: float = 0.0
 
 
 @dataclass
@@ -155,7 +160,14 @@ def _build_one(recipe: TokenDropRecipe, v: DropVariant, vit: Trained, guide: Tra
                                        folder / f"{recipe.name}-{v.name}-vit.tflite", v.name,
                                        tokens(images, chosen))
         meta: dict[str, Any] = {"vit": vit_stats, "k": k}
-        if k < positions:
+        if v.drop.confident_keep is not None:
+            low = keep_count(v.drop.confident_keep, positions)
+            _, meta["confident_vit"] = _convert(
+                _Tokens(model), torch.zeros(1, low, width),
+                folder / f"{recipe.name}-{v.name}-confident-vit.tflite", v.name,
+                tokens(images, guide_positions(_class_maps(guide.model, images), low)))
+            meta["confident_k"] = low
+        if k < positions or v.drop.confident_keep is not None:
             _, guide_stats = _convert(_deployed_guide(guide.model),
                                       torch.zeros(1, *dataset.sample_shape),
                                       folder / f"{recipe.name}-guide.tflite", "guide", images)
@@ -178,7 +190,12 @@ def _build_one(recipe: TokenDropRecipe, v: DropVariant, vit: Trained, guide: Tra
         model_bytes=int(meta["vit"]["model_bytes"]) + (int(guide_stats["model_bytes"])
                                                        if guide_stats else 0),
         techniques=v.techniques, parent_sha256=vit.sha256, guide_sha256=guide.sha256,
-        timings={"convert_check": 0.0} if hit else dict(meta["timings"]))
+        timings={"convert_check": 0.0} if hit else dict(meta["timings"]),
+        confident_vit_path=(folder / f"{recipe.name}-{v.name}-confident-vit.tflite"
+                            if "confident_vit" in meta else None),
+        confident_tokens=int(meta.get("confident_k", 0)),
+        confident_vit_macs=int(meta["confident_vit"]["macs"]) if "confident_vit" in meta else 0,
+        confidence=v.drop.confidence)
 
 
 def build_drop_variants(recipe: TokenDropRecipe, dataset: Dataset, *, quick: bool = False,

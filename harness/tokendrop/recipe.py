@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..datasets import DATASETS
 from ..errors import RecipeError
@@ -43,12 +43,24 @@ class _Strict(BaseModel):
 
 class TokenDrop(_Strict):
     """The `token-drop` technique: keep `keep` of the patches (top-k of the guide's saliency)
-    at the ViT's input; `finetune_epochs` > 0 fine-tunes the ViT on kept tokens first."""
+    at the ViT's input; `finetune_epochs` > 0 fine-tunes the ViT on kept tokens first.
+    Adaptive mode: `confident_keep` is the ratio kept for inputs whose guide softmax
+    confidence reaches `confidence` (a second static-shape ViT file; training-free only)."""
 
     keep: float = Field(gt=0.0, le=1.0)
     finetune_epochs: int = Field(0, ge=0)
     finetune_lr: float = Field(3e-4, gt=0)
     precision: Literal["fp32"] = "fp32"
+    confident_keep: float | None = Field(None, gt=0.0, le=1.0)
+    confidence: float = Field(0.9, gt=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _adaptive(self) -> TokenDrop:
+        if self.confident_keep is not None and (self.finetune_epochs or
+                                                self.confident_keep >= self.keep):
+            raise ValueError("confident_keep must be below keep, and the adaptive mode is "
+                             "training-free (finetune_epochs 0)")
+        return self
 
 
 class _RawVariant(_Strict):

@@ -6,6 +6,8 @@ error and no row); the host selects the top-k patches from the target's own clas
 ViT for k tokens runs on the target with those tokens, is checked against golden and scored.
 The row's `macs` are guide + ViT; `latency_*` are the sum of the guide's and the ViT's (each
 stage timed on the target separately; `guide_latency_*` and `vit_latency_*` keep them apart).
+Adaptive variants run two ViT files (confident inputs with fewer tokens): MACs and the mean
+latency are averaged over the inputs, the accuracy scored on the combined outputs.
 """
 from __future__ import annotations
 
@@ -20,13 +22,13 @@ import numpy as np
 from ..bench import bench_model
 from ..datasets import Split, load_dataset
 from ..errors import HilbenchError, RecipeError, RunError, RunTimeoutError
-from ..evaluate import EvalSet, bench_accuracy, eval_set
+from ..evaluate import EvalSet, accuracy_extra, accuracy_metrics, bench_accuracy, eval_set
 from ..measure import Measurement, Metric
 from ..sweep import SweepItem, subset_for
 from ..targets import Target, load_target
 from .build import BuiltDrop, build_drop_variants, guide_positions
 from .recipe import load_token_drop_recipe
-from .select import tokens
+from .select import confidence, tokens
 
 __all__ = ["token_drop_sweep", "run_pipeline"]
 
@@ -47,12 +49,65 @@ def _combine(m: Measurement, guide: Measurement | None) -> None:
                                  f"guide + ViT, each timed on the target: {vit.note}")
 
 
+def _adaptive(built: BuiltDrop, target: Target, ev: EvalSet, images: np.ndarray,
+              maps: np.ndarray, say: Callable[[str], None]
+              ) -> tuple[Measurement, np.ndarray, int]:
+    """Confident inputs through the ViT with fewer tokens, the others through the ViT with
+    `kept_tokens`; the combined outputs scored. Returns the Measurement and the positions of
+    the first samples (for the figure) and the ViT MACs averaged over the inputs."""
+    assert built.confident_vit_path is not None
+    sure = confidence(maps) >= built.confidence
+    groups = [(~sure, built.vit_path, built.kept_tokens), (sure, built.confident_vit_path,
+                                                            built.confident_tokens)]
+    outputs: np.ndarray | None = None
+    runs: list[tuple[int, Measurement]] = []
+    shown = np.zeros((min(EXAMPLES, len(images)), built.kept_tokens), np.int64) - 1
+    for mask, path, k in groups:
+        if not mask.any():
+            continue
+        positions = guide_positions(maps[mask], k)
+        part = dataclasses.replace(ev, split=Split(tokens(images[mask], positions),
+                                                   ev.split.y[mask]))
+        say(f"ViT on {k} tokens for {int(mask.sum())} inputs")
+        result = bench_accuracy(path, target, part, progress=say)
+        out = result.outputs[0]
+        if outputs is None:
+            outputs = np.zeros((len(images), *out.shape[1:]), out.dtype)
+        outputs[mask] = out
+        runs.append((int(mask.sum()), result.measurement))
+        where = np.flatnonzero(mask[:len(shown)])
+        shown[where, :k] = positions[:len(where)]
+    assert outputs is not None
+    m = runs[0][1]
+    metrics, scores = accuracy_metrics([outputs], ev)
+    n = len(images)
+    mean_ms = sum(c * r.metrics["latency_ms"].value for c, r in runs) / n
+    first = m.metrics["latency_ms"]
+    m.metrics = {k: v for k, v in m.metrics.items()
+                 if not k.startswith(("latency", "balanced_accuracy", "accuracy"))}
+    m.metrics.update(metrics)
+    m.metrics["latency_ms"] = Metric(mean_ms, "ms", first.provenance,
+                                     f"ViT latency averaged over both ViT models by input: "
+                                     f"{first.note}")
+    m.n_inputs = n
+    m.max_abs_diff = max(float(r.max_abs_diff or 0.0) for _, r in runs)
+    m.bit_exact = all(bool(r.bit_exact) for _, r in runs)
+    m.extra.update(accuracy_extra(scores, ev))
+    m.extra["within_tolerance"] = all(bool(r.extra.get("within_tolerance", True))
+                                      for _, r in runs)
+    low = float(sure.mean())
+    m.extra.update({"confident_fraction": low, "confident_tokens": built.confident_tokens,
+                    "confidence_threshold": built.confidence})
+    return m, shown, int(round(low * built.confident_vit_macs + (1 - low) * built.vit_macs))
+
+
 def run_pipeline(built: BuiltDrop, target: Target, ev: EvalSet,
                  say: Callable[[str], None]) -> Measurement:
     """Guide (if any) -> host top-k -> ViT on one target; the ViT's Measurement with the
     pipeline's facts. Raises RunError when the guide fails or disagrees with golden."""
     images = ev.split.x.astype(np.float32)
     guide_m: Measurement | None = None
+    maps: np.ndarray | None = None
     if built.guide_path is not None:
         say("guide model")
         try:
@@ -62,17 +117,22 @@ def run_pipeline(built: BuiltDrop, target: Target, ev: EvalSet,
         if not g.comparison.ok:
             raise RunError(f"guide model on {target.name}: outputs disagree with the golden "
                            f"interpreter (max |diff| {g.comparison.max_abs_diff:g}); no row")
-        positions = guide_positions(g.outputs[0], built.kept_tokens)
+        maps = g.outputs[0]
         guide_m = g.measurement
+    vit_macs = built.vit_macs
+    if built.confident_vit_path is not None and maps is not None:
+        m, shown, vit_macs = _adaptive(built, target, ev, images, maps, say)
     else:
-        positions = np.broadcast_to(np.arange(49), (len(images), 49)).copy()
-    kept = dataclasses.replace(ev, split=Split(tokens(images, positions), ev.split.y))
-    say(f"ViT on {built.kept_tokens} tokens")
-    m = bench_accuracy(built.vit_path, target, kept, progress=say).measurement
+        positions = (guide_positions(maps, built.kept_tokens) if maps is not None else
+                     np.broadcast_to(np.arange(49), (len(images), 49)).copy())
+        kept = dataclasses.replace(ev, split=Split(tokens(images, positions), ev.split.y))
+        say(f"ViT on {built.kept_tokens} tokens")
+        m = bench_accuracy(built.vit_path, target, kept, progress=say).measurement
+        shown = positions[:EXAMPLES]
     _combine(m, guide_m)
     m.extra.update({
         "keep_ratio": built.keep_ratio, "kept_tokens": built.kept_tokens, "precision": "fp32",
-        "macs": built.vit_macs + built.guide_macs, "vit_macs": built.vit_macs,
+        "macs": vit_macs + built.guide_macs, "vit_macs": vit_macs,
         "guide_macs": built.guide_macs, "params": built.vit_params + built.guide_params,
         "guide_params": built.guide_params, "model_bytes": built.model_bytes,
         "weight_bits": 32, "sparsity": 0.0, "techniques": built.techniques,
@@ -81,7 +141,7 @@ def run_pipeline(built: BuiltDrop, target: Target, ev: EvalSet,
         "guide_within_tolerance": None if guide_m is None else True,
         "guide_max_abs_diff": None if guide_m is None else guide_m.max_abs_diff,
         "selection": "host: argmax class of the guide's maps, top-k of its map, sorted",
-        "example_positions": positions[:EXAMPLES].tolist(),   # for the kept-patches figure
+        "example_positions": [[int(p) for p in row if p >= 0] for row in shown.tolist()],
         "within_tolerance": bool(m.extra.get("within_tolerance", True)),
     })
     return m

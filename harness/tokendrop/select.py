@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["saliency", "top_k", "keep_count", "tokens"]
+__all__ = ["saliency", "top_k", "keep_count", "tokens", "confidence"]
 
 
 def saliency(maps: np.ndarray) -> np.ndarray:
@@ -25,6 +25,13 @@ def saliency(maps: np.ndarray) -> np.ndarray:
     flat = maps.reshape(n, h * w, c).astype(np.float64)
     predicted = flat.mean(axis=1).argmax(axis=1)
     return flat[np.arange(n), :, predicted]
+
+
+def confidence(maps: np.ndarray) -> np.ndarray:
+    """(N,) the guide's softmax confidence: max over classes of softmax(mean of each map)."""
+    logits = maps.reshape(maps.shape[0], -1, maps.shape[-1]).astype(np.float64).mean(axis=1)
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (p / p.sum(axis=1, keepdims=True)).max(axis=1)
 
 
 def keep_count(ratio: float, positions: int) -> int:
