@@ -17,14 +17,17 @@ import numpy as np
 
 from .errors import ModelFormatError, UnsupportedOpError
 from .golden_ops import (
+    UNBATCHED_OPS,
     Kernel,
     add,
     average_pool_2d,
+    batch_matmul,
     concatenation,
     conv_2d,
     depthwise_conv_2d,
     dequantize,
     fully_connected,
+    gelu,
     hard_swish,
     leaky_relu,
     lookup,
@@ -36,7 +39,9 @@ from .golden_ops import (
     quantize,
     relu,
     reshape,
+    rsqrt,
     softmax,
+    squared_difference,
     strided_slice,
     transpose,
 )
@@ -72,6 +77,11 @@ KERNELS: dict[str, Kernel] = {
     "TANH": lookup,
     "STRIDED_SLICE": strided_slice,
     "HARD_SWISH": hard_swish,
+    "BATCH_MATMUL": batch_matmul,
+    "SQUARED_DIFFERENCE": squared_difference,
+    "RSQRT": rsqrt,
+    "GELU": gelu,
+    "SLICE": strided_slice,
 }
 
 
@@ -131,7 +141,13 @@ class GoldenInterpreter:
         return {i for i in used if not self.graph.tensor(i).is_constant}
 
     def _check_batch_dims(self) -> None:
-        for i in sorted(self._activation_indices()):
+        # tensors only matmul-related ops touch may lack the leading 1 (golden_ops.held_shape)
+        free = {i for i in self._activation_indices() if i not in self.graph.inputs}
+        for op in self.graph.ops:
+            if op.kind not in UNBATCHED_OPS:
+                free -= set(op.inputs) | set(op.outputs)
+        free -= set(self.graph.outputs)
+        for i in sorted(self._activation_indices() - free):
             t = self.graph.tensor(i)
             if not t.shape or t.shape[0] != 1:
                 raise UnsupportedOpError(

@@ -54,6 +54,12 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     # inputs 1-3: constant begin, end, strides; ellipsis/new-axis masks and offset unsupported.
     "STRIDED_SLICE": ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask",
                       "shrink_axis_mask", "offset"),
+    # Transformer ops (float32). SLICE: inputs 1-2 constant begin and size (-1: to the end).
+    "BATCH_MATMUL": ("adj_x", "adj_y"),
+    "SQUARED_DIFFERENCE": (),
+    "RSQRT": (),
+    "GELU": ("approximate",),
+    "SLICE": (),
 }
 
 
@@ -131,7 +137,8 @@ class Graph:
         return self.tensors[self.inputs[0]].dtype
 
     def macs(self) -> int:
-        """Multiply-accumulates of one inference (conv, depthwise, fully connected)."""
+        """Multiply-accumulates of one inference (conv, depthwise, fully connected, batch
+        matmul)."""
         total = 0
         for op in self.ops:
             out = self.tensors[op.outputs[0]]
@@ -144,4 +151,8 @@ class Graph:
             elif op.kind == "FULLY_CONNECTED":
                 w = self.tensors[op.inputs[1]]
                 total += out.size * w.shape[1]
+            elif op.kind == "BATCH_MATMUL":
+                lhs = self.tensors[op.inputs[0]]
+                inner = lhs.shape[-2] if op.attrs.get("adj_x") else lhs.shape[-1]
+                total += out.size * inner
         return total

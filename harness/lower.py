@@ -16,10 +16,13 @@ from .errors import UnsupportedOpError
 from .ir import Graph, Op, Tensor
 from .op_params import (  # re-exported: lower.ConvParams etc. stay valid
     AddParams,
+    BatchMatMulParams,
     ConcatParams,
     ConvParams,
     DequantizeParams,
+    FloatMathParams,
     FullyConnectedParams,
+    GeluParams,
     HardSwishParams,
     LeakyReluParams,
     LutParams,
@@ -233,10 +236,10 @@ def _pool(g: Graph, op: Op) -> PoolParams:
 def _add(g: Graph, op: Op) -> AddParams:
     a, b = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     out = g.tensor(op.outputs[0])
-    if a.shape != b.shape and op.kind == "ADD":
+    if a.shape != b.shape and op.kind == "ADD" and a.dtype != "float32":
         raise UnsupportedOpError(
             f"{g.source}: op '{op.name}' (ADD) broadcasts {a.shape} with {b.shape}; "
-            "only equal shapes are supported"
+            "only equal shapes are supported for int8"
         )
     if a.dtype == "float32":
         lo, hi = activation_range_float(op.attrs["activation"])
@@ -415,6 +418,18 @@ def lower_op(g: Graph, op: Op) -> OpParams:
             op.attrs["shrink_axis_mask"])))
     if kind in ("PAD", "PADV2"):
         return _pad(g, op)
+    if kind == "SLICE":   # STRIDED_SLICE with unit strides: the same kernels run it
+        x = g.tensor(op.inputs[0])
+        begin = _const_ints(g, op, 1).reshape(-1).tolist()
+        size = _const_ints(g, op, 2).reshape(-1).tolist()
+        return StridedSliceParams(tuple(
+            (d - b if n == -1 else n, b, 1) for d, b, n in zip(x.shape, begin, size)))
+    if kind == "BATCH_MATMUL":
+        return BatchMatMulParams(bool(op.attrs["adj_x"]), bool(op.attrs["adj_y"]))
+    if kind == "GELU":
+        return GeluParams(bool(op.attrs["approximate"]))
+    if kind in ("RSQRT", "SQUARED_DIFFERENCE"):
+        return FloatMathParams()
     if kind == "CONCATENATION":
         return ConcatParams(int(op.attrs["axis"]) % len(g.tensor(op.inputs[0]).shape))
     if kind == "TRANSPOSE":

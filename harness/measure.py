@@ -60,6 +60,8 @@ VARIANT_KEYS = (
     "exit_calibration", "exit_stage_macs",
     # pipeline runs (harness/pipeline)
     "placement", "pipeline", "forwarded_fraction", "bytes_sent_mean",
+    # token dropping (harness.tokendrop): macs above are guide + ViT
+    "keep_ratio", "kept_tokens", "precision", "vit_macs", "guide_macs",
 )
 
 STANDARD_METRICS = (

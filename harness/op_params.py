@@ -12,6 +12,7 @@ __all__ = [
     "TransposeParams", "MeanParams", "MulParams", "ReluParams", "LeakyReluParams",
     "MinMaxParams", "LutParams", "StridedSliceParams", "HardSwishParams",
     "strided_slice_axes", "downscale_int16", "OpParams",
+    "BatchMatMulParams", "GeluParams", "FloatMathParams",
 ]
 
 
@@ -255,9 +256,30 @@ def downscale_int16(multiplier: int) -> int:
     return (multiplier + (1 << 15)) >> 16
 
 
+@dataclass(frozen=True)
+class BatchMatMulParams:
+    """BATCH_MATMUL (float32): adj_x / adj_y transpose the last two axes of lhs / rhs."""
+
+    adj_x: bool
+    adj_y: bool
+
+
+@dataclass(frozen=True)
+class GeluParams:
+    """GELU (float32): the tanh approximation when `approximate`, else the erf form."""
+
+    approximate: bool
+
+
+@dataclass(frozen=True)
+class FloatMathParams:
+    """Parameter-free float32 math (RSQRT, SQUARED_DIFFERENCE)."""
+
+
 OpParams = (
     ConvParams | FullyConnectedParams | PoolParams | AddParams | SoftmaxParams
     | QuantizeParams | DequantizeParams | ReshapeParams | PadParams | ConcatParams
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
-    | LutParams | StridedSliceParams | HardSwishParams
+    | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
+    | FloatMathParams
 )

@@ -108,6 +108,12 @@ def plan(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
     from .variants import build_variants, load_recipe
 
     say = progress or (lambda _msg: None)
+    from .tokendrop import is_token_drop_recipe
+    if is_token_drop_recipe(Path(recipe_path)):   # guide + ViT per input (harness.tokendrop)
+        from .tokendrop.run import token_drop_sweep
+        yield from token_drop_sweep(Path(recipe_path), targets, quick=quick, subset=subset,
+                                    only=only, eval_seed=eval_seed, progress=say)
+        return
     recipe = load_recipe(Path(recipe_path))
     subsets = getattr(getattr(recipe, "eval", None), "subset", None) or {}
     known = {t.name for t in list_targets()} | {"default"}

@@ -28,11 +28,16 @@ fi
 # test split. Verilator (rv32-nnx) runs the int8 variants only: fp32 is soft float there.
 if ! { [ "$#" -gt 0 ] && printf '%s\n' "$@" | grep -q -- '--hil-target'; }; then
   for recipe in suites/*/recipe.yaml; do
+    [ "$recipe" = suites/vit/recipe.yaml ] && continue   # fp32 ViT: host (and SSH boards) below
     .venv/bin/hilbench sweep "$recipe" --results "$results" \
       --target host --target cortex-m4-iss --target mps2-an386 || status=$?
     .venv/bin/hilbench sweep "$recipe" --results "$results" --target rv32-nnx --variant 'int8*' \
       || status=$?
   done
+  # ViT token dropping (guide + ViT per input, one row per keep ratio); add
+  # `--target <ssh board>` once its targets/<board>/target.yaml is filled in.
+  .venv/bin/hilbench sweep suites/vit/recipe.yaml --results "$results" --target host \
+    || status=$?
 fi
 .venv/bin/hilbench report --results "$results" --out results/report || status=$?
 exit "$status"

@@ -209,6 +209,64 @@ def _slice(c: _Ctx, begin: list[int], end: list[int], strides: list[int],
     return c.m, [x], [out]
 
 
+def _batch_matmul(c: _Ctx, lhs: tuple[int, ...] = (1, 2, 5, 4),
+                  rhs: tuple[int, ...] = (1, 2, 4, 3), adj_x: bool = False,
+                  adj_y: bool = False, const_rhs: bool = False) -> Example:
+    a = c.act(lhs)
+    b = (c.m.tensor(rhs, "float32", data=c.rng.normal(0, 1, rhs)) if const_rhs
+         else c.act(rhs))
+    m = lhs[-1] if adj_x else lhs[-2]
+    n = rhs[-2] if adj_y else rhs[-1]
+    batch = np.broadcast_shapes(lhs[:-2], rhs[:-2])
+    out = c.act((*batch, m, n))
+    c.m.op("BATCH_MATMUL", [a, b], [out], options("BatchMatMul", adjX=adj_x, adjY=adj_y))
+    return c.m, [a] if const_rhs else [a, b], [out]
+
+
+def _bmm_unbatched_rhs(c: _Ctx) -> Example:
+    """(1, 7, 6) x RESHAPE((1, 6, 5) -> (6, 5)): the rank-2 rhs litert-torch exports."""
+    a, b = c.act((1, 7, 6)), c.act((1, 6, 5))
+    flat, out = c.act((6, 5)), c.act((1, 7, 5))
+    c.m.op("RESHAPE", [b, c.m.const([6, 5])], [flat])
+    c.m.op("BATCH_MATMUL", [a, flat], [out], options("BatchMatMul"))
+    return c.m, [a, b], [out]
+
+
+def _float_binary(c: _Ctx, kind: str, shape_b: tuple[int, ...] = (1, 4, 1, 3),
+                  const_b: bool = False) -> Example:
+    a = c.act((1, 4, 5, 3))
+    b = (c.m.tensor(shape_b, "float32", data=c.rng.normal(0, 1, shape_b)) if const_b
+         else c.act(shape_b))
+    out = c.act((1, 4, 5, 3))
+    c.m.op(kind, [a, b], [out], options("Add") if kind == "ADD" else None)
+    return c.m, [a] if const_b else [a, b], [out]
+
+
+def _float_unary(c: _Ctx, kind: str, approximate: bool = True) -> Example:
+    x = c.act((1, 6, 7))
+    out = c.act((1, 6, 7))
+    c.m.op(kind, [x], [out], options("Gelu", approximate=approximate) if kind == "GELU" else None)
+    return c.m, [x], [out]
+
+
+def _rsqrt(c: _Ctx) -> Example:
+    """RSQRT of x * x + 0.01 (positive inputs, as after a variance): MUL, ADD, RSQRT."""
+    x = c.act((1, 5, 6))
+    sq, pos, out = c.act((1, 5, 6)), c.act((1, 5, 6)), c.act((1, 5, 6))
+    c.m.op("MUL", [x, x], [sq], options("Mul"))
+    eps = c.m.tensor((), "float32", data=np.array(0.01, np.float32))
+    c.m.op("ADD", [sq, eps], [pos], options("Add"))
+    c.m.op("RSQRT", [pos], [out])
+    return c.m, [x], [out]
+
+
+def _plain_slice(c: _Ctx, begin: list[int], size: list[int], out_shape: tuple[int, ...]) -> Example:
+    x = c.act((1, 6, 7, 5), scale=0.05, zp=2)
+    out = c.act(out_shape, scale=0.05, zp=2)
+    c.m.op("SLICE", [x, c.m.const(begin), c.m.const(size)], [out])
+    return c.m, [x], [out]
+
+
 # kind -> builder(ctx, (input dtype, output dtype))
 EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
     "CONV_2D": lambda c, _: _conv(c, False),
@@ -238,7 +296,34 @@ EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
     "HARD_SWISH": lambda c, _: _unary(c, "HARD_SWISH"),
     "STRIDED_SLICE": lambda c, _: _slice(c, [0, 1, 0, 1], [1, 5, 7, 4], [1, 1, 2, 1],
                                          (1, 4, 4, 3)),
+    "BATCH_MATMUL": lambda c, _: _batch_matmul(c),
+    "SQUARED_DIFFERENCE": lambda c, _: _float_binary(c, "SQUARED_DIFFERENCE"),
+    "RSQRT": lambda c, _: _float_unary(c, "RSQRT"),   # NaN for x < 0, as LiteRT
+    "GELU": lambda c, _: _float_unary(c, "GELU"),
+    "SLICE": lambda c, _: _plain_slice(c, [0, 1, 2, 0], [1, 4, -1, 3], (1, 4, 5, 3)),
 }
+
+# Transformer-op shapes and options (float32 only): name -> (kind, builder(ctx)).
+FLOAT_VARIANTS: dict[str, tuple[str, Callable[[_Ctx], Example]]] = {
+    "bmm_adj_y": ("BATCH_MATMUL", lambda c: _batch_matmul(c, (1, 6, 4), (1, 5, 4), adj_y=True)),
+    "bmm_adj_x": ("BATCH_MATMUL", lambda c: _batch_matmul(c, (1, 4, 6), (1, 4, 5), adj_x=True)),
+    "bmm_unbatched_rhs": ("BATCH_MATMUL", _bmm_unbatched_rhs),
+    "bmm_const_rhs": ("BATCH_MATMUL", lambda c: _batch_matmul(c, (1, 3, 7, 6), (6, 5),
+                                                              const_rhs=True)),
+    "bmm_bcast_batch": ("BATCH_MATMUL", lambda c: _batch_matmul(c, (1, 3, 5, 4), (1, 1, 4, 2))),
+    "add_bcast": ("ADD", lambda c: _float_binary(c, "ADD", (3,), const_b=True)),
+    "add_bcast_act": ("ADD", lambda c: _float_binary(c, "ADD", (1, 1, 5, 1))),
+    "sqdiff_const": ("SQUARED_DIFFERENCE", lambda c: _float_binary(
+        c, "SQUARED_DIFFERENCE", (5, 3), const_b=True)),
+    "rsqrt_positive": ("RSQRT", lambda c: _rsqrt(c)),
+    "gelu_exact": ("GELU", lambda c: _float_unary(c, "GELU", approximate=False)),
+    "slice_last": ("SLICE", lambda c: _plain_slice(c, [0, 5, 6, 4], [-1, -1, -1, -1],
+                                                   (1, 1, 1, 1))),
+}
+
+
+def float_variant(name: str, seed: int = 0) -> Example:
+    return FLOAT_VARIANTS[name][1](_Ctx("float32", seed))
 
 # More shapes and options per op: name -> (kind, builder(ctx)).
 VARIANTS: dict[str, tuple[str, Callable[[_Ctx], Example]]] = {

@@ -25,7 +25,7 @@ LAYERS = [
     ("build", "measure", "artifacts", "firmware", "iss", "mlperf_dut", "launch", "remote",
      "power"),
     ("backends",),
-    ("bench", "evaluate", "sweep", "exit_bench", "pipeline", "export", "sweep_ray"),
+    ("bench", "evaluate", "sweep", "exit_bench", "pipeline", "export", "sweep_ray", "tokendrop"),
     ("results",),
     ("report",),
     ("cli", "cli_gate", "cli_export", "pytest_plugin", "pytest_ray", "recipe_suite"),

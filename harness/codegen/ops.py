@@ -21,6 +21,7 @@ from ..lower import (
 from .cformat import c_float, c_int
 from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
 from .tensor_ops import add_s8_fields, emit_tensor_op
+from .transformer_ops import emit_transformer_op
 
 __all__ = [
     "KERNEL_FILES", "OpContext", "OpCode", "check_supported", "scratch_bytes", "emit_op",
@@ -55,7 +56,12 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
         ("RELU", "activations.c"), ("RELU6", "activations.c"), ("LEAKY_RELU", "activations.c"),
         ("LOGISTIC", "activations.c"), ("TANH", "activations.c"),
         ("STRIDED_SLICE", "movement.c"), ("HARD_SWISH", "activations.c"),
+        ("SLICE", "movement.c"),
     ] for dtype in ("int8", "float32")},
+    ("BATCH_MATMUL", "float32"): "transformer.c",
+    ("SQUARED_DIFFERENCE", "float32"): "elementwise.c",
+    ("RSQRT", "float32"): "transformer.c",
+    ("GELU", "float32"): "transformer.c",
 }
 
 
@@ -167,7 +173,9 @@ def _fully_connected(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) ->
     name = f"{ctx.prefix}_op{i}"
     sizes = [("batches", c_int(batches)), ("accum_depth", c_int(accum_depth)),
              ("out_depth", c_int(out_depth))]
-    weights, bias = ctx.constants.tensor(w), bias_pointer(ctx, op)
+    # float weights may be an activation (litert-torch's q @ k^T)
+    weights = ctx.constants.tensor(w) if w.is_constant else ctx.pointer(op.inputs[1])
+    bias = bias_pointer(ctx, op)
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
     if x.dtype == "int8":
         # LiteRT's reference FC requantizes with a double scale, not multiplier/shift.
@@ -289,6 +297,9 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         return OpCode(kernel_file, definitions, call)
     p: OpParams = lower_op(ctx.graph, op)
     tensor_op = emit_tensor_op(ctx, i, op, p)
+    if tensor_op is None and (transformer_op := emit_transformer_op(ctx, i, op, p)):
+        tensor_op = transformer_op
+        kernel_file = "elementwise.c" if op.kind == "ADD" else kernel_file   # broadcasting
     if tensor_op is not None:
         definitions, call = tensor_op
     elif isinstance(p, ConvParams):

@@ -13,7 +13,7 @@ README_END = "<!-- supported-ops:end -->"
 _COLUMNS = (("int8", "int8"), ("float32", "float32"))
 # What an op's row should say beyond the dtypes: the limits the importer enforces.
 NOTES = {
-    "ADD": "equal shapes",
+    "ADD": "int8: equal shapes; float32: broadcasting, rank <= 5",
     "CONCATENATION": "int8 inputs quantized like the output (as LiteRT); not on the batch axis",
     "CONV_2D": "no groups; also float32 activations with per-tensor int8 weights (hybrid)",
     "MEAN": "any axes but the batch axis, rank <= 5",
@@ -29,6 +29,13 @@ NOTES = {
     "TANH": "int8 through LiteRT's lookup table; float32 within tolerance (1 ulp)",
     "STRIDED_SLICE": "constant begin/end/strides, begin/end/shrink masks; batch axis whole",
     "HARD_SWISH": "int8: LiteRT's int16 fixed point",
+    "BATCH_MATMUL": "adj_x/adj_y, broadcast batch axes (<= 3); a rank-2 operand without the "
+                    "batch axis, as litert-torch exports attention",
+    "SQUARED_DIFFERENCE": "broadcasting, rank <= 5",
+    "RSQRT": "1 / sqrtf(x)",
+    "GELU": "tanh approximation or erf form; within tolerance (libm)",
+    "SLICE": "constant begin/size (-1: to the end); batch axis whole",
+    "FULLY_CONNECTED": "float32 weights may be an activation (litert-torch's q @ k^T)",
 }
 
 

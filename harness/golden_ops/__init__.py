@@ -6,7 +6,7 @@ values) -> the batched output value, and reproduces LiteRT's BUILTIN_REF kernel 
 from __future__ import annotations
 
 from .activations import hard_swish, leaky_relu, lookup, relu
-from .common import Kernel, KernelArgs
+from .common import UNBATCHED_OPS, Kernel, KernelArgs
 from .conv import conv_2d
 from .depthwise import depthwise_conv_2d
 from .elementwise import add, maximum_minimum, mul
@@ -17,10 +17,12 @@ from .quantize import dequantize, quantize
 from .reduce import mean
 from .reshape import reshape
 from .softmax import softmax
+from .transformer import batch_matmul, gelu, rsqrt, squared_difference
 
 __all__ = [
     "Kernel",
     "KernelArgs",
+    "UNBATCHED_OPS",
     "conv_2d",
     "depthwise_conv_2d",
     "add",
@@ -42,4 +44,8 @@ __all__ = [
     "lookup",
     "strided_slice",
     "hard_swish",
+    "batch_matmul",
+    "squared_difference",
+    "rsqrt",
+    "gelu",
 ]

@@ -22,7 +22,20 @@ __all__ = [
     "clamp_float",
     "valid_counts",
     "batch_chunks",
+    "held_shape",
+    "UNBATCHED_OPS",
 ]
+
+# Ops whose activations may lack the leading model axis of 1 (litert-torch folds the batch of
+# 1 away around matmuls: RESHAPE (1, T, D) -> (T, D), FC with those as weights, BATCH_MATMUL).
+UNBATCHED_OPS = frozenset({"RESHAPE", "FULLY_CONNECTED", "BATCH_MATMUL", "ADD", "SUB", "MUL",
+                           "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM"})
+
+
+def held_shape(model_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The per-sample shape the interpreter holds a tensor in, after the sample axis: the model
+    shape without its leading 1, or the whole model shape when it does not start with 1."""
+    return tuple(model_shape[1:]) if model_shape and model_shape[0] == 1 else tuple(model_shape)
 
 # The op's input values in op-input order: batched arrays for activations (leading dim N),
 # the tensor's `data` for constants (weights, biases: not batched), None for an absent input.

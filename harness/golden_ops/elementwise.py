@@ -23,23 +23,28 @@ import numpy as np
 from .. import fixedpoint as fp
 from ..ir import Graph, Op
 from ..lower import AddParams, MinMaxParams, MulParams, OpParams
-from .common import KernelArgs, clamp_float
+from .common import KernelArgs, clamp_float, held_shape
 
 __all__ = ["add", "mul", "maximum_minimum"]
 
 
 def _operands(graph: Graph, op: Op, args: KernelArgs) -> tuple[np.ndarray, np.ndarray]:
-    """The two inputs, ready for numpy broadcasting: a batched activation of lower rank than
-    the output gets unit axes after its batch axis (its model shape right-aligned)."""
+    """The two inputs, ready for numpy broadcasting: (samples, *model shape right-aligned to
+    the output's rank), a batched activation with its sample axis first, a constant with a
+    sample axis of 1. `_held` turns the result back into the interpreter's layout."""
     rank = len(graph.tensor(op.outputs[0]).shape)
     out = []
     for value, index in zip(args[:2], op.inputs[:2]):
         assert value is not None
         t = graph.tensor(index)
-        if not t.is_constant and len(t.shape) < rank:
-            value = value.reshape(value.shape[0], *([1] * (rank - len(t.shape))), *t.shape[1:])
-        out.append(value)
+        samples = 1 if t.is_constant else value.shape[0]
+        out.append(value.reshape(samples, *([1] * (rank - len(t.shape))), *t.shape))
     return out[0], out[1]
+
+
+def _held(graph: Graph, op: Op, value: np.ndarray) -> np.ndarray:
+    """A result of `_operands`' layout as (samples, *held_shape(output))."""
+    return value.reshape(value.shape[0], *held_shape(graph.tensor(op.outputs[0]).shape))
 
 
 def add(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
@@ -48,7 +53,8 @@ def add(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
     a, b = _operands(graph, op, args)
     if a.dtype == np.float32:
         value = a - b if op.kind == "SUB" else a + b
-        return clamp_float(value.astype(np.float32), params.act_min, params.act_max)
+        return _held(graph, op, clamp_float(value.astype(np.float32), params.act_min,
+                                            params.act_max))
     scale = np.int64(1) << params.left_shift
     v1 = (a.astype(np.int64) + params.input1_offset) * scale
     v2 = (b.astype(np.int64) + params.input2_offset) * scale
@@ -59,7 +65,7 @@ def add(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
     raw = fp.multiply_by_quantized_multiplier_smaller_than_one_exp(
         fp.wrap_int32(s1 + s2), params.output_multiplier, params.output_shift)
     out = raw + params.output_offset
-    return np.clip(out, int(params.act_min), int(params.act_max)).astype(np.int8)
+    return _held(graph, op, np.clip(out, int(params.act_min), int(params.act_max)).astype(np.int8))
 
 
 def mul(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
@@ -67,12 +73,13 @@ def mul(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
     assert isinstance(params, MulParams)
     a, b = _operands(graph, op, args)
     if a.dtype == np.float32:
-        return clamp_float((a * b).astype(np.float32), params.act_min, params.act_max)
+        return _held(graph, op, clamp_float((a * b).astype(np.float32), params.act_min,
+                                            params.act_max))
     product = (a.astype(np.int64) + params.input1_offset) * (b.astype(np.int64) +
                                                            params.input2_offset)
     raw = fp.multiply_by_quantized_multiplier(product, params.output_multiplier,
                                               params.output_shift) + params.output_offset
-    return np.clip(raw, int(params.act_min), int(params.act_max)).astype(np.int8)
+    return _held(graph, op, np.clip(raw, int(params.act_min), int(params.act_max)).astype(np.int8))
 
 
 def maximum_minimum(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
@@ -80,4 +87,4 @@ def maximum_minimum(graph: Graph, op: Op, params: OpParams, args: KernelArgs) ->
     assert isinstance(params, MinMaxParams)
     a, b = _operands(graph, op, args)
     out = np.maximum(a, b) if params.maximum else np.minimum(a, b)
-    return out.astype(a.dtype)
+    return _held(graph, op, out.astype(a.dtype))

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..ir import Graph, Op
 from ..lower import FullyConnectedParams, OpParams
-from .common import KernelArgs, clamp_float, round_half_away
+from .common import KernelArgs, clamp_float, held_shape, round_half_away
 
 __all__ = ["fully_connected"]
 
@@ -34,9 +34,11 @@ def fully_connected(graph: Graph, op: Op, params: OpParams, args: KernelArgs) ->
     assert x is not None and w is not None
     bias = args[2] if len(args) > 2 else None
     n = x.shape[0]
-    out_features, in_features = w.shape
+    out_features, in_features = graph.tensor(op.inputs[1]).shape
+    out_shape = (n, *held_shape(graph.tensor(op.outputs[0]).shape))
+    if not graph.tensor(op.inputs[1]).is_constant:   # float weights computed per sample
+        return _fc_activation_weights(x, w, bias, params, out_shape)
     rows = x.reshape(-1, in_features)
-    out_shape = (n, *graph.tensor(op.outputs[0]).shape[1:])
     if x.dtype == np.int8:
         lhs = rows.astype(np.float64) + params.input_offset
         rhs = w.astype(np.float64) + params.filter_offset
@@ -54,4 +56,19 @@ def fully_connected(graph: Graph, op: Op, params: OpParams, args: KernelArgs) ->
         total += bias.astype(np.float32)
     else:
         total += np.float32(0.0)
+    return clamp_float(total, params.act_min, params.act_max).reshape(out_shape)
+
+
+def _fc_activation_weights(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None,
+                           params: FullyConnectedParams, out_shape: tuple[int, ...]
+                           ) -> np.ndarray:
+    """float32 FC whose weights are an activation: each sample with its own weights, summed
+    in the same d order."""
+    n = x.shape[0]
+    wf = w.reshape(n, -1, w.shape[-1]).astype(np.float32)         # (N, out, in)
+    rows = x.reshape(n, -1, wf.shape[2])                            # (N, rows, in)
+    total = np.zeros((n, rows.shape[1], wf.shape[1]), dtype=np.float32)
+    for d in range(wf.shape[2]):
+        total += rows[:, :, d:d + 1] * wf[:, None, :, d]
+    total += bias.astype(np.float32) if bias is not None else np.float32(0.0)
     return clamp_float(total, params.act_min, params.act_max).reshape(out_shape)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..ir import Graph, Op
 from ..lower import OpParams, ReshapeParams
-from .common import KernelArgs
+from .common import KernelArgs, held_shape
 
 __all__ = ["reshape"]
 
@@ -16,4 +16,4 @@ def reshape(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndar
     assert isinstance(params, ReshapeParams)
     x = args[0]
     assert x is not None
-    return x.reshape((x.shape[0], *params.shape[1:]))
+    return x.reshape((x.shape[0], *held_shape(params.shape)))

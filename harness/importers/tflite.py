@@ -90,6 +90,12 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "TANH": _BOTH,
     "STRIDED_SLICE": _BOTH,
     "HARD_SWISH": _BOTH,
+    # the ops of a small vision transformer (litert-torch's export), float32
+    "BATCH_MATMUL": {("float32", "float32")},
+    "SQUARED_DIFFERENCE": {("float32", "float32")},
+    "RSQRT": {("float32", "float32")},
+    "GELU": {("float32", "float32")},
+    "SLICE": _BOTH,
 }
 
 
@@ -388,6 +394,14 @@ class _Importer:
             return {"begin_mask": opt.BeginMask(), "end_mask": opt.EndMask(),
                     "ellipsis_mask": opt.EllipsisMask(), "new_axis_mask": opt.NewAxisMask(),
                     "shrink_axis_mask": opt.ShrinkAxisMask(), "offset": bool(opt.Offset())}
+        if kind == "BATCH_MATMUL":
+            opt = opts(tflite.BatchMatMulOptions, required=False)
+            if opt is None:
+                return {"adj_x": False, "adj_y": False}
+            return {"adj_x": bool(opt.AdjX()), "adj_y": bool(opt.AdjY())}
+        if kind == "GELU":
+            opt = opts(tflite.GeluOptions, required=False)
+            return {"approximate": bool(opt.Approximate()) if opt is not None else False}
         return {k: None for k in OP_ATTRS.get(kind, ())}
 
 
@@ -424,7 +438,9 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
         if len(op.inputs) < 2 or op.inputs[1] < 0:
             raise ModelFormatError(f"{where} has no weights input")
         weights = tensors[op.inputs[1]]
-        if not weights.is_constant:
+        if not weights.is_constant and not (op.kind == "FULLY_CONNECTED" and
+                                            weights.dtype == data.dtype == "float32"):
+            # (float FC with activation weights: litert-torch's form of q @ k^T)
             raise UnsupportedOpError(f"{where}: non-constant weights are not supported")
         if op.kind == "CONV_2D" and (data.dtype, weights.dtype) == ("float32", "int8"):
             # Dynamic-range ("hybrid") conv: TFLite's EvalHybrid, per-tensor weight scale only.
@@ -444,7 +460,8 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
             raise UnsupportedOpError(
                 f"{where}: bias must be a constant {want_bias} tensor, got {bias.dtype}"
             )
-    if op.kind in ("ADD", "MUL", "SUB", "MAXIMUM", "MINIMUM", "CONCATENATION"):
+    if op.kind in ("ADD", "MUL", "SUB", "MAXIMUM", "MINIMUM", "CONCATENATION",
+                   "SQUARED_DIFFERENCE", "BATCH_MATMUL"):
         for i in op.inputs[1:]:
             other = tensors[i] if i >= 0 else None
             if other is None or other.dtype != data.dtype:

@@ -232,7 +232,41 @@ def _binary(g: Graph, op: Op) -> Shape:
     return shape
 
 
+def _batch_matmul(g: Graph, op: Op) -> Shape:
+    lhs, rhs = _rank(_t(g, op, 0), 2, 3, 4, 5), _rank(_t(g, op, 1), 2, 3, 4, 5)
+    m, k = (lhs[-1], lhs[-2]) if op.attrs["adj_x"] else (lhs[-2], lhs[-1])
+    k2, n = (rhs[-1], rhs[-2]) if op.attrs["adj_y"] else (rhs[-2], rhs[-1])
+    if k != k2:
+        raise _Bad(f"inner dimensions differ: lhs {lhs} and rhs {rhs} "
+                   f"(adj_x {op.attrs['adj_x']}, adj_y {op.attrs['adj_y']})")
+    try:
+        batch = tuple(int(d) for d in np.broadcast_shapes(lhs[:-2], rhs[:-2]))
+    except ValueError:
+        raise _Bad(f"batch dimensions of {lhs} and {rhs} do not broadcast") from None
+    return (*batch, m, n)
+
+
+def _slice(g: Graph, op: Op) -> Shape:
+    x = _t(g, op, 0).shape
+    begin = _const(_t(g, op, 1), "begin").reshape(-1).tolist()
+    size = _const(_t(g, op, 2), "size").reshape(-1).tolist()
+    if len(begin) != len(x) or len(size) != len(x):
+        raise _Bad(f"begin {begin} and size {size} do not match the input's rank {len(x)}")
+    out = []
+    for d, b, n in zip(x, begin, size):
+        n = d - b if n == -1 else n
+        if b < 0 or n < 0 or b + n > d:
+            raise _Bad(f"slice begin {begin} size {size} exceeds the input {x}")
+        out.append(int(n))
+    return tuple(out)
+
+
 SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
+    "BATCH_MATMUL": _batch_matmul,
+    "SQUARED_DIFFERENCE": _binary,
+    "RSQRT": _same,
+    "GELU": _same,
+    "SLICE": _slice,
     "PAD": _pad,
     "PADV2": _pad,
     "CONCATENATION": _concat,

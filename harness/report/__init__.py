@@ -16,6 +16,7 @@ from harness.report._io import atomic_write_text
 from harness.report.figures import CYCLE_PROVENANCES, layer_cycles_figure, overview_figure
 from harness.report.history import history_figure, history_frame, history_pairs
 from harness.report.tables import summary, to_latex, to_markdown, write_csv
+from harness.report.tokendrop import token_drop_figures
 from harness.report.variants import pareto_figure, suites_with_accuracy, variants_table
 
 __all__ = [
@@ -63,6 +64,7 @@ def write_report(df: pd.DataFrame, out_dir: Path, layers: pd.DataFrame | None = 
                                          caption + "\n\n" + to_markdown(table)))
         png = pareto_figure(df, suite, out_dir / f"pareto_{_slug(suite)}.png")
         written += [png, png.with_suffix(".pdf")]
+    written += token_drop_figures(df, out_dir)   # suites with keep ratios (harness.tokendrop)
     if layers is not None and "provenance" in layers.columns:
         layers = layers[layers["provenance"].isin(CYCLE_PROVENANCES)]
     if layers is not None and not layers.empty:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from torch import nn
 
 from ..errors import ModelError
-from . import digits_cnn, ecg_cnn, ecg_cnn_exits, fashion_dscnn, har_cnn
+from . import digits_cnn, ecg_cnn, ecg_cnn_exits, fashion_dscnn, guide_cnn, har_cnn, tiny_vit
 from .blocks import ChannelLast, ConvBlock, fold_batchnorm
 from .multi_exit import MultiExit
 
@@ -26,6 +26,8 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
     "har-cnn": har_cnn.build,
     "ecg-cnn": ecg_cnn.build,
     "ecg-cnn-exits": ecg_cnn_exits.build,
+    "tiny-vit": tiny_vit.build,
+    "guide-cnn": guide_cnn.build,
 }
 
 

@@ -85,3 +85,19 @@ void hb_minimum_f32(const hb_broadcast5 *g, const float *input1, const float *in
 {
     HB_BROADCAST_LOOP(g, output[n] = input1[ia] < input2[ib] ? input1[ia] : input2[ib]);
 }
+
+void hb_add_bcast_f32(const hb_binary_f32_params *p, const hb_broadcast5 *g, const float *input1,
+                      const float *input2, float *output)
+{
+    HB_BROADCAST_LOOP(g, output[n] = hb_clamp_f32(input1[ia] + input2[ib], p->act_min,
+                                                  p->act_max));
+}
+
+void hb_squared_difference_f32(const hb_broadcast5 *g, const float *input1, const float *input2,
+                               float *output)
+{
+    HB_BROADCAST_LOOP(g, {
+        const float d = input1[ia] - input2[ib];
+        output[n] = d * d;
+    });
+}

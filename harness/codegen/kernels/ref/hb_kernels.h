@@ -301,6 +301,27 @@ typedef struct {
 void hb_hard_swish_s8(const hb_hard_swish_s8_params *p, const int8_t *input, int8_t *output);
 void hb_hard_swish_f32(int32_t size, const float *input, float *output);
 
+/* ---- transformer ops, float32 (elementwise.c, transformer.c) ---- */
+
+/* ADD with broadcasting and SQUARED_DIFFERENCE ((a - b) * (a - b)). */
+void hb_add_bcast_f32(const hb_binary_f32_params *p, const hb_broadcast5 *g, const float *input1,
+                      const float *input2, float *output);
+void hb_squared_difference_f32(const hb_broadcast5 *g, const float *input1, const float *input2,
+                               float *output);
+
+typedef struct {
+    int32_t batch[3];                   /* output batch dims (padded to 3) */
+    int32_t lhs_stride[3], rhs_stride[3];   /* per batch dim, 0 where broadcast */
+    int32_t m, k, n;
+    int32_t lhs_row, lhs_col;           /* strides of lhs element (i, kk) after adj_x */
+    int32_t rhs_row, rhs_col;           /* strides of rhs element (kk, j) after adj_y */
+} hb_batch_matmul_params;
+
+void hb_batch_matmul_f32(const hb_batch_matmul_params *p, const float *lhs, const float *rhs,
+                         float *output);
+void hb_rsqrt_f32(int32_t size, const float *input, float *output);
+void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *output);
+
 #ifdef __cplusplus
 }
 #endif
