@@ -60,6 +60,7 @@ from ..targets import Target
 from .firmware_backend import FirmwareBackend
 from .images import Batch, ImageRun, ImageSlice
 from .rv32 import describe_trap, image_budget, import_rtl, verilator_problem, verilator_version
+from .verilator_cores import core_problem, soc_name, vexriscv_bench
 
 __all__ = ["VerilatorBackend", "VerilatorOptions", "hb_bench_command", "BenchRun"]
 
@@ -75,6 +76,7 @@ class VerilatorOptions:
     mem_latency: int
     ram_bytes: int
     max_cycles_per_inference: int
+    core: str = "hb_core"
 
     @classmethod
     def from_target(cls, target: Target) -> VerilatorOptions:
@@ -86,8 +88,11 @@ class VerilatorOptions:
                                     "section (nnx, mem_latency, max_cycles_per_inference)")
         if target.ram_bytes is None:
             raise TargetConfigError(f"{where}: memory.ram_bytes (the SoC's RAM_BYTES) is needed")
+        if section.core == "vexriscv" and section.mem_latency < 1:
+            raise TargetConfigError(f"{where}: verilator.mem_latency must be >= 1 for core "
+                                    "vexriscv (its Wishbone ACK is registered)")
         return cls(bool(section.nnx), section.mem_latency, target.ram_bytes,
-                   section.max_cycles_per_inference)
+                   section.max_cycles_per_inference, section.core)
 
 
 def hb_bench_command(exe: Path, elf: Path, max_cycles: int, timeout_s: float) -> Command:
@@ -124,7 +129,7 @@ class VerilatorBackend(FirmwareBackend):
     # -- template hooks -----------------------------------------------------------------
 
     def tool_problem(self) -> str | None:
-        return verilator_problem()
+        return verilator_problem() or core_problem(self.options.core)
 
     def add_build_facts(self, artifact: Artifact) -> None:
         _, cmd = self._bench(self.options)
@@ -144,7 +149,7 @@ class VerilatorBackend(FirmwareBackend):
 
     def count_metrics(self, batch: Batch, n: int) -> dict[str, Metric]:
         options, cycles, instructions = self.options, batch.counts, batch.instructions
-        config = (f"hb_soc NNX={int(options.nnx)} MEM_LATENCY={options.mem_latency} "
+        config = (f"{soc_name(options)} MEM_LATENCY={options.mem_latency} "
                   f"RAM_BYTES={options.ram_bytes} in Verilator")
         metrics: dict[str, Metric] = {
             "cycles_per_inference": Metric(
@@ -167,7 +172,8 @@ class VerilatorBackend(FirmwareBackend):
             "sim_cycles": sim_cycles,
             "sim_seconds": round(sim_seconds, 6),
             "sim_cycles_per_second": round(sim_cycles / sim_seconds) if sim_seconds > 0 else None,
-            "soc": {"nnx": int(options.nnx), "mem_latency": options.mem_latency,
+            "soc": {"core": options.core, "nnx": int(options.nnx),
+                    "mem_latency": options.mem_latency,
                     "ram_bytes": options.ram_bytes},
             "cycles_per_input": cycles,
             "instructions_per_input": batch.instructions,
@@ -222,6 +228,9 @@ class VerilatorBackend(FirmwareBackend):
     def _bench(self, options: VerilatorOptions) -> tuple[Path, Command]:
         """The hb_bench binary for this SoC configuration (built once, cached by rtl.bench)
         and the Verilator command that builds it."""
+        if options.core == "vexriscv":
+            return vexriscv_bench(self.target.name, options.nnx, options.mem_latency,
+                                  options.ram_bytes)
         build = import_rtl("bench.build")
         toolchain = import_rtl("toolchain")
         out_dir = build.build_root() / build.config_name(options.nnx, options.mem_latency,
