@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.verilator import VerilatorBackend
+from harness.backends.verilator import VerilatorBackend, VerilatorOptions
 from harness.bench import bench_model
 from harness.errors import TargetConfigError
 from harness.targets import load_target
@@ -69,4 +69,4 @@ def test_vexriscv_needs_a_registered_ack(tmp_path: Path) -> None:
     (tmp_path / "vx0" / "target.yaml").write_text(
         text.replace("mem_latency: 1 ", "mem_latency: 0 "))
     with pytest.raises(TargetConfigError, match="mem_latency must be >= 1 for core vexriscv"):
-        VerilatorBackend(load_target(tmp_path / "vx0")).options
+        VerilatorOptions.from_target(load_target(tmp_path / "vx0"))

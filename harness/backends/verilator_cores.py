@@ -18,8 +18,11 @@ __all__ = ["soc_name", "vexriscv_bench", "core_problem"]
 
 
 class _Options(Protocol):
-    core: str
-    nnx: bool
+    @property
+    def core(self) -> str: ...
+
+    @property
+    def nnx(self) -> bool: ...
 
 
 def soc_name(options: _Options) -> str:
