@@ -39,11 +39,12 @@ class Block:
     seconds: float
 
 
-def yosys_script(top: str, files: list[Path], stat_file: Path) -> str:
+def yosys_script(top: str, files: list[Path], stat_file: Path, sram_file: Path) -> str:
     return "\n".join([
         "read_verilog " + " ".join(str(f) for f in files),
         f"synth -flatten -top {top} -run :fine",
-        f"setattr -set hb_sram 1 t:$mem_v2 r:SIZE>={SRAM_WORDS}",
+        f"setattr -set hb_sram 1 t:$mem_v2 r:SIZE>={SRAM_WORDS} %i",
+        f"tee -q -o {sram_file} dump t:$mem_v2 a:hb_sram %i",
         "opt -fast -full",
         "memory_map -attr !hb_sram",
         "opt -full",
@@ -58,21 +59,21 @@ def yosys_script(top: str, files: list[Path], stat_file: Path) -> str:
 
 def synth_block(top: str, files: list[Path], timeout: float = 1800) -> Block:
     with tempfile.TemporaryDirectory() as td:
-        stat = Path(td) / "stat.txt"
+        stat, sram = Path(td) / "stat.txt", Path(td) / "sram.txt"
         script = Path(td) / "synth.ys"
-        script.write_text(yosys_script(top, files, stat))
+        script.write_text(yosys_script(top, files, stat, sram))
         t0 = time.monotonic()
         r = subprocess.run([yosys_bin(), "-q", "-s", str(script)], capture_output=True,
                            text=True, timeout=timeout)
         if r.returncode != 0:
             raise RuntimeError(f"yosys failed on {top}:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
-        text = stat.read_text()
-        cells, types = parse_stat(text)
-    macros = types.get("$mem_v2", 0)
-    m = re.search(r"Number of memory bits:\s+(\d+)", text)
+        cells, types = parse_stat(stat.read_text())
+        dump = sram.read_text() if sram.exists() else ""
+    sizes = [int(n) for n in re.findall(r"parameter \\SIZE (\d+)", dump)]
+    widths = [int(n) for n in re.findall(r"parameter \\WIDTH (\d+)", dump)]
     flops = sum(n for t, n in types.items() if "DFF" in t or "DLATCH" in t)
-    return Block(top, cells - macros, flops, int(m.group(1)) if m else 0,
-                 round(time.monotonic() - t0, 1))
+    return Block(top, cells - types.get("$mem_v2", 0), flops,
+                 sum(a * b for a, b in zip(sizes, widths)), round(time.monotonic() - t0, 1))
 
 
 def compare() -> dict:
