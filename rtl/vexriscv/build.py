@@ -23,17 +23,15 @@ path of the binary.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import importlib.util
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from rtl.bench.build import MAIN_CPP, build_root
-from rtl.toolchain import RTL_DIR, ToolMissing, verilator_bin, verilator_env
+from rtl.bench.cache import cached_build
+from rtl.toolchain import RTL_DIR, ToolMissing, verilator_bin
 
 VX_DIR = Path(__file__).resolve().parent
 SOC = VX_DIR / "vx_soc.v"
@@ -97,14 +95,6 @@ def verilate_command(out_dir: Path, cfu_files: list[Path], *, mem_latency: int,
     ]
 
 
-def _stamp(cmd: list[str], sources: list[Path]) -> str:
-    h = hashlib.sha256()
-    for p in sources:
-        h.update(p.read_bytes())
-    h.update("\0".join(cmd[1:]).encode())
-    return h.hexdigest()
-
-
 def build_vx_bench(cfu: bool = False, mem_latency: int = 1,
                    ram_bytes: int = DEFAULT_RAM_BYTES, *, cfu_source: Path | None = None,
                    force: bool = False, verbose: bool = False) -> Path:
@@ -115,25 +105,9 @@ def build_vx_bench(cfu: bool = False, mem_latency: int = 1,
         raise ValueError("mem_latency must be 1 .. 255 on vx_soc (Wishbone ACK is registered)")
     cfu_files = cfu_sources(cfu, cfu_source)
     out_dir = build_root() / config_name(cfu_files, mem_latency, ram_bytes)
-    exe = out_dir / "obj" / "hb_bench"
     cmd = verilate_command(out_dir, cfu_files, mem_latency=mem_latency, ram_bytes=ram_bytes)
-    stamp = _stamp(cmd, [core_verilog(), SOC, *cfu_files, MAIN_CPP])
-    stamp_file = out_dir / "stamp"
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(out_dir.parent / f"{out_dir.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building this configuration
-        if not force and exe.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
-            return exe
-        stamp_file.unlink(missing_ok=True)
-        if (out_dir / "obj").exists():
-            shutil.rmtree(out_dir / "obj")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        r = subprocess.run(cmd, env=verilator_env(), capture_output=not verbose, text=True)
-        if r.returncode != 0 or not exe.exists():
-            raise RuntimeError(f"vx_soc hb_bench build failed ({' '.join(cmd)}):\n"
-                               f"{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
-        stamp_file.write_text(stamp)
-        return exe
+    return cached_build(out_dir, cmd, [core_verilog(), SOC, *cfu_files, MAIN_CPP],
+                        what="vx_soc", force=force, verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
