@@ -26,6 +26,7 @@ from rtl.toolchain import ToolMissing, verilator_bin
 
 CV_DIR = Path(__file__).resolve().parent
 SOC = CV_DIR / "cv_soc.sv"
+XIF_NNX = [CV_DIR / "cv_xif_nnx.sv", CV_DIR.parent / "nnx" / "hb_nnx.v"]
 FAST_CLOCK_GATE = CV_DIR / "cv_clock_gate.sv"
 DEFAULT_RAM_BYTES = 4 * 1024 * 1024
 PACKAGE = "pythondata-cpu-cv32e40x"
@@ -56,7 +57,7 @@ def core_sources(sim_clock_gate: bool = False) -> list[Path]:
     return files + [gate]
 
 
-def verilate_command(out_dir: Path, sources: list[Path], *, ram_bytes: int,
+def verilate_command(out_dir: Path, sources: list[Path], *, nnx: bool, ram_bytes: int,
                      jobs: int | None = None) -> list[str]:
     root = package_root()
     jobs = jobs or max(1, os.cpu_count() or 1)
@@ -67,33 +68,38 @@ def verilate_command(out_dir: Path, sources: list[Path], *, ram_bytes: int,
         "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-UNOPTFLAT",
         "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",     # see rtl/vexriscv/build.py
         f"+incdir+{root / 'rtl' / 'include'}", f"+incdir+{root / 'bhv' / 'include'}",
-        f"-GRAM_BYTES={ram_bytes}", "-CFLAGS", f"-O2 -DHB_RAM_BYTES={ram_bytes}u",
-        *[str(s) for s in sources], str(SOC), str(MAIN_CPP),
+        f"-GNNX={int(nnx)}", f"-GRAM_BYTES={ram_bytes}", "-CFLAGS", f"-O2 -DHB_RAM_BYTES={ram_bytes}u",
+        *[str(s) for s in sources], *([str(s) for s in XIF_NNX] if nnx else []), str(SOC),
+        str(MAIN_CPP),
     ]
 
 
-def build_cv_bench(ram_bytes: int = DEFAULT_RAM_BYTES, *, sim_clock_gate: bool = False,
-                   force: bool = False, verbose: bool = False) -> Path:
-    """Build (or reuse) hb_bench on cv_soc; return the executable."""
+def build_cv_bench(nnx: bool = False, ram_bytes: int = DEFAULT_RAM_BYTES, *,
+                   sim_clock_gate: bool = False, force: bool = False,
+                   verbose: bool = False) -> Path:
+    """Build (or reuse) hb_bench on cv_soc (nnx: X_EXT = 1 + cv_xif_nnx); return it."""
     if ram_bytes & (ram_bytes - 1) or ram_bytes < 4096:
         raise ValueError("ram_bytes must be a power of two >= 4096")
     sources = core_sources(sim_clock_gate)
     gate = "latchgate" if sim_clock_gate else "fastgate"
-    out_dir = build_root() / f"cv_x0_{gate}_ram{ram_bytes // 1024}k"
-    cmd = verilate_command(out_dir, sources, ram_bytes=ram_bytes)
-    return cached_build(out_dir, cmd, [*sources, SOC, MAIN_CPP], what="cv_soc",
+    out_dir = build_root() / f"cv_x{int(nnx)}_{gate}_ram{ram_bytes // 1024}k"
+    cmd = verilate_command(out_dir, sources, nnx=nnx, ram_bytes=ram_bytes)
+    extra = XIF_NNX if nnx else []
+    return cached_build(out_dir, cmd, [*sources, *extra, SOC, MAIN_CPP], what="cv_soc",
                         force=force, verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="build hb_bench on CV32E40X (cv_soc)")
+    ap.add_argument("--nnx", type=int, choices=(0, 1), default=0,
+                    help="1: X_EXT = 1 with the nnx coprocessor (rtl/cv32e40x/cv_xif_nnx.sv)")
     ap.add_argument("--sim-clock-gate", action="store_true",
                     help="the package's latch clock-gate model instead of the ungated one")
     ap.add_argument("--ram-bytes", type=lambda s: int(s, 0), default=DEFAULT_RAM_BYTES)
     ap.add_argument("--force", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args(argv)
-    print(build_cv_bench(a.ram_bytes, sim_clock_gate=a.sim_clock_gate, force=a.force,
+    print(build_cv_bench(bool(a.nnx), a.ram_bytes, sim_clock_gate=a.sim_clock_gate, force=a.force,
                          verbose=a.verbose))
     return 0
 

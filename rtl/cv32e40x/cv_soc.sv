@@ -15,6 +15,7 @@
 // mtval: 0).  Counters: CV32E40X resets mcountinhibit to "all inhibited"; firmware for this
 // SoC is built with -DHB_COUNTERS_ENABLE (the start-up clears mcountinhibit).
 module cv_soc #(
+    parameter NNX         = 0,            // 1: X_EXT = 1 with the nnx coprocessor (cv_xif_nnx)
     parameter RAM_BYTES   = 4194304,      // power of two, >= 4 KiB
     parameter MEM_LATENCY = 1             // cycles from grant to rvalid (1 .. 255)
 ) (
@@ -51,7 +52,7 @@ module cv_soc #(
 
     if_xif #(.X_NUM_RS(2)) xif ();
 
-    cv32e40x_core #(.M_EXT(cv32e40x_pkg::M), .X_EXT(1'b0)) u_core (
+    cv32e40x_core #(.M_EXT(cv32e40x_pkg::M), .X_EXT(NNX != 0)) u_core (
         .clk_i(clk), .rst_ni(!rst), .scan_cg_en_i(1'b0),
         .boot_addr_i(32'h0), .dm_exception_addr_i(32'h0), .dm_halt_addr_i(32'h0),
         .mhartid_i(32'h0), .mimpid_patch_i(4'h0), .mtvec_addr_i(TRAP_VECTOR),
@@ -73,19 +74,58 @@ module cv_soc #(
         .fetch_enable_i(!rst), .core_sleep_o()
     );
 
-    // no coprocessor: the eXtension interface's coprocessor side is tied off
-    assign xif.compressed_ready = 1'b0;
+    // the coprocessor side of the eXtension interface: nothing (NNX = 0) or cv_xif_nnx;
+    // no compressed or memory requests either way
+    assign xif.compressed_ready = 1'b1;
     assign xif.compressed_resp  = '0;
-    assign xif.issue_ready      = 1'b0;
-    assign xif.issue_resp       = '0;
     assign xif.mem_valid        = 1'b0;
     assign xif.mem_req          = '0;
-    assign xif.result_valid     = 1'b0;
-    assign xif.result           = '0;
+    generate
+        if (NNX != 0) begin : g_nnx
+            wire        accept, result_valid;
+            wire [3:0]  result_id;
+            wire [31:0] result_data;
+            wire [4:0]  result_rd;
+            cv_xif_nnx #(.ID_W(4)) u_xif_nnx (
+                .clk(clk), .rst(rst),
+                .issue_valid(xif.issue_valid), .issue_ready(xif.issue_ready),
+                .issue_instr(xif.issue_req.instr), .issue_id(xif.issue_req.id),
+                .issue_rs1(xif.issue_req.rs[0]), .issue_rs2(xif.issue_req.rs[1]),
+                .issue_rs_valid(xif.issue_req.rs_valid), .issue_accept(accept),
+                .commit_valid(xif.commit_valid), .commit_id(xif.commit.id),
+                .commit_kill(xif.commit.commit_kill),
+                .result_valid(result_valid), .result_ready(xif.result_ready),
+                .result_id(result_id), .result_data(result_data), .result_rd(result_rd)
+            );
+            always_comb begin
+                xif.issue_resp = '0;
+                xif.issue_resp.accept = accept;
+                xif.issue_resp.writeback = accept;
+                xif.result = '0;
+                xif.result.id = result_id;
+                xif.result.data = result_data;
+                xif.result.rd = result_rd;
+                xif.result.we = 1'b1;
+            end
+            assign xif.result_valid = result_valid;
+        end else begin : g_no_nnx
+            assign xif.issue_ready  = 1'b0;
+            assign xif.issue_resp   = '0;
+            assign xif.result_valid = 1'b0;
+            assign xif.result       = '0;
+        end
+    endgenerate
 
     assign minstret   = u_core.cs_registers_i.mhpmcounter_q[2];
     assign pc         = i_addr;
-    assign trapped    = i_req && i_addr == TRAP_VECTOR;
+    // the fetch from the trap vector is requested in the cycle the core writes mcause and
+    // mepc: `trapped` follows one cycle later, when they can be read
+    reg trap_seen;
+    always @(posedge clk) begin
+        if (rst) trap_seen <= 1'b0;
+        else if (i_req && i_addr == TRAP_VECTOR) trap_seen <= 1'b1;
+    end
+    assign trapped    = trap_seen;
     assign trap_cause = {27'd0, u_core.cs_registers_i.mcause_q[4:0]};
     assign trap_pc    = u_core.cs_registers_i.mepc_q;
     assign trap_tval  = 32'd0;
