@@ -60,7 +60,7 @@ from ..targets import Target
 from .firmware_backend import FirmwareBackend
 from .images import Batch, ImageRun, ImageSlice
 from .rv32 import describe_trap, image_budget, import_rtl, verilator_problem, verilator_version
-from .verilator_cores import core_problem, soc_name, vexriscv_bench
+from .verilator_cores import core_bench, core_problem, soc_name
 
 __all__ = ["VerilatorBackend", "VerilatorOptions", "hb_bench_command", "BenchRun"]
 
@@ -91,6 +91,9 @@ class VerilatorOptions:
         if section.core == "vexriscv" and section.mem_latency < 1:
             raise TargetConfigError(f"{where}: verilator.mem_latency must be >= 1 for core "
                                     "vexriscv (its Wishbone ACK is registered)")
+        if section.core == "cv32e40x" and section.mem_latency != 1:
+            raise TargetConfigError(f"{where}: verilator.mem_latency must be 1 for core "
+                                    "cv32e40x (cv_soc's OBI RAM answers the next cycle)")
         return cls(bool(section.nnx), section.mem_latency, target.ram_bytes,
                    section.max_cycles_per_inference, section.core)
 
@@ -228,9 +231,9 @@ class VerilatorBackend(FirmwareBackend):
     def _bench(self, options: VerilatorOptions) -> tuple[Path, Command]:
         """The hb_bench binary for this SoC configuration (built once, cached by rtl.bench)
         and the Verilator command that builds it."""
-        if options.core == "vexriscv":
-            return vexriscv_bench(self.target.name, options.nnx, options.mem_latency,
-                                  options.ram_bytes)
+        if options.core != "hb_core":
+            return core_bench(self.target.name, options.core, options.nnx,
+                              options.mem_latency, options.ram_bytes)
         build = import_rtl("bench.build")
         toolchain = import_rtl("toolchain")
         out_dir = build.build_root() / build.config_name(options.nnx, options.mem_latency,

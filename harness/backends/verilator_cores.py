@@ -4,6 +4,10 @@
     vexriscv   rtl/vexriscv/vx_soc.v: VexRiscv "FullCfu" (PyPI pythondata-cpu-vexriscv) with
                hb_soc's memory map and ports; `verilator.nnx: 1` attaches the nnx unit behind
                its CFU port (rtl/vexriscv/cfu_nnx.v). Built by rtl.vexriscv.build.
+    cv32e40x   rtl/cv32e40x/cv_soc.sv: CV32E40X (PyPI pythondata-cpu-cv32e40x), OBI RAM, the
+               same memory map and ports; `verilator.nnx: 1` sets X_EXT = 1 with the nnx
+               coprocessor on CV-X-IF (rtl/cv32e40x/cv_xif_nnx.sv). Built by
+               rtl.cv32e40x.build.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from ..commands import Command
 from ..errors import BuildError, TargetUnavailableError
 from .rv32 import import_rtl
 
-__all__ = ["soc_name", "vexriscv_bench", "core_problem"]
+__all__ = ["soc_name", "core_bench", "core_problem"]
 
 
 class _Options(Protocol):
@@ -26,39 +30,48 @@ class _Options(Protocol):
 
 
 def soc_name(options: _Options) -> str:
-    """How metrics describe the simulated SoC: 'hb_soc NNX=1', 'vx_soc (VexRiscv FullCfu) CFU=nnx'."""
+    """How metrics describe the simulated SoC, e.g. 'vx_soc (VexRiscv FullCfu) CFU=nnx'."""
     if options.core == "vexriscv":
         return f"vx_soc (VexRiscv FullCfu) CFU={'nnx' if options.nnx else 'none'}"
+    if options.core == "cv32e40x":
+        return f"cv_soc (CV32E40X) X_EXT={'nnx' if options.nnx else '0'}"
     return f"hb_soc NNX={int(options.nnx)}"
 
 
 def core_problem(core: str) -> str | None:
     """Why the RTL of `core` is missing here (with the fix), or None."""
-    if core != "vexriscv":
-        return None
     try:
-        import_rtl("vexriscv.build").core_verilog()
+        if core == "vexriscv":
+            import_rtl("vexriscv.build").core_verilog()
+        elif core == "cv32e40x":
+            import_rtl("cv32e40x.build").package_root()
     except (ImportError, RuntimeError) as exc:
         return str(exc)
     return None
 
 
-def vexriscv_bench(target: str, cfu: bool, mem_latency: int,
-                   ram_bytes: int) -> tuple[Path, Command]:
-    """hb_bench on vx_soc (built once, cached by rtl.vexriscv.build) and the Verilator command
-    that builds it."""
-    build = import_rtl("vexriscv.build")
+def core_bench(target: str, core: str, nnx: bool, mem_latency: int,
+               ram_bytes: int) -> tuple[Path, Command]:
+    """hb_bench on the core's SoC (built once, cached by its rtl build module) and the
+    Verilator command that builds it."""
     toolchain = import_rtl("toolchain")
     try:
-        files = build.cfu_sources(cfu)
-        out_dir = build.build_root() / build.config_name(files, mem_latency, ram_bytes)
-        argv = build.verilate_command(out_dir, files, mem_latency=mem_latency,
-                                      ram_bytes=ram_bytes)
-        exe = build.build_vx_bench(cfu, mem_latency, ram_bytes)
+        if core == "vexriscv":
+            build = import_rtl("vexriscv.build")
+            files = build.cfu_sources(nnx)
+            out_dir = build.build_root() / build.config_name(files, mem_latency, ram_bytes)
+            argv = build.verilate_command(out_dir, files, mem_latency=mem_latency,
+                                          ram_bytes=ram_bytes)
+            exe = build.build_vx_bench(nnx, mem_latency, ram_bytes)
+        else:
+            build = import_rtl("cv32e40x.build")
+            exe = build.build_cv_bench(nnx, ram_bytes)
+            argv = build.verilate_command(exe.parent.parent, build.core_sources(), nnx=nnx,
+                                          ram_bytes=ram_bytes)
     except toolchain.ToolMissing as exc:
         raise TargetUnavailableError(f"target {target}: {exc}") from None
     except RuntimeError as exc:
-        raise BuildError(f"target {target}: building hb_bench on vx_soc failed: "
+        raise BuildError(f"target {target}: building hb_bench on the {core} SoC failed: "
                          f"{str(exc)[-1500:]}") from None
     env = {"VERILATOR_ROOT": str(toolchain.verilator_root())}
     return Path(exe), Command(tuple(argv), env=env)
