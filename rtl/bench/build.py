@@ -16,15 +16,12 @@ prints the path of the binary.
 from __future__ import annotations
 
 import argparse
-import fcntl
-import hashlib
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from rtl.toolchain import RTL_DIR, verilator_bin, verilator_env
+from rtl.bench.cache import cached_build
+from rtl.toolchain import RTL_DIR, verilator_bin
 
 BENCH_DIR = Path(__file__).resolve().parent
 SOURCES = [RTL_DIR / "core" / "hb_core.v", RTL_DIR / "nnx" / "hb_nnx.v",
@@ -56,38 +53,15 @@ def verilate_command(out_dir: Path, *, nnx: bool, mem_latency: int, ram_bytes: i
     ]
 
 
-def _stamp(cmd: list[str]) -> str:
-    h = hashlib.sha256()
-    for p in SOURCES + [MAIN_CPP]:
-        h.update(p.read_bytes())
-    h.update("\0".join(cmd[1:]).encode())
-    return h.hexdigest()
-
-
 def build_bench(nnx: bool = False, mem_latency: int = 1, ram_bytes: int = DEFAULT_RAM_BYTES,
                 *, force: bool = False, out_dir: Path | None = None, verbose: bool = False) -> Path:
     """Build (or reuse) hb_bench for one configuration; return the executable path."""
     if ram_bytes & (ram_bytes - 1) or ram_bytes < 4096:
         raise ValueError("ram_bytes must be a power of two >= 4096")
     out_dir = Path(out_dir) if out_dir else build_root() / config_name(nnx, mem_latency, ram_bytes)
-    exe = out_dir / "obj" / "hb_bench"
     cmd = verilate_command(out_dir, nnx=nnx, mem_latency=mem_latency, ram_bytes=ram_bytes)
-    stamp_file = out_dir / "stamp"
-    stamp = _stamp(cmd)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(out_dir.parent / f"{out_dir.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building this configuration
-        if not force and exe.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
-            return exe
-        stamp_file.unlink(missing_ok=True)
-        if (out_dir / "obj").exists():
-            shutil.rmtree(out_dir / "obj")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        r = subprocess.run(cmd, env=verilator_env(), capture_output=not verbose, text=True)
-        if r.returncode != 0 or not exe.exists():
-            raise RuntimeError(f"hb_bench build failed ({' '.join(cmd)}):\n{r.stdout}\n{r.stderr}")
-        stamp_file.write_text(stamp)
-        return exe
+    return cached_build(out_dir, cmd, SOURCES + [MAIN_CPP], what="hb_soc", force=force,
+                        verbose=verbose)
 
 
 def main(argv=None) -> int:

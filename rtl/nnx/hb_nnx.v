@@ -15,8 +15,8 @@
 //   anything else (and every custom-1 instruction): rsp_illegal -> the core
 //   raises an illegal-instruction trap.
 //
-// Timing: the command is accepted whenever the unit is idle (cmd_ready = 1
-// then).  The response comes 1 cycle after the command for mac4, dot4, setq
+// Timing: the command is accepted whenever the unit is idle or its response
+// is being taken in the same cycle (cmd_ready = 1 then).  The response comes 1 cycle after the command for mac4, dot4, setq
 // and setout, 2 cycles for rdbpot and 3 cycles for srdhm and requant, which
 // share one 32x32 multiply and one rounding shifter (stages M and R).
 //
@@ -131,7 +131,10 @@ module hb_nnx #(
     // ------------------------------------------------------------------
     // control
     // ------------------------------------------------------------------
-    assign cmd_ready = (busy == 2'd0) && !rsp_valid;
+    // a new command may be accepted in the cycle the previous response is taken
+    // (a pipelined core issues back-to-back; hb_core never does, so its CPI is
+    // unchanged)
+    assign cmd_ready = (busy == 2'd0) && (!rsp_valid || rsp_ready);
 
     wire legal = !cmd_custom1 && (
                    (cmd_funct3 == 3'd0 && (cmd_funct7 == 7'd0 || cmd_funct7 == 7'd1)) ||

@@ -93,8 +93,12 @@ def main(argv=None) -> int:
     ap.add_argument("--nnx", action="store_true", help="define USE_NNX (target rv32-nnx)")
     ap.add_argument("--opt", default="-O2")
     ap.add_argument("--ram-bytes", type=lambda s: int(s, 0), default=DEFAULT_RAM_BYTES)
+    ap.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
+                    help="a preprocessor define, e.g. -D HB_CFU_ENABLE (VexRiscv's CFU "
+                         "enable) or -D NNX_NO_RD_OPERAND (repeatable)")
     a = ap.parse_args(argv)
-    build_elf(a.sources, a.output, nnx=a.nnx, opt=a.opt, ram_bytes=a.ram_bytes)
+    build_elf(a.sources, a.output, nnx=a.nnx, opt=a.opt, ram_bytes=a.ram_bytes,
+              extra_cflags=[f"-D{d}" for d in a.defines])
     print(a.output)
     return 0
 

@@ -22,6 +22,17 @@ _start:
     la      gp, __global_pointer$
     .option pop
     la      sp, __stack_top
+#ifdef HB_COUNTERS_ENABLE
+    /* CV32E40X (rtl/cv32e40x) resets mcountinhibit to "all inhibited": count from here
+     * (csrw mcountinhibit, zero; .insn keeps plain -march=rv32im) */
+    .insn i SYSTEM, 1, x0, x0, 0x320
+#endif
+#ifdef HB_CFU_ENABLE
+    /* VexRiscv (rtl/vexriscv): custom-0 instructions reach the CFU port only while bit 31
+     * of CSR 0xBC0 is set (csrs 0xBC0, t0; .insn keeps plain -march=rv32im) */
+    li      t0, 0x80000000
+    .insn i SYSTEM, 2, x0, t0, -1088
+#endif
     la      t0, __bss_start
     la      t1, __bss_end
 1:  bgeu    t0, t1, 2f

@@ -28,18 +28,27 @@
 
 #ifndef NNX_EMULATE
 
-static inline int32_t nnx_mac4(int32_t acc, uint32_t a, uint32_t b)
-{
-    __asm__ (".insn r CUSTOM_0, 0, 0, %0, %1, %2" : "+r"(acc) : "r"(a), "r"(b));
-    return acc;
-}
-
 static inline int32_t nnx_dot4(uint32_t a, uint32_t b)
 {
     int32_t r;
     __asm__ (".insn r CUSTOM_0, 0, 1, %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
     return r;
 }
+
+#ifdef NNX_NO_RD_OPERAND
+/* A port without a third operand (VexRiscv's CFU port, rtl/vexriscv/cfu_nnx.v): rd is not
+ * sent to the unit, so mac4 is a dot4 and an add (same result, wraps mod 2^32). */
+static inline int32_t nnx_mac4(int32_t acc, uint32_t a, uint32_t b)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)nnx_dot4(a, b));
+}
+#else
+static inline int32_t nnx_mac4(int32_t acc, uint32_t a, uint32_t b)
+{
+    __asm__ (".insn r CUSTOM_0, 0, 0, %0, %1, %2" : "+r"(acc) : "r"(a), "r"(b));
+    return acc;
+}
+#endif
 
 static inline int32_t nnx_srdhm(int32_t a, int32_t b)
 {
