@@ -4,7 +4,7 @@ For an int8 op it can speed up, `emit(ctx, i, op)` returns the OpCode calling a 
 kernels/armv7em (ARMv7E-M DSP: SXTB16, SMLAD, SMLABB/SMLATT); for anything else it returns
 None and the op keeps its `ref` kernel (float, hybrid, MAX_POOL_2D and windowed average
 pooling, SOFTMAX, depthwise with a depth multiplier, FC with a filter offset, conv layers with
-a per-channel scale of 1/4 or more). At build time it
+a per-channel scale of 1/2 or more). At build time it
 
 - folds the input offset into the bias: bias'[o] = bias[o] + input_offset * sum(w[o]), exact in
   int32, so the inner loops multiply raw int8 values (padded taps read the zero point);
@@ -98,12 +98,25 @@ def scratch_bytes(graph: Graph, op: Op) -> int:
 
 
 def _channels(bias: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """hb_arm_channel records: folded bias, multiplier, e - 1, 2^(e-2) (e = -shift >= 2:
-    hb_arm_requantize takes right shifts by 2 or more only; a zero multiplier, a channel
-    whose scale is 0, takes any)."""
+    """hb_arm_channel records: folded bias, multiplier, shift word, round_hi (e = -shift >= 1:
+    hb_arm_requantize takes right shifts only; a zero multiplier, a channel whose scale is 0,
+    takes any). The rounding constant 2^30 + 2^(30+e) is round_hi : low word, the low word
+    in bits 30-31 of the shift word next to e - 1: 2^(e-2) : 2^30 for e >= 2, 0 : 2^31 + 2^30
+    for e = 1."""
     e = np.where(multiplier == 0, 2, -shift.astype(np.int64))  # a zero multiplier gives 0
-    quad = np.stack([bias, multiplier.astype(np.int64), e - 1, np.left_shift(1, e - 2)], axis=1)
+    low = np.where(e >= 2, 1 << 30, -(1 << 30))                # 0x40000000, 0xC0000000
+    high = np.where(e >= 2, np.left_shift(1, np.maximum(e - 2, 0)), 0)
+    quad = np.stack([bias, multiplier.astype(np.int64), low + (e - 1), high], axis=1)
     return quad.reshape(-1)
+
+
+def requantizable(multiplier: np.ndarray, shift: np.ndarray, folded: np.ndarray) -> bool:
+    """hb_arm_requantize takes the layer: right shifts of 1 or more (scales below 1/2) and
+    multipliers of QuantizeMultiplier for every live channel, folded biases inside int32.
+    Scales of 1/2 and more keep the ref kernel."""
+    live = multiplier != 0
+    return not (np.any(live & (shift > -1)) or np.any(live & (shift < -31))
+                or np.any(live & (multiplier < 1 << 30)) or np.any(np.abs(folded) >= 1 << 31))
 
 
 def _conv_words(depth: int) -> int:
@@ -139,14 +152,9 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
     bias = _bias_values(g, op, oc)
     folded = bias + p.input_offset * rows[:oc].astype(np.int64).sum(axis=1)
     shift = np.asarray(p.shift, np.int64)
-    # hb_arm_requantize takes right shifts of 2 or more (scales below 1/4, every MLPerf Tiny
-    # layer) and multipliers of QuantizeMultiplier; anything else keeps the ref kernel.
-    multiplier = np.asarray(p.multiplier, np.int64)
-    live = multiplier != 0
-    if (np.any(live & (shift > -2)) or np.any(live & (shift < -31))
-            or np.any((multiplier != 0) & (multiplier < 1 << 30))
-            or np.any(np.abs(folded) >= 1 << 31)):
+    if not requantizable(np.asarray(p.multiplier, np.int64), shift, folded):
         return None
+    multiplier = np.asarray(p.multiplier, np.int64)
     records = _channels(folded, multiplier, shift)
     if kind == "dwconv":  # whole groups of four channels
         records = np.concatenate([records, np.zeros(4 * (len(rows) - oc), np.int64)])

@@ -155,10 +155,11 @@ typedef struct {
     int32_t saturate;              /* 40: the activation range is [-128, 127]: SSAT */
 } pair_state;
 
+/* hb_arm_requantize of a into d: t1 multiplier, t2 round_hi, t3 shift, x its low word */
 #define HB_REQ(a, d)                                                                    \
     "and %[t4], %[" #a "], #0x80000000\n\t"                                             \
-    "orr %[t4], %[t4], #0x40000000\n\t"                                                 \
-    "add %[" #d "], %[t2], %[" #a "], asr #31\n\t"                                      \
+    "adds %[t4], %[t4], %[x]\n\t"                                                       \
+    "adc %[" #d "], %[t2], %[" #a "], asr #31\n\t"                                      \
     "smlal %[t4], %[" #d "], %[" #a "], %[t1]\n\t"                                      \
     "asr %[" #d "], %[" #d "], %[t3]\n\t"
 #define HB_CLAMP(r, cond)                                                               \
@@ -195,10 +196,12 @@ static void pairs_asm(pair_state *st, const int8_t *w)
         "ldr %[t1], [%[t0], #4]\n\t"
         "ldr %[t2], [%[t0], #12]\n\t"
         "ldr %[t3], [%[t0], #8]\n\t"
+        "and %[x], %[t3], #0xC0000000\n\t"
         HB_REQ(a00, t5) HB_REQ(a01, t6)
         "ldr %[t1], [%[t0], #20]\n\t"
         "ldr %[t2], [%[t0], #28]\n\t"
         "ldr %[t3], [%[t0], #24]\n\t"
+        "and %[x], %[t3], #0xC0000000\n\t"
         HB_REQ(a10, a00) HB_REQ(a11, a01)
         "add %[t0], %[t0], #32\n\t"
         "str %[t0], [%[st], #8]\n\t"

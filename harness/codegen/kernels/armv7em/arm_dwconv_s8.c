@@ -72,8 +72,9 @@ typedef struct {
     "ldr %[we], [%[o0], #12+16*" #j "]\n\t"                                             \
     "ldr %[xe], [%[o0], #8+16*" #j "]\n\t"                                              \
     "and %[x], %[" #a "], #0x80000000\n\t"                                              \
-    "orr %[x], %[x], #0x40000000\n\t"                                                   \
-    "add %[base], %[we], %[" #a "], asr #31\n\t"                                        \
+    "and %[o1], %[xe], #0xC0000000\n\t"                                                 \
+    "adds %[x], %[x], %[o1]\n\t"                                                        \
+    "adc %[base], %[we], %[" #a "], asr #31\n\t"                                        \
     "smlal %[x], %[base], %[" #a "], %[w]\n\t"                                          \
     "asr %[" #a "], %[base], %[xe]\n\t"
 #define HB_CLAMP(r, cond)                                                               \

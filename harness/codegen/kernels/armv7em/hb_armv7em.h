@@ -218,32 +218,39 @@ static inline __attribute__((always_inline)) void hb_arm_mac_1x4(const int8_t *x
 typedef struct {
     int32_t bias;         /* bias + input_offset * sum(weights) */
     int32_t multiplier;   /* Q31, TFLite QuantizeMultiplier: 0 or in [2^30, 2^31) */
-    int32_t shift;        /* e - 1, where e = -TFLite shift >= 2 (a right shift) */
-    int32_t round_hi;     /* 2^(e-2): the high word of 2^(30+e) */
+    int32_t shift;        /* bits 0-7: e - 1, where e = -TFLite shift >= 1 (a right shift);
+                           * bits 30-31: the low word of the rounding constant (below) */
+    int32_t round_hi;     /* its high word: 2^(e-2) for e >= 2, 0 for e = 1 */
 } hb_arm_channel;
 
-/* hb_mbqm(acc, multiplier, -e) for e >= 2, exact for every int32 acc, in one 64-bit
+/* hb_mbqm(acc, multiplier, -e) for e >= 1, exact for every int32 acc, in one 64-bit
  * multiply-accumulate: SaturatingRoundingDoublingHighMul is x = (a*m + 2^30) >> 31 (its
  * truncating division of a negative product equals this floor), RoundingDivideByPOT is
  * (x + 2^(e-1) - [x < 0]) >> e, and [x < 0] = [a < 0] for m >= 2^30 (a = -1, m = 2^30 gives
  * the same result either way; m = 0 gives 0), so the two nested floors are one:
- *     (a*m + 2^30 + 2^(30+e) - [a < 0] 2^31) >> (31 + e) = high word >> (e - 1),
- * the constant being (2^(e-2) - [a < 0]) : (2^30 | sign bit of a). Five instructions. */
+ *     (a*m + C - [a < 0] 2^31) >> (31 + e),  C = 2^30 + 2^(30+e),
+ * C being round_hi : (shift & 0xC0000000) (e >= 2: 2^(e-2) : 2^30; e = 1: 0 : 2^31 + 2^30).
+ * -[a < 0] 2^31 is (a asr 31) : (sign bit of a), added with carry; the result is the high
+ * word shifted right by e - 1 (ASR by register reads bits 0-7 of shift). */
 static inline int32_t hb_arm_requantize(int32_t a, const hb_arm_channel *c)
 {
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-    int32_t lo, hi;
+    int32_t lo, hi, t;
     __asm__("and %[lo], %[a], #0x80000000\n\t"
-            "orr %[lo], %[lo], #0x40000000\n\t"
-            "add %[hi], %[rh], %[a], asr #31\n\t"
+            "and %[t], %[s], #0xC0000000\n\t"
+            "adds %[lo], %[lo], %[t]\n\t"
+            "adc %[hi], %[rh], %[a], asr #31\n\t"
             "smlal %[lo], %[hi], %[a], %[m]\n\t"
-            : [lo] "=&r"(lo), [hi] "=&r"(hi)
-            : [a] "r"(a), [m] "r"(c->multiplier), [rh] "r"(c->round_hi));
-    return hi >> c->shift;
+            "asr %[hi], %[hi], %[s]\n\t"
+            : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t)
+            : [a] "r"(a), [m] "r"(c->multiplier), [rh] "r"(c->round_hi), [s] "r"(c->shift)
+            : "cc");
+    return hi;
 #else
-    int64_t v = ((int64_t)c->round_hi << 32) + (1 << 30) - (a < 0 ? (int64_t)1 << 31 : 0);
+    int64_t v = ((int64_t)c->round_hi << 32) + (int64_t)((uint32_t)c->shift & 0xC0000000u)
+                - (a < 0 ? (int64_t)1 << 31 : 0);
     v += (int64_t)a * c->multiplier;
-    return (int32_t)(v >> 32) >> c->shift;
+    return (int32_t)(v >> 32) >> (c->shift & 31);
 #endif
 }
 
