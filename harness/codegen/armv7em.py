@@ -33,7 +33,7 @@ from .op_context import OpCode, OpContext
 from .op_context import c_struct as _struct
 from .ops import _conv_geometry, check_supported
 
-__all__ = ["NAME", "emit", "scratch_bytes"]
+__all__ = ["NAME", "emit", "scratch_bytes", "takes", "requantizable"]
 
 NAME = "armv7em"
 MAX_DW_TAPS = 25          # HB_MAX_TAPS in arm_dwconv_s8.c
@@ -117,6 +117,27 @@ def requantizable(multiplier: np.ndarray, shift: np.ndarray, folded: np.ndarray)
     live = multiplier != 0
     return not (np.any(live & (shift > -1)) or np.any(live & (shift < -31))
                 or np.any(live & (multiplier < 1 << 30)) or np.any(np.abs(folded) >= 1 << 31))
+
+
+def takes(graph: Graph, op: Op) -> bool:
+    """Whether an armv7em kernel runs op (False: its ref kernel does)."""
+    kind = _kind(graph, op)
+    if kind is None:
+        return False
+    p = lower_op(graph, op)
+    if isinstance(p, ConvParams):
+        w = graph.tensor(op.inputs[1])
+        if kind == "conv":
+            rows = np.asarray(w.data, np.int8).reshape(w.shape[0], -1)
+        elif graph.tensor(op.outputs[0]).shape[3] == graph.tensor(op.inputs[0]).shape[3]:
+            rows = np.asarray(w.data, np.int8).reshape(-1, w.shape[3]).T
+        else:
+            return False
+        folded = (_bias_values(graph, op, len(rows))
+                  + p.input_offset * rows.astype(np.int64).sum(axis=1))
+        return requantizable(np.asarray(p.multiplier, np.int64), np.asarray(p.shift, np.int64),
+                             folded)
+    return True
 
 
 def _conv_words(depth: int) -> int:
