@@ -244,41 +244,55 @@ ONE_SHIFT = [0.25, 0.2500001, 0.31, 0.38, 0.4999999, 0.2499999, 0.1, 0.0]
 
 
 def test_requantisation_records_match_golden_for_every_right_shift() -> None:
-    """The record arithmetic of hb_arm_requantize (armv7em._channels) against the golden
-    MultiplyByQuantizedMultiplier, e = 1..31, accumulators at the int32 edges and between."""
+    """The record arithmetic of hb_arm_requantize (armv7em._channels, both builds: the
+    default for e >= 2 with the low word 2^30 an immediate, HB_ARM_ONE_SHIFT for e >= 1 with
+    it in the shift word) against the golden MultiplyByQuantizedMultiplier, accumulators at
+    the int32 edges and between."""
     from harness import fixedpoint as fp
-    from harness.codegen.armv7em import _channels
+    from harness.codegen.armv7em import _channels, one_shift
     from harness.lower import quantize_multiplier
     rng = np.random.default_rng(7)
     a = np.concatenate([rng.integers(-2**31, 2**31, 4000), rng.integers(-3000, 3000, 4000),
                         [-2**31, 2**31 - 1, -1, 0, 1]]).astype(np.int64)
-    for e in range(1, 32):
-        for frac in (0.5, 0.5000001, 0.618, 0.9999999):
-            m, shift = quantize_multiplier(frac * 2.0 ** -e)
-            assert shift == -e
-            bias, mult, sw, rh = (int(v) for v in _channels(np.zeros(1, np.int64),
-                                                             np.array([m]), np.array([shift])))
-            low = (sw & 0xFFFFFFFF) & 0xC0000000
-            v = (rh << 32) + low - np.where(a < 0, 1 << 31, 0) + a * mult
-            got = (v >> 32) >> (sw & 0xFF)
-            want = fp.multiply_by_quantized_multiplier(a, m, shift)
-            assert np.array_equal(got, want), (e, frac)
+    for one in (False, True):
+        for e in range(1 if one else 2, 32):
+            for frac in (0.5, 0.5000001, 0.618, 0.9999999):
+                m, shift = quantize_multiplier(frac * 2.0 ** -e)
+                assert shift == -e and one_shift(np.array([m]), np.array([shift])) == (e == 1)
+                _, mult, sw, rh = (int(v) for v in _channels(
+                    np.zeros(1, np.int64), np.array([m]), np.array([shift]), one))
+                low = (sw & 0xFFFFFFFF) & 0xC0000000 if one else 1 << 30
+                v = (rh << 32) + low - np.where(a < 0, 1 << 31, 0) + a * mult
+                got = (v >> 32) >> (sw & 0xFF)
+                want = fp.multiply_by_quantized_multiplier(a, m, shift)
+                assert np.array_equal(got, want), (one, e, frac)
 
 
 def test_one_right_shift_takes_armv7em_bit_exact(tmp_path: Path) -> None:
-    """Scales in [1/4, 1/2) run the armv7em conv (host C of the same arithmetic); 1/2 keeps ref."""
+    """Scales in [1/4, 1/2) run the armv7em conv's HB_ARM_ONE_SHIFT build (host C of the same
+    arithmetic); layers of scales below 1/4 keep the default build; 1/2 keeps ref."""
     graph = scaled_conv(ONE_SHIFT)
     inputs = random_inputs(graph, 4, seed=3)
     gen = generate(graph, tmp_path / "a", kernels="armv7em")
-    assert [p.name for p in gen.sources][2:] == ["arm_conv_s8.c"]
+    assert [p.name for p in gen.sources][2:] == ["arm_conv_s8_r1.c"]
     got, _ = run_host(gen, build_host(gen), inputs)
     assert_bit_exact(graph, inputs, got)
     assert len({int(v) for v in np.unique(got[0])}) > 50       # not all saturated
+    low = generate(scaled_conv([0.2499999, 0.1]), tmp_path / "d", kernels="armv7em")
+    assert [p.name for p in low.sources][2:] == ["arm_conv_s8.c"]
+    # one build per model: a layer of small scales next to one that needs e = 1 takes it too
+    from test_sparse_kernels import merged
+    both = merged([scaled_conv([0.2499999, 0.1], seed=2), scaled_conv([0.3, 0.38])])
+    gen = generate(both, tmp_path / "e", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["arm_conv_s8_r1.c"]
+    both_inputs = random_inputs(both, 3, seed=5)
+    got, _ = run_host(gen, build_host(gen), both_inputs)
+    assert_bit_exact(both, both_inputs, got)
     half = generate(scaled_conv([0.3, 0.5]), tmp_path / "b", kernels="armv7em")
     assert [p.name for p in half.sources][2:] == ["conv.c"]
     dw = scaled_conv(ONE_SHIFT, kind="DEPTHWISE_CONV_2D")
     gen = generate(dw, tmp_path / "c", kernels="armv7em")
-    assert [p.name for p in gen.sources][2:] == ["arm_dwconv_s8.c"]
+    assert [p.name for p in gen.sources][2:] == ["arm_dwconv_s8_r1.c"]
     inputs = random_inputs(dw, 4, seed=3)
     got, _ = run_host(gen, build_host(gen), inputs)
     assert_bit_exact(dw, inputs, got)
