@@ -11,8 +11,9 @@ cycles against the dense int8 kernels (issue 11's acceptance numbers).
     (goal at 90 %: <= 0.5 against the best dense kernels, armv7em), the model's constant data
     and firmware flash, and the end-to-end cycles.
 (b) Each model with all but its first and last CONV_2D / FC layer set to {-1, +1} (binary)
-    and {-1, 0, +1} (ternary), run packed (`--weight-format packed`, what `auto` picks too):
-    the packed layers' weight bytes / int8 (goal: <= 1/6) and their cycles packed / int8.
+    and {-1, 0, +1} (ternary), run packed (`--weight-format packed`; `auto` packs next to
+    armv7em / rvx only binary FC layers of whole words, weight_formats.packed_pays): the packed
+    layers' weight bytes / int8 (goal: <= 1/6) and their cycles packed / int8.
 Every run is bit-exact with the golden interpreter, which agrees with LiteRT's reference
 kernels on every edited file (harness.bench checks both). On another target (`--target
 rv32-nnx`) the dense reference is that target's own kernel set (rvx there). --ecg adds the ECG suite's int8 PTQ

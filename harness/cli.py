@@ -329,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--weight-format", default="auto", choices=WEIGHT_FORMAT_OPTIONS,
                    help="how int8 CONV_2D / FULLY_CONNECTED weights are stored in the C: auto "
                    "(default: sparse from 50%% zeros with the ref kernels, else FC from 60%% and "
-                   "CONV_2D from 80%%; 1-/2-bit packed when all in {-1,+1} / {-1,0,+1}), "
+                   "CONV_2D from 80%%; 1-/2-bit packed when all in {-1,+1} / {-1,0,+1} and faster "
+                   "than the dense kernel: always with ref, with armv7em / rvx binary FC layers "
+                   "of 16+ outputs and a depth that is a multiple of 32), "
                    "dense (never), sparse / packed (wherever the values allow)")
     r.add_argument("--repeats", type=int, default=1,
                    help="invocations per input for timing (default 1)")

@@ -212,3 +212,95 @@ def test_m4_targets_default_to_armv7em() -> None:
     from harness.targets import load_target
     for name in ("cortex-m4-iss", "mps2-an386", "mps2-an386-pty", "mps2-an386-serial"):
         assert load_target(name).kernels == "armv7em"
+
+
+# --------------------------------------------------------------------------------------
+# requantisation scales in [1/4, 1/2): one right shift (e = 1), the ternary ECG layer's case
+# --------------------------------------------------------------------------------------
+def scaled_conv(scales: list[float], seed: int = 0, kind: str = "CONV_2D") -> Graph:
+    """A 1x2 CONV_2D over 2 channels (a 3x3 DEPTHWISE_CONV_2D over len(scales)) whose
+    per-channel effective scales are `scales`, weights in [-2, 2] and small biases, so the
+    accumulators land inside the output range."""
+    from dataclasses import replace
+
+    from harness.ir import Quantization
+    dw = kind == "DEPTHWISE_CONV_2D"
+    graph = conv_model(kind, (1, 7, 6, len(scales) if dw else 2), len(scales),
+                       (3, 3) if dw else (1, 2), (1, 1), "SAME", in_zp=3, act="NONE")
+    op = graph.ops[0]
+    x, w, b, out = (graph.tensor(t) for t in (*op.inputs, op.outputs[0]))
+    assert x.quant and out.quant
+    ratio = out.quant.scale[0] / x.quant.scale[0]
+    rng = np.random.default_rng(seed)
+    w_scales = tuple(float(s) * ratio for s in scales)
+    graph.tensors[w.index] = replace(
+        w, data=rng.integers(-2, 3, w.shape).astype(np.int8),
+        quant=Quantization(w_scales, (0,) * len(scales), 3 if dw else 0))
+    graph.tensors[b.index] = replace(b, data=rng.integers(-40, 40, b.shape).astype(np.int32))
+    return graph
+
+
+ONE_SHIFT = [0.25, 0.2500001, 0.31, 0.38, 0.4999999, 0.2499999, 0.1, 0.0]
+
+
+def test_requantisation_records_match_golden_for_every_right_shift() -> None:
+    """The record arithmetic of hb_arm_requantize (armv7em._channels, both builds: the
+    default for e >= 2 with the low word 2^30 an immediate, HB_ARM_ONE_SHIFT for e >= 1 with
+    it in the shift word) against the golden MultiplyByQuantizedMultiplier, accumulators at
+    the int32 edges and between."""
+    from harness import fixedpoint as fp
+    from harness.codegen.armv7em import _channels, one_shift
+    from harness.lower import quantize_multiplier
+    rng = np.random.default_rng(7)
+    a = np.concatenate([rng.integers(-2**31, 2**31, 4000), rng.integers(-3000, 3000, 4000),
+                        [-2**31, 2**31 - 1, -1, 0, 1]]).astype(np.int64)
+    for one in (False, True):
+        for e in range(1 if one else 2, 32):
+            for frac in (0.5, 0.5000001, 0.618, 0.9999999):
+                m, shift = quantize_multiplier(frac * 2.0 ** -e)
+                assert shift == -e and one_shift(np.array([m]), np.array([shift])) == (e == 1)
+                _, mult, sw, rh = (int(v) for v in _channels(
+                    np.zeros(1, np.int64), np.array([m]), np.array([shift]), one))
+                low = (sw & 0xFFFFFFFF) & 0xC0000000 if one else 1 << 30
+                v = (rh << 32) + low - np.where(a < 0, 1 << 31, 0) + a * mult
+                got = (v >> 32) >> (sw & 0xFF)
+                want = fp.multiply_by_quantized_multiplier(a, m, shift)
+                assert np.array_equal(got, want), (one, e, frac)
+
+
+def test_one_right_shift_takes_armv7em_bit_exact(tmp_path: Path) -> None:
+    """Scales in [1/4, 1/2) run the armv7em conv's HB_ARM_ONE_SHIFT build (host C of the same
+    arithmetic); layers of scales below 1/4 keep the default build; 1/2 keeps ref."""
+    graph = scaled_conv(ONE_SHIFT)
+    inputs = random_inputs(graph, 4, seed=3)
+    gen = generate(graph, tmp_path / "a", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["arm_conv_s8_r1.c"]
+    got, _ = run_host(gen, build_host(gen), inputs)
+    assert_bit_exact(graph, inputs, got)
+    assert len({int(v) for v in np.unique(got[0])}) > 50       # not all saturated
+    low = generate(scaled_conv([0.2499999, 0.1]), tmp_path / "d", kernels="armv7em")
+    assert [p.name for p in low.sources][2:] == ["arm_conv_s8.c"]
+    # one build per model: a layer of small scales next to one that needs e = 1 takes it too
+    from test_sparse_kernels import merged
+    both = merged([scaled_conv([0.2499999, 0.1], seed=2), scaled_conv([0.3, 0.38])])
+    gen = generate(both, tmp_path / "e", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["arm_conv_s8_r1.c"]
+    both_inputs = random_inputs(both, 3, seed=5)
+    got, _ = run_host(gen, build_host(gen), both_inputs)
+    assert_bit_exact(both, both_inputs, got)
+    half = generate(scaled_conv([0.3, 0.5]), tmp_path / "b", kernels="armv7em")
+    assert [p.name for p in half.sources][2:] == ["conv.c"]
+    dw = scaled_conv(ONE_SHIFT, kind="DEPTHWISE_CONV_2D")
+    gen = generate(dw, tmp_path / "c", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["arm_dwconv_s8_r1.c"]
+    inputs = random_inputs(dw, 4, seed=3)
+    got, _ = run_host(gen, build_host(gen), inputs)
+    assert_bit_exact(dw, inputs, got)
+
+
+@pytest.mark.parametrize("kind", ["CONV_2D", "DEPTHWISE_CONV_2D"])
+def test_one_right_shift_bit_exact_on_cortex_m4_iss(kind: str, tmp_path: Path) -> None:
+    """The assembly of both kernels (conv pairs, depthwise 3x3 groups) at e = 1 and e >= 2."""
+    graph = scaled_conv(ONE_SHIFT, seed=1, kind=kind)
+    inputs = random_inputs(graph, 3, seed=4)
+    assert_bit_exact(graph, inputs, _on_target("cortex-m4-iss", graph, inputs, tmp_path / "g"))

@@ -35,6 +35,7 @@ from harness.codegen.weight_formats import (
     format_bytes,
     pack_binary,
     pack_ternary,
+    packed_pays,
     sparse_threshold,
     unpack_binary,
     unpack_ternary,
@@ -138,6 +139,7 @@ CASES: dict[str, Callable[[], Graph]] = {
     "fc_100x7_binary": lambda: packed(fc_model(100, 7, in_zp=-128), "binary"),
     "fc_33x4_per_channel_ternary": lambda: packed(fc_model(33, 4, per_channel=True, in_zp=5),
                                                   "ternary"),
+    "fc_64x32_binary": lambda: packed(fc_model(64, 32, in_zp=-128), "binary"),
 }
 # The layers that `auto` must leave dense (too few zeros) are checked on the host only.
 AUTO_DENSE = {"conv10x4_c1_first_30", "conv2x5_oc1_none_0"}
@@ -185,15 +187,34 @@ def test_all_cases_bit_exact_with_golden_and_dense_twin_on_host(tmp_path: Path) 
 
 
 def test_armv7em_and_rvx_sets_keep_the_sparse_layers(tmp_path: Path) -> None:
-    """The formats are portable: any kernel set runs them, the other layers keep the set's."""
-    graph = _graph(["fc_640x13_90", "conv1x1_binary", "conv10x4_c1_first_30"])
+    """The formats are portable: any kernel set runs them, the other layers keep the set's.
+    Next to the optimised sets `auto` packs binary FC layers of whole words only (a binary
+    conv is faster as int8 with SMLAD); `packed` forces the conv too."""
+    graph = _graph(["fc_640x13_90", "conv1x1_binary", "conv10x4_c1_first_30",
+                    "fc_64x32_binary"])
     inputs = _inputs(graph, 2)
     for kernels in ("armv7em", "rvx"):
         gen, got = _host(graph, inputs, tmp_path / kernels, kernels=kernels)
-        assert gen.weight_formats == ("sparse", "binary", "dense")
+        assert gen.weight_formats == ("sparse", "dense", "dense", "binary")
         names = {p.name for p in gen.sources}
         assert {"sparse_s8.c", "packed_s8.c"} <= names
         assert_bit_exact(graph, inputs, got)
+        gen, got = _host(graph, inputs, tmp_path / f"{kernels}_packed", kernels=kernels,
+                         weight_format="packed")
+        assert gen.weight_formats == ("dense", "binary", "dense", "binary")
+        assert_bit_exact(graph, inputs, got)
+
+
+def test_auto_packs_where_armv7em_would_run_ref(tmp_path: Path) -> None:
+    """A binary conv whose scale armv7em's requantisation cannot take runs ref when dense,
+    so `auto` packs it (3-6x faster than ref); with a scale it takes, it stays dense."""
+    graph = packed(conv_model("CONV_2D", (1, 6, 5, 3), 4, (3, 3), (1, 1), "SAME", in_zp=-20,
+                              act="NONE"), "binary")
+    assert generate(graph, tmp_path / "a", kernels="armv7em").weight_formats == ("dense",)
+    t = graph.tensor(graph.outputs[0])
+    assert t.quant is not None
+    graph.tensors[t.index] = replace(t, quant=replace(t.quant, scale=(t.quant.scale[0] / 500,)))
+    assert generate(graph, tmp_path / "b", kernels="armv7em").weight_formats == ("binary",)
 
 
 def test_sparse_and_packed_weights_take_less_constant_data(tmp_path: Path) -> None:
@@ -215,7 +236,10 @@ MCU_CASES = ["conv3x3_s2_same_95", "conv3x3_dil2x3_93", "conv1x1_s2_same_95",
              "conv3x3_valid_90_zero_rows", "fc_640x6_gaps_over_255", "fc_27x5_per_channel_80",
              "fc_16x3_batch3_zero_rows", "conv3x3_all_zero", "conv3x3_loud_scale_97",
              "fc_40x5_batch2_binary", "conv3x3_s2_binary",
-             "conv3x3_dil2_ternary", "fc_100x7_binary", "fc_33x4_per_channel_ternary"]
+             "conv3x3_dil2_ternary", "fc_100x7_binary", "fc_33x4_per_channel_ternary",
+             "fc_64x32_binary"]
+# what `auto` packs next to the optimised kernel sets (armv7em, rvx): binary FC of whole words
+OPTIMISED_PACKED = {"fc_64x32_binary"}
 
 
 @pytest.mark.parametrize("target", ["host", "mps2-an386", "cortex-m4-iss", "rv32-base",
@@ -231,13 +255,23 @@ def test_sparse_and_packed_bit_exact_on_target(target: str, tmp_path: Path) -> N
     graph = _graph(MCU_CASES)
     inputs = _inputs(graph, 2)
     runs = {}
-    for option in ("auto", "dense"):
+    # next to ref `auto` takes every sparse / packed layer; next to armv7em / rvx it leaves the
+    # packed layers that would be slower dense, so `packed` runs those on the target
+    optimised = spec.kernels != "ref"
+    options = ("auto", "dense", "packed") if optimised else ("auto", "dense")
+    for option in options:
         gen = generate(graph, tmp_path / option, kernels=spec.kernels, weight_format=option)
         runs[option] = list(backend.run(backend.build(gen), inputs, 1).outputs)
         if option == "auto":
-            assert "dense" not in gen.weight_formats
+            dense = [n for n, f in zip(MCU_CASES, gen.weight_formats) if f == "dense"]
+            assert dense == ([n for n in MCU_CASES if ("binary" in n or "ternary" in n)
+                              and n not in OPTIMISED_PACKED] if optimised else [])
+        if option == "packed":
+            assert all(f in ("binary", "ternary") for n, f in zip(MCU_CASES, gen.weight_formats)
+                       if "binary" in n or "ternary" in n)
     assert_bit_exact(graph, inputs, runs["dense"])
-    _check(graph, inputs, runs["auto"], runs["dense"])
+    for option in (o for o in options if o != "dense"):
+        _check(graph, inputs, runs[option], runs["dense"])
 
 
 # --------------------------------------------------------------------------------------
@@ -316,6 +350,24 @@ def test_format_choice() -> None:
     assert choose(dense, "packed") == "dense" and choose(ternary, "packed") == "ternary"
     assert choose(binary, "packed") == "binary"
     assert choose(at, "auto", 0.6) == "dense"
+    # packed only where packed_pays() says so for the layer; sparse still wins by zeros
+    assert choose(binary, "auto", 0.8, ()) == "dense"
+    assert choose(ternary, "auto", 0.8, ("binary",)) == "dense"
+    assert choose(sparse_ternary, "auto", 0.8, ()) == "sparse"
+    assert choose(binary, "packed", 0.8, ()) == "binary"      # explicit choices stay
+    assert choose(ternary, "packed", 0.8, ()) == "ternary"
+    for kind in ("CONV_2D", "FULLY_CONNECTED"):
+        assert packed_pays("ref", kind, "binary", (1, 5)) and packed_pays("ref", kind,
+                                                                         "ternary", (1, 5))
+        for kernels in ("armv7em", "rvx"):
+            assert not packed_pays(kernels, kind, "ternary", (128, 128))
+    for kernels in ("armv7em", "rvx"):
+        assert not packed_pays(kernels, "CONV_2D", "binary", (32, 256))
+        assert packed_pays(kernels, "FULLY_CONNECTED", "binary", (16, 32))
+        assert packed_pays(kernels, "FULLY_CONNECTED", "binary", (128, 640))
+        assert not packed_pays(kernels, "FULLY_CONNECTED", "binary", (8, 128))   # 1.07x
+        assert not packed_pays(kernels, "FULLY_CONNECTED", "binary", (128, 8))   # 1.16x
+        assert not packed_pays(kernels, "FULLY_CONNECTED", "binary", (64, 48))   # 1.03x
     assert sparse_threshold("ref", "CONV_2D") == sparse_threshold("ref", "FULLY_CONNECTED") == 0.5
     assert sparse_threshold("armv7em", "FULLY_CONNECTED") == 0.6
     assert sparse_threshold("armv7em", "CONV_2D") == sparse_threshold("rvx", "CONV_2D") == 0.8

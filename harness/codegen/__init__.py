@@ -17,7 +17,8 @@ writes into out_dir:
 weight_format ("auto" by default, weight_formats.WEIGHT_FORMAT_OPTIONS) says how int8 CONV_2D
 and FULLY_CONNECTED weights are stored: `auto` stores a layer sparse (sparse_s8.c) from
 weight_formats.sparse_threshold(kernels, op) zeros on and packed (packed_s8.c, 1 or 2 bits per weight) when
-its values are all in {-1, +1} / {-1, 0, +1}; `dense` never does (kernels/ref/SPARSE.md).
+its values are all in {-1, +1} / {-1, 0, +1} and weight_formats.packed_pays() expects it to be
+faster than the set's dense kernel; `dense` never does (kernels/ref/SPARSE.md).
 GeneratedModel.weight_formats records each layer's choice.
 
 <p> is the prefix (<P> in capitals); the host runner `targets/host/main.c` expects the default "hb".

@@ -4,12 +4,13 @@ For an int8 op it can speed up, `emit(ctx, i, op)` returns the OpCode calling a 
 kernels/armv7em (ARMv7E-M DSP: SXTB16, SMLAD, SMLABB/SMLATT); for anything else it returns
 None and the op keeps its `ref` kernel (float, hybrid, MAX_POOL_2D and windowed average
 pooling, SOFTMAX, depthwise with a depth multiplier, FC with a filter offset, conv layers with
-a per-channel scale of 1/4 or more). At build time it
+a per-channel scale of 1/2 or more). At build time it
 
 - folds the input offset into the bias: bias'[o] = bias[o] + input_offset * sum(w[o]), exact in
   int32, so the inner loops multiply raw int8 values (padded taps read the zero point);
 - merges the two roundings of the requantisation into one 64-bit multiply-accumulate
-  (hb_arm_requantize, exact for every accumulator; layers it cannot take keep ref);
+  (hb_arm_requantize, exact for every accumulator; a layer with a scale in [1/4, 1/2) takes
+  the kernel's HB_ARM_ONE_SHIFT build, `_r1`; layers it cannot take keep ref);
 - pads weight rows with zeros to whole words and interleaves the rows of 2 (CONV_2D) or
   4 (FULLY_CONNECTED) output channels word by word, the order the inner loops load them;
 - packs bias, multiplier and shifts per channel (hb_arm_channel) for the requantisation;
@@ -33,10 +34,10 @@ from .op_context import OpCode, OpContext
 from .op_context import c_struct as _struct
 from .ops import _conv_geometry, check_supported
 
-__all__ = ["NAME", "emit", "scratch_bytes"]
+__all__ = ["NAME", "emit", "scratch_bytes", "takes", "requantizable"]
 
 NAME = "armv7em"
-MAX_DW_TAPS = 25          # HB_MAX_TAPS in arm_dwconv_s8.c
+MAX_DW_TAPS = 25          # HB_MAX_TAPS in arm_dwconv_s8_body.h
 
 
 def _words(n: int) -> int:
@@ -97,13 +98,74 @@ def scratch_bytes(graph: Graph, op: Op) -> int:
     return 0
 
 
-def _channels(bias: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """hb_arm_channel records: folded bias, multiplier, e - 1, 2^(e-2) (e = -shift >= 2:
-    hb_arm_requantize takes right shifts by 2 or more only; a zero multiplier, a channel
-    whose scale is 0, takes any)."""
+def one_shift(multiplier: np.ndarray, shift: np.ndarray) -> bool:
+    """Whether a live channel has the right shift e = 1 (a scale in [1/4, 1/2)): the layer
+    then takes the HB_ARM_ONE_SHIFT build of its kernel (arm_conv_s8_r1.c, ..._r1)."""
+    return bool(np.any((multiplier != 0) & (shift == -1)))
+
+
+def _model_one_shift(graph: Graph, kind: str) -> bool:
+    """Whether some `kind` layer of the model has a channel scale in [1/4, 1/2), estimated
+    from the quantization scales: then every such layer takes the HB_ARM_ONE_SHIFT build, so
+    one build of the kernel is linked (one instruction more per channel and pixel pair
+    against ~2.7 kB of a second build). Each layer's own need is decided exactly
+    (one_shift); the build is correct for any e >= 1, so the estimate only costs or saves
+    time."""
+    for op in graph.ops:
+        if op.kind != kind or len(op.inputs) < 2:
+            continue
+        x, w, out = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
+        if x.quant is None or w.quant is None or out.quant is None or not out.quant.scale:
+            continue
+        scale = x.quant.scale[0] * np.asarray(w.quant.scale, np.float64) / out.quant.scale[0]
+        if np.any((scale >= 0.25) & (scale < 0.5)):
+            return True
+    return False
+
+
+def _channels(bias: np.ndarray, multiplier: np.ndarray, shift: np.ndarray,
+              one: bool = False) -> np.ndarray:
+    """hb_arm_channel records: folded bias, multiplier, shift word, round_hi, for right shifts
+    e = -shift (a zero multiplier, a channel whose scale is 0, takes any). The rounding
+    constant 2^30 + 2^(30+e) is round_hi : low word. Default build (e >= 2): shift word e - 1,
+    round_hi 2^(e-2), the low word 2^30 an immediate. `one` (the HB_ARM_ONE_SHIFT build,
+    e >= 1): the low word sits in bits 30-31 of the shift word next to e - 1, 2^30 for e >= 2,
+    2^31 + 2^30 for e = 1 (round_hi 0)."""
     e = np.where(multiplier == 0, 2, -shift.astype(np.int64))  # a zero multiplier gives 0
-    quad = np.stack([bias, multiplier.astype(np.int64), e - 1, np.left_shift(1, e - 2)], axis=1)
+    high = np.where(e >= 2, np.left_shift(1, np.maximum(e - 2, 0)), 0)
+    low = np.where(e >= 2, 1 << 30, -(1 << 30)) if one else 0   # 0x40000000, 0xC0000000
+    quad = np.stack([bias, multiplier.astype(np.int64), low + (e - 1), high], axis=1)
     return quad.reshape(-1)
+
+
+def requantizable(multiplier: np.ndarray, shift: np.ndarray, folded: np.ndarray) -> bool:
+    """hb_arm_requantize takes the layer: right shifts of 1 or more (scales below 1/2) and
+    multipliers of QuantizeMultiplier for every live channel, folded biases inside int32.
+    Scales of 1/2 and more keep the ref kernel."""
+    live = multiplier != 0
+    return not (np.any(live & (shift > -1)) or np.any(live & (shift < -31))
+                or np.any(live & (multiplier < 1 << 30)) or np.any(np.abs(folded) >= 1 << 31))
+
+
+def takes(graph: Graph, op: Op) -> bool:
+    """Whether an armv7em kernel runs op (False: its ref kernel does)."""
+    kind = _kind(graph, op)
+    if kind is None:
+        return False
+    p = lower_op(graph, op)
+    if isinstance(p, ConvParams):
+        w = graph.tensor(op.inputs[1])
+        if kind == "conv":
+            rows = np.asarray(w.data, np.int8).reshape(w.shape[0], -1)
+        elif graph.tensor(op.outputs[0]).shape[3] == graph.tensor(op.inputs[0]).shape[3]:
+            rows = np.asarray(w.data, np.int8).reshape(-1, w.shape[3]).T
+        else:
+            return False
+        folded = (_bias_values(graph, op, len(rows))
+                  + p.input_offset * rows.astype(np.int64).sum(axis=1))
+        return requantizable(np.asarray(p.multiplier, np.int64), np.asarray(p.shift, np.int64),
+                             folded)
+    return True
 
 
 def _conv_words(depth: int) -> int:
@@ -139,15 +201,12 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
     bias = _bias_values(g, op, oc)
     folded = bias + p.input_offset * rows[:oc].astype(np.int64).sum(axis=1)
     shift = np.asarray(p.shift, np.int64)
-    # hb_arm_requantize takes right shifts of 2 or more (scales below 1/4, every MLPerf Tiny
-    # layer) and multipliers of QuantizeMultiplier; anything else keeps the ref kernel.
-    multiplier = np.asarray(p.multiplier, np.int64)
-    live = multiplier != 0
-    if (np.any(live & (shift > -2)) or np.any(live & (shift < -31))
-            or np.any((multiplier != 0) & (multiplier < 1 << 30))
-            or np.any(np.abs(folded) >= 1 << 31)):
+    if not requantizable(np.asarray(p.multiplier, np.int64), shift, folded):
         return None
-    records = _channels(folded, multiplier, shift)
+    multiplier = np.asarray(p.multiplier, np.int64)
+    one = one_shift(multiplier, shift) or _model_one_shift(g, op.kind)
+    build = "_r1" if one else ""
+    records = _channels(folded, multiplier, shift, one)
     if kind == "dwconv":  # whole groups of four channels
         records = np.concatenate([records, np.zeros(4 * (len(rows) - oc), np.int64)])
     channels = ctx.constants.int32_array(
@@ -168,8 +227,9 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
             f"op{i}_filter", rows.reshape(-1, 4, rows.shape[1]).transpose(0, 2, 1).reshape(-1),
             f"op #{i} DEPTHWISE_CONV_2D filter '{w.name}': per group of 4 channels, the taps")
         fields = common + tail + [("channels", f"(const hb_arm_channel *){channels}")]
-        return OpCode("arm_dwconv_s8.c", _INCLUDE + _struct("hb_arm_dwconv_params", name, fields),
-                      f"hb_arm_depthwise_conv_s8(&{name}, {inp}, {layout}, "
+        return OpCode(f"arm_dwconv_s8{build}.c",
+                      _INCLUDE + _struct("hb_arm_dwconv_params", name, fields),
+                      f"hb_arm_depthwise_conv_s8{build}(&{name}, {inp}, {layout}, "
                       f"(int8_t *){scratch}, {outp});")
     layout = ctx.constants.int8_array(
         f"op{i}_filter", _interleave(rows, 2, _conv_words(rows.shape[1])),
@@ -182,8 +242,9 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
         ("pointwise", "1" if pointwise else "0"),
         ("channels", f"(const hb_arm_channel *){channels}"),
     ]
-    return OpCode("arm_conv_s8.c", _INCLUDE + _struct("hb_arm_conv_params", name, fields),
-                  f"hb_arm_conv2d_s8(&{name}, {inp}, {layout}, (int8_t *){scratch}, {outp});")
+    return OpCode(f"arm_conv_s8{build}.c", _INCLUDE + _struct("hb_arm_conv_params", name, fields),
+                  f"hb_arm_conv2d_s8{build}(&{name}, {inp}, {layout}, (int8_t *){scratch}, "
+                  f"{outp});")
 
 
 def _fc_requant(scale: float) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..ir import Graph, Op
 from ..lower import ConvParams, FullyConnectedParams, lower_op
+from . import armv7em
 from .armv7em import _fc_requant
 from .cformat import c_int
 from .op_context import OpCode, OpContext, c_struct
@@ -23,6 +24,7 @@ from .weight_formats import (
     encode_sparse,
     pack_binary,
     pack_ternary,
+    packed_pays,
     sparse_threshold,
     words,
 )
@@ -71,11 +73,16 @@ def _folded(graph: Graph, op: Op, rows: np.ndarray, fmt: str) -> np.ndarray | No
 
 def layer_format(graph: Graph, op: Op, option: str, kernels: str = "ref") -> str:
     """'dense', 'sparse', 'binary' or 'ternary' for op under the run's weight-format option,
-    next to the dense kernels of `kernels`."""
+    next to the dense kernels of `kernels` (`auto`: the format expected to be fastest next to
+    the kernel that would run the layer dense; ref's when armv7em cannot take it)."""
     rows = weight_rows(graph, op)
     if rows is None:
         return "dense"
-    fmt = choose(rows, option, sparse_threshold(kernels, op.kind))
+    if kernels == "armv7em" and not armv7em.takes(graph, op):
+        kernels = "ref"                     # the layer's dense kernel would be ref's
+    packed = tuple(f for f in ("binary", "ternary")
+                   if packed_pays(kernels, op.kind, f, (int(rows.shape[0]), int(rows.shape[1]))))
+    fmt = choose(rows, option, sparse_threshold(kernels, op.kind), packed)
     if fmt == "sparse" and rows.shape[1] > MAX_SPARSE_DEPTH:   # entries counted in uint16
         return "dense"
     if fmt != "dense" and _folded(graph, op, rows, fmt) is None:

@@ -19,9 +19,10 @@ kernels/ref/SPARSE.md says why these formats and what each costs):
            '-1' bits per 32 weights.
 
 `choose()` picks one from the option a run gives (`--weight-format`): `auto` (default) takes
-binary / ternary whenever the values allow it and sparse from `sparse_threshold()` zeros on,
-`dense` never changes anything, `sparse` and `packed` force those where the values allow it
-(for tests and benchmarks).
+the format expected to be fastest next to the kernel set's dense kernel for the layer:
+binary / ternary where the values allow it and `packed_pays()` says so, sparse from
+`sparse_threshold()` zeros on; `dense` never changes anything, `sparse` and `packed` force
+those where the values allow it (for tests and benchmarks).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ import numpy as np
 
 __all__ = [
     "WEIGHT_FORMAT_OPTIONS", "SparseRows", "check_option", "choose", "sparse_threshold",
+    "packed_pays",
     "sparsity", "encode_sparse", "decode_sparse", "pack_bits", "unpack_bits",
     "pack_binary", "unpack_binary", "pack_ternary", "unpack_ternary", "format_bytes",
 ]
@@ -55,6 +57,31 @@ def sparse_threshold(kernels: str, op_kind: str) -> float:
     if kernels == "ref":
         return PORTABLE_THRESHOLD
     return OPTIMISED_THRESHOLDS.get(op_kind, PORTABLE_THRESHOLD)
+
+
+# Where `auto` takes a packed format (kernels/ref/SPARSE.md has the measurements). Against
+# `ref` packed layers are 3-6x faster everywhere. Against armv7em on cortex-m4-iss the packed
+# kernel (~1.25 cycles per weight and bit plane) loses to SMLAD on every CONV_2D (binary 1.31x
+# on ECG's 1x8 convolutions) and with two planes on every layer (ternary 1.45x on AD's FC,
+# 2.1x on ECG); binary FC pays when its rows fill whole 32-bit words and it has 16 or more
+# outputs (0.87-0.97x from 32x16 to 128x128 and 64x256; 1.07-1.21x with 8 outputs or 8-16
+# inputs, 1.01-1.14x with depths 40, 48, 80, 100, 200). rvx (rv32-nnx) takes the armv7em rule
+# (measured there: binary 0.71x on AD's FC layers, ternary 1.31x).
+PACKED_FC_MIN_OUTPUTS = 16
+PACKED_FC_DEPTH_STEP = 32
+
+
+def packed_pays(kernels: str, op_kind: str, fmt: str, shape: tuple[int, ...]) -> bool:
+    """Whether `auto` stores an op_kind layer of [out_channels, depth] weight rows `shape` in
+    packed format fmt ('binary' / 'ternary') next to the dense kernels of `kernels`."""
+    if kernels == "ref":
+        return True
+    out_channels, depth = shape
+    return (fmt == "binary" and op_kind == "FULLY_CONNECTED"
+            and out_channels >= PACKED_FC_MIN_OUTPUTS
+            and depth > 0 and depth % PACKED_FC_DEPTH_STEP == 0)
+
+
 MAX_DELTA = 255
 GROUP = 4               # entries per kernel step: a channel's count is a multiple of it
 
@@ -76,9 +103,11 @@ def _values(rows: np.ndarray) -> set[int]:
     return {int(v) for v in np.unique(rows)}
 
 
-def choose(rows: np.ndarray, option: str, threshold: float = PORTABLE_THRESHOLD) -> str:
+def choose(rows: np.ndarray, option: str, threshold: float = PORTABLE_THRESHOLD,
+           packed: tuple[str, ...] = ("binary", "ternary")) -> str:
     """The format of one layer's int8 weight rows: 'dense', 'sparse', 'binary' or 'ternary'
-    (`threshold`: the fraction of zeros from which `auto` takes sparse)."""
+    (`threshold`: the fraction of zeros from which `auto` takes sparse; `packed`: the packed
+    formats `auto` may take for this layer, packed_pays())."""
     check_option(option)
     if option == "dense" or rows.size == 0:
         return "dense"
@@ -88,11 +117,11 @@ def choose(rows: np.ndarray, option: str, threshold: float = PORTABLE_THRESHOLD)
         return packable or "dense"
     if option == "sparse":
         return "sparse"
-    if packable == "binary":
+    if packable == "binary" and "binary" in packed:
         return "binary"
     if sparsity(rows) >= threshold:
         return "sparse"
-    return packable or "dense"
+    return packable if packable is not None and packable in packed else "dense"
 
 
 @dataclass(frozen=True)

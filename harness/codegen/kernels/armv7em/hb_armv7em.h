@@ -218,21 +218,48 @@ static inline __attribute__((always_inline)) void hb_arm_mac_1x4(const int8_t *x
 typedef struct {
     int32_t bias;         /* bias + input_offset * sum(weights) */
     int32_t multiplier;   /* Q31, TFLite QuantizeMultiplier: 0 or in [2^30, 2^31) */
-    int32_t shift;        /* e - 1, where e = -TFLite shift >= 2 (a right shift) */
-    int32_t round_hi;     /* 2^(e-2): the high word of 2^(30+e) */
+    int32_t shift;        /* e - 1, where e = -TFLite shift (a right shift); HB_ARM_ONE_SHIFT:
+                           * bits 0-7 e - 1, bits 30-31 the rounding constant's low word */
+    int32_t round_hi;     /* the rounding constant's high word: 2^(e-2) (e = 1: 0) */
 } hb_arm_channel;
 
-/* hb_mbqm(acc, multiplier, -e) for e >= 2, exact for every int32 acc, in one 64-bit
- * multiply-accumulate: SaturatingRoundingDoublingHighMul is x = (a*m + 2^30) >> 31 (its
- * truncating division of a negative product equals this floor), RoundingDivideByPOT is
- * (x + 2^(e-1) - [x < 0]) >> e, and [x < 0] = [a < 0] for m >= 2^30 (a = -1, m = 2^30 gives
- * the same result either way; m = 0 gives 0), so the two nested floors are one:
- *     (a*m + 2^30 + 2^(30+e) - [a < 0] 2^31) >> (31 + e) = high word >> (e - 1),
- * the constant being (2^(e-2) - [a < 0]) : (2^30 | sign bit of a). Five instructions. */
+/* The conv and depthwise kernels come in two builds (arm_conv_s8.c / arm_conv_s8_r1.c, the
+ * same for dwconv, from one *_body.h): the default takes right shifts e >= 2 (scales below
+ * 1/4, every MLPerf Tiny layer) with the rounding constant's low word as an immediate; with
+ * HB_ARM_ONE_SHIFT it takes e >= 1 (scales below 1/2) for one more instruction per channel and
+ * pixel pair. armv7em.py picks the build per model: _r1 for every conv (depthwise) layer
+ * when one of them needs it. */
+#ifndef HB_ARM_ONE_SHIFT
+#define HB_ARM_ONE_SHIFT 0
+#endif
+
+/* hb_mbqm(acc, multiplier, -e), exact for every int32 acc, in one 64-bit multiply-accumulate:
+ * SaturatingRoundingDoublingHighMul is x = (a*m + 2^30) >> 31 (its truncating division of a
+ * negative product equals this floor), RoundingDivideByPOT is (x + 2^(e-1) - [x < 0]) >> e,
+ * and [x < 0] = [a < 0] for m >= 2^30 (a = -1, m = 2^30 gives the same result either way;
+ * m = 0 gives 0), so the two nested floors are one:
+ *     (a*m + C - [a < 0] 2^31) >> (31 + e),  C = 2^30 + 2^(30+e) = round_hi : low word,
+ * low word 2^30 for e >= 2 (then the constant is (2^(e-2) - [a < 0]) : (2^30 | sign bit of
+ * a)), 2^31 + 2^30 for e = 1 (round_hi 0). With HB_ARM_ONE_SHIFT the low word comes from
+ * the record and -[a < 0] 2^31 = (a asr 31) : (sign bit of a) is added with carry; the
+ * result is the high word shifted right by e - 1 (ASR by register reads bits 0-7). */
 static inline int32_t hb_arm_requantize(int32_t a, const hb_arm_channel *c)
 {
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
     int32_t lo, hi;
+#if HB_ARM_ONE_SHIFT
+    int32_t t;
+    __asm__("and %[lo], %[a], #0x80000000\n\t"
+            "and %[t], %[s], #0xC0000000\n\t"
+            "adds %[lo], %[lo], %[t]\n\t"
+            "adc %[hi], %[rh], %[a], asr #31\n\t"
+            "smlal %[lo], %[hi], %[a], %[m]\n\t"
+            "asr %[hi], %[hi], %[s]\n\t"
+            : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t)
+            : [a] "r"(a), [m] "r"(c->multiplier), [rh] "r"(c->round_hi), [s] "r"(c->shift)
+            : "cc");
+    return hi;
+#else
     __asm__("and %[lo], %[a], #0x80000000\n\t"
             "orr %[lo], %[lo], #0x40000000\n\t"
             "add %[hi], %[rh], %[a], asr #31\n\t"
@@ -240,10 +267,13 @@ static inline int32_t hb_arm_requantize(int32_t a, const hb_arm_channel *c)
             : [lo] "=&r"(lo), [hi] "=&r"(hi)
             : [a] "r"(a), [m] "r"(c->multiplier), [rh] "r"(c->round_hi));
     return hi >> c->shift;
+#endif
 #else
-    int64_t v = ((int64_t)c->round_hi << 32) + (1 << 30) - (a < 0 ? (int64_t)1 << 31 : 0);
+    const int64_t low = HB_ARM_ONE_SHIFT ? (int64_t)((uint32_t)c->shift & 0xC0000000u)
+                                         : (int64_t)1 << 30;
+    int64_t v = ((int64_t)c->round_hi << 32) + low - (a < 0 ? (int64_t)1 << 31 : 0);
     v += (int64_t)a * c->multiplier;
-    return (int32_t)(v >> 32) >> c->shift;
+    return (int32_t)(v >> 32) >> (c->shift & 31);
 #endif
 }
 
@@ -275,9 +305,11 @@ typedef struct {
     const hb_arm_channel *channels;  /* [out_c] */
 } hb_arm_conv_params;
 
-/* scratch: 8 * words + 2 * depth bytes. */
+/* scratch: 8 * words + 2 * depth bytes. _r1: the HB_ARM_ONE_SHIFT build (records of e >= 1). */
 void hb_arm_conv2d_s8(const hb_arm_conv_params *p, const int8_t *input, const int8_t *filter,
                       int8_t *scratch, int8_t *output);
+void hb_arm_conv2d_s8_r1(const hb_arm_conv_params *p, const int8_t *input,
+                         const int8_t *filter, int8_t *scratch, int8_t *output);
 
 /* DEPTHWISE_CONV_2D int8, depth multiplier 1, at most 25 taps (3x3 unrolled), any stride,
  * padding and dilation; four channels per step with SMLABB/SMLATT. */
@@ -291,6 +323,8 @@ typedef struct {
 /* scratch: in_c bytes (a row of input zero points for padded taps). */
 void hb_arm_depthwise_conv_s8(const hb_arm_dwconv_params *p, const int8_t *input,
                               const int8_t *filter, int8_t *scratch, int8_t *output);
+void hb_arm_depthwise_conv_s8_r1(const hb_arm_dwconv_params *p, const int8_t *input,
+                                 const int8_t *filter, int8_t *scratch, int8_t *output);
 
 /* FULLY_CONNECTED int8 (filter offset 0). LiteRT's reference rounds (double)acc * scale;
  * per channel, multiplier = floor(scale * 2^32) for scale < 1 (0: always the double path),
