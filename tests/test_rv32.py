@@ -241,7 +241,8 @@ def test_fixture_on_verilator(tmp_path: Path) -> None:
         (0, "layer0", "rtl-cycle-exact"), (1, "layer1", "rtl-cycle-exact")]
     assert sum(lay.cycles for lay in result.layers) < cycles.value
     assert result.extra["sim_cycles_per_second"] > 0   # its speed: benchmarks/rv32_speedup.py
-    assert result.extra["soc"] == {"nnx": 0, "mem_latency": 1, "ram_bytes": 4 << 20}
+    assert result.extra["soc"] == {"core": "hb_core", "nnx": 0, "mem_latency": 1,
+                                   "ram_bytes": 4 << 20}
     assert "hb_bench" in result.commands[-1].argv[0]
     again = backend.run(artifact, [x])
     assert again.extra["cycles_per_input"] == result.extra["cycles_per_input"]   # deterministic
