@@ -32,12 +32,14 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($python --version)" >&2
   "$python" -m venv .venv
 fi
-# Reinstall only when the project's dependency list changed.
+# Reinstall only when the project's dependency list or its pinned versions changed.
 stamp=.venv/.hilbench-installed
-want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing Python packages into .venv" >&2
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test,rtl,compress,boards,ray]'
+  .venv/bin/python -m pip install -q 'pip==26.3'
+  # constraints.txt pins every package to a version set known to work together: without it
+  # pip's resolver backtracks through hundreds of releases and stops with resolution-too-deep.
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[test,rtl,compress,boards,ray]'
   echo "$want" > "$stamp"
 fi
