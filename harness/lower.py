@@ -368,7 +368,7 @@ def _leaky_relu(g: Graph, op: Op) -> LeakyReluParams:
 
 def _lut(g: Graph, op: Op) -> LutParams:
     """PopulateLookupTable in float32: q = clamp((int)(round(f(scale * (v - zp)) / out_scale)
-    + out_zp)) for every int8 v, with f the float kernel (1 / (1 + expf(-x)), tanhf) and
+    + out_zp)) for every int8 v, with f the float kernel (1 / (1 + expf(-x)), tanhf, GELU) and
     expf/tanhf correctly rounded (float64 then one rounding)."""
     x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     if x.dtype == "float32":
@@ -383,6 +383,9 @@ def _lut(g: Graph, op: Op) -> LutParams:
         with np.errstate(over="ignore"):
             e = np.exp(-wide).astype(np.float32)
         f = (np.float32(1.0) / (np.float32(1.0) + e)).astype(np.float32)
+    elif op.kind == "GELU":     # gelu.cc: the same table over the float GELU (reference/gelu.h)
+        from .golden_ops.transformer import gelu_f32
+        f = gelu_f32(dequantized.astype(np.float32), bool(op.attrs["approximate"]))
     else:
         f = np.tanh(wide).astype(np.float32)
     scaled = (f * (np.float32(1.0) / np.float32(_scale(out)))).astype(np.float32)
@@ -426,7 +429,9 @@ def lower_op(g: Graph, op: Op) -> OpParams:
             (d - b if n == -1 else n, b, 1) for d, b, n in zip(x.shape, begin, size)))
     if kind == "BATCH_MATMUL":
         return BatchMatMulParams(bool(op.attrs["adj_x"]), bool(op.attrs["adj_y"]))
-    if kind == "GELU":
+    if kind == "GELU":        # int8: a 256-entry table, as LOGISTIC / TANH
+        if g.tensor(op.inputs[0]).dtype == "int8":
+            return _lut(g, op)
         return GeluParams(bool(op.attrs["approximate"]))
     if kind in ("RSQRT", "SQUARED_DIFFERENCE"):
         return FloatMathParams()

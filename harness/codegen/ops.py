@@ -62,6 +62,7 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
     ("SQUARED_DIFFERENCE", "float32"): "elementwise.c",
     ("RSQRT", "float32"): "transformer.c",
     ("GELU", "float32"): "transformer.c",
+    ("GELU", "int8"): "activations.c",         # LiteRT's lookup table (hb_lut_s8)
 }
 
 

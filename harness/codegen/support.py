@@ -33,7 +33,8 @@ NOTES = {
                     "batch axis, as litert-torch exports attention",
     "SQUARED_DIFFERENCE": "broadcasting, rank <= 5",
     "RSQRT": "1 / sqrtf(x)",
-    "GELU": "tanh approximation or erf form; within tolerance (libm)",
+    "GELU": "tanh approximation or erf form; float32 within tolerance (libm), int8 through "
+            "LiteRT's lookup table",
     "SLICE": "constant begin/size (-1: to the end); batch axis whole",
     "FULLY_CONNECTED": "float32 weights may be an activation (litert-torch's q @ k^T)",
 }

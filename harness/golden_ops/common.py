@@ -27,9 +27,11 @@ __all__ = [
 ]
 
 # Ops whose activations may lack the leading model axis of 1 (litert-torch folds the batch of
-# 1 away around matmuls: RESHAPE (1, T, D) -> (T, D), FC with those as weights, BATCH_MATMUL).
+# 1 away around matmuls: RESHAPE (1, T, D) -> (T, D), FC with those as weights, BATCH_MATMUL;
+# its int8 ViT also TRANSPOSEs k (T, D) -> (D, T) and DEQUANTIZEs it for a float FC).
 UNBATCHED_OPS = frozenset({"RESHAPE", "FULLY_CONNECTED", "BATCH_MATMUL", "ADD", "SUB", "MUL",
-                           "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM"})
+                           "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM", "DEQUANTIZE",
+                           "TRANSPOSE"})
 
 
 def held_shape(model_shape: tuple[int, ...]) -> tuple[int, ...]:

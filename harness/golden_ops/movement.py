@@ -36,11 +36,15 @@ def concatenation(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> n
 
 
 def transpose(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
-    """TRANSPOSE on a batch (perm[0] == 0: the batch axis stays first)."""
+    """TRANSPOSE on a batch: perm[0] == 0 keeps the model's axis of 1 first; a tensor held
+    whole (no leading 1, common.held_shape) has every model axis after the sample axis."""
     assert isinstance(params, TransposeParams)
     x = args[0]
     assert x is not None
-    return np.ascontiguousarray(np.transpose(x, params.perm))
+    perm = params.perm
+    if x.ndim == len(perm) + 1:         # held whole: the sample axis stays first
+        perm = (0, *(a + 1 for a in perm))
+    return np.ascontiguousarray(np.transpose(x, perm))
 
 
 def strided_slice(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:

@@ -8,7 +8,8 @@ SQUARED_DIFFERENCE: d = a - b; d * d (broadcasting), in float32.
 RSQRT: 1.0f / sqrtf(x).
 GELU: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) when `approximate`, else
     0.5 x (1 + erf(x / sqrt(2))); libm's tanh/erf make it agree within the float tolerance,
-    not bit for bit.
+    not bit for bit. int8 GELU is LiteRT's 256-entry table of that float function
+    (lower._lut), bit-exact.
 SLICE is lowered to STRIDED_SLICE's parameters and runs its kernel (movement.strided_slice).
 """
 from __future__ import annotations
@@ -18,7 +19,8 @@ import math
 import numpy as np
 
 from ..ir import Graph, Op
-from ..lower import BatchMatMulParams, FloatMathParams, GeluParams, OpParams
+from ..lower import BatchMatMulParams, FloatMathParams, GeluParams, LutParams, OpParams
+from .activations import lookup
 from .common import KernelArgs, held_shape
 from .elementwise import _held, _operands
 
@@ -73,15 +75,22 @@ def rsqrt(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarra
 _SQRT_2_OVER_PI = np.float32(math.sqrt(2.0 / math.pi))
 
 
-def gelu(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
-    """GELU on a batch."""
-    assert isinstance(params, GeluParams)
-    x = args[0]
-    assert x is not None
-    x = x.astype(np.float32)
+def gelu_f32(x: np.ndarray, approximate: bool) -> np.ndarray:
+    """The float32 GELU of reference/gelu.h (also the int8 table's function, lower._lut)."""
     half = np.float32(0.5)
-    if params.approximate:
+    if approximate:
         inner = _SQRT_2_OVER_PI * (x + np.float32(0.044715) * x * x * x)
-        return (half * x * (np.float32(1.0) + np.tanh(inner))).astype(np.float32)
+        tanh = np.tanh(inner.astype(np.float64)).astype(np.float32)   # tanhf, one rounding
+        return (half * x * (np.float32(1.0) + tanh)).astype(np.float32)
     erf = np.vectorize(math.erf, otypes=[np.float64])(x.astype(np.float64) / math.sqrt(2.0))
     return (half * x * (np.float32(1.0) + erf.astype(np.float32))).astype(np.float32)
+
+
+def gelu(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
+    """GELU on a batch (int8: LiteRT's lookup table, as LOGISTIC / TANH)."""
+    x = args[0]
+    assert x is not None
+    if isinstance(params, LutParams):
+        return lookup(graph, op, params, args)
+    assert isinstance(params, GeluParams)
+    return gelu_f32(x.astype(np.float32), params.approximate)

@@ -94,7 +94,7 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "BATCH_MATMUL": {("float32", "float32")},
     "SQUARED_DIFFERENCE": {("float32", "float32")},
     "RSQRT": {("float32", "float32")},
-    "GELU": {("float32", "float32")},
+    "GELU": _BOTH,                                   # int8: LiteRT's lookup table
     "SLICE": _BOTH,
 }
 

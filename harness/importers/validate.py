@@ -182,7 +182,7 @@ def _transpose(g: Graph, op: Op) -> Shape:
         raise _Bad(f"permutation {perm} of a rank-{len(x)} input")
     if len(x) > 5:
         raise UnsupportedOpError(f"rank {len(x)} transpose (at most 5 supported)")
-    if perm[0] != 0:
+    if perm[0] != 0 and (not x or x[0] == 1):   # (T, D) -> (D, T) of a folded batch is fine
         raise UnsupportedOpError(f"permutation {perm} moves the batch axis")
     return tuple(x[k] for k in perm)
 
