@@ -112,7 +112,8 @@ def plan(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
     if is_token_drop_recipe(Path(recipe_path)):   # guide + ViT per input (harness.tokendrop)
         from .tokendrop.run import token_drop_sweep
         yield from token_drop_sweep(Path(recipe_path), targets, quick=quick, subset=subset,
-                                    only=only, eval_seed=eval_seed, progress=say)
+                                    only=only, eval_seed=eval_seed, seed=seed,
+                                    all_seeds=all_seeds, progress=say)
         return
     recipe = load_recipe(Path(recipe_path))
     subsets = getattr(getattr(recipe, "eval", None), "subset", None) or {}

@@ -13,7 +13,7 @@ README_END = "<!-- supported-ops:end -->"
 _COLUMNS = (("int8", "int8"), ("float32", "float32"))
 # What an op's row should say beyond the dtypes: the limits the importer enforces.
 NOTES = {
-    "ADD": "int8: equal shapes; float32: broadcasting, rank <= 5",
+    "ADD": "broadcasting, rank <= 5",
     "CONCATENATION": "int8 inputs quantized like the output (as LiteRT); not on the batch axis",
     "CONV_2D": "no groups; also float32 activations with per-tensor int8 weights (hybrid)",
     "MEAN": "any axes but the batch axis, rank <= 5",

@@ -33,10 +33,12 @@ from ..variants.stats import model_stats
 from ..variants.technique import Stage
 from ..zoo import fold_batchnorm
 from ..zoo.guide_cnn import ClassMaps, GuideCNN
+from .int8 import quantized_stage
 from .recipe import DropVariant, TokenDropRecipe
-from .select import keep_count, saliency, tokens, top_k
+from .select import keep_count, kept_first, saliency, tokens, top_k
 
-__all__ = ["BuiltDrop", "DropFailure", "build_drop_variants", "guide_positions", "TOKENDROP_VERSION"]
+__all__ = ["BuiltDrop", "DropFailure", "build_drop_variants", "guide_positions", "vit_tokens",
+           "TOKENDROP_VERSION"]
 
 TOKENDROP_VERSION = "hilbench-tokendrop-1"
 CHECK_SAMPLES = 16
@@ -65,6 +67,10 @@ class BuiltDrop:
     confident_tokens: int = 0
     confident_vit_macs: int = 0
     confidence: float = 0.0
+    precision: str = "fp32"               # the ViT's; the guide is fp32
+    after_block: int | None = None        # None: dropped at the input
+    positions: int = 49                   # patches per image (the ViT's input when after_block)
+    train_seed: int = 0
 
 
 @dataclass
@@ -74,15 +80,26 @@ class DropFailure:
 
 
 class _Tokens(nn.Module):
-    """The ViT on tokens (the deployed model's signature)."""
+    """The ViT on tokens (the deployed model's signature); with `after_block`, it keeps the
+    class token and the first `keep` tokens after that block."""
 
-    def __init__(self, vit: nn.Module) -> None:
+    def __init__(self, vit: nn.Module, after_block: int | None = None, keep: int = 0) -> None:
         super().__init__()
-        self.vit = vit
+        self.vit, self.after_block, self.keep = vit, after_block, keep
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.vit.forward_tokens(t)  # type: ignore[operator]
+        out: torch.Tensor = self.vit.forward_tokens(  # type: ignore[operator]
+            t, self.after_block, self.keep)
         return out
+
+
+def vit_tokens(images: np.ndarray, maps: np.ndarray, k: int, after_block: int | None,
+               positions: int = 49) -> tuple[np.ndarray, np.ndarray]:
+    """The ViT's input for `images` given the guide's class maps, and the kept positions:
+    the k kept tokens, or (after_block) every token with the kept ones first."""
+    kept = guide_positions(maps, k)
+    order = kept if after_block is None else kept_first(kept, positions)
+    return tokens(images, order), kept
 
 
 def _deployed_guide(guide: nn.Module) -> ClassMaps:
@@ -106,21 +123,24 @@ def guide_positions(maps: np.ndarray, k: int) -> np.ndarray:
     return top_k(saliency(maps), k)
 
 
-def _token_split(guide: nn.Module, split: Split, k: int) -> Split:
-    return Split(tokens(split.x, guide_positions(_class_maps(guide, split.x), k)), split.y)
+def _token_split(guide: nn.Module, split: Split, k: int, after_block: int | None) -> Split:
+    return Split(vit_tokens(split.x, _class_maps(guide, split.x), k, after_block)[0], split.y)
 
 
 def _finetuned(recipe: TokenDropRecipe, v: DropVariant, vit: Trained, guide: Trained,
                dataset: Dataset, k: int, quick: bool, say: Callable[[str], None]) -> nn.Module:
     cfg = dataclasses.replace(recipe.train.config(quick), epochs=v.drop.finetune_epochs,
                               lr=v.drop.finetune_lr)
+    after = v.drop.after_block
     key = content_key([TOKENDROP_VERSION, "finetune", vit.sha256, guide.sha256, str(k),
-                       cfg.canonical(), dataset.sha256, f"quick={quick}"])
+                       cfg.canonical(), dataset.sha256, f"quick={quick}"]
+                      + ([] if after is None else [f"after_block={after}"]))
 
     def build(folder: Path) -> None:
-        data = dataclasses.replace(dataset, train=_token_split(guide.model, dataset.train, k),
-                                   val=_token_split(guide.model, dataset.val, k))
-        model, history = fit(_Tokens(copy.deepcopy(vit.model)), data, cfg, say,
+        data = dataclasses.replace(
+            dataset, train=_token_split(guide.model, dataset.train, k, after),
+            val=_token_split(guide.model, dataset.val, k, after))
+        model, history = fit(_Tokens(copy.deepcopy(vit.model), after, k), data, cfg, say,
                              label=f"{v.name} fine-tune")
         torch.save(model.vit.state_dict(), folder / "state_dict.pt")
         (folder / "history.json").write_text(json.dumps(history.as_dict()))
@@ -131,11 +151,22 @@ def _finetuned(recipe: TokenDropRecipe, v: DropVariant, vit: Trained, guide: Tra
     return model.eval()
 
 
-def _convert(module: nn.Module, example: torch.Tensor, out: Path, name: str,
+def _convert(module: nn.Module | Stage, example: torch.Tensor, out: Path, name: str,
              check_x: np.ndarray) -> tuple[Path, dict[str, Any]]:
-    path = to_tflite(Stage(module.eval()), example, out, name)
-    graph, _ = check_against_litert(path, check_x, name)
-    return path, model_stats(graph, path).as_dict()
+    """To .tflite, checked against LiteRT's reference kernels (int8: bit for bit)."""
+    stage = module if isinstance(module, Stage) else Stage(module.eval())
+    path = to_tflite(stage, example, out, name)
+    graph, check = check_against_litert(path, check_x, name)
+    stats = model_stats(graph, path).as_dict()
+    stats["bit_exact_check"] = check.bit_exact
+    return path, stats
+
+
+def _calibration(guide: nn.Module, dataset: Dataset, samples: int, k: int,
+                 after_block: int | None) -> np.ndarray:
+    """The ViT's input for `samples` stratified training images (int8 calibration)."""
+    x = dataset.train.x[stratified_indices(dataset.train.y, samples, seed=0)]
+    return vit_tokens(x, _class_maps(guide, x), k, after_block)[0]
 
 
 def _build_one(recipe: TokenDropRecipe, v: DropVariant, vit: Trained, guide: Trained,
@@ -154,11 +185,18 @@ def _build_one(recipe: TokenDropRecipe, v: DropVariant, vit: Trained, guide: Tra
         model = (_finetuned(recipe, v, vit, guide, dataset, k, quick, say)
                  if v.drop.finetune_epochs and k < positions else vit.model)
         tuned = time.perf_counter()
-        chosen = guide_positions(_class_maps(guide.model, images), k)
+        after = v.drop.after_block
+        check_x = vit_tokens(images, _class_maps(guide.model, images), k, after)[0]
         width = int(model.token_size)   # type: ignore[arg-type]
-        vit_path, vit_stats = _convert(_Tokens(model), torch.zeros(1, k, width),
+        module = _Tokens(model, after, k).eval()
+        deployed: nn.Module | Stage = module
+        if v.drop.precision == "int8":
+            say(f"{v.name}: int8 (PT2E) calibrated on {v.drop.calibration_samples} images")
+            deployed = quantized_stage(module, _calibration(
+                guide.model, dataset, v.drop.calibration_samples, k, after))
+        vit_path, vit_stats = _convert(deployed, torch.zeros(1, check_x.shape[1], width),
                                        folder / f"{recipe.name}-{v.name}-vit.tflite", v.name,
-                                       tokens(images, chosen))
+                                       check_x)
         meta: dict[str, Any] = {"vit": vit_stats, "k": k}
         if v.drop.confident_keep is not None:
             low = keep_count(v.drop.confident_keep, positions)
@@ -195,21 +233,23 @@ def _build_one(recipe: TokenDropRecipe, v: DropVariant, vit: Trained, guide: Tra
                             if "confident_vit" in meta else None),
         confident_tokens=int(meta.get("confident_k", 0)),
         confident_vit_macs=int(meta["confident_vit"]["macs"]) if "confident_vit" in meta else 0,
-        confidence=v.drop.confidence)
+        confidence=v.drop.confidence, precision=v.drop.precision,
+        after_block=v.drop.after_block, positions=positions)
 
 
 def build_drop_variants(recipe: TokenDropRecipe, dataset: Dataset, *, quick: bool = False,
-                        only: list[str] | None = None,
+                        only: list[str] | None = None, seed: int | None = None,
                         progress: Callable[[str], None] | None = None
                         ) -> list[BuiltDrop | DropFailure]:
-    """Train (cached) the ViT and the guide, then build every selected variant's files."""
+    """Train (cached) the ViT and the guide (with `seed`, default: each one's `train.seed`),
+    then build every selected variant's files."""
     say = progress or (lambda _msg: None)
     selected = [v for v in recipe.variants if not only or v.name in only]
     try:
         vit = train_cached(recipe.model.name, recipe.model.params, dataset,
-                           recipe.train.config(quick), quick=quick, progress=say)
+                           recipe.train.config(quick, seed), quick=quick, progress=say)
         guide = train_cached(recipe.guide.name, recipe.guide.params, dataset,
-                             recipe.guide_train.config(quick), quick=quick, progress=say)
+                             recipe.guide_train.config(quick, seed), quick=quick, progress=say)
     except HilbenchError as exc:
         return [DropFailure(v.name, f"training failed: {exc}") for v in selected]
     say(f"ViT best val {vit.history['best_val']:.4f}, guide best val "
@@ -217,7 +257,9 @@ def build_drop_variants(recipe: TokenDropRecipe, dataset: Dataset, *, quick: boo
     out: list[BuiltDrop | DropFailure] = []
     for v in selected:
         try:
-            out.append(_build_one(recipe, v, vit, guide, dataset, quick, say))
+            built = _build_one(recipe, v, vit, guide, dataset, quick, say)
+            out.append(dataclasses.replace(
+                built, train_seed=recipe.train.seed if seed is None else seed))
         except (HilbenchError, ModelError) as exc:
             out.append(DropFailure(v.name, str(exc)))
     return out

@@ -14,6 +14,11 @@ variants that each keep a ratio of the patches.
         techniques: [{token-drop: {keep: 0.5}}]                  # training-free
       - name: keep0.5-ft
         techniques: [{token-drop: {keep: 0.5, finetune_epochs: 1}}]
+      - name: keep0.5-after2
+        techniques: [{token-drop: {keep: 0.5, after_block: 2}}]     # blocks 0-1 see all
+      - name: keep0.5-int8
+        techniques: [{token-drop: {keep: 0.5, precision: int8}}]
+    seeds: [0, 1, 2]          # optional: train (ViT and guide) with each; --all-seeds runs all
 
 Checked with pydantic like every recipe: one `RecipeError` line on bad input.
 """
@@ -43,14 +48,21 @@ class _Strict(BaseModel):
 
 class TokenDrop(_Strict):
     """The `token-drop` technique: keep `keep` of the patches (top-k of the guide's saliency)
-    at the ViT's input; `finetune_epochs` > 0 fine-tunes the ViT on kept tokens first.
+    at the ViT's input, or with `after_block` b after block b (blocks 0..b-1 see every token;
+    b <= the ViT's depth); `finetune_epochs` > 0 fine-tunes the ViT on kept tokens first.
+    `precision: int8`: the ViT quantized post-training (PT2E, per-channel int8 weights,
+    activations calibrated on `calibration_samples` training images' kept tokens); litert-torch
+    leaves layer norm, the attention matmuls and SOFTMAX in float (mixed precision). The
+    guide stays fp32.
     Adaptive mode: `confident_keep` is the ratio kept for inputs whose guide softmax
     confidence reaches `confidence` (a second static-shape ViT file; training-free only)."""
 
     keep: float = Field(gt=0.0, le=1.0)
+    after_block: int | None = Field(None, ge=0)
     finetune_epochs: int = Field(0, ge=0)
     finetune_lr: float = Field(3e-4, gt=0)
-    precision: Literal["fp32"] = "fp32"
+    precision: Literal["fp32", "int8"] = "fp32"
+    calibration_samples: int = Field(200, ge=1)
     confident_keep: float | None = Field(None, gt=0.0, le=1.0)
     confidence: float = Field(0.9, gt=0.0, lt=1.0)
 
@@ -60,6 +72,9 @@ class TokenDrop(_Strict):
                                                 self.confident_keep >= self.keep):
             raise ValueError("confident_keep must be below keep, and the adaptive mode is "
                              "training-free (finetune_epochs 0)")
+        if self.confident_keep is not None and (self.after_block is not None or
+                                                self.precision != "fp32"):
+            raise ValueError("the adaptive mode (confident_keep) drops at the input, in fp32")
         return self
 
 
@@ -77,6 +92,7 @@ class _RawRecipe(_Strict):
     train: TrainSpec = Field(default_factory=lambda: TrainSpec.model_validate({}))
     guide_train: TrainSpec = Field(default_factory=lambda: TrainSpec.model_validate({}))
     eval: EvalSpec = Field(default_factory=lambda: EvalSpec.model_validate({}))
+    seeds: list[int] | None = Field(None, min_length=1)
     variants: list[_RawVariant] = Field(min_length=1)
 
 
@@ -101,14 +117,15 @@ class TokenDropRecipe:
     guide_train: TrainSpec
     eval: EvalSpec
     variants: tuple[DropVariant, ...]
+    seeds: tuple[int, ...] = ()     # training seeds (ViT and guide); () = train.seed only
+
+    def __post_init__(self) -> None:
+        if not self.seeds:
+            object.__setattr__(self, "seeds", (self.train.seed,))
 
     @property
     def label(self) -> str:
         return f"{self.name} ({self.path})" if self.path else self.name
-
-    @property
-    def seeds(self) -> tuple[int, ...]:
-        return (self.train.seed,)
 
 
 def _read(path: Path) -> Any:
@@ -152,5 +169,11 @@ def load_token_drop_recipe(path: Path) -> TokenDropRecipe:
     if len(set(names)) != len(names):
         raise RecipeError(f"{path}: variant names must be unique")
     variants = tuple(DropVariant(v.name, v.techniques[0]["token-drop"]) for v in raw.variants)
+    depth = int(raw.model.params.get("depth", 4))
+    for v in variants:
+        if v.drop.after_block is not None and v.drop.after_block > depth:
+            raise RecipeError(f"{path}: variant {v.name}: after_block {v.drop.after_block} is "
+                              f"past the ViT's last block (depth {depth})")
     return TokenDropRecipe(raw.name, path, raw.dataset, raw.model, raw.guide, raw.train,
-                           raw.guide_train, raw.eval, variants)
+                           raw.guide_train, raw.eval, variants,
+                           tuple(raw.seeds) if raw.seeds else ())

@@ -26,7 +26,7 @@ from ..evaluate import EvalSet, accuracy_extra, accuracy_metrics, bench_accuracy
 from ..measure import Measurement, Metric
 from ..sweep import SweepItem, subset_for
 from ..targets import Target, load_target
-from .build import BuiltDrop, build_drop_variants, guide_positions
+from .build import BuiltDrop, build_drop_variants, guide_positions, vit_tokens
 from .recipe import load_token_drop_recipe
 from .select import confidence, tokens
 
@@ -123,19 +123,27 @@ def run_pipeline(built: BuiltDrop, target: Target, ev: EvalSet,
     if built.confident_vit_path is not None and maps is not None:
         m, shown, vit_macs = _adaptive(built, target, ev, images, maps, say)
     else:
-        positions = (guide_positions(maps, built.kept_tokens) if maps is not None else
-                     np.broadcast_to(np.arange(49), (len(images), 49)).copy())
-        kept = dataclasses.replace(ev, split=Split(tokens(images, positions), ev.split.y))
-        say(f"ViT on {built.kept_tokens} tokens")
+        if maps is not None:
+            x, positions = vit_tokens(images, maps, built.kept_tokens, built.after_block,
+                                      built.positions)
+        else:       # keep 1.0: every patch in raster order, no guide
+            positions = np.broadcast_to(np.arange(built.positions),
+                                        (len(images), built.positions)).copy()
+            x = tokens(images, positions)
+        kept = dataclasses.replace(ev, split=Split(x, ev.split.y))
+        after = "" if built.after_block is None else f" after block {built.after_block}"
+        say(f"ViT ({built.precision}) on {built.kept_tokens} tokens{after}")
         m = bench_accuracy(built.vit_path, target, kept, progress=say).measurement
         shown = positions[:EXAMPLES]
     _combine(m, guide_m)
     m.extra.update({
-        "keep_ratio": built.keep_ratio, "kept_tokens": built.kept_tokens, "precision": "fp32",
+        "keep_ratio": built.keep_ratio, "kept_tokens": built.kept_tokens,
+        "precision": built.precision, "after_block": built.after_block,
+        "train_seed": built.train_seed,
         "macs": vit_macs + built.guide_macs, "vit_macs": vit_macs,
         "guide_macs": built.guide_macs, "params": built.vit_params + built.guide_params,
         "guide_params": built.guide_params, "model_bytes": built.model_bytes,
-        "weight_bits": 32, "sparsity": 0.0, "techniques": built.techniques,
+        "weight_bits": 8 if built.precision == "int8" else 32, "sparsity": 0.0, "techniques": built.techniques,
         "parent_sha256": built.parent_sha256, "guide_sha256": built.guide_sha256,
         "guide_model": str(built.guide_path) if built.guide_path else None,
         "guide_within_tolerance": None if guide_m is None else True,
@@ -149,9 +157,11 @@ def run_pipeline(built: BuiltDrop, target: Target, ev: EvalSet,
 
 def token_drop_sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool = False,
                      subset: int | None = None, only: Sequence[str] | None = None,
-                     eval_seed: int = 0, progress: Callable[[str], None] | None = None
-                     ) -> Iterator[SweepItem]:
-    """Like harness.sweep.sweep, for a `kind: token-drop` recipe."""
+                     eval_seed: int = 0, seed: int | None = None, all_seeds: bool = False,
+                     progress: Callable[[str], None] | None = None) -> Iterator[SweepItem]:
+    """Like harness.sweep.sweep, for a `kind: token-drop` recipe: training seed `seed`
+    (default: the recipe's first), or every seed of the recipe's `seeds` with `all_seeds`
+    (rows told apart by train_seed)."""
     from ..backends import backend_for
 
     say = progress or (lambda _msg: None)
@@ -166,8 +176,10 @@ def token_drop_sweep(recipe_path: Path, targets: Sequence[str], *, quick: bool =
     resolved = [load_target(t) for t in targets]
     unavailable = {t.name: backend_for(t).available() for t in resolved}
     dataset = load_dataset(recipe.dataset, quick=quick)
-    for built in build_drop_variants(recipe, dataset, quick=quick,
-                                     only=list(only) if only else None, progress=say):
+    seeds = list(recipe.seeds) if all_seeds else [recipe.seeds[0] if seed is None else seed]
+    for built in (b for s in seeds for b in build_drop_variants(
+            recipe, dataset, quick=quick, only=list(only) if only else None, seed=s,
+            progress=say)):
         for t in resolved:
             if not isinstance(built, BuiltDrop):
                 yield SweepItem(built.name, t.name, error=f"variant {built.name} failed: "

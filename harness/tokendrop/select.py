@@ -8,13 +8,14 @@ target; this runs between them on the host that drives the board).
 Saliency is the class-activation map of the guide's predicted class (argmax of the maps'
 spatial mean, which is the guide's logits). Ties keep the lower patch index; kept positions
 are sorted so that keep ratio 1.0 hands the ViT every patch in raster order (its full-image
-forward exactly).
+forward exactly). Dropping after block b hands the ViT every patch, the kept ones first
+(kept_first); the model slices after block b.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["saliency", "top_k", "keep_count", "tokens", "confidence"]
+__all__ = ["saliency", "top_k", "keep_count", "kept_first", "tokens", "confidence"]
 
 
 def saliency(maps: np.ndarray) -> np.ndarray:
@@ -48,6 +49,15 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         raise ValueError(f"top-{k} of scores shaped {scores.shape}")
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     return np.sort(order, axis=1).astype(np.int64)
+
+
+def kept_first(kept: np.ndarray, positions: int) -> np.ndarray:
+    """(N, k) kept positions -> (N, positions): the kept ones, then the others, each ascending
+    (the input order of a ViT that drops after block b: it keeps its first k tokens)."""
+    dropped = np.ones((kept.shape[0], positions), dtype=bool)
+    np.put_along_axis(dropped, kept, False, axis=1)
+    rest = np.nonzero(dropped)[1].reshape(kept.shape[0], positions - kept.shape[1])
+    return np.concatenate([kept, rest], axis=1).astype(np.int64)
 
 
 def tokens(images: np.ndarray, positions: np.ndarray, patch: int = 4) -> np.ndarray:

@@ -8,7 +8,8 @@
 
 Because a token carries its own position, `forward_tokens` accepts any number of tokens in any
 order: token dropping hands it the kept patches only, and the deployed model is static-shape
-per keep ratio (input (1, k, 65)). The one-hot position times the embedding's position rows is
+per keep ratio (input (1, k, 65)). Dropping after block b: the input is all 49 tokens, the kept
+ones first, and the model keeps the class token and the first k tokens after block b. The one-hot position times the embedding's position rows is
 exactly the learned position embedding of that patch, so no GATHER and no integer input is
 needed. `forward(image)` is `forward_tokens(all 49 tokens in raster order)`: keep ratio 1.0
 reproduces it exactly.
@@ -116,11 +117,17 @@ class TinyViT(nn.Module):
         onehot = nn.functional.one_hot(positions, self.positions).to(patches.dtype)
         return torch.cat([picked, onehot], dim=-1)
 
-    def forward_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Logits of (N, k, token_size) tokens, any k >= 1."""
+    def forward_tokens(self, tokens: torch.Tensor, after_block: int | None = None,
+                       keep: int = 0) -> torch.Tensor:
+        """Logits of (N, k, token_size) tokens, any k >= 1. With `after_block` b, blocks
+        0..b-1 see every token and the later ones the class token and the first `keep`
+        tokens only (the caller orders the tokens kept first: token dropping after block b)."""
         h = self.embed(tokens)
         h = torch.cat([self.cls.expand(h.shape[0], -1, -1), h], dim=1)
-        h = self.blocks(h)
+        for b, block in enumerate(self.blocks):
+            if b == after_block:
+                h = h[:, :1 + keep]
+            h = block(h)
         return self.head(self.norm(h[:, 0]))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

@@ -86,6 +86,14 @@ void hb_minimum_f32(const hb_broadcast5 *g, const float *input1, const float *in
     HB_BROADCAST_LOOP(g, output[n] = input1[ia] < input2[ib] ? input1[ia] : input2[ib]);
 }
 
+/* ADD int8 with broadcasting (litert-torch's int8 layer-norm bias): SUB's rescaled sum, whose
+   parameters carry the sign of input 2 (add.cc and sub.cc share the arithmetic). */
+void hb_add_bcast_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
+                     const int8_t *input2, int8_t *output)
+{
+    hb_sub_s8(p, g, input1, input2, output);
+}
+
 void hb_add_bcast_f32(const hb_binary_f32_params *p, const hb_broadcast5 *g, const float *input1,
                       const float *input2, float *output)
 {

@@ -304,6 +304,8 @@ void hb_hard_swish_f32(int32_t size, const float *input, float *output);
 /* ---- transformer ops, float32 (elementwise.c, transformer.c) ---- */
 
 /* ADD with broadcasting and SQUARED_DIFFERENCE ((a - b) * (a - b)). */
+void hb_add_bcast_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
+                     const int8_t *input2, int8_t *output);
 void hb_add_bcast_f32(const hb_binary_f32_params *p, const hb_broadcast5 *g, const float *input1,
                       const float *input2, float *output);
 void hb_squared_difference_f32(const hb_broadcast5 *g, const float *input1, const float *input2,
