@@ -71,7 +71,7 @@ def test_recipe_errors_are_one_line(tmp_path: Path) -> None:
     text = (REPO / "suites/vit/recipe.yaml").read_text()
     bad = tmp_path / "bad.yaml"
     bad.write_text(text.replace("keep: 0.75", "keep: 0.75, ratio: 2"))
-    with pytest.raises(RecipeError, match="ratio.*known keys here: keep, finetune_epochs"):
+    with pytest.raises(RecipeError, match="ratio.*known keys here: keep, after_block, finetune_epochs"):
         load_token_drop_recipe(bad)
     bad.write_text(text.replace("keep: 0.25}", "keep: 1.5}"))
     with pytest.raises(RecipeError, match="keep"):
@@ -126,23 +126,30 @@ def test_figures_from_a_store(tmp_path: Path) -> None:
                      git_commit="1" * 40, git_dirty=False, hilbench_version="0.1",
                      python="3.11")
     rng = np.random.default_rng(0)
-    for keep, tuned, acc in ((1.0, False, 0.85), (0.5, False, 0.80), (0.5, True, 0.83)):
+    for keep, name, extra_params, acc in (
+            (1.0, "keep1.0", {}, [0.85]), (0.5, "keep0.5", {}, [0.80, 0.70]),
+            (0.5, "keep0.5-ft", {"finetune_epochs": 1}, [0.83]),
+            (0.5, "keep0.5-after2", {"after_block": 2}, [0.82]),
+            (0.5, "keep0.5-int8", {"precision": "int8"}, [0.79])):
         k = keep_count(keep, 49)
         positions = [sorted(rng.choice(49, k, replace=False).tolist()) for _ in range(6)]
-        m = Measurement("vit", f"keep{keep}{'-ft' if tuned else ''}", "host", "host", "m", "s",
-                        100, False, 3, 1e-6, metrics={
-                            "accuracy": Metric(acc, "fraction", "dataset", "test"),
-                            "latency_ms": Metric(2.0 * keep + 0.3, "ms", "wall-clock")},
-                        extra={"keep_ratio": keep, "kept_tokens": k, "macs": 100 + 50 * k,
-                               "vit_macs": 50 * k, "guide_macs": 100 if keep < 1 else 0,
-                               "n_eval": 100, "eval_subset_seed": 0, "dataset": "fashion-mnist",
-                               "example_positions": positions, "techniques": [
-                                   {"name": "token-drop", "params": {
-                                       "keep": keep, "finetune_epochs": int(tuned)}}]})
-        store.record(m, ctx)
+        for seed, value in enumerate(acc):       # two training seeds of keep0.5
+            m = Measurement("vit", name, "host", "host", "m", "s", 100, False, 3, 1e-6, metrics={
+                "accuracy": Metric(value, "fraction", "dataset", "test"),
+                "latency_ms": Metric(2.0 * keep + 0.3, "ms", "wall-clock")},
+                extra={"keep_ratio": keep, "kept_tokens": k, "macs": 100 + 50 * k,
+                       "vit_macs": 50 * k, "guide_macs": 100 if keep < 1 else 0,
+                       "n_eval": 100, "eval_subset_seed": 0, "dataset": "fashion-mnist",
+                       "train_seed": seed, "example_positions": positions, "techniques": [
+                           {"name": "token-drop", "params": {"keep": keep, **extra_params}}]})
+            store.record(m, ctx)
     df = store.dataframe()
-    rows = token_drop_rows(df)
-    assert sorted(rows["finetuned"]) == [False, False, True]
+    rows = token_drop_rows(df).set_index("variant")
+    assert rows["family"].to_dict() == {"keep1.0": "", "keep0.5": "", "keep0.5-ft": "fine-tuned",
+                                        "keep0.5-after2": "after block 2",
+                                        "keep0.5-int8": "int8"}
+    assert rows.loc["keep0.5", "accuracy"] == pytest.approx(0.75)     # mean of the two seeds
+    assert rows.loc["keep0.5", "seeds"] == 2 and rows.loc["keep1.0", "seeds"] == 1
     written = token_drop_figures(df, tmp_path / "out")
     assert sorted(p.name for p in written) == ["kept_patches_vit.pdf", "kept_patches_vit.png",
                                                "tokendrop_vit.pdf", "tokendrop_vit.png"]
@@ -175,3 +182,74 @@ def test_sweep_gives_no_measurement_when_the_guide_fails(tmp_path: Path,
     assert item.measurement is None
     assert item.error == ("keep0.5 on host: guide model failed on host: the board's LiteRT "
                           "could not run vit-guide.tflite")
+
+
+def test_kept_first_orders_the_kept_tokens_first() -> None:
+    from harness.tokendrop.select import kept_first
+
+    kept = np.array([[1, 4], [0, 2]])
+    assert kept_first(kept, 5).tolist() == [[1, 4, 0, 2, 3], [0, 2, 1, 3, 4]]
+    assert kept_first(np.arange(5)[None], 5).tolist() == [[0, 1, 2, 3, 4]]
+
+
+def test_dropping_after_the_last_block_with_keep_one_is_the_full_model() -> None:
+    """after_block = depth with every token kept: the deployed module's outputs are the full
+    ViT's, bit for bit (and after block 1 too: nothing is dropped); with 8 of 49 kept after
+    block 1 they differ."""
+    from harness.tokendrop.build import _Tokens
+    from harness.tokendrop.select import kept_first
+
+    torch.manual_seed(0)
+    depth = 2
+    vit = build_model("tiny-vit", {"width": 16, "depth": depth, "heads": 2, "mlp": 32}).eval()
+    images = np.random.default_rng(4).random((3, 28, 28, 1)).astype(np.float32)
+    every = tokens(images, np.broadcast_to(np.arange(49), (3, 49)).copy())
+    with torch.no_grad():
+        full = vit(torch.from_numpy(images))
+        for after in (depth, 1):
+            assert torch.equal(_Tokens(vit, after, 49)(torch.from_numpy(every)), full)
+        kept = top_k(np.random.default_rng(5).random((3, 49)), 8)
+        dropped = _Tokens(vit, 1, 8)(torch.from_numpy(tokens(images, kept_first(kept, 49))))
+    assert not torch.equal(dropped, full)
+
+
+def test_after_block_macs_lie_between_input_drop_and_no_drop(tmp_path: Path) -> None:
+    """MACs of the converted models (litert-torch, as the recipe builds them) of a tiny
+    2-block ViT: keeping 12 of 49 tokens at the input < after block 1 < no drop."""
+    from harness.importers import load_model
+    from harness.tokendrop.build import _Tokens
+    from harness.variants.convert import to_tflite
+    from harness.variants.stats import model_stats
+    from harness.variants.technique import Stage
+
+    torch.manual_seed(0)
+    vit = build_model("tiny-vit", {"width": 8, "depth": 2, "heads": 1, "mlp": 16}).eval()
+
+    def macs(name: str, after: int | None, n_in: int) -> int:
+        path = to_tflite(Stage(_Tokens(vit, after, 12).eval()), torch.zeros(1, n_in, 65),
+                         tmp_path / f"{name}.tflite", name)
+        return model_stats(load_model(path), path).macs
+
+    at_input, after1, full = macs("in", None, 12), macs("a1", 1, 49), macs("full", None, 49)
+    assert at_input < after1 < full
+    # after block 1 = the full model's embedding (49 tokens) and block 0 (50), then block 1 and
+    # the head as the input drop (13): 2 after1 - full - at_input = the embeddings' difference
+    assert 2 * after1 - full - at_input == (49 - 12) * 65 * 8
+
+
+def test_after_block_and_precision_in_the_recipe(tmp_path: Path) -> None:
+    recipe = load_token_drop_recipe(REPO / "suites/vit/recipe.yaml")
+    drops = {v.name: v.drop for v in recipe.variants}
+    assert drops["keep0.5-after2"].after_block == 2 and drops["keep0.5-int8"].precision == "int8"
+    assert recipe.seeds == (0, 1, 2)
+    text = (REPO / "suites/vit/recipe.yaml").read_text()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("after_block: 2", "after_block: 5"))
+    with pytest.raises(RecipeError, match="after_block 5 is past the ViT's last block"):
+        load_token_drop_recipe(bad)
+    bad.write_text(text.replace("confident_keep: 0.25,", "confident_keep: 0.25, after_block: 1,"))
+    with pytest.raises(RecipeError, match="drops at the input, in fp32"):
+        load_token_drop_recipe(bad)
+    bad.write_text(text.replace("precision: int8}", "precision: int4}"))
+    with pytest.raises(RecipeError, match="precision"):
+        load_token_drop_recipe(bad)

@@ -1,8 +1,10 @@
 """Figures of a token-dropping suite (rows with `keep_ratio`, harness.tokendrop):
 
-- `token_drop_figure`: per suite, accuracy against latency (one line per target) and against
-  MACs over the keep ratios, and the MACs per variant as stacked bars with the guide's cost
-  as its own segment. Fine-tuned variants are drawn with open markers.
+- `token_drop_figure`: per suite, accuracy against latency and against MACs over the keep
+  ratios (one line per target and family: training-free fp32 at the input, fine-tuned,
+  after block b, int8, adaptive), and the MACs per variant as stacked bars with the guide's
+  cost as its own segment. Other families than the plain one are drawn with open markers.
+  With several training seeds, a point is the mean accuracy of each seed's latest row.
 - `kept_patches_figure`: example test images with the patches each keep ratio kept (dropped
   patches tinted blue), from the positions the sweep recorded (`example_positions`).
 Pure functions of a frame shaped like `ResultStore.dataframe()` (the panel also reads the data
@@ -18,28 +20,51 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from harness.report.figures import _PALETTE, _save
-from harness.report.tables import latest
 
-__all__ = ["token_drop_rows", "token_drop_suites", "token_drop_figure", "kept_patches_figure",
-           "token_drop_figures"]
+__all__ = ["family", "token_drop_rows", "token_drop_suites", "token_drop_figure",
+           "kept_patches_figure", "token_drop_figures"]
 
 _KEYS = ("keep_ratio", "macs", "vit_macs", "guide_macs", "techniques", "n_eval", "dataset",
-         "example_positions", "eval_subset_seed", "kept_tokens")
+         "example_positions", "eval_subset_seed", "kept_tokens", "train_seed")
+
+
+def family(techniques: object) -> str:
+    """'' for a training-free fp32 drop at the input, else what differs ('fine-tuned',
+    'adaptive', 'after block 2', 'int8', joined by ', ')."""
+    params = techniques[0].get("params", {}) if isinstance(techniques, list) and techniques         else {}
+    parts = ["fine-tuned" if params.get("finetune_epochs") else "",
+             "adaptive" if params.get("confident_keep") is not None else "",
+             f"after block {params['after_block']}" if params.get("after_block") is not None
+             else "", "int8" if params.get("precision") == "int8" else ""]
+    return ", ".join(p for p in parts if p)
 
 
 def token_drop_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """Latest row per (model, variant, target) with an accuracy and a keep ratio, the token-drop
-    facts of extra_json as columns, `finetuned` from the technique's parameters."""
+    """Latest row per (model, variant, target, training seed) with an accuracy and a keep
+    ratio, the token-drop facts of extra_json as columns, `finetuned` and `family` from the
+    technique's parameters; several seeds: one row per (model, variant, target), `accuracy`
+    their mean and `seeds` their count."""
     if df.empty or "accuracy" not in df.columns or "extra_json" not in df.columns:
         return pd.DataFrame()
-    rows = latest(df[df["accuracy"].notna()]).copy()
+    rows = df[df["accuracy"].notna()].copy()
     extras = [json.loads(e) if isinstance(e, str) else (e or {}) for e in rows["extra_json"]]
     for key in _KEYS:
         rows[key] = [e.get(key) for e in extras]
     rows = rows[rows["keep_ratio"].notna()].copy()
+    if rows.empty:
+        return rows
+    rows["train_seed"] = rows["train_seed"].fillna(-1)
+    order = [c for c in ("time_utc", "id") if c in rows.columns]
+    rows = (rows.sort_values(order, kind="stable") if order else rows).drop_duplicates(
+        ["model", "variant", "target", "train_seed"], keep="last")
+    keys = ["model", "variant", "target"]
+    mean = rows.groupby(keys)["accuracy"].transform("mean")
+    seeds = rows.groupby(keys)["train_seed"].transform("count")
+    rows = rows.assign(accuracy=mean, seeds=seeds).drop_duplicates(keys, keep="last")
     rows["finetuned"] = [bool(t and t[0].get("params", {}).get("finetune_epochs"))
                          for t in rows["techniques"]]
-    return rows.sort_values(["model", "target", "finetuned", "keep_ratio"])
+    rows["family"] = [family(t) for t in rows["techniques"]]
+    return rows.sort_values(["model", "target", "family", "keep_ratio"])
 
 
 def token_drop_suites(df: pd.DataFrame) -> list[str]:
@@ -47,17 +72,22 @@ def token_drop_suites(df: pd.DataFrame) -> list[str]:
     return sorted(rows["model"].unique()) if not rows.empty else []
 
 
+_MARKERS = "osD^v<>p*"
+
+
 def _lines(ax: object, rows: pd.DataFrame, x: str) -> None:
+    families = sorted(rows["family"].unique())
     for k, target in enumerate(sorted(rows["target"].unique())):
         on = rows[rows["target"] == target]
-        for tuned, marker in ((False, "o"), (True, "s")):
-            part = on[on["finetuned"] == tuned].dropna(subset=[x])
+        for f, fam in enumerate(families):
+            part = on[on["family"] == fam].dropna(subset=[x])
             if part.empty:
                 continue
-            colour = _PALETTE[k % len(_PALETTE)]
-            ax.plot(part[x], part["accuracy"], marker=marker, color=colour,  # type: ignore[attr-defined]
-                    ls="-" if not tuned else "none", mfc=colour if not tuned else "none",
-                    label=f"{target}{' (fine-tuned)' if tuned else ''}")
+            colour, plain = _PALETTE[k % len(_PALETTE)], not fam
+            ax.plot(part[x], part["accuracy"], marker=_MARKERS[f % len(_MARKERS)],  # type: ignore[attr-defined]
+                    color=colour, ls="-" if plain or len(part) > 1 else "none",
+                    mfc=colour if plain else "none",
+                    label=f"{target}{f' ({fam})' if fam else ''}")
             for _, r in part.iterrows():
                 ax.annotate(f"{r['keep_ratio']:g}", (r[x], r["accuracy"]),  # type: ignore[attr-defined]
                             xytext=(3, 3), textcoords="offset points", fontsize=7)
@@ -79,13 +109,14 @@ def token_drop_figure(df: pd.DataFrame, model: str, path: Path) -> Path:
     ax_macs.set_xlabel("MACs per inference, guide + ViT", fontsize=8)
     n = rows["n_eval"].dropna()
     what = f"accuracy ({rows['dataset'].iloc[0]}, n = {int(n.min())}" + \
-        (f"-{int(n.max())})" if len(n) and n.max() != n.min() else ")")
+        (f"-{int(n.max())}" if len(n) and n.max() != n.min() else "") + \
+        (f"; mean of {int(rows['seeds'].max())} seeds)" if rows["seeds"].max() > 1 else ")")
     for ax in (ax_lat, ax_macs):
         ax.set_ylabel(what, fontsize=8)
         ax.grid(True, alpha=0.3)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
-    bars = rows.drop_duplicates("variant").sort_values(["finetuned", "keep_ratio"],
+    bars = rows.drop_duplicates("variant").sort_values(["family", "keep_ratio"],
                                                        ascending=[True, False])
     xs = np.arange(len(bars))
     vit = bars["vit_macs"].astype(float).to_numpy() / 1e6
@@ -109,7 +140,7 @@ def kept_patches_figure(df: pd.DataFrame, model: str, path: Path, patch: int = 4
     rows = token_drop_rows(df)
     rows = rows[(rows["model"] == model) & rows["example_positions"].notna()] \
         if not rows.empty else rows
-    rows = rows[~rows["finetuned"]].drop_duplicates("variant").sort_values(
+    rows = rows[rows["family"] == ""].drop_duplicates("variant").sort_values(
         "keep_ratio", ascending=False)
     if rows.empty:
         raise ValueError(f"no recorded example positions of {model!r}")
