@@ -22,29 +22,36 @@ REPO = Path(__file__).resolve().parent.parent
 @needs_sshd
 @pytest.mark.sim
 def test_keep_half_on_ssh_localhost_and_host(ssh_env: Path, tmp_path: Path) -> None:  # noqa: F811
+    """keep 0.5 in fp32 (within the float tolerance of golden) and in int8 (litert-torch's
+    mixed-precision ViT: bit-exact with golden on the board's LiteRT and on host)."""
     db = tmp_path / "r.sqlite"
     done = subprocess.run(
         [sys.executable, "-m", "harness.cli", "sweep", str(REPO / "suites/vit/recipe.yaml"),
-         "--target", "ssh-localhost", "--target", "host", "--variant", "keep0.5", "--quick",
-         "--subset", "40", "--json", "--results", str(db)],
+         "--target", "ssh-localhost", "--target", "host", "--variant", "keep0.5",
+         "--variant", "keep0.5-int8", "--quick", "--subset", "40", "--json", "--results",
+         str(db)],
         capture_output=True, text=True, timeout=1500, cwd=REPO)
     assert done.returncode == 0, done.stderr[-2000:]
-    records = {r["target"]: r for r in map(json.loads, done.stdout.splitlines())}
-    assert set(records) == {"ssh-localhost", "host"}
-    for r in records.values():
-        assert r["keep_ratio"] == 0.5 and r["kept_tokens"] == 24 and r["precision"] == "fp32"
+    records = {(r["target"], r["precision"]): r for r in map(json.loads, done.stdout.splitlines())}
+    assert set(records) == {(t, p) for t in ("ssh-localhost", "host") for p in ("fp32", "int8")}
+    for (_, precision), r in records.items():
+        assert r["keep_ratio"] == 0.5 and r["kept_tokens"] == 24 and r.get("after_block") is None
         assert r["macs"] == r["vit_macs"] + r["guide_macs"] and r["guide_macs"] > 0
         assert r["within_tolerance"] is True and r["accuracy_provenance"] == "dataset"
-        assert r["n_eval"] == 40 and 0.0 <= r["accuracy"] <= 1.0
+        assert r["n_eval"] == 40 and 0.0 <= r["accuracy"] <= 1.0 and r["train_seed"] == 0
         assert r["latency_ms"] > r["vit_latency_ms"] > 0      # guide + ViT
-    ssh = records["ssh-localhost"]
-    assert ssh["backend"] == "ssh" and ssh["latency_p90_ms_provenance"] == "wall-clock"
-    assert ssh["latency_p90_ms"] >= ssh["latency_median_ms"] > 0
+        assert r["bit_exact"] is (precision == "int8")
+        assert r["weight_bits"] == (8 if precision == "int8" else 32)
+    assert records[("host", "int8")]["vit_macs"] == records[("host", "fp32")]["vit_macs"]
+    for precision in ("fp32", "int8"):
+        ssh = records[("ssh-localhost", precision)]
+        assert ssh["backend"] == "ssh" and ssh["latency_p90_ms_provenance"] == "wall-clock"
+        assert ssh["latency_p90_ms"] >= ssh["latency_median_ms"] > 0
+        assert ssh["accuracy"] == records[("host", precision)]["accuracy"]
     store = ResultStore(db)
-    assert store.count() == 2
+    assert store.count() == 4
     extra = json.loads(store.dataframe()["extra_json"].iloc[0])
     assert len(extra["example_positions"]) == 6 and len(extra["example_positions"][0]) == 24
-
 
 def board_python(folder: Path, on_guide: str) -> Path:
     """A `python` for the board that logs every job's input rank to <folder>/jobs.log (4: the
