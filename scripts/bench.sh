@@ -34,10 +34,11 @@ if ! { [ "$#" -gt 0 ] && printf '%s\n' "$@" | grep -q -- '--hil-target'; }; then
     .venv/bin/hilbench sweep "$recipe" --results "$results" --target rv32-nnx --variant 'int8*' \
       || status=$?
   done
-  # ViT token dropping (guide + ViT per input, one row per keep ratio); add
+  # ViT token dropping (guide + ViT per input, one row per variant and training seed: the
+  # recipe's seeds 0-2, full training each; the figures show the mean); add
   # `--target <ssh board>` once its targets/<board>/target.yaml is filled in.
   .venv/bin/hilbench sweep suites/vit/recipe.yaml --results "$results" --target host \
-    || status=$?
+    --all-seeds || status=$?
 fi
 .venv/bin/hilbench report --results "$results" --out results/report || status=$?
 exit "$status"

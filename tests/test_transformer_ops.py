@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from op_models import FLOAT_VARIANTS, example, float_variant
+from op_models import FLOAT_VARIANTS, _binary, _Ctx, _float_unary, example, float_variant
 
 from harness.bench import bench_model
 from harness.golden import GoldenInterpreter
@@ -78,3 +78,22 @@ def test_transformer_op_host_vs_golden(kind: str, dtype: str, tmp_path: Path) ->
 def test_transformer_variant_host_vs_golden(name: str, tmp_path: Path) -> None:
     m, ins, outs = float_variant(name, seed=2)
     _host_agrees(m.save(tmp_path / f"{name}.tflite", ins, outs), FLOAT_VARIANTS[name][0])
+
+
+# int8 ops of litert-torch's int8 ViT (issue 19): GELU through LiteRT's 256-entry table and ADD
+# with broadcasting (the layer norm's bias): golden and host C bit for bit.
+INT8_MODELS = {
+    "gelu": lambda c: _float_unary(c, "GELU"),
+    "gelu_exact": lambda c: _float_unary(c, "GELU", approximate=False),
+    "add_bcast_const": lambda c: _binary(c, "ADD", (3,), const_b=True),
+    "add_bcast_act": lambda c: _binary(c, "ADD", (1, 1, 4, 1)),
+}
+
+
+@needs_litert
+@pytest.mark.parametrize("name", list(INT8_MODELS))
+def test_int8_transformer_op_golden_vs_litert_and_host(name: str, tmp_path: Path) -> None:
+    m, ins, outs = INT8_MODELS[name](_Ctx("int8", 7))
+    path = m.save(tmp_path / f"{name}_int8.tflite", ins, outs)
+    _golden_vs_litert(path, "int8", seed=5)
+    _host_agrees(path, "int8")

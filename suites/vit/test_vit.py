@@ -23,6 +23,8 @@ MIN_ACCURACY = 0.30     # quick training (3000 images) and dropping 3/4 of the p
 def test_keep_ratio(variant: str, hil_variant: Callable[..., Any]) -> None:
     m = hil_variant(RECIPE, variant)
     assert m.extra["within_tolerance"], "ViT outputs disagree with golden"
+    if m.extra["precision"] == "int8":       # the mixed-precision int8 ViT: bit for bit
+        assert m.bit_exact, f"{variant}: int8 ViT outputs differ from golden"
     assert m.extra["macs"] == m.extra["vit_macs"] + m.extra["guide_macs"]
     assert m.metrics["accuracy"].value >= MIN_ACCURACY, (
         f"{variant}: accuracy {m.metrics['accuracy'].value:.3f} on {m.extra['n_eval']} samples")
