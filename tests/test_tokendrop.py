@@ -65,19 +65,21 @@ def test_host_tokens_equal_the_models_own() -> None:
     assert np.array_equal(tokens(images, pos)[0, 1, :16], images[0, 4:8, 0:4, 0].reshape(-1))
 
 
-def test_recipe_errors_are_one_line(tmp_path: Path) -> None:
-    recipe = load_token_drop_recipe(REPO / "suites/vit/recipe.yaml")
-    assert [v.drop.keep for v in recipe.variants][:4] == [1.0, 0.75, 0.5, 0.25]
+@pytest.mark.parametrize("old, new, message", [
+    ("keep: 0.75", "keep: 0.75, ratio: 2",
+     "ratio.*known keys here: keep, after_block, finetune_epochs"),
+    ("keep: 0.25}", "keep: 1.5}", "keep"),
+    ("confident_keep: 0.25", "confident_keep: 0.75", "confident_keep must be below keep"),
+    ("after_block: 2", "after_block: 5", "after_block 5 is past the ViT's last block"),
+    ("confident_keep: 0.25,", "confident_keep: 0.25, after_block: 1,",
+     "drops at the input, in fp32"),
+    ("precision: int8}", "precision: int4}", "precision")])
+def test_recipe_errors_are_one_line(tmp_path: Path, old: str, new: str, message: str) -> None:
     text = (REPO / "suites/vit/recipe.yaml").read_text()
+    assert old in text
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("keep: 0.75", "keep: 0.75, ratio: 2"))
-    with pytest.raises(RecipeError, match="ratio.*known keys here: keep, after_block, finetune_epochs"):
-        load_token_drop_recipe(bad)
-    bad.write_text(text.replace("keep: 0.25}", "keep: 1.5}"))
-    with pytest.raises(RecipeError, match="keep"):
-        load_token_drop_recipe(bad)
-    bad.write_text(text.replace("confident_keep: 0.25", "confident_keep: 0.75"))
-    with pytest.raises(RecipeError, match="confident_keep must be below keep"):
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(RecipeError, match=message):
         load_token_drop_recipe(bad)
 
 
@@ -237,19 +239,10 @@ def test_after_block_macs_lie_between_input_drop_and_no_drop(tmp_path: Path) -> 
     assert 2 * after1 - full - at_input == (49 - 12) * 65 * 8
 
 
-def test_after_block_and_precision_in_the_recipe(tmp_path: Path) -> None:
+def test_the_recipes_ratios_precisions_and_seeds() -> None:
     recipe = load_token_drop_recipe(REPO / "suites/vit/recipe.yaml")
+    assert [v.drop.keep for v in recipe.variants][:4] == [1.0, 0.75, 0.5, 0.25]
     drops = {v.name: v.drop for v in recipe.variants}
     assert drops["keep0.5-after2"].after_block == 2 and drops["keep0.5-int8"].precision == "int8"
+    assert drops["keep0.5"].after_block is None and drops["keep0.5"].precision == "fp32"
     assert recipe.seeds == (0, 1, 2)
-    text = (REPO / "suites/vit/recipe.yaml").read_text()
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("after_block: 2", "after_block: 5"))
-    with pytest.raises(RecipeError, match="after_block 5 is past the ViT's last block"):
-        load_token_drop_recipe(bad)
-    bad.write_text(text.replace("confident_keep: 0.25,", "confident_keep: 0.25, after_block: 1,"))
-    with pytest.raises(RecipeError, match="drops at the input, in fp32"):
-        load_token_drop_recipe(bad)
-    bad.write_text(text.replace("precision: int8}", "precision: int4}"))
-    with pytest.raises(RecipeError, match="precision"):
-        load_token_drop_recipe(bad)
