@@ -4,7 +4,8 @@
   ratios (one line per target and family: training-free fp32 at the input, fine-tuned,
   after block b, int8, adaptive), and the MACs per variant as stacked bars with the guide's
   cost as its own segment. Other families than the plain one are drawn with open markers.
-  With several training seeds, a point is the mean accuracy of each seed's latest row.
+  With several training seeds, a point's accuracy is the mean of each seed's latest row
+  (its latency that of the latest row).
 - `kept_patches_figure`: example test images with the patches each keep ratio kept (dropped
   patches tinted blue), from the positions the sweep recorded (`example_positions`).
 Pure functions of a frame shaped like `ResultStore.dataframe()` (the panel also reads the data
