@@ -269,7 +269,8 @@ def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | Non
     scales = np.asarray(p.effective_scale, np.float64).reshape(-1)
     multipliers = np.array([_fc_requant(float(s)) for s in
                             np.broadcast_to(scales, (out_depth,))], np.uint64)
-    pairs = np.stack([folded.astype(np.uint32), multipliers.astype(np.uint32)], axis=1)
+    pairs = np.zeros((-(-out_depth // 4) * 4, 2), np.uint32)   # zero records pad the group
+    pairs[:out_depth] = np.stack([folded.astype(np.uint32), multipliers.astype(np.uint32)], axis=1)
     channels = ctx.constants.int32_array(
         f"op{i}_channels", pairs.reshape(-1).view(np.int32),
         f"op #{i} FULLY_CONNECTED per channel: folded bias, multiplier floor(scale * 2^32)")

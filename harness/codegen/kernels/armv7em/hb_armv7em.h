@@ -340,7 +340,7 @@ typedef struct {
     int32_t batches, accum_depth, out_depth;
     int32_t words;                      /* ceil(accum_depth / 4) */
     int32_t output_offset, act_min, act_max;
-    const hb_arm_fc_channel *channels;  /* [out_depth] */
+    const hb_arm_fc_channel *channels;  /* [out_depth rounded up to 4]: zero records pad */
     const double *scale;                /* the exact effective scales */
     int32_t per_channel;                /* 1: scale has out_depth values, 0: one */
 } hb_arm_fc_params;
