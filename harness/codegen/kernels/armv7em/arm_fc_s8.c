@@ -1,5 +1,6 @@
-/* FULLY_CONNECTED int8 for ARMv7E-M: four output rows per step (hb_arm_mac_1x4 on rows
- * interleaved word by word at build time), the input offset folded into the bias, and
+/* FULLY_CONNECTED int8 for ARMv7E-M: four output rows per step (hb_arm_mac_pairs on row pairs
+ * packed as 256 b + a at build time, or hb_arm_mac_1x4 on rows interleaved word by word where
+ * that packing is not exact), the input offset folded into the bias, and
  * LiteRT's double requantisation round((double)acc * scale) reproduced in integers
  * (hb_arm_fc_requantize), with the double computation kept for the cases it cannot decide. */
 #include <math.h>
@@ -52,9 +53,21 @@ void hb_arm_fully_connected_s8(const hb_arm_fc_params *p, const int8_t *input,
             x = scratch;
         }
         for (oc = 0; oc < out_depth; oc += 4, ch += 4, w += 16 * words) {
-            int32_t acc[4] = {ch[0].bias, ch[1].bias, ch[2].bias, ch[3].bias};
+            int32_t acc[4];
             const int32_t n = out_depth - oc < 4 ? out_depth - oc : 4;
-            hb_arm_mac_1x4(x, w, words, acc);
+            if (p->pairs) {  /* rows 1 and 3 from (mix - lo) / 256 */
+                acc[0] = acc[1] = ch[0].bias;
+                acc[2] = acc[3] = ch[2].bias;
+                hb_arm_mac_pairs(x, w, words, acc);
+                acc[1] = ((int32_t)((uint32_t)acc[1] - (uint32_t)acc[0]) >> 8) + ch[1].bias;
+                acc[3] = ((int32_t)((uint32_t)acc[3] - (uint32_t)acc[2]) >> 8) + ch[3].bias;
+            } else {
+                acc[0] = ch[0].bias;
+                acc[1] = ch[1].bias;
+                acc[2] = ch[2].bias;
+                acc[3] = ch[3].bias;
+                hb_arm_mac_1x4(x, w, words, acc);
+            }
             for (j = 0; j < n; ++j) {
                 const int32_t v = hb_arm_fc_requantize(acc[j], ch[j].multiplier, p, oc + j);
                 out[oc + j] = hb_arm_clamp_s8(v + offset, lo, hi);
