@@ -22,13 +22,12 @@ a per-channel scale of 1/2 or more). At build time it
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import fixedpoint as fp
 from ..ir import Graph, Op
 from ..lower import AddParams, ConvParams, FullyConnectedParams, PoolParams, lower_op
+from .armv7em_fc import FcShape, fc_pairs, fc_requant, specialised_fc
 from .cformat import c_int
 from .op_context import OpCode, OpContext
 from .op_context import c_struct as _struct
@@ -247,39 +246,6 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
                   f"{outp});")
 
 
-PAIR_SUM_LIMIT = 1 << 16   # 128 * sum |b| < 2^23: row b's sum survives (mix - lo) / 256
-
-
-def fc_pairs(rows: np.ndarray) -> np.ndarray | None:
-    """The hb_arm_mac_pairs layout of FC weights [n, depth] (int8), or None where it is not
-    exact. Rows pad to groups of 4, depth to whole words; rows (a, b) = (4g + 2p, 4g + 2p + 1)
-    share the int16 halfword h = 256 b + a per input (low byte a, high byte b - [a < 0]);
-    per group and 4-input step the words E0 O0 E1 O1 hold pair p's halfwords of inputs
-    (0, 2) and (1, 3), the order SXTB16 unpacks an input word in. None when some h leaves
-    int16 (b = -128 with a < 0) or some row b has sum |b| >= 2^16, so that
-    |sum x b| <= 128 sum |b| might not stay below 2^23."""
-    n, depth = rows.shape
-    words = _words(depth)
-    padded = np.zeros((-(-n // 4) * 4, 4 * words), np.int64)
-    padded[:n, :depth] = rows
-    a, b = padded[0::2], padded[1::2]                          # [n/2, 4 words]
-    h = 256 * b + a
-    if np.any(h < -(1 << 15)) or np.any(h >= 1 << 15):
-        return None
-    if np.any(np.abs(b).sum(axis=1) >= PAIR_SUM_LIMIT):
-        return None
-    # [pairs, words, 4 inputs] -> [groups, words, pair, (inputs 0, 2), (inputs 1, 3)]
-    steps = h.reshape(-1, 2, words, 4).transpose(0, 2, 1, 3)[..., [0, 2, 1, 3]]
-    return np.ascontiguousarray(steps.astype("<i2")).view(np.int8).reshape(-1)
-
-
-def _fc_requant(scale: float) -> int:
-    """floor(scale * 2^32) for 0 < scale < 1; 0 (the double computation) otherwise."""
-    if not (math.isfinite(scale) and 0.0 < scale < 1.0):
-        return 0
-    return int(math.floor(math.ldexp(scale, 32)))
-
-
 def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | None:
     g = ctx.graph
     x, w, out = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
@@ -293,7 +259,7 @@ def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | Non
     if np.any(np.abs(folded) >= 1 << 31):
         return None
     scales = np.asarray(p.effective_scale, np.float64).reshape(-1)
-    multipliers = np.array([_fc_requant(float(s)) for s in
+    multipliers = np.array([fc_requant(float(s)) for s in
                             np.broadcast_to(scales, (out_depth,))], np.uint64)
     pairs = np.zeros((-(-out_depth // 4) * 4, 2), np.uint32)   # zero records pad the group
     pairs[:out_depth] = np.stack([folded.astype(np.uint32), multipliers.astype(np.uint32)], axis=1)
@@ -311,21 +277,20 @@ def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | Non
         layout = ctx.constants.int8_array(
             f"op{i}_weights", paired,
             f"op #{i} FULLY_CONNECTED weights '{w.name}': row pairs as 256 b + a, per 4 inputs")
+    shape = FcShape(batches, accum_depth, out_depth, int(p.act_min), int(p.act_max),
+                    per_channel=len(scales) > 1, pairs=paired is not None,
+                    all_scaled=bool(np.all(multipliers != 0)))
     name = f"{ctx.prefix}_op{i}"
     fields = [
-        ("batches", c_int(batches)), ("accum_depth", c_int(accum_depth)),
-        ("out_depth", c_int(out_depth)), ("words", c_int(_words(accum_depth))),
         ("output_offset", c_int(p.output_offset)),
-        ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
         ("channels", f"(const hb_arm_fc_channel *){channels}"), ("scale", scale),
-        ("per_channel", "1" if len(scales) > 1 else "0"),
-        ("pairs", "0" if paired is None else "1"),
     ]
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
     scratch = f"(int8_t *){ctx.scratch(i)}" if accum_depth % 4 else "NULL"
-    return OpCode("arm_fc_s8.c", _INCLUDE + _struct("hb_arm_fc_params", name, fields),
-                  f"hb_arm_fully_connected_s8(&{name}, {inp}, {layout}, "
-                  f"{scratch}, {outp});")
+    return OpCode("arm_fc_s8.c",
+                  _INCLUDE + _struct("hb_arm_fc_params", name, fields) + "\n"
+                  + specialised_fc(shape),
+                  f"{shape.function}(&{name}, {inp}, {layout}, {scratch}, {outp});")
 
 
 def _add_table(offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:

@@ -424,22 +424,32 @@ typedef struct {
     uint32_t multiplier;   /* floor(scale * 2^32); 0: the double computation */
 } hb_arm_fc_channel;
 
+/* The layer's shape and flags, constants of each specialised copy of the kernel
+ * (arm_fc_s8_body.h: model.c defines one function per distinct shape, so loop bounds, the
+ * clamp and the layout are known to the compiler). */
 typedef struct {
     int32_t batches, accum_depth, out_depth;
-    int32_t words;                      /* ceil(accum_depth / 4) */
-    int32_t output_offset, act_min, act_max;
+    int32_t words;          /* ceil(accum_depth / 4) */
+    int32_t act_min, act_max;
+    int32_t per_channel;    /* 1: scale has out_depth values, 0: one */
+    int32_t pairs;          /* 1: the hb_arm_mac_pairs layout, 0: hb_arm_mac_1x4 */
+    int32_t all_scaled;     /* 1: no channel has multiplier 0 */
+} hb_arm_fc_shape;
+
+/* The layer's data. weights: groups of four output rows (zero rows pad the last group), each
+ * row padded with zeros to whole words; pairs: each group's two row pairs as
+ * hb_arm_mac_pairs reads them, else the four rows interleaved word by word. scratch:
+ * 4 * words bytes (the input row padded to whole words) when accum_depth is not a multiple
+ * of 4, else unused. */
+typedef struct {
+    int32_t output_offset;
     const hb_arm_fc_channel *channels;  /* [out_depth rounded up to 4]: zero records pad */
     const double *scale;                /* the exact effective scales */
-    int32_t per_channel;                /* 1: scale has out_depth values, 0: one */
-    int32_t pairs;                      /* 1: the hb_arm_mac_pairs layout, 0: hb_arm_mac_1x4 */
 } hb_arm_fc_params;
 
-/* weights: groups of four output rows (zero rows pad the last group), each row padded with
- * zeros to whole words; pairs: each group's two row pairs as hb_arm_mac_pairs reads them,
- * else the four rows interleaved word by word. scratch: 4 * words bytes (the input row
- * padded to whole words) when accum_depth is not a multiple of 4, else unused. */
-void hb_arm_fully_connected_s8(const hb_arm_fc_params *p, const int8_t *input,
-                               const int8_t *weights, int8_t *scratch, int8_t *output);
+/* round((double)acc * scale) clamped to +-2^30, as LiteRT's reference FC (arm_fc_s8.c): the
+ * rare cases the integer requantisation cannot decide. */
+int32_t hb_arm_fc_round_double(int32_t acc, double scale);
 
 /* ADD int8 of two equally shaped tensors. */
 typedef struct {
