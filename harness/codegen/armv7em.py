@@ -11,8 +11,10 @@ a per-channel scale of 1/2 or more). At build time it
 - merges the two roundings of the requantisation into one 64-bit multiply-accumulate
   (hb_arm_requantize, exact for every accumulator; a layer with a scale in [1/4, 1/2) takes
   the kernel's HB_ARM_ONE_SHIFT build, `_r1`; layers it cannot take keep ref);
-- pads weight rows with zeros to whole words and interleaves the rows of 2 (CONV_2D) or
-  4 (FULLY_CONNECTED) output channels word by word, the order the inner loops load them;
+- pads weight rows with zeros to whole words and interleaves the rows of 2 (CONV_2D) output
+  channels word by word, the order the inner loops load them; FULLY_CONNECTED packs row pairs
+  as 256 b + a (one SXTB16 per weight word) or interleaves 4 rows where that is not exact, and
+  runs a kernel specialised per layer shape (armv7em_fc.py);
 - packs bias, multiplier and shifts per channel (hb_arm_channel) for the requantisation;
 - turns LiteRT's FC requantisation round((double)acc * scale) into an integer multiplier
   floor(scale * 2^32) with a proven error bound (hb_arm_fc_channel), the double kept for the
