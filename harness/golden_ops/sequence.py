@@ -1,0 +1,147 @@
+"""SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM: the stateful sequence ops of keyword-spotting and
+audio models.
+
+Their state inputs are variable tensors that the interpreter resets at the start of every
+inference (golden.py); the kernels here read that state, update a private copy as LiteRT does
+and return the op's output (no later op reads the state: the importer's contract).
+
+SVDF follows reference_ops::EvalFloatSVDF / EvalIntegerSVDF (LiteRT 2.x): shift the state
+one step left, write the feature projection of the input into its newest column, take the dot
+product of every filter's memory with its time weights, sum the `rank` filters of each unit,
+add the bias, then the activation (float) or the rescale to int8 (int8: no activation).
+    float: scratch[f] = 0 + sum_c wf[f, c] * x[c]         (float32, c ascending)
+           time[f]    = sum_m wt[f, m] * state[f, m]      (float32, m ascending)
+           out[u]     = (sum_r time[u * rank + r]) + bias[u], then the clamp
+    int8:  state[f, -1] = clamp_int16(MBQM(sum_c wf[f, c] * (x[c] - x_zp), m1, s1))
+           out[u] = clamp_int8(MBQM(sum_r sum_m wt * state + bias[u], m2, s2) + out_zp)
+
+The float32 LSTM follows lstm_eval.cc's LstmStepFloat for each time step: every gate starts
+from its bias, accumulates W x and R h (each dot product summed from 0 in input order, then
+added), the peephole term, then sigmoid (gates) or the cell activation; c = f * c + g * i
+(i = 1 - f in a CIFG LSTM), clipped; h = o * act(c), projected and clipped. sigmoid and tanh
+come from libm in LiteRT (expf, tanhf): results agree within the float tolerance.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import fixedpoint as fp
+from ..ir import Graph, Op
+from ..lower import OpParams
+from ..op_params import LstmParams, SvdfParams
+from .common import KernelArgs
+
+__all__ = ["svdf", "unidirectional_sequence_lstm"]
+
+
+def _dot_f32(w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """(N, rows) float32 dot products w @ v, each summed from 0.0f in column order."""
+    acc = np.zeros((v.shape[0], w.shape[0]), dtype=np.float32)
+    wf = w.astype(np.float32)
+    for c in range(w.shape[1]):
+        acc += v[:, c:c + 1] * wf[:, c]
+    return acc
+
+
+def svdf(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
+    """SVDF on a batch of independent inferences (each from its own state)."""
+    assert isinstance(params, SvdfParams)
+    x, wf, wt, bias, state0 = args
+    assert x is not None and wf is not None and wt is not None and state0 is not None
+    n = x.shape[0]
+    n_filter, n_memory = wt.shape
+    n_unit = n_filter // params.rank
+    state = np.array(state0.reshape(n, n_filter, n_memory))
+    state[:, :, :-1] = state[:, :, 1:].copy()
+    if x.dtype == np.float32:
+        state[:, :, -1] = np.float32(0.0) + _dot_f32(wf, x)
+        time = np.zeros((n, n_filter), dtype=np.float32)
+        for m in range(n_memory):
+            time += wt[:, m].astype(np.float32) * state[:, :, m]
+        out = np.zeros((n, n_unit), dtype=np.float32)
+        for r in range(params.rank):
+            out += time[:, r::params.rank]
+        if bias is not None:
+            out += bias.astype(np.float32)
+        return _activate(out, op.attrs["activation"])
+    rows = x.astype(np.int64) + params.input_offset
+    dot = fp.wrap_int32(rows @ wf.astype(np.int64).T)
+    scaled = fp.multiply_by_quantized_multiplier(dot, params.multiplier_1, params.shift_1)
+    state[:, :, -1] = np.clip(scaled, -32768, 32767)
+    time = fp.wrap_int32(np.einsum("fm,nfm->nf", wt.astype(np.int64), state.astype(np.int64)))
+    total = time.reshape(n, n_unit, params.rank).sum(axis=2)
+    if bias is not None:
+        total = total + bias.astype(np.int64)
+    total = fp.wrap_int32(total)
+    out = fp.multiply_by_quantized_multiplier(total, params.multiplier_2, params.shift_2)
+    return np.clip(out + params.output_offset, -128, 127).astype(np.int8)
+
+
+def _sigmoid(v: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        e = np.exp(-v.astype(np.float64)).astype(np.float32)
+    return (np.float32(1.0) / (np.float32(1.0) + e)).astype(np.float32)
+
+
+def _activate(v: np.ndarray, activation: str) -> np.ndarray:
+    if activation == "TANH":
+        return np.tanh(v.astype(np.float64)).astype(np.float32)
+    bounds = {"NONE": None, "RELU": (0.0, None), "RELU6": (0.0, 6.0),
+              "RELU_N1_TO_1": (-1.0, 1.0)}[activation]
+    if bounds is None:
+        return v
+    lo, hi = bounds
+    out = np.maximum(v, np.float32(lo))
+    return np.minimum(out, np.float32(hi)) if hi is not None else out
+
+
+# gate (0 input, 1 forget, 2 cell, 3 output) -> its peephole operand
+_PEEPHOLE = {0: 9, 1: 10, 3: 11}
+
+
+def unidirectional_sequence_lstm(graph: Graph, op: Op, params: OpParams,
+                                 args: KernelArgs) -> np.ndarray:
+    """float32 LSTM over the time axis of a batch of independent sequences."""
+    assert isinstance(params, LstmParams)
+    x = args[0]
+    h0, c0 = args[18], args[19]
+    assert x is not None and h0 is not None and c0 is not None
+    h, c = np.array(h0, dtype=np.float32), np.array(c0, dtype=np.float32)
+    steps = x.shape[1]
+    outputs = []
+
+    def gate(k: int, xt: np.ndarray, activation: str) -> np.ndarray:
+        bias, w, r = args[12 + k], args[1 + k], args[5 + k]
+        assert bias is not None and w is not None and r is not None
+        g = np.broadcast_to(bias.astype(np.float32), (xt.shape[0], bias.shape[0])).copy()
+        g += _dot_f32(w, xt)
+        g += _dot_f32(r, h)
+        peephole = args[_PEEPHOLE[k]] if params.peephole and k in _PEEPHOLE else None
+        if peephole is not None:
+            g += peephole.astype(np.float32) * c
+        return _sigmoid(g) if activation == "SIGMOID" else _activate(g, activation)
+
+    for t in range(steps):
+        xt = x[:, t, :].astype(np.float32)
+        i_gate = None if params.cifg else gate(0, xt, "SIGMOID")
+        f_gate = gate(1, xt, "SIGMOID")
+        g_gate = gate(2, xt, params.activation)
+        c = (f_gate * c).astype(np.float32)
+        c += g_gate * (np.float32(1.0) - f_gate if i_gate is None else i_gate)
+        if params.cell_clip > 0:
+            c = np.clip(c, np.float32(-params.cell_clip), np.float32(params.cell_clip))
+        o_gate = gate(3, xt, "SIGMOID")
+        hidden = (o_gate * _activate(c, params.activation)).astype(np.float32)
+        if params.projection:
+            proj, proj_bias = args[16], args[17] if len(args) > 17 else None
+            assert proj is not None
+            h = np.zeros((x.shape[0], proj.shape[0]), dtype=np.float32)
+            if proj_bias is not None:
+                h += proj_bias.astype(np.float32)
+            h += _dot_f32(proj, hidden)
+            if params.proj_clip > 0:
+                h = np.clip(h, np.float32(-params.proj_clip), np.float32(params.proj_clip))
+        else:
+            h = hidden
+        outputs.append(h)
+    return np.stack(outputs, axis=1).astype(np.float32)
