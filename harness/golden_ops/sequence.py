@@ -9,8 +9,8 @@ SVDF follows reference_ops::EvalFloatSVDF / EvalIntegerSVDF (LiteRT 2.x): shift 
 one step left, write the feature projection of the input into its newest column, take the dot
 product of every filter's memory with its time weights, sum the `rank` filters of each unit,
 add the bias, then the activation (float) or the rescale to int8 (int8: no activation).
-    float: scratch[f] = 0 + sum_c wf[f, c] * x[c]         (float32, c ascending)
-           time[f]    = sum_m wt[f, m] * state[f, m]      (float32, m ascending)
+    float: scratch[f] = 0 + sum_c wf[f, c] * x[c]         (float32, matvec_accumulate order)
+           time[f]    = sum_m wt[f, m] * state[f, m]      (float32, the same order)
            out[u]     = (sum_r time[u * rank + r]) + bias[u], then the clamp
     int8:  state[f, -1] = clamp_int16(MBQM(sum_c wf[f, c] * (x[c] - x_zp), m1, s1))
            out[u] = clamp_int8(MBQM(sum_r sum_m wt * state + bias[u], m2, s2) + out_zp)
@@ -31,16 +31,25 @@ from ..lower import OpParams
 from ..op_params import LstmParams, SvdfParams
 from .common import KernelArgs
 
-__all__ = ["svdf", "unidirectional_sequence_lstm"]
+__all__ = ["svdf", "unidirectional_sequence_lstm", "matvec_accumulate"]
 
 
-def _dot_f32(w: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """(N, rows) float32 dot products w @ v, each summed from 0.0f in column order."""
-    acc = np.zeros((v.shape[0], w.shape[0]), dtype=np.float32)
+def matvec_accumulate(result: np.ndarray, w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """result + w @ v per sample, in float32, in the order of LiteRT's x86/Arm builds
+    (NeonMatrixBatchVectorMultiplyAccumulate, also what its SSE build runs): four lane sums
+    over the columns below the last multiple of 4 (lane j takes columns j, j+4, ...), added
+    lane 0 to 3 and then to result; each remaining column's product is added to result."""
+    rows, cols = w.shape
+    body = cols - cols % 4
     wf = w.astype(np.float32)
-    for c in range(w.shape[1]):
-        acc += v[:, c:c + 1] * wf[:, c]
-    return acc
+    lanes = np.zeros((v.shape[0], rows, 4), dtype=np.float32)
+    for c in range(body):
+        lanes[:, :, c % 4] += v[:, c:c + 1] * wf[:, c]
+    total = ((lanes[:, :, 0] + lanes[:, :, 1]) + lanes[:, :, 2]) + lanes[:, :, 3]
+    out = (result + total).astype(np.float32)
+    for c in range(body, cols):
+        out += v[:, c:c + 1] * wf[:, c]
+    return out
 
 
 def svdf(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
@@ -54,10 +63,11 @@ def svdf(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray
     state = np.array(state0.reshape(n, n_filter, n_memory))
     state[:, :, :-1] = state[:, :, 1:].copy()
     if x.dtype == np.float32:
-        state[:, :, -1] = np.float32(0.0) + _dot_f32(wf, x)
+        state[:, :, -1] = matvec_accumulate(np.zeros((n, n_filter), np.float32), wf, x)
         time = np.zeros((n, n_filter), dtype=np.float32)
-        for m in range(n_memory):
-            time += wt[:, m].astype(np.float32) * state[:, :, m]
+        for f in range(n_filter):   # VectorVectorDotProduct: the same lane order
+            time[:, f:f + 1] = matvec_accumulate(np.zeros((n, 1), np.float32), wt[f:f + 1],
+                                                 state[:, f, :])
         out = np.zeros((n, n_unit), dtype=np.float32)
         for r in range(params.rank):
             out += time[:, r::params.rank]
@@ -114,8 +124,8 @@ def unidirectional_sequence_lstm(graph: Graph, op: Op, params: OpParams,
         bias, w, r = args[12 + k], args[1 + k], args[5 + k]
         assert bias is not None and w is not None and r is not None
         g = np.broadcast_to(bias.astype(np.float32), (xt.shape[0], bias.shape[0])).copy()
-        g += _dot_f32(w, xt)
-        g += _dot_f32(r, h)
+        g = matvec_accumulate(g, w, xt)
+        g = matvec_accumulate(g, r, h)
         peephole = args[_PEEPHOLE[k]] if params.peephole and k in _PEEPHOLE else None
         if peephole is not None:
             g += peephole.astype(np.float32) * c
@@ -138,7 +148,7 @@ def unidirectional_sequence_lstm(graph: Graph, op: Op, params: OpParams,
             h = np.zeros((x.shape[0], proj.shape[0]), dtype=np.float32)
             if proj_bias is not None:
                 h += proj_bias.astype(np.float32)
-            h += _dot_f32(proj, hidden)
+            h = matvec_accumulate(h, proj, hidden)
             if params.proj_clip > 0:
                 h = np.clip(h, np.float32(-params.proj_clip), np.float32(params.proj_clip))
         else:

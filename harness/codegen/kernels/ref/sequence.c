@@ -1,6 +1,8 @@
 /* SVDF and UNIDIRECTIONAL_SEQUENCE_LSTM as LiteRT's reference kernels compute them
  * (reference_ops::EvalFloatSVDF / EvalIntegerSVDF, lstm_eval.cc LstmStepFloat): the float
- * sums run in the same order, the int8 rescales use the same fixed point (hb_fixedpoint.h).
+ * sums run in the same order (hb_dot_acc), the int8 rescales use the same fixed point
+ * (hb_fixedpoint.h). LiteRT's float LSTM takes sigmoid and tanh from Eigen's vectorised
+ * approximations; these kernels use expf/tanhf (within the float tolerance).
  * See harness/golden_ops/sequence.py for the formulas. */
 #include <math.h>
 #include <string.h>
@@ -24,6 +26,25 @@ static float hb_activate(float v, int32_t activation)
     }
 }
 
+/* result + w . v for one row w of `cols` weights, in the order of LiteRT's vectorised kernels
+ * (NeonMatrixBatchVectorMultiplyAccumulate / NeonVectorVectorDotProduct, which its x86 and Arm
+ * builds run): four lane sums over the columns below the last multiple of 4, added lane 0 to 3
+ * and then to result; each remaining column's product is added to result. */
+static float hb_dot_acc(float result, const float *w, const float *v, int32_t cols)
+{
+    const int32_t body = cols - cols % 4;
+    float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    int32_t c;
+    for (c = 0; c < body; ++c) {
+        lane[c % 4] += w[c] * v[c];
+    }
+    result += ((lane[0] + lane[1]) + lane[2]) + lane[3];
+    for (c = body; c < cols; ++c) {
+        result += w[c] * v[c];
+    }
+    return result;
+}
+
 /* Shift every filter's memory one step left: the oldest value drops out (LiteRT shifts the
  * whole state buffer by one element; the newest column is overwritten next). */
 static void hb_shift_state(void *state, int32_t count, int32_t element_bytes)
@@ -35,27 +56,21 @@ void hb_svdf_f32(const hb_svdf_geometry *p, const float *input, const float *wei
                  const float *weights_time, const float *bias, float *state, float *output)
 {
     const int32_t n_unit = p->n_filter / p->rank;
-    int32_t b, f, c, m, u, r;
+    int32_t b, f, u, r;
     hb_shift_state(state, p->batches * p->n_filter * p->n_memory, (int32_t)sizeof(float));
     for (b = 0; b < p->batches; ++b) {
         const float *x = input + b * p->n_input;
         float *s = state + b * p->n_filter * p->n_memory;
         for (f = 0; f < p->n_filter; ++f) {
-            float dot = 0.0f;
-            for (c = 0; c < p->n_input; ++c) {
-                dot += weights_feature[f * p->n_input + c] * x[c];
-            }
-            s[f * p->n_memory + p->n_memory - 1] = 0.0f + dot;
+            s[f * p->n_memory + p->n_memory - 1] =
+                hb_dot_acc(0.0f, weights_feature + f * p->n_input, x, p->n_input);
         }
         for (u = 0; u < n_unit; ++u) {
             float total = 0.0f;
             for (r = 0; r < p->rank; ++r) {
                 const int32_t filter = u * p->rank + r;
-                float time = 0.0f;
-                for (m = 0; m < p->n_memory; ++m) {
-                    time += weights_time[filter * p->n_memory + m] * s[filter * p->n_memory + m];
-                }
-                total += time;
+                total += hb_dot_acc(0.0f, weights_time + filter * p->n_memory,
+                                    s + filter * p->n_memory, p->n_memory);
             }
             if (bias != NULL) {
                 total += bias[u];
@@ -103,25 +118,15 @@ void hb_svdf_s8(const hb_svdf_s8_params *p, const int8_t *input, const int8_t *w
     }
 }
 
-/* gate = bias + W x + R h (+ peephole * c), each dot product summed from 0 and then added
- * (MatrixBatchVectorMultiplyAccumulate), then the gate's activation (sigmoid when
- * activation < 0). */
+/* gate = bias + W x + R h (+ peephole * c), the products summed as hb_dot_acc does, then
+ * the gate's activation (sigmoid when activation < 0). */
 static void hb_lstm_gate(const hb_lstm_f32_params *p, int32_t k, const float *x, const float *h,
                          const float *c, int32_t activation, float *gate)
 {
-    int32_t i, j;
+    int32_t i;
     for (i = 0; i < p->n_cell; ++i) {
-        float v = p->bias[k][i];
-        float dot = 0.0f;
-        for (j = 0; j < p->n_input; ++j) {
-            dot += p->input_weights[k][i * p->n_input + j] * x[j];
-        }
-        v += dot;
-        dot = 0.0f;
-        for (j = 0; j < p->n_output; ++j) {
-            dot += p->recurrent_weights[k][i * p->n_output + j] * h[j];
-        }
-        v += dot;
+        float v = hb_dot_acc(p->bias[k][i], p->input_weights[k] + i * p->n_input, x, p->n_input);
+        v = hb_dot_acc(v, p->recurrent_weights[k] + i * p->n_output, h, p->n_output);
         if (p->peephole[k] != NULL) {
             v += p->peephole[k][i] * c[i];
         }
@@ -133,7 +138,7 @@ void hb_lstm_f32(const hb_lstm_f32_params *p, const float *input, float *output_
                  float *cell_state, float *scratch, float *output)
 {
     const int32_t nc = p->n_cell;
-    int32_t b, t, i, j;
+    int32_t b, t, i;
     for (b = 0; b < p->batches; ++b) {
         float *h = output_state + b * p->n_output;
         float *c = cell_state + b * nc;
@@ -162,12 +167,8 @@ void hb_lstm_f32(const hb_lstm_f32_params *p, const float *input, float *output_
             }
             if (p->projection != NULL) {
                 for (i = 0; i < p->n_output; ++i) {
-                    float v = p->projection_bias != NULL ? p->projection_bias[i] : 0.0f;
-                    float dot = 0.0f;
-                    for (j = 0; j < nc; ++j) {
-                        dot += p->projection[i * nc + j] * hidden[j];
-                    }
-                    v += dot;
+                    float v = hb_dot_acc(p->projection_bias != NULL ? p->projection_bias[i] : 0.0f,
+                                         p->projection + i * nc, hidden, nc);
                     if (p->proj_clip > 0.0f) {
                         v = v < -p->proj_clip ? -p->proj_clip
                                               : (v > p->proj_clip ? p->proj_clip : v);
