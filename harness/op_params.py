@@ -279,18 +279,18 @@ class FloatMathParams:
 @dataclass(frozen=True)
 class SvdfParams:
     """SVDF (harness.lower_seq). int8: the feature dot product is rescaled to the int16 state
-    by (multiplier_1, shift_1), the time dot product to the int8 output by (multiplier_2,
-    shift_2); float: the fused activation's clamp range."""
+    by (feature_multiplier, feature_shift), the time dot product to the int8 output by
+    (time_multiplier, time_shift); float: the fused activation's clamp range."""
 
     rank: int
     act_min: float
     act_max: float
     input_offset: int = 0             # -input zero point
     output_offset: int = 0
-    multiplier_1: int = 0
-    shift_1: int = 0
-    multiplier_2: int = 0
-    shift_2: int = 0
+    feature_multiplier: int = 0
+    feature_shift: int = 0
+    time_multiplier: int = 0
+    time_shift: int = 0
 
 
 @dataclass(frozen=True)

@@ -189,3 +189,16 @@ def test_shared_state_is_refused() -> None:
     m.op("SVDF", [mid, wf2, wt, -1, state], [out], options("SVDF", rank=1))
     with pytest.raises(UnsupportedOpError, match="shares state tensor"):
         parse_tflite(m.build([x], [out]))
+
+
+@needs_litert
+def test_fuzzed_sequence_models_fail_cleanly_or_agree(tmp_path: Path) -> None:
+    """Mutants of SVDF / LSTM models: a clean error or a run LiteRT agrees with, never a
+    traceback or a contradicted result."""
+    from harness.fuzz import BAD_OUTCOMES, fuzz
+    models = [_svdf_path(tmp_path, "int8_rank2", 1), _svdf_path(tmp_path, "f32_rank2_relu", 1),
+              _lstm_path(tmp_path, "cifg_projection", 1), _lstm_path(tmp_path, "plain", 1)]
+    report = fuzz(models, 200, seed=3)
+    assert sum(report.counts.values()) == 200
+    assert not any(report.counts[o] for o in BAD_OUTCOMES), report.bad[:3]
+    assert report.counts["agree"] > 0 and report.counts["error"] > 0

@@ -51,8 +51,10 @@ def _svdf(ctx: OpContext, i: int, op: Op, p: SvdfParams) -> tuple[str, str]:
     if x.dtype == "int8":
         fields = [("g", g_init), ("input_offset", c_int(p.input_offset)),
                   ("output_offset", c_int(p.output_offset)),
-                  ("multiplier_1", c_int(p.multiplier_1)), ("shift_1", c_int(p.shift_1)),
-                  ("multiplier_2", c_int(p.multiplier_2)), ("shift_2", c_int(p.shift_2))]
+                  ("feature_multiplier", c_int(p.feature_multiplier)),
+                  ("feature_shift", c_int(p.feature_shift)),
+                  ("time_multiplier", c_int(p.time_multiplier)),
+                  ("time_shift", c_int(p.time_shift))]
         return (c_struct("hb_svdf_s8_params", name, fields),
                 f"{reset} hb_svdf_s8(&{name}, {args});")
     definition = f"static const hb_svdf_geometry {name} = {g_init};"

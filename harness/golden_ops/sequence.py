@@ -76,14 +76,15 @@ def svdf(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray
         return _activate(out, op.attrs["activation"])
     rows = x.astype(np.int64) + params.input_offset
     dot = fp.wrap_int32(rows @ wf.astype(np.int64).T)
-    scaled = fp.multiply_by_quantized_multiplier(dot, params.multiplier_1, params.shift_1)
+    scaled = fp.multiply_by_quantized_multiplier(dot, params.feature_multiplier,
+                                                 params.feature_shift)
     state[:, :, -1] = np.clip(scaled, -32768, 32767)
     time = fp.wrap_int32(np.einsum("fm,nfm->nf", wt.astype(np.int64), state.astype(np.int64)))
     total = time.reshape(n, n_unit, params.rank).sum(axis=2)
     if bias is not None:
         total = total + bias.astype(np.int64)
     total = fp.wrap_int32(total)
-    out = fp.multiply_by_quantized_multiplier(total, params.multiplier_2, params.shift_2)
+    out = fp.multiply_by_quantized_multiplier(total, params.time_multiplier, params.time_shift)
     return np.clip(out + params.output_offset, -128, 127).astype(np.int8)
 
 

@@ -30,8 +30,8 @@ typedef struct {
 typedef struct {
     hb_svdf_geometry g;
     int32_t input_offset, output_offset;        /* -input zero point, output zero point */
-    int32_t multiplier_1, shift_1;              /* feature dot product -> int16 state */
-    int32_t multiplier_2, shift_2;              /* time dot product -> int8 output */
+    int32_t feature_multiplier, feature_shift;  /* feature dot product -> int16 state */
+    int32_t time_multiplier, time_shift;        /* time dot product -> int8 output */
 } hb_svdf_s8_params;
 
 /* state: [batches][n_filter][n_memory]; weights_time int16 for int8, bias may be NULL. */

@@ -96,7 +96,7 @@ void hb_svdf_s8(const hb_svdf_s8_params *p, const int8_t *input, const int8_t *w
             for (c = 0; c < g->n_input; ++c) {
                 dot += weights_feature[f * g->n_input + c] * (x[c] + p->input_offset);
             }
-            dot = hb_mbqm(dot, p->multiplier_1, p->shift_1);
+            dot = hb_mbqm(dot, p->feature_multiplier, p->feature_shift);
             dot = dot < -32768 ? -32768 : (dot > 32767 ? 32767 : dot);
             s[f * g->n_memory + g->n_memory - 1] = (int16_t)dot;
         }
@@ -112,7 +112,7 @@ void hb_svdf_s8(const hb_svdf_s8_params *p, const int8_t *input, const int8_t *w
             if (bias != NULL) {
                 total += bias[u];
             }
-            total = hb_mbqm(total, p->multiplier_2, p->shift_2) + p->output_offset;
+            total = hb_mbqm(total, p->time_multiplier, p->time_shift) + p->output_offset;
             output[b * n_unit + u] = (int8_t)(total < -128 ? -128 : (total > 127 ? 127 : total));
         }
     }
