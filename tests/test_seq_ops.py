@@ -170,6 +170,9 @@ def test_unsupported_lstm_forms_are_named() -> None:
     m.ops[0].inputs[20] = norm
     with pytest.raises(UnsupportedOpError, match="layer-norm LSTM is not supported"):
         parse_tflite(m.build(ins, outs))
+    m, ins, outs = lstm(0, activation=0)
+    with pytest.raises(UnsupportedOpError, match="activation NONE: LiteRT's LSTM then reads"):
+        parse_tflite(m.build(ins, outs))
     m, ins, outs = lstm(0)
     m.ops[0].builtinOptions.timeMajor = True
     with pytest.raises(UnsupportedOpError, match="time-major LSTM input is not supported"):

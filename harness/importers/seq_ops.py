@@ -53,8 +53,10 @@ def seq_attrs(kind: str, opt: Any, where: str) -> dict[str, Any]:
         if activation == "TANH":
             raise UnsupportedOpError(f"{where}: fused activation TANH is not supported")
         return {"rank": rank, "activation": activation}
-    if opt is None:
-        return {"activation": "NONE", "cell_clip": 0.0, "proj_clip": 0.0, "time_major": False}
+    if activation == "NONE":   # ApplyActivationToVector(NONE) returns without writing
+        raise UnsupportedOpError(f"{where}: activation NONE: LiteRT's LSTM then reads an unset "
+                                 "buffer (undefined output); not supported")
+    assert opt is not None
     clips = {"cell_clip": float(opt.CellClip()), "proj_clip": float(opt.ProjClip())}
     for name, value in clips.items():
         if not (math.isfinite(value) and value >= 0):
