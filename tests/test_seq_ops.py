@@ -53,16 +53,22 @@ def _lstm_path(tmp_path: Path, name: str, seed: int) -> Path:
     return m.save(tmp_path / f"lstm_{name}_{seed}.tflite", ins, outs)
 
 
+def _golden_and_litert(path: Path, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The output of SAMPLES consecutive random inputs, from golden and from LiteRT."""
+    graph = load_model(path)
+    inputs = random_inputs(graph, SAMPLES, seed=seed)
+    got, = GoldenInterpreter(graph).run(inputs)
+    want, = run_litert(path, inputs)
+    assert got.dtype == want.dtype
+    assert got.shape == want.shape == (SAMPLES, *graph.output_tensors()[0].shape[1:])
+    return got, want
+
+
 @needs_litert
 @pytest.mark.parametrize("name", list(SVDF_CASES))
 def test_svdf_golden_bit_exact_with_litert(name: str, tmp_path: Path) -> None:
     for seed in range(3):
-        path = _svdf_path(tmp_path, name, seed)
-        graph = load_model(path)
-        inputs = random_inputs(graph, SAMPLES, seed=seed)
-        got, = GoldenInterpreter(graph).run(inputs)
-        want, = run_litert(path, inputs)
-        assert got.dtype == want.dtype and got.shape == want.shape
+        got, want = _golden_and_litert(_svdf_path(tmp_path, name, seed), seed)
         bad = np.count_nonzero(got != want)
         assert bad == 0, f"{bad} of {got.size} values differ"
         assert len(np.unique(got)) > got.size // 8, "outputs should vary, not saturate"
@@ -72,12 +78,7 @@ def test_svdf_golden_bit_exact_with_litert(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", list(LSTM_CASES))
 def test_lstm_golden_within_tolerance_of_litert(name: str, tmp_path: Path) -> None:
     for seed in range(2):
-        path = _lstm_path(tmp_path, name, seed)
-        graph = load_model(path)
-        inputs = random_inputs(graph, SAMPLES, seed=seed)
-        got, = GoldenInterpreter(graph).run(inputs)
-        want, = run_litert(path, inputs)
-        assert got.shape == want.shape == (SAMPLES, *graph.output_tensors()[0].shape[1:])
+        got, want = _golden_and_litert(_lstm_path(tmp_path, name, seed), seed)
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
