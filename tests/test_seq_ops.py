@@ -165,11 +165,15 @@ def test_malformed_svdf_is_refused_in_one_line(kw: dict, error: type, match: str
     assert "\n" not in str(info.value) and len(str(info.value)) < 200
 
 
-def test_unsupported_lstm_forms_are_named() -> None:
+def test_unsupported_or_malformed_lstm_forms_are_named() -> None:
     m, ins, outs = lstm(0)
     norm = m.tensor((6,), "float32", data=np.ones(6))
     m.ops[0].inputs[20] = norm
     with pytest.raises(UnsupportedOpError, match="layer-norm LSTM is not supported"):
+        parse_tflite(m.build(ins, outs))
+    m, ins, outs = lstm(0, cifg=True)
+    m.ops[0].inputs[12] = m.tensor((6,), "float32", data=np.ones(6))
+    with pytest.raises(ModelFormatError, match="a CIFG LSTM has an input-gate bias"):
         parse_tflite(m.build(ins, outs))
     m, ins, outs = lstm(0, activation=0)
     with pytest.raises(UnsupportedOpError, match="activation NONE: LiteRT's LSTM then reads"):

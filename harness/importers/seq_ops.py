@@ -156,6 +156,8 @@ def lstm_shape(g: Graph, op: Op) -> Shape:
     if cifg != (_operand(g, op, 5, "", optional=True) is None):
         raise SeqShapeError("input-to-input and recurrent-to-input weights must be both "
                             "present or both absent (CIFG)")
+    if cifg and _operand(g, op, 12, "", optional=True) is not None:
+        raise SeqShapeError("a CIFG LSTM has an input-gate bias (LiteRT refuses it)")
     for k, gate in enumerate(_GATES):
         if cifg and gate == "input":
             continue
