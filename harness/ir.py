@@ -167,4 +167,12 @@ class Graph:
                 lhs = self.tensors[op.inputs[0]]
                 inner = lhs.shape[-2] if op.attrs.get("adj_x") else lhs.shape[-1]
                 total += out.size * inner
+            elif op.kind in ("SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"):
+                # every weight matrix once per sample (SVDF: features, time weights) or per
+                # sample and time step (LSTM: gate, recurrent and projection weights)
+                x = self.tensors[op.inputs[0]]
+                steps = x.shape[0] * (x.shape[1] if op.kind != "SVDF" else 1)
+                ks = (1, 2) if op.kind == "SVDF" else (1, 2, 3, 4, 5, 6, 7, 8, 16)
+                total += steps * sum(self.tensors[op.inputs[k]].size for k in ks
+                                     if k < len(op.inputs) and op.inputs[k] >= 0)
         return total

@@ -114,7 +114,7 @@ def test_lstm_host_within_tolerance_of_golden(name: str, tmp_path: Path) -> None
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("kind", ["svdf_int8", "lstm_float32"])
+@pytest.mark.parametrize("kind", ["svdf_int8", "svdf_float32", "lstm_float32"])
 def test_sequence_op_on_cortex_m4_iss(kind: str, tmp_path: Path) -> None:
     """The same ref kernels on the MCU firmware path (Cortex-M4 ISS)."""
     from harness.backends import backend_for
@@ -122,15 +122,23 @@ def test_sequence_op_on_cortex_m4_iss(kind: str, tmp_path: Path) -> None:
     reason = backend_for(load_target("cortex-m4-iss")).available()
     if reason:
         pytest.skip(reason)
-    path = (_svdf_path(tmp_path, "int8_rank2", 2) if kind == "svdf_int8"
-            else _lstm_path(tmp_path, "cifg_peephole", 2))
+    path = {"svdf_int8": lambda: _svdf_path(tmp_path, "int8_rank2", 2),
+            "svdf_float32": lambda: _svdf_path(tmp_path, "f32_rank2_relu", 2),
+            "lstm_float32": lambda: _lstm_path(tmp_path, "cifg_peephole", 2)}[kind]()
     result = bench_model(path, "cortex-m4-iss", n_inputs=4, seed=2)
     c = result.comparison
-    if kind == "svdf_int8":
+    if kind.startswith("svdf"):
         assert c.bit_exact, f"{c.mismatches} values differ"
     else:
         assert c.ok and c.max_abs_diff < 1e-5, f"max |diff| {c.max_abs_diff:g}"
     assert result.measurement.metrics["cycles_per_inference"].value > 0
+
+
+def test_macs_count_every_weight_matrix_per_step() -> None:
+    m, ins, outs = svdf("int8", 0, rank=2, n_input=10, n_unit=4, n_memory=5)
+    assert parse_tflite(m.build(ins, outs)).macs() == 8 * 10 + 8 * 5
+    m, ins, outs = lstm(0, steps=4, n_input=5, n_cell=6, projection=True, n_output=3)
+    assert parse_tflite(m.build(ins, outs)).macs() == 4 * (4 * 6 * 5 + 4 * 6 * 3 + 3 * 6)
 
 
 def test_builtin_code_only_models_import_as_their_op(tmp_path: Path) -> None:
