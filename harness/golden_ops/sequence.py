@@ -16,10 +16,11 @@ add the bias, then the activation (float) or the rescale to int8 (int8: no activ
            out[u] = clamp_int8(MBQM(sum_r sum_m wt * state + bias[u], m2, s2) + out_zp)
 
 The float32 LSTM follows lstm_eval.cc's LstmStepFloat for each time step: every gate starts
-from its bias, accumulates W x and R h (each dot product summed from 0 in input order, then
-added), the peephole term, then sigmoid (gates) or the cell activation; c = f * c + g * i
-(i = 1 - f in a CIFG LSTM), clipped; h = o * act(c), projected and clipped. sigmoid and tanh
-come from libm in LiteRT (expf, tanhf): results agree within the float tolerance.
+from its bias, accumulates W x and R h (matvec_accumulate order), the peephole term, then
+sigmoid (gates) or the cell activation; c = f * c + g * i (i = 1 - f in a CIFG LSTM),
+clipped; h = o * act(c), projected and clipped. Here sigmoid is 1 / (1 + exp(-x)) and tanh
+correctly rounded; LiteRT takes both from Eigen's vectorised approximations (about 1 ulp
+apart), the C from libm: the LSTM agrees within the float tolerance, not bit for bit.
 """
 from __future__ import annotations
 

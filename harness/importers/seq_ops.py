@@ -129,7 +129,7 @@ def svdf_shape(g: Graph, op: Op) -> Shape:
     return (batch, n_unit)
 
 
-# LSTM operand indices: (first, what) of the four gates' groups.
+# The four gates, in the order of their operands (input 1-4, recurrent 5-8, bias 12-15).
 _GATES = ("input", "forget", "cell", "output")
 
 
