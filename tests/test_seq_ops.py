@@ -39,6 +39,19 @@ LSTM_CASES = {
     "peephole_relu": dict(peephole=True, activation=1, n_input=9),
     "cifg_projection": dict(cifg=True, projection=True, n_output=4, steps=7),
 }
+# edge shapes: one input / one memory slot / one unit, rank 3, widths around the lane count 4
+SVDF_EDGES = {
+    "int8_one_everything": dict(dtype="int8", n_input=1, n_unit=1, n_memory=1),
+    "int8_rank3_wide": dict(dtype="int8", rank=3, n_input=37, n_memory=2),
+    "f32_one_input_memory": dict(dtype="float32", n_input=1, n_memory=1, activation=0),
+    "f32_rank3_wide": dict(dtype="float32", rank=3, n_input=37, n_unit=2, n_memory=4),
+}
+LSTM_EDGES = {
+    "one_step_one_input": dict(steps=1, n_input=1, n_cell=9),
+    "projection_to_one": dict(projection=True, n_output=1, n_input=8, n_cell=4),
+}
+SVDF_CASES.update(SVDF_EDGES)
+LSTM_CASES.update(LSTM_EDGES)
 SAMPLES = 64
 
 
@@ -95,7 +108,8 @@ def test_state_is_reset_for_every_input(tmp_path: Path) -> None:
         assert np.abs(golden.astype(np.float64) - litert).max() < 1e-5
 
 
-@pytest.mark.parametrize("name", ["int8_rank2", "f32_rank2_relu"])
+@pytest.mark.parametrize("name", ["int8_rank2", "f32_rank2_relu", "int8_rank3_wide",
+                                  "f32_one_input_memory"])
 def test_svdf_host_bit_exact_with_golden(name: str, tmp_path: Path) -> None:
     result = bench_model(_svdf_path(tmp_path, name, 4), "host", n_inputs=24, seed=4)
     c = result.comparison
@@ -103,7 +117,8 @@ def test_svdf_host_bit_exact_with_golden(name: str, tmp_path: Path) -> None:
     assert result.measurement.extra["reference_agreement"] in ("bit-exact", "unavailable")
 
 
-@pytest.mark.parametrize("name", ["plain", "projection_clips", "cifg_peephole"])
+@pytest.mark.parametrize("name", ["plain", "projection_clips", "cifg_peephole",
+                                  "one_step_one_input"])
 def test_lstm_host_within_tolerance_of_golden(name: str, tmp_path: Path) -> None:
     result = bench_model(_lstm_path(tmp_path, name, 4), "host", n_inputs=24, seed=4)
     c = result.comparison
