@@ -120,6 +120,22 @@ def fc_with(rows: np.ndarray, out_scale: float, in_zp: int = -3, act: str = "NON
     return graph
 
 
+def scales_at_and_over_one(depth: int = 10) -> Graph:
+    """A per-channel FC layer whose effective scales include 1.25 and 1.0 (multiplier 0: the
+    double path for every accumulator, the kernel's all_scaled = 0) next to small ones."""
+    graph = fc_model(depth, 6, per_channel=True, in_zp=2, act="NONE")
+    op = graph.ops[0]
+    w, b = graph.tensor(op.inputs[1]), graph.tensor(op.inputs[2])
+    w_scales = (0.004, 3.0, 0.01, 2.4, 0.02, 0.007)    # effective = 0.05 s / 0.12
+    rng = np.random.default_rng(8)
+    graph.tensors[w.index] = replace(w, data=rng.integers(-2, 3, w.shape).astype(np.int8),
+                                     quant=Quantization(w_scales, (0,) * 6, 0))
+    graph.tensors[b.index] = replace(
+        b, data=rng.integers(-20, 20, 6).astype(np.int32),
+        quant=Quantization(tuple(0.05 * s for s in w_scales), (0,) * 6, 0))
+    return graph
+
+
 def _edge_rows(depth: int) -> np.ndarray:
     """Rows at the pair layout's limit: b rows of +-127 (sum |b| just below 2^16 for 516
     inputs), a rows of -128 and random values."""
@@ -132,7 +148,8 @@ def _edge_rows(depth: int) -> np.ndarray:
 
 def _layers() -> dict[str, Graph]:
     """FC layers for both layouts and every specialised remainder: words = depth / 4 of
-    2, 3 (1 + 2), 5 (1 + 4), 7 (1 + 2 + 4), 8; row counts 1 to 4 past a group of 4."""
+    2, 3 (1 + 2), 5 (1 + 4), 7 (1 + 2 + 4), 8; row counts 1 to 4 past a group of 4;
+    per-channel scales of 1 and more."""
     rng = np.random.default_rng(21)
     minus128 = rng.integers(-127, 128, (5, 37)).astype(np.int8)
     minus128[1, 4], minus128[0, 4] = -128, -7                    # b = -128 beside a < 0
@@ -149,6 +166,7 @@ def _layers() -> dict[str, Graph]:
         "pairs_28x5": fc_with(rng.integers(-127, 128, (5, 28)), 0.3, in_zp=100),
         "pairs_32x1": fc_with(rng.integers(-127, 128, (1, 32)), 0.3, in_zp=-20),
         "pairs_29x8": fc_with(rng.integers(-127, 128, (8, 29)), 0.3, in_zp=7, act="RELU"),
+        "pairs_scales_over_1_10x6": scales_at_and_over_one(),
     }
 
 
@@ -175,6 +193,7 @@ def test_layers_bit_exact_on_host_with_the_expected_layout(tmp_path: Path) -> No
     assert_bit_exact(graph, inputs, got)
     model_c = (tmp_path / "gen" / "model.c").read_text()
     assert _layouts(model_c) == [0 if k.startswith("interleaved") else 1 for k in layers]
+    assert len(re.findall(r"\.per_channel = 1, \.pairs = 1, \.all_scaled = 0", model_c)) == 1
     edge = got[0].astype(np.int64)
     assert len(np.unique(edge)) > 6 and np.abs(edge).max() < 127     # large, unsaturated
 
