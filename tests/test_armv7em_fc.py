@@ -165,7 +165,8 @@ def _layers() -> dict[str, Graph]:
                                      act="RELU6", batches=2),
         "pairs_28x5": fc_with(rng.integers(-127, 128, (5, 28)), 0.3, in_zp=100),
         "pairs_32x1": fc_with(rng.integers(-127, 128, (1, 32)), 0.3, in_zp=-20),
-        "pairs_29x8": fc_with(rng.integers(-127, 128, (8, 29)), 0.3, in_zp=7, act="RELU"),
+        "pairs_29x8_batch3": fc_with(rng.integers(-127, 128, (8, 29)), 0.3, in_zp=7,
+                                     act="RELU", batches=3),
         "pairs_scales_over_1_10x6": scales_at_and_over_one(),
     }
 
