@@ -1,11 +1,10 @@
 """Reports: summary selection, provenance in tables, CSV round trip, figures, write_report."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
