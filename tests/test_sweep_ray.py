@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ray_fixtures import RayHead, cluster_processes, ray_head  # noqa: F401
+from ray_fixtures import RayHead, cluster_processes, open_listeners, ray_head  # noqa: F401
 
 from harness.results import ResultStore
 
@@ -107,6 +108,8 @@ def test_the_suite_on_ray_reruns_the_job_of_a_killed_worker_and_records_each_row
         cwd=REPO, env=ray_head.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         victim = _running_job(ray_head.pgid, time.monotonic() + 300)
+        # The driver's own Ray servers (it is a node's client with a gRPC server) are private too.
+        assert not open_listeners({**cluster_processes(ray_head.pgid), proc.pid: "driver"})
         os.kill(victim, signal.SIGKILL)
         out, _ = proc.communicate(timeout=900)
     finally:
@@ -121,6 +124,51 @@ def test_the_suite_on_ray_reruns_the_job_of_a_killed_worker_and_records_each_row
     ran_on = [json.loads(r["extra_json"])["ray_worker"]
               for r in ResultStore(db).dataframe().to_dict("records")]
     assert all(not w.endswith(f":{victim}") for w in ran_on), (victim, ran_on)
+
+
+@pytest.mark.sim
+def test_a_local_ray_is_private_to_this_machine_and_leaves_nothing_behind(
+        serial: dict[tuple[str, str], dict[str, Any]], tmp_path: Path) -> None:
+    """`hilbench sweep --ray auto`: every socket of the local Ray (its head, workers and the
+    driver) listens on loopback only, its auth token is not written into the home folder, and
+    when the sweep ends no process and none of its files are left."""
+    from harness.cache import cache_root
+
+    pytest.importorskip("ray", reason="the ray extra is not installed (scripts/setup.sh)")
+    home, db = tmp_path / "home", tmp_path / "r.sqlite"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "HILBENCH_CACHE": str(cache_root())}
+    for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+        env.pop(name, None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "sweep", str(DIGITS), "-t", "host", "--variant",
+         "int8-ptq", "--quick", "--subset", SUBSET, "--json", "--results", str(db), "--ray",
+         "auto", "--ray-cpus", "2"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    try:
+        _running_job(proc.pid, time.monotonic() + 300)
+        ray_processes = cluster_processes(proc.pid)
+        outside = open_listeners(ray_processes)
+        out, err = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-3000:]
+    assert not outside, outside
+    assert any("gcs_server" in cmd for cmd in ray_processes.values())
+    temp = {arg.removeprefix("--temp-dir=") for cmd in ray_processes.values()
+            for arg in cmd.split() if arg.startswith("--temp-dir=")}
+    assert len(temp) == 1 and not Path(temp.pop()).exists()
+    assert not (home / ".ray").exists()
+    assert _rows(db) == {("int8-ptq", "host"): serial[("int8-ptq", "host")]}
+    deadline = time.monotonic() + 20
+    while cluster_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = cluster_processes(proc.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"the local Ray left processes running: {left}"
 
 
 def _job(tmp_path: Path) -> Any:
@@ -160,3 +208,22 @@ def test_bad_ray_options_are_one_error_line(tmp_path: Path,
     assert "--ray-cpus needs --ray auto" in capsys.readouterr().err
     assert main([*base, "--ray", "127.0.0.1:1", "--ray-cpus", "2"]) == 1
     assert "only with --ray auto" in capsys.readouterr().err
+
+
+def test_the_listener_check_sees_a_socket_open_to_other_machines() -> None:
+    """ray_fixtures.open_listeners, which keeps the Ray head on loopback, on sockets of ours."""
+    with (socket.socket() as private, socket.socket() as v4,
+          socket.socket(socket.AF_INET6) as v6, socket.socket(type=socket.SOCK_DGRAM) as udp):
+        private.bind(("127.0.0.1", 0))
+        private.listen()
+        assert open_listeners({os.getpid(): "pytest"}) == []
+        v4.bind(("0.0.0.0", 0))
+        v4.listen()
+        v6.bind(("::", 0))
+        v6.listen()
+        udp.bind(("0.0.0.0", 0))
+        found = open_listeners({os.getpid(): "pytest"})
+        assert sorted(found) == sorted([
+            f"pytest ({os.getpid()}): tcp 0.0.0.0:{v4.getsockname()[1]}",
+            f"pytest ({os.getpid()}): tcp6 :::{v6.getsockname()[1]}",
+            f"pytest ({os.getpid()}): udp 0.0.0.0:{udp.getsockname()[1]}"])

@@ -17,8 +17,8 @@ import pandas as pd
 from harness.measure import STANDARD_METRICS
 from harness.report._io import atomic_write_text
 
-__all__ = ["KEY_COLUMNS", "SUMMARY_BASE_COLUMNS", "latest", "summary", "format_value", "to_markdown",
-           "to_latex", "write_csv"]
+__all__ = ["KEY_COLUMNS", "SUMMARY_BASE_COLUMNS", "latest", "kernel_sets", "summary", "format_value",
+           "to_markdown", "to_latex", "write_csv"]
 
 KEY_COLUMNS = ("model", "variant", "target")
 SUMMARY_BASE_COLUMNS = (*KEY_COLUMNS, "bit_exact", "n_inputs")
@@ -41,6 +41,21 @@ def latest(df: pd.DataFrame) -> pd.DataFrame:
     order = [c for c in ("time_utc", "id") if c in df.columns]
     ordered = df.sort_values(order, kind="stable") if order else df
     return ordered.drop_duplicates(list(KEY_COLUMNS), keep="last")
+
+
+def kernel_sets(df: pd.DataFrame) -> list[str | None]:
+    """The C kernel set of each row: its `kernels` column when the frame has one, else the
+    `kernels` fact of its extra_json; None where a row does not say."""
+    if "kernels" in df.columns:
+        return [None if _is_missing(k) else str(k) for k in df["kernels"]]
+    if "extra_json" not in df.columns:
+        return [None] * len(df)
+    found = []
+    for raw in df["extra_json"]:
+        facts = json.loads(raw) if isinstance(raw, str) else {}
+        kernels = facts.get("kernels") if isinstance(facts, dict) else None
+        found.append(None if kernels is None else str(kernels))
+    return found
 
 
 def _is_missing(value: object) -> bool:
