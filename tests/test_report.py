@@ -58,6 +58,19 @@ def test_summary_picks_the_latest_row_per_model_variant_target() -> None:
                                "ram_bytes_provenance"]
 
 
+def test_summary_keeps_one_row_per_kernel_set() -> None:
+    """A target measured with `ref` and `armv7em` keeps both rows, each named by its set;
+    the older row of each set is dropped."""
+    df = _frame()
+    df = df[(df["model"] == "kws") & (df["variant"] == "int8")]
+    both = pd.concat([df.assign(kernels="ref"), df.assign(kernels="armv7em", latency_ms=0.5)])
+    both["id"] = range(1, len(both) + 1)
+    s = summary(both)
+    assert list(s.columns[:4]) == ["model", "variant", "target", "kernels"]
+    by_set = dict(zip(s["kernels"], s["latency_ms"]))
+    assert by_set == {"armv7em": pytest.approx(0.5), "ref": pytest.approx(1.23456)}
+
+
 def test_summary_breaks_time_ties_by_id() -> None:
     df = _frame()
     df["time_utc"] = NEW
