@@ -288,7 +288,7 @@ SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
     "FULLY_CONNECTED": _fully_connected,
     "AVERAGE_POOL_2D": _pool,
     "MAX_POOL_2D": _pool,
-    "ADD": _broadcast,
+    "ADD": _binary,
     "RESHAPE": _reshape,
     "SOFTMAX": _same,
     "QUANTIZE": _same,
@@ -296,12 +296,19 @@ SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
 }
 
 # Weights whose zero points the TFLite int8 spec fixes at 0, and their per-channel axis.
-_SYMMETRIC_WEIGHTS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0}
+_SYMMETRIC_WEIGHTS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0,
+                      "TRANSPOSE_CONV": 0}
 
 
-def infer_shape(g: Graph, op: Op) -> Shape:
-    """The output shape `op` must have, given its inputs' shapes (and constant inputs)."""
-    return SHAPE_RULES[op.kind](g, op)
+def infer_shape(g: Graph, op: Op) -> Shape | list[Shape]:
+    """The output shape `op` must have, given its inputs' shapes (and constant inputs); a
+    list of shapes, one per output, for ops with several outputs (SPLIT)."""
+    if op.kind in SHAPE_RULES:
+        return SHAPE_RULES[op.kind](g, op)
+    from .shapes_more import MORE_SHAPE_RULES  # (shapes_more imports this module)
+    if op.kind not in MORE_SHAPE_RULES:
+        raise UnsupportedOpError("no shape rule")
+    return MORE_SHAPE_RULES[op.kind](g, op)
 
 
 def _where(label: str, k: int, op: Op) -> str:
@@ -317,20 +324,24 @@ def validate_graph(g: Graph, label: str) -> None:
                                    f"shape {t.shape}; every dimension must be > 0")
     for k, op in enumerate(g.ops):
         where = _where(label, k, op)
-        if op.kind not in SHAPE_RULES:
-            raise UnsupportedOpError(f"{where} has no shape rule")
         try:
             inferred = infer_shape(g, op)
         except _Bad as exc:
             raise ModelFormatError(f"{where}: {exc}") from None
         except UnsupportedOpError as exc:
             raise UnsupportedOpError(f"{where}: {exc}") from None
-        out = g.tensor(op.outputs[0])
-        if tuple(inferred) != tuple(out.shape):
-            raise ModelFormatError(f"{where}: stored output shape {out.shape} contradicts "
-                                   f"{tuple(inferred)} inferred from its inputs")
-        if min(out.shape, default=1) <= 0:
-            raise ModelFormatError(f"{where}: output shape {out.shape} has an empty dimension")
+        shapes = inferred if isinstance(inferred, list) else [inferred]
+        if len(shapes) != len(op.outputs):
+            raise ModelFormatError(f"{where}: {len(op.outputs)} outputs, {len(shapes)} "
+                                   "expected")
+        for shape, index in zip(shapes, op.outputs):
+            out = g.tensor(index)
+            if tuple(shape) != tuple(out.shape):
+                raise ModelFormatError(f"{where}: stored output shape {out.shape} contradicts "
+                                       f"{tuple(shape)} inferred from its inputs")
+            if min(out.shape, default=1) <= 0:
+                raise ModelFormatError(f"{where}: output shape {out.shape} has an empty "
+                                       "dimension")
         _check_quantization(g, op, where)
         _check_lowering(g, op, where)
 
