@@ -1,9 +1,7 @@
-"""CAST (cast.cc: static_cast<To>(from) per element) between int8, int32, int64 and float32.
-
-C semantics, as the generated C and LiteRT compute them: integer to narrower integer wraps
-(two's complement), float to integer truncates toward zero (through int64, then wraps, which
-is what (int8_t)(int32_t)f gives), integer to float rounds to nearest even. Float values
-outside the int32 range are undefined behaviour in C++ (LiteRT) and here."""
+"""CAST (LiteRT's cast.cc) between int8, int32, int64 and float32, as measured against
+BUILTIN_REF (ai-edge-litert 2.3.0): integer to narrower integer wraps (two's complement),
+float to integer truncates toward zero and saturates at the target's range (NaN gives the
+maximum), integer to float rounds to nearest even. The generated C (cast.c) does the same."""
 from __future__ import annotations
 
 import numpy as np
@@ -23,6 +21,12 @@ def cast(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray
     assert x is not None
     to = np.dtype(params.to_dtype)
     if x.dtype.kind == "f" and to.kind == "i":
-        with np.errstate(invalid="ignore"):
-            return np.trunc(x).astype(np.int64).astype(to)
+        info = np.iinfo(to)
+        bound = float(2 ** (to.itemsize * 8 - 1))        # exact in float64
+        value = np.trunc(x.astype(np.float64))
+        high = np.isnan(value) | (value >= bound)
+        low = value < -bound
+        inside = np.where(high | low, 0.0, value).astype(np.int64)
+        out = np.where(high, info.max, np.where(low, info.min, inside))
+        return out.astype(to)
     return x.astype(to)
