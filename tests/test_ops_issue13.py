@@ -273,11 +273,27 @@ def _bad_tconv_shape(m: ModelBuilder) -> tuple[list[int], list[int]]:
     return [x], [out]
 
 
+def _tconv_wrong_size(m: ModelBuilder) -> tuple[list[int], list[int]]:
+    x, out = m.tensor((1, 3, 3, 2), "float32"), m.tensor((1, 4, 9, 4), "float32")
+    w = m.tensor((4, 3, 3, 2), "float32", data=np.zeros((4, 3, 3, 2)))
+    m.op("TRANSPOSE_CONV", [m.const([1, 4, 9, 4]), w, x], [out],
+         options("TransposeConv", padding=1, strideH=2, strideW=2))
+    return [x], [out]
+
+
 def _tconv_zero_stride(m: ModelBuilder) -> tuple[list[int], list[int]]:
     x, out = m.tensor((1, 3, 3, 2), "float32"), m.tensor((1, 6, 6, 4), "float32")
     w = m.tensor((4, 3, 3, 2), "float32", data=np.zeros((4, 3, 3, 2)))
     m.op("TRANSPOSE_CONV", [m.const([1, 6, 6, 4]), w, x], [out],
          options("TransposeConv", padding=0, strideH=0, strideW=2))
+    return [x], [out]
+
+
+def _hybrid_fc_axis1(m: ModelBuilder) -> tuple[list[int], list[int]]:
+    x, out = m.tensor((1, 12), "float32"), m.tensor((1, 4), "float32")
+    w = m.tensor((4, 12), "int8", scale=[0.01] * 12, zero_point=[0] * 12, axis=1,
+                 data=np.ones((4, 12)))
+    m.op("FULLY_CONNECTED", [x, w, -1], [out], options("FullyConnected"))
     return [x], [out]
 
 
@@ -289,6 +305,8 @@ BAD = {
     "gather_both": (_gather_both_computed, UnsupportedOpError, "exactly one constant"),
     "tconv_shape": (_bad_tconv_shape, ModelFormatError, "does not match filter"),
     "tconv_stride": (_tconv_zero_stride, ModelFormatError, "stride (0, 2) must be > 0"),
+    "tconv_size": (_tconv_wrong_size, ModelFormatError, "does not come from input"),
+    "hybrid_fc_axis": (_hybrid_fc_axis1, UnsupportedOpError, "must be along axis 0"),
 }
 
 

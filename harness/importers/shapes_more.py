@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import Graph, Op
+from ..lower import out_size
 from ..lower_more import split_sizes
 from .messages import short_name
 from .validate import Shape, _Bad, _bias, _const, _rank, _t
@@ -65,6 +66,12 @@ def _transpose_conv(g: Graph, op: Op) -> Shape:
         raise _Bad(f"filter {w} does not fit {x[3]} input channels")
     if out[3] != w[0] or out[0] != x[0]:
         raise _Bad(f"output_shape {out} does not match filter {w} and input {x}")
+    for k, stride in ((1, op.attrs["stride"][0]), (2, op.attrs["stride"][1])):
+        # transpose_conv.cc: the conv of the output must give back the input size
+        back = out_size(op.attrs["padding"], out[k], w[k], stride)
+        if back != x[k]:
+            raise _Bad(f"output_shape {out} does not come from input {x} (filter {w[1:3]}, "
+                       f"stride {op.attrs['stride']}, {op.attrs['padding']}; LiteRT refuses it)")
     _bias(g, op, w[0])
     return tuple(out)
 

@@ -372,6 +372,12 @@ def _check_quantization(g: Graph, op: Op, where: str) -> None:
         if t.dtype == "int8" and t.quant is not None and not t.quant.per_tensor:
             raise ModelFormatError(f"{where}: activation '{short_name(t.name)}' has per-axis "
                                    "quantization; int8 activations are per tensor")
+    if op.attrs.get("hybrid"):
+        w = g.tensor(op.inputs[1])
+        if w.quant is not None and not w.quant.per_tensor and w.quant.axis != 0:
+            raise UnsupportedOpError(f"{where}: hybrid weights '{short_name(w.name)}' are "
+                                     f"quantized along axis {w.quant.axis}; per-channel "
+                                     "hybrid weights must be along axis 0")
     if op.kind in _SYMMETRIC_WEIGHTS and not op.attrs.get("hybrid"):
         w = g.tensor(op.inputs[1])
         if w.dtype != "int8" or w.quant is None:
