@@ -29,15 +29,16 @@ MORE_KINDS = frozenset({"SPLIT", "SPLIT_V", "GATHER", "CAST", "TRANSPOSE_CONV"})
 
 
 def _const(g: Graph, op: Op, k: int, what: str) -> np.ndarray:
+    """A constant integer input; ValueError when it is absent or not an integer,
+    UnsupportedOpError when it is computed (no op-prefixed text: the callers add it)."""
     if k >= len(op.inputs) or op.inputs[k] < 0:
-        raise ModelFormatError(f"{g.source}: op '{op.name}' ({op.kind}) has no {what} input")
+        raise ValueError(f"no {what} input")
     t = g.tensor(op.inputs[k])
     if t.data is None:
-        raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}): {what} "
-                                 f"'{t.name}' is not a constant; hilbench needs it at import")
+        raise UnsupportedOpError(f"{what} '{t.name[:40]}' is not a constant; hilbench needs it "
+                                 "at import")
     if t.dtype not in ("int32", "int64"):
-        raise ModelFormatError(f"{g.source}: op '{op.name}' ({op.kind}): {what} is {t.dtype}, "
-                               "int32 expected")
+        raise ValueError(f"{what} is {t.dtype}, int32 expected")
     return t.data.astype(np.int64).reshape(-1)
 
 
@@ -115,6 +116,8 @@ def lower_more_op(g: Graph, op: Op) -> OpParams:
             axis, sizes = split_sizes(g, op)
         except ValueError as exc:
             raise ModelFormatError(f"{g.source}: op '{op.name}' ({op.kind}): {exc}") from None
+        except UnsupportedOpError as exc:
+            raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}): {exc}") from None
         return SplitParams(axis, sizes)
     if op.kind == "GATHER":
         rank = len(g.tensor(op.inputs[0]).shape)

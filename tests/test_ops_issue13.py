@@ -130,6 +130,19 @@ def test_hybrid_fc_zero_and_constant_rows(tmp_path: Path) -> None:
         _golden_equals_litert(path, [x])
 
 
+@needs_litert
+@pytest.mark.parametrize("name", ["fc_hybrid_asym", "fc_hybrid_per_channel", "add_bcast_c"])
+def test_builtin_code_only_variant_imports_as_its_op(name: str, tmp_path: Path) -> None:
+    """Hybrid FC and broadcasting int8 ADD written with `builtin_code` only (the ops of
+    MORE_EXAMPLES are covered by test_import_fidelity.py, which walks OP_TYPES)."""
+    kind, dtypes, _ = MORE_VARIANTS[name]
+    m, ins, outs = more_variant(name, dtypes[0], seed=3)
+    path = m.save(tmp_path / f"{name}.tflite", ins, outs, builtin_code_only=True)
+    graph = load_model(path)
+    assert [op.kind for op in graph.ops] == [kind]
+    _golden_equals_litert(path, seed=3)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_op_host_bit_exact_with_golden(case: tuple[str, tuple[str, str]], tmp_path: Path) -> None:
     kind, pair = case
@@ -297,6 +310,13 @@ def _hybrid_fc_axis1(m: ModelBuilder) -> tuple[list[int], list[int]]:
     return [x], [out]
 
 
+def _split_computed_axis(m: ModelBuilder) -> tuple[list[int], list[int]]:
+    x, axis = m.tensor((1, 4, 4), "float32"), m.tensor((1,), "int32")
+    outs = [m.tensor((1, 2, 4), "float32") for _ in range(2)]
+    m.op("SPLIT", [axis, x], outs, options("Split", numSplits=2))
+    return [x, axis], outs
+
+
 BAD = {
     "split_uneven": (_bad_split, ModelFormatError, "does not split into 2 parts"),
     "split_v_sum": (_bad_split_v, ModelFormatError, "do not add up to dimension 4"),
@@ -307,6 +327,7 @@ BAD = {
     "tconv_stride": (_tconv_zero_stride, ModelFormatError, "stride (0, 2) must be > 0"),
     "tconv_size": (_tconv_wrong_size, ModelFormatError, "does not come from input"),
     "hybrid_fc_axis": (_hybrid_fc_axis1, UnsupportedOpError, "must be along axis 0"),
+    "split_computed_axis": (_split_computed_axis, UnsupportedOpError, "is not a constant"),
 }
 
 
