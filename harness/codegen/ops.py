@@ -18,6 +18,7 @@ from ..lower import (
     SoftmaxParams,
     lower_op,
 )
+from ..op_params import LstmParams, SvdfParams
 from .cformat import c_float, c_int
 from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
 from .ops_more import (
@@ -27,6 +28,7 @@ from .ops_more import (
     is_more_op,
     more_scratch_bytes,
 )
+from .seq_ops import emit_seq_op, seq_scratch_bytes
 from .tensor_ops import add_s8_fields, emit_tensor_op
 from .transformer_ops import emit_transformer_op
 
@@ -70,6 +72,9 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
     ("RSQRT", "float32"): "transformer.c",
     ("GELU", "float32"): "transformer.c",
     **MORE_KERNEL_FILES,    # issue 13: SPLIT, SPLIT_V, GATHER, CAST, TRANSPOSE_CONV (ops_more.py)
+    ("SVDF", "int8"): "sequence.c",
+    ("SVDF", "float32"): "sequence.c",
+    ("UNIDIRECTIONAL_SEQUENCE_LSTM", "float32"): "sequence.c",
 }
 
 
@@ -111,7 +116,7 @@ def scratch_bytes(graph: Graph, op: Op) -> int:
         return graph.tensor(op.inputs[0]).size
     if op.kind == "MEAN":
         return 4 * graph.tensor(op.outputs[0]).size
-    return more_scratch_bytes(graph, op)
+    return more_scratch_bytes(graph, op) or seq_scratch_bytes(graph, op)
 
 
 def _conv_geometry(x: Tensor, w: Tensor, out: Tensor, p: ConvParams, depthwise: bool) -> str:
@@ -328,6 +333,8 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _quantize(ctx, i, op, p)
     elif isinstance(p, DequantizeParams):
         definitions, call = _dequantize(ctx, i, op, p)
+    elif isinstance(p, (SvdfParams, LstmParams)):
+        definitions, call = emit_seq_op(ctx, i, op, p)
     else:  # pragma: no cover - check_supported admits only the kinds above
         raise UnsupportedOpError(f"{where(ctx.graph, i, op)} has no C emitter")
     return OpCode(kernel_file, definitions, call)

@@ -45,6 +45,11 @@ NOTES = {
     "CAST": "integers wrap; floats truncate and saturate (NaN: the maximum), as LiteRT",
     "TRANSPOSE_CONV": "int8 per-channel weights; SAME/VALID, strides, optional bias, fused "
                       "activation",
+    "SVDF": "rank >= 1; int8: int16 time weights and state, activation RELU (as LiteRT); "
+            "state reset per inference",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "float32, batch-major; CIFG, peephole, projection, clips; "
+                                    "no layer norm; within tolerance (Eigen sigmoid/tanh); "
+                                    "state reset per inference",
 }
 
 

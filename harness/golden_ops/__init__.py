@@ -17,6 +17,7 @@ from .pool import average_pool_2d, max_pool_2d
 from .quantize import dequantize, quantize
 from .reduce import mean
 from .reshape import reshape
+from .sequence import svdf, unidirectional_sequence_lstm
 from .softmax import softmax
 from .split_gather import gather, split
 from .transformer import batch_matmul, gelu, rsqrt, squared_difference
@@ -55,4 +56,6 @@ __all__ = [
     "gather",
     "cast",
     "transpose_conv",
+    "svdf",
+    "unidirectional_sequence_lstm",
 ]
