@@ -349,3 +349,27 @@ def test_gather_index_out_of_range_at_run_time(tmp_path: Path) -> None:
     interp = GoldenInterpreter(load_model(path))
     with pytest.raises(ModelError, match=r"index 10 outside \[0, 10\)"):
         interp.run([np.array([[1, 10, 2]], np.int32)])
+
+
+@needs_litert
+def test_fuzzed_new_op_models_fail_cleanly_or_agree(tmp_path: Path) -> None:
+    """Seeded mutants of models using the new ops: a clean error or a run LiteRT agrees with,
+    never a traceback, a hang, a contradicted result or a model LiteRT refuses."""
+    import warnings
+
+    from harness.fuzz import BAD_OUTCOMES, fuzz
+    models = [_save(tmp_path, "chain_int8", _chain("int8")),
+              _save(tmp_path, "chain_f32", _chain("float32")),
+              _save(tmp_path, "fc_asym", more_variant("fc_hybrid_asym_rows", "float32", 1)),
+              _save(tmp_path, "fc_pc", more_variant("fc_hybrid_per_channel", "float32", 1)),
+              _save(tmp_path, "cast", example("CAST", ("int32", "int8"), 1)),
+              _save(tmp_path, "gather", more_variant("gather_int64_2d", "int8", 1)),
+              _save(tmp_path, "split_v", example("SPLIT_V", ("int8", "int8"), 1)),
+              _save(tmp_path, "add_bcast", more_variant("add_bcast_hw", "int8", 1))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        report = fuzz(models, 400, seed=13)
+    assert sum(report.counts.values()) == 400
+    assert not any(report.counts[o] for o in BAD_OUTCOMES), report.bad[:3]
+    assert report.counts["litert-refuses"] == 0, dict(report.counts)
+    assert report.counts["agree"] > 0 and report.counts["error"] > 0

@@ -17,6 +17,13 @@ __all__ = ["MORE_SHAPE_RULES"]
 
 
 def _split(g: Graph, op: Op) -> list[Shape]:
+    if len(op.inputs) != (2 if op.kind == "SPLIT" else 3):
+        raise _Bad(f"{len(op.inputs)} inputs")
+    for index in op.outputs:
+        t = g.tensor(index)
+        if t.dtype != _t(g, op, 0).dtype:
+            raise _Bad(f"output '{short_name(t.name)}' is {t.dtype}, the input "
+                       f"{_t(g, op, 0).dtype}")
     x = _t(g, op, 0).shape
     try:
         axis, sizes = split_sizes(g, op)
@@ -28,7 +35,11 @@ def _split(g: Graph, op: Op) -> list[Shape]:
 
 
 def _gather(g: Graph, op: Op) -> Shape:
+    if len(op.inputs) != 2:
+        raise _Bad(f"{len(op.inputs)} inputs; GATHER takes 2")
     params, indices = _t(g, op, 0), _t(g, op, 1)
+    if g.tensor(op.outputs[0]).dtype != params.dtype:
+        raise _Bad(f"output is {g.tensor(op.outputs[0]).dtype}, params {params.dtype}")
     if indices.dtype not in ("int32", "int64"):
         raise _Bad(f"indices '{short_name(indices.name)}' are {indices.dtype}, int32 or int64 "
                    "expected")
@@ -54,10 +65,14 @@ def _gather(g: Graph, op: Op) -> Shape:
 
 
 def _cast(g: Graph, op: Op) -> Shape:
+    if len(op.inputs) != 1:
+        raise _Bad(f"{len(op.inputs)} inputs; CAST takes 1")
     return _t(g, op, 0).shape
 
 
 def _transpose_conv(g: Graph, op: Op) -> Shape:
+    if len(op.inputs) != 4:   # [input, weights, bias or -1, output_shape] after import
+        raise _Bad("3 or 4 inputs expected (output_shape, weights, input[, bias])")
     x, w = _rank(_t(g, op, 0), 4), _rank(_t(g, op, 1), 4)
     out = [int(v) for v in _const(_t(g, op, 3), "output_shape").reshape(-1)]
     if len(out) != 4 or min(out) <= 0:

@@ -153,6 +153,9 @@ class _Importer:
         self.model = tflite.Model.GetRootAsModel(buf, 0)
 
     def graph(self) -> Graph:
+        if self.model.Version() != 3:   # LiteRT reads schema version 3 only
+            raise ModelFormatError(f"{self.label}: schema version {self.model.Version()}; "
+                                   "TFLite models are version 3")
         if self.model.SubgraphsLength() < 1:
             raise ModelFormatError(f"{self.label}: the model has no subgraph")
         sg = self.model.Subgraphs(0)

@@ -77,6 +77,8 @@ def _bias(g: Graph, op: Op, channels: int) -> None:
 
 
 def _fully_connected(g: Graph, op: Op) -> Shape:
+    if len(op.inputs) not in (2, 3):   # fully_connected.cc refuses other counts
+        raise _Bad(f"{len(op.inputs)} inputs; FULLY_CONNECTED takes 2 or 3")
     x, w = _t(g, op, 0).shape, _rank(_t(g, op, 1), 2)
     size = int(np.prod(x, dtype=np.int64)) if x else 1
     if w[1] <= 0 or size % w[1]:
@@ -227,6 +229,8 @@ def _strided_slice(g: Graph, op: Op) -> Shape:
 
 
 def _binary(g: Graph, op: Op) -> Shape:
+    if len(op.inputs) != 2:   # LiteRT's binary kernels: NumInputs(node) == 2
+        raise _Bad(f"{len(op.inputs)} inputs; {op.kind} takes 2")
     shape = _broadcast(g, op)
     if len(shape) > 5:
         raise UnsupportedOpError(f"rank {len(shape)} broadcast (at most 5 supported)")
