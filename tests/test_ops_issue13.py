@@ -317,6 +317,12 @@ def _split_computed_axis(m: ModelBuilder) -> tuple[list[int], list[int]]:
     return [x, axis], outs
 
 
+def _add_three_inputs(m: ModelBuilder) -> tuple[list[int], list[int]]:
+    a, b, c, out = (m.tensor((1, 4), "float32") for _ in range(4))
+    m.op("ADD", [a, b, c], [out], options("Add"))
+    return [a, b, c], [out]
+
+
 BAD = {
     "split_uneven": (_bad_split, ModelFormatError, "does not split into 2 parts"),
     "split_v_sum": (_bad_split_v, ModelFormatError, "do not add up to dimension 4"),
@@ -328,6 +334,7 @@ BAD = {
     "tconv_size": (_tconv_wrong_size, ModelFormatError, "does not come from input"),
     "hybrid_fc_axis": (_hybrid_fc_axis1, UnsupportedOpError, "must be along axis 0"),
     "split_computed_axis": (_split_computed_axis, UnsupportedOpError, "is not a constant"),
+    "add_three_inputs": (_add_three_inputs, ModelFormatError, "3 inputs; ADD takes 2"),
 }
 
 
