@@ -17,6 +17,14 @@ gives for the same image and inputs, and its "cycle" differences (HB_RESULT, HB_
 instructions too. instructions_per_inference (HB_INSTRET) and per-layer counts are reported
 with provenance `instructions`; there is no cycles_per_inference, hence no energy.
 
+With `iss_rv.timing: <core>` (hb_core, vexriscv, cv32e40x) the run is also priced by that
+core's timing model (harness/rvtiming: per-class costs, hazards, branch outcomes, caches,
+calibrated on the core's RTL): reads of mcycle/cycle are answered with the modelled cycles
+before the reading instruction, so HB_RESULT and HB_LAYER are modelled cycles and
+cycles_per_inference and the per-layer cycles carry provenance `iss-cycle-model`
+(minstret reads stay exact instruction counts). Energy follows only if the target has an
+energy model.
+
 Budgets: iss_rv.max_instructions_per_inference per input (plus a console allowance) per image,
 RunTimeoutError when exceeded. Errors: not a 32-bit RISC-V ELF -> RunError; an unhandled trap
 (mtvec = 0: illegal instruction, ecall, ebreak) or an access outside RAM and the MMIO page ->
@@ -26,17 +34,19 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..artifacts import Artifact
+from ..artifacts import Artifact, RunResult
 from ..errors import RunError, RunTimeoutError, TargetConfigError
 from ..firmware import FirmwareReport, parse_console, symbol_at
 from ..measure import Metric
+from ..rvtiming import FEATURES, TimingCounter, core_timing, scan_code
 from ..target_schema import IssRvSpec
 from ..targets import Target
 from .firmware_backend import FirmwareBackend
@@ -49,6 +59,9 @@ __all__ = ["IssRvBackend", "IssRvOptions", "CounterCsrs", "counter_reads"]
 # Counter CSRs (low words; the high halves are these + 0x80): mcycle, minstret, cycle, instret.
 _COUNTER_CSRS = (0xB00, 0xB02, 0xC00, 0xC02)
 _SYSTEM = 0x73
+# CSRs the start-up of other cores' targets writes that Unicorn lacks: VexRiscv's CFU enable
+# (HB_CFU_ENABLE) and mcountinhibit (HB_COUNTERS_ENABLE, CV32E40X); the ISS skips them
+_QUIET_CSRS = frozenset({0xBC0, 0x320})
 _CSRRS = 2
 
 
@@ -81,11 +94,15 @@ class CounterCsrs:
     count: a code hook on each read notes the count before it, a hook on the next word
     overwrites rd with it (Unicorn has written its host-tick value by then)."""
 
-    def __init__(self, iss: Any, reads: dict[int, tuple[int, bool]]) -> None:
+    def __init__(self, iss: Any, reads: dict[int, tuple[int, bool]],
+                 cycles_before: Callable[[int], int] | None = None,
+                 cycle_reads: Sequence[int] = ()) -> None:
         from unicorn import UC_HOOK_CODE
 
         self.iss = iss
         self.reads = reads
+        self.cycles_before = cycles_before      # answers the reads at `cycle_reads`
+        self.cycle_reads = frozenset(cycle_reads)
         self._pending: tuple[int, int, int] | None = None   # (address, rd, value)
         for address in reads:
             iss.uc.hook_add(UC_HOOK_CODE, self._on_read, begin=address, end=address)
@@ -102,7 +119,10 @@ class CounterCsrs:
 
     def _on_read(self, uc: Any, address: int, size: int, _data: Any) -> None:
         rd, high = self.reads[address]
-        count = self.instructions_before(address)
+        if self.cycles_before is not None and address in self.cycle_reads:
+            count = self.cycles_before(address)
+        else:
+            count = self.instructions_before(address)
         self._pending = (address, rd, (count >> 32 if high else count) & 0xFFFFFFFF)
 
     def _on_next(self, uc: Any, address: int, size: int, _data: Any) -> None:
@@ -119,6 +139,7 @@ class IssRvOptions:
     nnx: bool
     ram_bytes: int
     max_instructions_per_inference: int
+    timing: str | None = None       # the core whose timing model prices the run
 
     @classmethod
     def from_target(cls, target: Target) -> IssRvOptions:
@@ -127,7 +148,10 @@ class IssRvOptions:
         if target.ram_bytes is None:
             raise TargetConfigError(f"{target.folder / 'target.yaml'}: memory.ram_bytes (the "
                                     "SoC's RAM) is needed")
-        return cls(bool(section.nnx), target.ram_bytes, section.max_instructions_per_inference)
+        if section.timing is not None:
+            core_timing(section.timing)
+        return cls(bool(section.nnx), target.ram_bytes, section.max_instructions_per_inference,
+                   section.timing)
 
 
 @dataclass
@@ -136,6 +160,9 @@ class IssImageRun:
     instructions: int
     seconds: float
     log: str
+    # with a timing model: the first input's feature counts, whole inference and per layer
+    features: dict[str, int] = field(default_factory=dict)
+    layer_features: list[dict[str, int]] = field(default_factory=list)
 
 
 class IssRvBackend(FirmwareBackend):
@@ -168,14 +195,25 @@ class IssRvBackend(FirmwareBackend):
                               model.output_bytes, len(model.layer_names))
         ran = self.run_elf(piece.image.path, piece.count, model.output_bytes, budget,
                            piece.where, first=piece.first)
-        return ImageRun(ran.report, ran.log,
-                        stats={"executed": ran.instructions, "seconds": ran.seconds})
+        stats: dict[str, Any] = {"executed": ran.instructions, "seconds": ran.seconds}
+        if piece.first == 0 and ran.features:
+            stats["timing_features"] = ran.features
+            stats["timing_layer_features"] = ran.layer_features
+        return ImageRun(ran.report, ran.log, stats=stats)
 
     def count_metrics(self, batch: Batch, n: int) -> dict[str, Metric]:
+        metrics: dict[str, Metric] = {}
+        timing = self.options.timing
+        if timing is not None and batch.counts and len(batch.counts) == n:
+            core = core_timing(timing)
+            metrics["cycles_per_inference"] = Metric(
+                float(np.mean(batch.counts)), "cycles", "iss-cycle-model",
+                f"{core.description} (harness/rvtiming): modelled mcycle difference around "
+                f"hb_model_invoke, mean of {n} inputs; includes the per-layer markers")
         counts = batch.instructions
         if not counts or len(counts) != n:
-            return {}
-        return {"instructions_per_inference": Metric(
+            return metrics
+        return {**metrics, "instructions_per_inference": Metric(
             float(np.mean(counts)), "instr", "instructions",
             f"functional ISS (Unicorn RV32, nnx={int(self.options.nnx)}): exact instruction "
             f"count between the firmware's minstret reads around hb_model_invoke, mean of "
@@ -189,7 +227,19 @@ class IssRvBackend(FirmwareBackend):
             "iss_seconds": round(seconds, 6),
             "iss_instructions_per_second": round(executed / seconds) if seconds > 0 else None,
             "instructions_per_input": batch.instructions,
+            **({"timing_core": self.options.timing,
+                "timing_features": batch.stats.get("timing_features", {}),
+                "timing_layer_features": batch.stats.get("timing_layer_features", [])}
+               if self.options.timing else {}),
         }
+
+    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1
+            ) -> RunResult:
+        result = super().run(artifact, inputs, repeats)
+        if self.options.timing is not None:   # HB_LAYER counts are modelled cycles
+            result.layers = [replace(layer, provenance="iss-cycle-model")
+                             for layer in result.layers]
+        return result
 
     # -- one image ----------------------------------------------------------------------
 
@@ -199,7 +249,8 @@ class IssRvBackend(FirmwareBackend):
         count from `first`)."""
         iss_module = import_rtl("model.iss")
         options = self.options
-        iss = iss_module.Iss(nnx=options.nnx, ram_bytes=options.ram_bytes)
+        iss = iss_module.Iss(nnx=options.nnx, ram_bytes=options.ram_bytes,
+                             quiet_csrs=_QUIET_CSRS)
         try:
             iss.load_elf(elf)
             reads = counter_reads(elf)
@@ -207,7 +258,13 @@ class IssRvBackend(FirmwareBackend):
             raise RunError(f"{where}: the ISS cannot load {elf}: {exc}") from None
         except Exception as exc:  # pyelftools' ELFError and friends: a malformed file
             raise RunError(f"{where}: the ISS cannot read {elf}: {exc}") from None
-        CounterCsrs(iss, reads)
+        timer = None
+        if options.timing is not None:
+            cycle_reads, divides = scan_code(elf)
+            timer = TimingCounter(iss, core_timing(options.timing), divides, options.ram_bytes)
+            CounterCsrs(iss, reads, timer.cycles_before, cycle_reads)
+        else:
+            CounterCsrs(iss, reads)
         began = time.monotonic()
         result = iss.run(max_instructions=max_instructions)
         seconds = time.monotonic() - began
@@ -230,4 +287,24 @@ class IssRvBackend(FirmwareBackend):
         if result.exit_code != 0:
             raise RunError(f"{where}: firmware exited with code {result.exit_code} {during}")
         report.check(n, output_bytes, where)
-        return IssImageRun(report, int(result.instret), seconds, console)
+        ran = IssImageRun(report, int(result.instret), seconds, console)
+        if timer is not None:
+            ran.features, ran.layer_features = _first_input_features(timer.snapshots,
+                                                                     len(report.layers))
+        return ran
+
+
+def _named(counts: np.ndarray) -> dict[str, int]:
+    return {name: int(c) for name, c in zip(FEATURES, counts) if c}
+
+
+def _first_input_features(snapshots: list[np.ndarray], layers: int
+                          ) -> tuple[dict[str, int], list[dict[str, int]]]:
+    """The first input's counts from the mcycle reads in firmware order: before
+    hb_model_invoke, begin and end of each layer, after it (targets/mcu-common/runner.c,
+    markers.c); nothing if the reads do not have that shape."""
+    if len(snapshots) < 2 * layers + 2:
+        return {}, []
+    whole = _named(snapshots[2 * layers + 1] - snapshots[0])
+    per_layer = [_named(snapshots[2 + 2 * i] - snapshots[1 + 2 * i]) for i in range(layers)]
+    return whole, per_layer
