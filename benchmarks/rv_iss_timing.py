@@ -31,7 +31,7 @@ if str(REPO) not in sys.path:
 
 from harness.bench import bench_model  # noqa: E402
 from harness.errors import HilbenchError  # noqa: E402
-from harness.rvtiming import CORES, core_timing  # noqa: E402
+from harness.rvtiming import core_timing  # noqa: E402
 from harness.rvtiming.calibrate import Sample, fit, relative_errors  # noqa: E402
 
 MODELS = REPO / "models" / "mlperf-tiny"

@@ -20,7 +20,6 @@ from harness.targets import load_target
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hb_testutil import model_path  # noqa: E402
 
-
 # -- a tiny RV32 assembler (the encodings of the RISC-V unprivileged spec) -----------------
 
 def r_type(funct7: int, rs2: int, rs1: int, funct3: int, rd: int, opcode: int = 0x33) -> int:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
@@ -46,90 +46,15 @@ from ..artifacts import Artifact, RunResult
 from ..errors import RunError, RunTimeoutError, TargetConfigError
 from ..firmware import FirmwareReport, parse_console, symbol_at
 from ..measure import Metric
-from ..rvtiming import FEATURES, TimingCounter, core_timing, scan_code
+from ..rvtiming import TimingCounter, core_timing, first_input_features, scan_code
 from ..target_schema import IssRvSpec
 from ..targets import Target
 from .firmware_backend import FirmwareBackend
 from .images import Batch, ImageRun, ImageSlice
 from .rv32 import describe_trap, image_budget, import_rtl
+from .rv_counters import QUIET_CSRS, CounterCsrs, counter_reads
 
 __all__ = ["IssRvBackend", "IssRvOptions", "CounterCsrs", "counter_reads"]
-
-
-# Counter CSRs (low words; the high halves are these + 0x80): mcycle, minstret, cycle, instret.
-_COUNTER_CSRS = (0xB00, 0xB02, 0xC00, 0xC02)
-_SYSTEM = 0x73
-# CSRs the start-up of other cores' targets writes that Unicorn lacks: VexRiscv's CFU enable
-# (HB_CFU_ENABLE) and mcountinhibit (HB_COUNTERS_ENABLE, CV32E40X); the ISS skips them
-_QUIET_CSRS = frozenset({0xBC0, 0x320})
-_CSRRS = 2
-
-
-def counter_reads(elf: Path) -> dict[int, tuple[int, bool]]:
-    """Addresses of the counter reads (`csrrs rd, <counter>, x0`, i.e. csrr) in the ELF's
-    executable sections: {address: (rd, high_half)}. RV32IM code has no compressed
-    instructions, so every instruction is a 4-byte word at a 4-byte-aligned address."""
-    from elftools.elf.constants import SH_FLAGS
-    from elftools.elf.elffile import ELFFile
-
-    found: dict[int, tuple[int, bool]] = {}
-    with open(elf, "rb") as handle:
-        for section in ELFFile(handle).iter_sections():
-            executable = section["sh_flags"] & SH_FLAGS.SHF_EXECINSTR
-            if not executable or section["sh_type"] != "SHT_PROGBITS":
-                continue
-            data, base = section.data(), int(section["sh_addr"])
-            for offset in range(0, len(data) - 3, 4):
-                word = int.from_bytes(data[offset:offset + 4], "little")
-                if word & 0x7F != _SYSTEM or (word >> 12) & 7 != _CSRRS or (word >> 15) & 31:
-                    continue
-                csr, rd = word >> 20, (word >> 7) & 31
-                if rd and (csr in _COUNTER_CSRS or csr - 0x80 in _COUNTER_CSRS):
-                    found[base + offset] = (rd, csr - 0x80 in _COUNTER_CSRS)
-    return found
-
-
-class CounterCsrs:
-    """Answers the counter reads of a loaded rtl.model.iss.Iss with its exact instruction
-    count: a code hook on each read notes the count before it, a hook on the next word
-    overwrites rd with it (Unicorn has written its host-tick value by then)."""
-
-    def __init__(self, iss: Any, reads: dict[int, tuple[int, bool]],
-                 cycles_before: Callable[[int], int] | None = None,
-                 cycle_reads: Sequence[int] = ()) -> None:
-        from unicorn import UC_HOOK_CODE
-
-        self.iss = iss
-        self.reads = reads
-        self.cycles_before = cycles_before      # answers the reads at `cycle_reads`
-        self.cycle_reads = frozenset(cycle_reads)
-        self._pending: tuple[int, int, int] | None = None   # (address, rd, value)
-        for address in reads:
-            iss.uc.hook_add(UC_HOOK_CODE, self._on_read, begin=address, end=address)
-            iss.uc.hook_add(UC_HOOK_CODE, self._on_next, begin=address + 4, end=address + 4)
-
-    def instructions_before(self, pc: int) -> int:
-        """Instructions executed before the one at `pc`: the ISS counts a block when it
-        starts, so subtract the rest of the current block."""
-        block, size = self.iss._last_block
-        if not block <= pc < block + size:
-            raise RunError(f"iss_rv: counter read at pc=0x{pc:08x} outside the current block "
-                           f"[0x{block:08x}, 0x{block + size:08x})")
-        return int(self.iss.instret) - size // 4 + (pc - block) // 4
-
-    def _on_read(self, uc: Any, address: int, size: int, _data: Any) -> None:
-        rd, high = self.reads[address]
-        if self.cycles_before is not None and address in self.cycle_reads:
-            count = self.cycles_before(address)
-        else:
-            count = self.instructions_before(address)
-        self._pending = (address, rd, (count >> 32 if high else count) & 0xFFFFFFFF)
-
-    def _on_next(self, uc: Any, address: int, size: int, _data: Any) -> None:
-        pending = self._pending
-        if pending is not None and pending[0] + 4 == address:
-            self.iss.set_reg(pending[1], pending[2])
-        self._pending = None
 
 
 @dataclass(frozen=True)
@@ -250,7 +175,7 @@ class IssRvBackend(FirmwareBackend):
         iss_module = import_rtl("model.iss")
         options = self.options
         iss = iss_module.Iss(nnx=options.nnx, ram_bytes=options.ram_bytes,
-                             quiet_csrs=_QUIET_CSRS)
+                             quiet_csrs=QUIET_CSRS)
         try:
             iss.load_elf(elf)
             reads = counter_reads(elf)
@@ -289,22 +214,6 @@ class IssRvBackend(FirmwareBackend):
         report.check(n, output_bytes, where)
         ran = IssImageRun(report, int(result.instret), seconds, console)
         if timer is not None:
-            ran.features, ran.layer_features = _first_input_features(timer.snapshots,
+            ran.features, ran.layer_features = first_input_features(timer.snapshots,
                                                                      len(report.layers))
         return ran
-
-
-def _named(counts: np.ndarray) -> dict[str, int]:
-    return {name: int(c) for name, c in zip(FEATURES, counts) if c}
-
-
-def _first_input_features(snapshots: list[np.ndarray], layers: int
-                          ) -> tuple[dict[str, int], list[dict[str, int]]]:
-    """The first input's counts from the mcycle reads in firmware order: before
-    hb_model_invoke, begin and end of each layer, after it (targets/mcu-common/runner.c,
-    markers.c); nothing if the reads do not have that shape."""
-    if len(snapshots) < 2 * layers + 2:
-        return {}, []
-    whole = _named(snapshots[2 * layers + 1] - snapshots[0])
-    per_layer = [_named(snapshots[2 + 2 * i] - snapshots[1 + 2 * i]) for i in range(layers)]
-    return whole, per_layer

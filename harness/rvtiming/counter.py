@@ -21,7 +21,7 @@ from .cores import CoreTiming
 from .decode import decode
 from .features import FEATURES, INDEX, BlockFeatures, block_features
 
-__all__ = ["TimingCounter", "scan_code"]
+__all__ = ["TimingCounter", "scan_code", "first_input_features"]
 
 
 def scan_code(elf: Path) -> tuple[list[int], dict[int, int]]:
@@ -156,3 +156,19 @@ class TimingCounter:
         counts = self.features_before(pc)
         self.snapshots.append(counts)
         return int(round(self.core.cycles(counts)))
+
+
+def _named(counts: np.ndarray) -> dict[str, int]:
+    return {name: int(c) for name, c in zip(FEATURES, counts) if c}
+
+
+def first_input_features(snapshots: list[np.ndarray], layers: int
+                          ) -> tuple[dict[str, int], list[dict[str, int]]]:
+    """The first input's counts from the mcycle reads in firmware order: before
+    hb_model_invoke, begin and end of each layer, after it (targets/mcu-common/runner.c,
+    markers.c); nothing if the reads do not have that shape."""
+    if len(snapshots) < 2 * layers + 2:
+        return {}, []
+    whole = _named(snapshots[2 * layers + 1] - snapshots[0])
+    per_layer = [_named(snapshots[2 + 2 * i] - snapshots[1 + 2 * i]) for i in range(layers)]
+    return whole, per_layer
