@@ -11,6 +11,8 @@ count differs from the ISS's (then the firmware changed). One seeded random inpu
 on both, so both run the same instructions. Prints per row the RTL and modelled cycles, the
 error of the whole inference, the mean absolute per-layer error, and the ISS's speed.
 
+The role column says whether the model is in the set the core's `fitted` weights were fitted
+on (KWS, --fit-models) or validates them (hb_core has no fitted weights: all validation).
 --calibrate fits each core's `fitted` weights (harness/rvtiming/cores.py) on the per-layer
 counts of --fit-models (base and ext firmware together) and prints them with the errors of
 the fitted table; paste them into cores.py to adopt them. The other models validate.
@@ -69,9 +71,9 @@ def iss_run(target: str, stem: str) -> dict[str, Any]:
             "layer_features": m.extra.get("timing_layer_features", [])}
 
 
-def rtl_counts(target: str, stem: str, iss: dict[str, Any], live: bool,
-               cache: dict[str, Any]) -> dict[str, Any]:
+def rtl_counts(target: str, stem: str, iss: dict[str, Any], live: bool) -> dict[str, Any]:
     key = f"{target}/{stem}"
+    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}   # re-read: shared file
     cached = cache.get(key)
     if live or cached is None or cached["instructions"] != iss["instructions"]:
         say(f"{key}: Verilator (slow) ...")
@@ -104,7 +106,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit-models", nargs="+", default=["kws_ref_model"],
                         choices=list(INT8_MODELS))
     args = parser.parse_args(argv)
-    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     rows, notes = [], []
     for core_name in args.cores:
         core = core_timing(core_name)
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"{core_name} {stem}: {target}-iss ...")
                 try:
                     iss = iss_run(target, stem)
-                    rtl = rtl_counts(target, stem, iss, args.live, cache)
+                    rtl = rtl_counts(target, stem, iss, args.live)
                 except HilbenchError as exc:
                     notes.append(f"{INT8_MODELS[stem]} on {target}: {type(exc).__name__}: "
                                  f"{str(exc).splitlines()[0][:200]}")
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             model = core.cycles(_vector(iss["features"])) if args.calibrate else iss["cycles"]
             layer_errors = relative_errors(core, samples([(target, stem, iss, rtl)]))
             mean_layer = float(abs(layer_errors).mean()) * 100 if len(layer_errors) else None
-            role = "fit" if args.calibrate and stem in args.fit_models else "validation"
+            role = "fit set" if core.fitted and stem in args.fit_models else "validation"
             rows.append([core_name, INT8_MODELS[stem], "ext" if target.endswith(
                 ("nnx", "cfu")) else "base", f"{rtl['cycles'] / 1e6:.3f}",
                 f"{model / 1e6:.3f}", f"{(model - rtl['cycles']) / rtl['cycles'] * 100:+.2f}",
