@@ -1,7 +1,8 @@
 """The RV32 ISS timing models against the RTL: cycles per core and MLPerf Tiny int8 model.
 
     .venv/bin/python benchmarks/rv_iss_timing.py [--cores hb_core cv32e40x vexriscv]
-        [--models ad01_int8 kws_ref_model] [--live] [--calibrate --fit-models kws_ref_model]
+        [--models ad01_int8 kws_ref_model] [--firmware base ext] [--live]
+        [--calibrate --fit-models kws_ref_model]
 
 For each core, model and firmware (base: `ref` kernels, ext: the nnx kernels) it runs the ISS
 target `<rtl-target>-iss` (modelled cycles, provenance iss-cycle-model) and takes the RTL's
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cores", nargs="+", default=list(TARGETS), choices=list(TARGETS))
     parser.add_argument("--models", nargs="+", default=["ad01_int8", "kws_ref_model"],
                         choices=list(INT8_MODELS))
+    parser.add_argument("--firmware", nargs="+", default=["base", "ext"], choices=["base", "ext"],
+                        help="base: the RTL target without the extension, ext: with it")
     parser.add_argument("--live", action="store_true",
                         help="run Verilator even when results/rtl_cycles.json has the counts")
     parser.add_argument("--calibrate", action="store_true",
@@ -112,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = []
         for stem in dict.fromkeys(args.models + (args.fit_models if args.calibrate else [])):
             for target in TARGETS[core_name]:
+                if ("ext" if target == TARGETS[core_name][1] else "base") not in args.firmware:
+                    continue
                 say(f"{core_name} {stem}: {target}-iss ...")
                 try:
                     iss = iss_run(target, stem)
