@@ -199,3 +199,12 @@ def test_vexriscv_model_is_within_two_percent_on_ad() -> None:
     modelled, rtl, layer_errors = _compare("ad01_int8", "vexriscv-base")
     assert abs(modelled - rtl) / rtl < 0.02
     assert float(np.mean(np.abs(layer_errors))) < 0.02
+
+
+def test_a_target_naming_an_unknown_core_is_refused(tmp_path: Path) -> None:
+    text = (Path(load_target("vexriscv-base-iss").folder) / "target.yaml").read_text()
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "target.yaml").write_text(text.replace("timing: vexriscv", "timing: ibex"))
+    with pytest.raises(TargetConfigError,
+                       match="iss_rv.timing: expected one of hb_core, vexriscv, cv32e40x"):
+        load_target(tmp_path / "bad")
