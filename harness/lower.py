@@ -394,6 +394,10 @@ def _lut(g: Graph, op: Op) -> LutParams:
 def lower_op(g: Graph, op: Op) -> OpParams:
     """The parameters of one op."""
     kind = op.kind
+    if kind in ("SPLIT", "SPLIT_V", "GATHER", "CAST", "TRANSPOSE_CONV") or op.attrs.get("hybrid") \
+            and kind == "FULLY_CONNECTED":
+        from .lower_more import lower_more_op  # issue-13 ops (lower_more imports this module)
+        return lower_more_op(g, op)
     if kind in ("LOGISTIC", "TANH"):
         return _lut(g, op)
     if kind == "HARD_SWISH":
@@ -462,6 +466,9 @@ def lower_op(g: Graph, op: Op) -> OpParams:
         return _dequantize(g, op)
     if kind == "RESHAPE":
         return ReshapeParams(g.tensor(op.outputs[0]).shape)
+    if kind in ("SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"):
+        from .lower_seq import lower_seq_op  # lower_seq builds on this module
+        return lower_seq_op(g, op)
     raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({kind}) has no lowering")
 
 

@@ -36,7 +36,21 @@ NOTES = {
     "GELU": "tanh approximation or erf form; float32 within tolerance (libm), int8 through "
             "LiteRT's lookup table",
     "SLICE": "constant begin/size (-1: to the end); batch axis whole",
-    "FULLY_CONNECTED": "float32 weights may be an activation (litert-torch's q @ k^T)",
+    "FULLY_CONNECTED": "float32 weights may be an activation (litert-torch's q @ k^T); "
+                       "also float32 activations with int8 weights (hybrid: per tensor or "
+                       "per channel, symmetric or asymmetric input quantization)",
+    "SPLIT": "constant axis, not the batch axis; at most 16 outputs",
+    "SPLIT_V": "constant axis and size_splits (one -1 allowed); at most 16 outputs",
+    "GATHER": "batch_dims 0; int32/int64 indices: constant into computed data (axis >= 1), "
+              "or computed into a constant table (axis 0, an embedding lookup)",
+    "CAST": "integers wrap; floats truncate and saturate (NaN: the maximum), as LiteRT",
+    "TRANSPOSE_CONV": "int8 per-channel weights; SAME/VALID, strides, optional bias, fused "
+                      "activation",
+    "SVDF": "rank >= 1; int8: int16 time weights and state, activation RELU (as LiteRT); "
+            "state reset per inference",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "float32, batch-major; CIFG, peephole, projection, clips; "
+                                    "no layer norm; within tolerance (Eigen sigmoid/tanh); "
+                                    "state reset per inference",
 }
 
 

@@ -1,5 +1,5 @@
-"""C of the transformer ops (float32 BATCH_MATMUL, SQUARED_DIFFERENCE, RSQRT, GELU, and ADD
-with broadcasting, int8 too): each lays out its geometry and calls its kernel in kernels/ref
+"""C of the float32 transformer ops (BATCH_MATMUL, SQUARED_DIFFERENCE, RSQRT, GELU, and ADD
+with broadcasting): each lays out its geometry and calls its kernel in kernels/ref
 (transformer.c, elementwise.c). SLICE runs STRIDED_SLICE's emitter (the same parameters)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ..ir import Op
 from ..lower import AddParams, BatchMatMulParams, FloatMathParams, GeluParams, OpParams
 from .cformat import c_float, c_int
 from .op_context import OpContext, c_struct, where
-from .tensor_ops import _broadcast, add_s8_fields
+from .tensor_ops import _broadcast
 
 __all__ = ["emit_transformer_op"]
 
@@ -56,11 +56,6 @@ def _broadcast_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str
     name = f"{ctx.prefix}_op{i}"
     geometry = f"static const hb_broadcast5 {name}_g = {_broadcast(ctx.graph, op)};"
     a, b, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.inputs[1]), ctx.pointer(op.outputs[0])
-    if isinstance(p, AddParams) and ctx.graph.tensor(op.outputs[0]).dtype == "int8":
-        struct = c_struct("hb_add_s8_params", name,
-                          add_s8_fields(ctx.graph.tensor(op.outputs[0]).size, p))
-        return (geometry + "\n" + struct,
-                f"hb_add_bcast_s8(&{name}, &{name}_g, {a}, {b}, {outp});")
     if isinstance(p, AddParams):
         fields = [("act_min", c_float(p.act_min)), ("act_max", c_float(p.act_max))]
         return (geometry + "\n" + c_struct("hb_binary_f32_params", name, fields),
@@ -75,7 +70,8 @@ def emit_transformer_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[st
     if isinstance(p, BatchMatMulParams):
         return _batch_matmul(ctx, i, op, p)
     if op.kind == "SQUARED_DIFFERENCE" or (
-            op.kind == "ADD" and x.shape != g.tensor(op.inputs[1]).shape):
+            op.kind == "ADD" and x.dtype == "float32" and
+            (x.shape != g.tensor(op.inputs[1]).shape)):
         return _broadcast_op(ctx, i, op, p)
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
     if isinstance(p, FloatMathParams) and op.kind == "RSQRT":

@@ -1,5 +1,6 @@
 /* Broadcasting binary elementwise ops (shapes padded to 5D, stride 0 on broadcast axes):
- * SUB int8 (reference Add arithmetic with input2_multiplier negated, sub.cc) and float32,
+ * ADD int8 (reference_integer_ops::BroadcastAdd6DSlow), SUB int8 (the same arithmetic with
+ * input2_multiplier negated, sub.cc) and float32,
  * MUL int8 (reference_integer_ops::Mul) and float32, MAXIMUM / MINIMUM on raw values. */
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
@@ -25,6 +26,12 @@
 
 void hb_sub_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
                const int8_t *input2, int8_t *output)
+{
+    hb_add_bcast_s8(p, g, input1, input2, output);   /* input2_multiplier is negated */
+}
+
+void hb_add_bcast_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
+                     const int8_t *input2, int8_t *output)
 {
     HB_BROADCAST_LOOP(g, {
         const int32_t v1 = (p->input1_offset + input1[ia]) * (1 << p->left_shift);
@@ -84,14 +91,6 @@ void hb_minimum_f32(const hb_broadcast5 *g, const float *input1, const float *in
                     float *output)
 {
     HB_BROADCAST_LOOP(g, output[n] = input1[ia] < input2[ib] ? input1[ia] : input2[ib]);
-}
-
-/* ADD int8 with broadcasting (litert-torch's int8 layer-norm bias): SUB's rescaled sum, whose
-   parameters carry the sign of input 2 (add.cc and sub.cc share the arithmetic). */
-void hb_add_bcast_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
-                     const int8_t *input2, int8_t *output)
-{
-    hb_sub_s8(p, g, input1, input2, output);
 }
 
 void hb_add_bcast_f32(const hb_binary_f32_params *p, const hb_broadcast5 *g, const float *input1,
