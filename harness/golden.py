@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import ModelFormatError, UnsupportedOpError
 from .golden_ops import (
+    INT16_KERNELS,
     UNBATCHED_OPS,
     Kernel,
     add,
@@ -94,6 +95,10 @@ class GoldenInterpreter:
         self._check_batch_dims()
         self._dead_after = self._liveness()
         self.params: list[OpParams] = lower(graph)
+        # int16x8 convolutions and FC have their own kernels (int64 accumulators)
+        self._kernels = [INT16_KERNELS.get(op.kind, KERNELS[op.kind])
+                         if graph.tensor(op.inputs[0]).dtype == "int16" else KERNELS[op.kind]
+                         for op in graph.ops]
         self.values: dict[int, np.ndarray] = {}
 
     def run(self, inputs: Sequence[np.ndarray], keep: bool = False) -> list[np.ndarray]:
@@ -104,9 +109,10 @@ class GoldenInterpreter:
         intermediates are dropped as soon as no later op reads them.
         """
         values = self._bind_inputs(inputs)
-        for op, params, dead in zip(self.graph.ops, self.params, self._dead_after):
+        for op, params, dead, kernel in zip(self.graph.ops, self.params, self._dead_after,
+                                            self._kernels):
             args = [self._value(values, i) for i in op.inputs]
-            values[op.outputs[0]] = KERNELS[op.kind](self.graph, op, params, args)
+            values[op.outputs[0]] = kernel(self.graph, op, params, args)
             if not keep:
                 for t in dead:
                     values.pop(t, None)

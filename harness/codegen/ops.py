@@ -19,6 +19,7 @@ from ..lower import (
     lower_op,
 )
 from .cformat import c_float, c_int
+from .int16_ops import emit_int16_op, int16_kernel_file, involves_int16
 from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
 from .tensor_ops import add_s8_fields, emit_tensor_op
 from .transformer_ops import emit_transformer_op
@@ -69,13 +70,17 @@ def check_supported(graph: Graph, index: int, op: Op) -> str:
     """The kernel file of an op ('' for none needed); UnsupportedOpError if there is no kernel."""
     dtype = graph.tensor(op.inputs[0]).dtype
     key = (op.kind, dtype)
-    if key not in KERNEL_FILES:
+    int16 = involves_int16(graph, op)
+    if int16:
+        int16_kernel_file(graph, index, op)
+    elif key not in KERNEL_FILES:
         raise UnsupportedOpError(
             f"{where(graph, index, op)} with {dtype} input has no C kernel; the kernels: "
             "README 'Supported operators' (python -m harness.codegen.support)"
         )
-    if op.kind == "QUANTIZE" and graph.tensor(op.outputs[0]).dtype != "int8":
-        raise UnsupportedOpError(f"{where(graph, index, op)}: only int8 output has a C kernel")
+    if op.kind == "QUANTIZE" and graph.tensor(op.outputs[0]).dtype not in ("int8", "int16"):
+        raise UnsupportedOpError(f"{where(graph, index, op)}: only int8/int16 output has a C "
+                                 "kernel")
     if op.kind == "DEQUANTIZE" and graph.tensor(op.outputs[0]).dtype != "float32":
         raise UnsupportedOpError(f"{where(graph, index, op)}: only float32 output has a C kernel")
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
@@ -92,7 +97,7 @@ def check_supported(graph: Graph, index: int, op: Op) -> str:
                 f"{where(graph, index, op)}: grouped convolution (filter depth {w.shape[3]}, "
                 f"input depth {x.shape[3]}) has no C kernel"
             )
-    return KERNEL_FILES[key]
+    return int16_kernel_file(graph, index, op) if int16 else KERNEL_FILES[key]
 
 
 def scratch_bytes(graph: Graph, op: Op) -> int:
@@ -134,7 +139,7 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams) -> tuple[str, str]:
     filt, bias = ctx.constants.tensor(w), bias_pointer(ctx, op)
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
     func = "hb_depthwise_conv2d" if depthwise else "hb_conv2d"
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):   # int16x8: the same constants, int64 bias, _s16 kernel
         mult = ctx.constants.int32_array(f"op{i}_multiplier", p.multiplier,
                                          f"op #{i} {op.kind} per-channel multipliers")
         shift = ctx.constants.int32_array(f"op{i}_shift", p.shift,
@@ -145,8 +150,9 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams) -> tuple[str, str]:
             ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
             ("multiplier", mult), ("shift", shift),
         ]
+        suffix = "s16" if x.dtype == "int16" else "s8"
         return (c_struct("hb_conv_s8_params", name, fields),
-                f"{func}_s8(&{name}, {inp}, {filt}, {bias}, {outp});")
+                f"{func}_{suffix}(&{name}, {inp}, {filt}, {bias}, {outp});")
     if op.attrs.get("hybrid"):
         fields = [
             ("g", geometry), ("weight_scale", c_float(p.hybrid_weight_scale)),
@@ -177,7 +183,7 @@ def _fully_connected(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) ->
     weights = ctx.constants.tensor(w) if w.is_constant else ctx.pointer(op.inputs[1])
     bias = bias_pointer(ctx, op)
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):
         # LiteRT's reference FC requantizes with a double scale, not multiplier/shift.
         scales = ctx.constants.float64_array(f"op{i}_effective_scale", p.effective_scale,
                                              f"op #{i} FULLY_CONNECTED effective scales")
@@ -188,8 +194,9 @@ def _fully_connected(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) ->
             ("effective_scale", scales),
             ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
         ]
+        suffix = "s16" if x.dtype == "int16" else "s8"
         return (c_struct("hb_fc_s8_params", name, fields),
-                f"hb_fully_connected_s8(&{name}, {inp}, {weights}, {bias}, {outp});")
+                f"hb_fully_connected_{suffix}(&{name}, {inp}, {weights}, {bias}, {outp});")
     fields = sizes + [("act_min", c_float(p.act_min)), ("act_max", c_float(p.act_max))]
     return (c_struct("hb_fc_f32_params", name, fields),
             f"hb_fully_connected_f32(&{name}, {inp}, {weights}, {bias}, {outp});")
@@ -210,10 +217,12 @@ def _pool(ctx: OpContext, i: int, op: Op, p: PoolParams) -> tuple[str, str]:
     name = f"{ctx.prefix}_op{i}"
     func = "hb_average_pool" if op.kind == "AVERAGE_POOL_2D" else "hb_max_pool"
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):
         fields = [("g", geometry), ("act_min", c_int(int(p.act_min))),
                   ("act_max", c_int(int(p.act_max)))]
-        return c_struct("hb_pool_s8_params", name, fields), f"{func}_s8(&{name}, {inp}, {outp});"
+        suffix = "s16" if x.dtype == "int16" else "s8"
+        return (c_struct("hb_pool_s8_params", name, fields),
+                f"{func}_{suffix}(&{name}, {inp}, {outp});")
     fields = [("g", geometry), ("act_min", c_float(p.act_min)), ("act_max", c_float(p.act_max))]
     return c_struct("hb_pool_f32_params", name, fields), f"{func}_f32(&{name}, {inp}, {outp});"
 
@@ -296,7 +305,7 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _reshape(ctx, i, op, aliased)
         return OpCode(kernel_file, definitions, call)
     p: OpParams = lower_op(ctx.graph, op)
-    tensor_op = emit_tensor_op(ctx, i, op, p)
+    tensor_op = emit_int16_op(ctx, i, op, p) or emit_tensor_op(ctx, i, op, p)
     if tensor_op is None and (transformer_op := emit_transformer_op(ctx, i, op, p)):
         tensor_op = transformer_op
         kernel_file = "elementwise.c" if op.kind == "ADD" else kernel_file   # broadcasting

@@ -4,6 +4,7 @@ the C generator's kernels (`KERNEL_FILES`), so README's table cannot drift from 
 from __future__ import annotations
 
 from ..importers.tflite import OP_TYPES
+from .int16_ops import INT16_KERNEL_FILES
 from .ops import KERNEL_FILES
 
 __all__ = ["render_support_table", "README_BEGIN", "README_END"]
@@ -42,6 +43,8 @@ NOTES = {
 def _cell(kind: str, pair: tuple[str, str]) -> str:
     if pair not in OP_TYPES[kind]:
         return "-"
+    if "int16" in pair:   # int16x8
+        return "golden + C" if kind in INT16_KERNEL_FILES else "golden"
     return "golden + C" if (kind, pair[0]) in KERNEL_FILES else "golden"
 
 

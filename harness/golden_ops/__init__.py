@@ -11,6 +11,7 @@ from .conv import conv_2d
 from .depthwise import depthwise_conv_2d
 from .elementwise import add, maximum_minimum, mul
 from .fully_connected import fully_connected
+from .int16 import conv_2d_s16, depthwise_conv_2d_s16, fully_connected_s16
 from .movement import concatenation, pad, strided_slice, transpose
 from .pool import average_pool_2d, max_pool_2d
 from .quantize import dequantize, quantize
@@ -19,7 +20,15 @@ from .reshape import reshape
 from .softmax import softmax
 from .transformer import batch_matmul, gelu, rsqrt, squared_difference
 
+# The int16x8 kernels of the ops whose int16 arithmetic differs from int8's (int64 sums).
+INT16_KERNELS: dict[str, Kernel] = {
+    "CONV_2D": conv_2d_s16,
+    "DEPTHWISE_CONV_2D": depthwise_conv_2d_s16,
+    "FULLY_CONNECTED": fully_connected_s16,
+}
+
 __all__ = [
+    "INT16_KERNELS",
     "Kernel",
     "KernelArgs",
     "UNBATCHED_OPS",

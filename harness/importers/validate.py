@@ -356,14 +356,17 @@ def _check_lowering(g: Graph, op: Op, where: str) -> None:
 def _check_quantization(g: Graph, op: Op, where: str) -> None:
     for i in op.inputs:
         t = g.tensor(i) if i >= 0 else None
-        if t is not None and t.dtype == "int8" and t.quant is None:
-            raise ModelFormatError(f"{where}: int8 tensor '{short_name(t.name)}' has no "
+        if t is not None and t.dtype in ("int8", "int16") and t.quant is None:
+            raise ModelFormatError(f"{where}: {t.dtype} tensor '{short_name(t.name)}' has no "
                                    "quantization")
     activations = [g.tensor(i) for i in op.inputs if i >= 0 and not g.tensor(i).is_constant]
     for t in activations + [g.tensor(op.outputs[0])]:
-        if t.dtype == "int8" and t.quant is not None and not t.quant.per_tensor:
+        if t.dtype in ("int8", "int16") and t.quant is not None and not t.quant.per_tensor:
             raise ModelFormatError(f"{where}: activation '{short_name(t.name)}' has per-axis "
-                                   "quantization; int8 activations are per tensor")
+                                   f"quantization; {t.dtype} activations are per tensor")
+        if t.dtype == "int16" and t.quant is not None and t.quant.zero_point[0] != 0:
+            raise ModelFormatError(f"{where}: int16 activation '{short_name(t.name)}' has zero "
+                                   f"point {t.quant.zero_point[0]}; the 16x8 spec requires 0")
     if op.kind in _SYMMETRIC_WEIGHTS and not op.attrs.get("hybrid"):
         w = g.tensor(op.inputs[1])
         if w.dtype != "int8" or w.quant is None:
@@ -379,7 +382,7 @@ def _check_quantization(g: Graph, op: Op, where: str) -> None:
         if bias is None:
             return
         if bias.quant is not None and any(z != 0 for z in bias.quant.zero_point):
-            raise ModelFormatError(f"{where}: int32 bias '{short_name(bias.name)}' has a "
+            raise ModelFormatError(f"{where}: {bias.dtype} bias '{short_name(bias.name)}' has a "
                                    "nonzero zero point")
         if op.kind == "FULLY_CONNECTED" and w.quant.per_tensor:
             # GetQuantizedConvolutionMultipler: the bias scale must be input x filter scale.

@@ -322,6 +322,30 @@ void hb_batch_matmul_f32(const hb_batch_matmul_params *p, const float *lhs, cons
 void hb_rsqrt_f32(int32_t size, const float *input, float *output);
 void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *output);
 
+/* ---- int16x8 (int16 activations, zero point 0; int8 weights; int64 biases) ----
+ * The int8 parameter structs carry the int16 layers' constants (offsets are 0, the clamps
+ * int16). conv_s16.c, fully_connected_s16.c, pooling_s16.c, elementwise_s16.c, quantize_s16.c */
+
+void hb_conv2d_s16(const hb_conv_s8_params *p, const int16_t *input, const int8_t *filter,
+                   const int64_t *bias, int16_t *output);
+void hb_depthwise_conv2d_s16(const hb_conv_s8_params *p, const int16_t *input,
+                             const int8_t *filter, const int64_t *bias, int16_t *output);
+void hb_fully_connected_s16(const hb_fc_s8_params *p, const int16_t *input,
+                            const int8_t *weights, const int64_t *bias, int16_t *output);
+void hb_average_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16_t *output);
+void hb_max_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16_t *output);
+/* ADD, and SUB (input2_multiplier negated), of equally shaped tensors. */
+void hb_add_s16(const hb_add_s8_params *p, const int16_t *input1, const int16_t *input2,
+                int16_t *output);
+void hb_mul_s16(const hb_mul_s8_params *p, int32_t size, const int16_t *input1,
+                const int16_t *input2, int16_t *output);
+void hb_quantize_f32_s16(const hb_affine_params *p, const float *input, int16_t *output);
+void hb_dequantize_s16_f32(const hb_affine_params *p, const int16_t *input, float *output);
+void hb_requantize_s8_s16(const hb_requantize_params *p, const int8_t *input, int16_t *output);
+void hb_requantize_s16_s8(const hb_requantize_params *p, const int16_t *input, int8_t *output);
+void hb_requantize_s16_s16(const hb_requantize_params *p, const int16_t *input,
+                           int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,4 @@
-/* AVERAGE_POOL_2D and MAX_POOL_2D, int8 (reference_integer_ops) and float32 (reference_ops).
+/* AVERAGE_POOL_2D and MAX_POOL_2D, int8 and int16 (reference_integer_ops) and float32 (reference_ops).
  * Only the cells inside the input count (padding is neither averaged nor maximised). */
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
@@ -132,6 +132,59 @@ void hb_max_pool_f32(const hb_pool_f32_params *p, const float *input, float *out
                     }
                     output[output_index(g, b, oy, ox, c)] =
                         hb_clamp_f32(max, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+/* int16 (16x8 models): the int8 formulas on int16 values. */
+void hb_average_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16_t *output)
+{
+    const hb_pool_geometry *g = &p->g;
+    int32_t b, oy, ox, c, fy, fx;
+    for (b = 0; b < g->batches; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const window w = clip_window(g, oy, ox);
+                for (c = 0; c < g->channels; ++c) {
+                    int32_t acc = 0, count = 0;
+                    for (fy = w.fy_start; fy < w.fy_end; ++fy) {
+                        for (fx = w.fx_start; fx < w.fx_end; ++fx) {
+                            acc += input[input_index(g, b, w.y0 + fy, w.x0 + fx, c)];
+                            ++count;
+                        }
+                    }
+                    if (count == 0) {
+                        continue;
+                    }
+                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                    output[output_index(g, b, oy, ox, c)] =
+                        (int16_t)hb_clamp_i32(acc, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+void hb_max_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16_t *output)
+{
+    const hb_pool_geometry *g = &p->g;
+    int32_t b, oy, ox, c, fy, fx;
+    for (b = 0; b < g->batches; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            for (ox = 0; ox < g->out_w; ++ox) {
+                const window w = clip_window(g, oy, ox);
+                for (c = 0; c < g->channels; ++c) {
+                    int32_t max = -32768;
+                    for (fy = w.fy_start; fy < w.fy_end; ++fy) {
+                        for (fx = w.fx_start; fx < w.fx_end; ++fx) {
+                            const int32_t v = input[input_index(g, b, w.y0 + fy, w.x0 + fx, c)];
+                            max = v > max ? v : max;
+                        }
+                    }
+                    output[output_index(g, b, oy, ox, c)] =
+                        (int16_t)hb_clamp_i32(max, p->act_min, p->act_max);
                 }
             }
         }

@@ -1,0 +1,121 @@
+"""int16x8 quantization (int16 activations, int8 weights, int64 biases): one-op models of
+tests/int16_models.py and a small conv net, golden vs LiteRT BUILTIN_REF bit for bit, the
+generated C on the host vs golden bit for bit, a few on the Cortex-M4 ISS (whose armv7em
+kernel set keeps the portable int16 kernels), and the models the importer must refuse."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from int16_models import EXAMPLES16, example16, net16
+from tflite_build import ModelBuilder, options
+
+from harness.bench import bench_model
+from harness.errors import ModelFormatError, UnsupportedOpError
+from harness.golden import GoldenInterpreter
+from harness.importers import load_model
+from harness.inputs import random_inputs
+from harness.litert_ref import litert_unavailable, run_litert
+
+pytest.importorskip("ai_edge_litert.schema_py_generated")
+needs_litert = pytest.mark.skipif(litert_unavailable() is not None,
+                                  reason=litert_unavailable() or "")
+SAMPLES = 64
+
+
+def _save(tmp_path: Path, name: str, built: tuple) -> Path:  # type: ignore[type-arg]
+    m, ins, outs = built
+    return m.save(tmp_path / f"{name.replace(':', '_')}.tflite", ins, outs)
+
+
+def _golden_equals_litert(path: Path, seed: int) -> np.ndarray:
+    graph = load_model(path)
+    inputs = random_inputs(graph, SAMPLES, seed=seed)
+    golden = GoldenInterpreter(graph).run(inputs)
+    reference = run_litert(path, inputs)
+    for got, want in zip(golden, reference):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        bad = np.count_nonzero(got != want)
+        assert bad == 0, f"{bad} of {got.size} values differ"
+    return reference[0]
+
+
+@needs_litert
+@pytest.mark.parametrize("name", list(EXAMPLES16))
+def test_int16_golden_bit_exact_with_litert(name: str, tmp_path: Path) -> None:
+    for seed in range(3):
+        want = _golden_equals_litert(_save(tmp_path, f"{name}_{seed}", example16(name, seed)),
+                                     seed)
+        if want.dtype == np.int16:   # the outputs really spread over the int16 range
+            assert np.std(want.astype(np.float64)) > 300
+            assert np.mean(np.abs(want.astype(np.int32)) == 32767) < 0.1
+
+
+def _host_bit_exact(path: Path, n: int = 24) -> None:
+    result = bench_model(path, "host", n_inputs=n, seed=4)
+    c = result.comparison
+    assert c.bit_exact and c.mismatches == 0, f"{c.mismatches} values differ from golden"
+    assert result.measurement.extra["reference_agreement"] in ("bit-exact", "unavailable")
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES16))
+def test_int16_host_bit_exact_with_golden(name: str, tmp_path: Path) -> None:
+    _host_bit_exact(_save(tmp_path, name, example16(name, seed=5)))
+
+
+@needs_litert
+def test_int16_net_end_to_end(tmp_path: Path) -> None:
+    path = _save(tmp_path, "net16", net16(seed=3))
+    want = _golden_equals_litert(path, seed=3)
+    assert np.unique(want).size > 20   # not a saturated constant
+    _host_bit_exact(path)
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("name", ["net16", "CONV_2D:same", "FULLY_CONNECTED:pc"])
+def test_int16_on_cortex_m4_iss(name: str, tmp_path: Path) -> None:
+    """The portable int16 kernels on the MCU firmware path (the armv7em set keeps them)."""
+    from harness.backends import backend_for
+    from harness.targets import load_target
+    reason = backend_for(load_target("cortex-m4-iss")).available()
+    if reason:
+        pytest.skip(reason)
+    built = net16(seed=3) if name == "net16" else example16(name, seed=6)
+    result = bench_model(_save(tmp_path, name, built), "cortex-m4-iss", n_inputs=3, seed=2)
+    c = result.comparison
+    assert c.bit_exact and c.mismatches == 0, f"{c.mismatches} values differ"
+    assert result.measurement.metrics["cycles_per_inference"].value > 0
+
+
+def _tiny16(tmp_path: Path, name: str, bias_dtype: str = "int64", zero_point: int = 0,
+            pot: bool | None = None) -> Path:
+    """A 4-input int16 FULLY_CONNECTED (or, with `pot` set, an ADD with that option)."""
+    m = ModelBuilder()
+    x = m.tensor((1, 4), "int16", scale=1e-3, zero_point=zero_point)
+    if pot is None:
+        w = m.tensor((3, 4), "int8", scale=0.01, zero_point=0, data=np.ones((3, 4)))
+        b = m.tensor((3,), bias_dtype, scale=1e-5, zero_point=0, data=np.arange(3))
+        out = m.tensor((1, 3), "int16", scale=1e-3, zero_point=0)
+        m.op("FULLY_CONNECTED", [x, w, b], [out], options("FullyConnected"))
+    else:
+        out = m.tensor((1, 4), "int16", scale=2e-3, zero_point=0)
+        m.op("ADD", [x, x], [out], options("Add", potScaleInt16=pot))
+    return m.save(tmp_path / f"{name}.tflite", [x], [out])
+
+
+def test_int16_int32_bias_is_refused(tmp_path: Path) -> None:
+    """LiteRT 2.3.0 loads it but reads the int32 values as int64: refused with a clear line."""
+    with pytest.raises(UnsupportedOpError, match="int32 bias"):
+        load_model(_tiny16(tmp_path, "b32", bias_dtype="int32"))
+
+
+def test_int16_nonzero_zero_point_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ModelFormatError, match="zero point 5"):
+        load_model(_tiny16(tmp_path, "zp", zero_point=5))
+
+
+def test_int16_add_with_power_of_two_scales_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedOpError, match="pot_scale_int16"):
+        load_model(_tiny16(tmp_path, "pot", pot=True))
+    assert load_model(_tiny16(tmp_path, "general", pot=False)).ops[0].kind == "ADD"
