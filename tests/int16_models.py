@@ -2,7 +2,7 @@
 biases), built with LiteRT's object API on seeded random weights and scales chosen so that
 outputs spread over the int16 range: `example16(name, seed)` -> (ModelBuilder, inputs, outputs).
 Names: the op kind, or kind:variant for edge cases (per-channel FC weights, SAME padding with
-odd sizes and stride, a fused activation). `bias` also writes int32 biases, which the
+odd sizes and stride, a fused activation, broadcasting). `bias` also writes int32 biases, which the
 importer refuses for int16x8 (tests/test_int16.py)."""
 from __future__ import annotations
 
@@ -89,9 +89,9 @@ def _fc(c: _Ctx, variant: str) -> Example:
     return c.m, [x], [out]
 
 
-def _binary(c: _Ctx, kind: str) -> Example:
+def _binary(c: _Ctx, kind: str, broadcast: bool = False) -> Example:
     s1, s2 = float(c.rng.uniform(1e-4, 5e-4)), float(c.rng.uniform(1e-4, 5e-4))
-    a, b = c.act((1, 4, 5, 3), s1), c.act((1, 4, 5, 3), s2)
+    a, b = c.act((1, 4, 5, 3), s1), c.act((1, 1, 5, 1) if broadcast else (1, 4, 5, 3), s2)
     if kind == "MUL":
         out = c.act((1, 4, 5, 3), s1 * s2 * 32768 * 32768 / 24000)
         opt = options("Mul", fusedActivationFunction=0)
@@ -153,6 +153,8 @@ EXAMPLES16: dict[str, Callable[[_Ctx], Example]] = {
     "ADD": lambda c: _binary(c, "ADD"),
     "SUB": lambda c: _binary(c, "SUB"),
     "MUL": lambda c: _binary(c, "MUL"),
+    "SUB:broadcast": lambda c: _binary(c, "SUB", broadcast=True),
+    "MUL:broadcast": lambda c: _binary(c, "MUL", broadcast=True),
     "AVERAGE_POOL_2D": lambda c: _pool(c, "AVERAGE_POOL_2D", ""),
     "AVERAGE_POOL_2D:same": lambda c: _pool(c, "AVERAGE_POOL_2D", "same"),
     "MAX_POOL_2D": lambda c: _pool(c, "MAX_POOL_2D", ""),

@@ -1,11 +1,12 @@
-"""C of the int16x8 elementwise and conversion ops: ADD/SUB/MUL of int16 tensors and QUANTIZE /
-DEQUANTIZE with an int16 side (the convolutions, FC and pools share the int8 emitters of
-ops.py with their _s16 kernels). Constants come from `harness.lower`, as for int8."""
+"""C of the int16x8 ops that need their own emitter: ADD of int16 tensors and QUANTIZE /
+DEQUANTIZE with an int16 side; the kernel file of every int16 op. The convolutions, FC and
+pools share the int8 emitters of ops.py, SUB and MUL those of tensor_ops.py (broadcasting),
+with their _s16 kernels. Constants come from `harness.lower`, as for int8."""
 from __future__ import annotations
 
 from ..errors import UnsupportedOpError
 from ..ir import Graph, Op
-from ..lower import AddParams, DequantizeParams, MulParams, OpParams, QuantizeParams
+from ..lower import AddParams, DequantizeParams, OpParams, QuantizeParams
 from .cformat import c_float, c_int
 from .op_context import OpContext, c_struct, where
 from .tensor_ops import add_s8_fields
@@ -19,9 +20,9 @@ INT16_KERNEL_FILES: dict[str, str] = {
     "FULLY_CONNECTED": "fully_connected_s16.c",
     "AVERAGE_POOL_2D": "pooling.c",
     "MAX_POOL_2D": "pooling.c",
-    "ADD": "elementwise_s16.c",
-    "SUB": "elementwise_s16.c",
-    "MUL": "elementwise_s16.c",
+    "ADD": "add.c",
+    "SUB": "elementwise.c",
+    "MUL": "elementwise.c",
     "QUANTIZE": "quantize.c",
     "DEQUANTIZE": "quantize.c",
 }
@@ -38,38 +39,27 @@ def int16_kernel_file(graph: Graph, index: int, op: Op) -> str:
     if op.kind not in INT16_KERNEL_FILES:
         raise UnsupportedOpError(f"{where(graph, index, op)} with int16 tensors has no C kernel; "
                                  f"int16 kernels: {', '.join(INT16_KERNEL_FILES)}")
-    if op.kind in ("ADD", "SUB", "MUL"):
+    if op.kind == "ADD":
         out = graph.tensor(op.outputs[0])
         if any(graph.tensor(t).size != out.size for t in op.inputs[:2]):
-            raise UnsupportedOpError(f"{where(graph, index, op)}: int16 broadcasting has no "
-                                     "C kernel (equal shapes only)")
+            raise UnsupportedOpError(f"{where(graph, index, op)}: int16 ADD broadcasting has "
+                                     "no C kernel (equal shapes only)")
     return INT16_KERNEL_FILES[op.kind]
 
 
 def emit_int16_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str] | None:
-    """(definitions, call) of an int16 ADD/SUB/MUL/QUANTIZE/DEQUANTIZE; None for other ops."""
+    """(definitions, call) of an int16 ADD/QUANTIZE/DEQUANTIZE; None for other ops."""
     g = ctx.graph
-    if not involves_int16(g, op) or op.kind not in ("ADD", "SUB", "MUL", "QUANTIZE",
-                                                     "DEQUANTIZE"):
+    if not involves_int16(g, op) or op.kind not in ("ADD", "QUANTIZE", "DEQUANTIZE"):
         return None
     int16_kernel_file(g, i, op)
     x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     name = f"{ctx.prefix}_op{i}"
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
-    if isinstance(p, AddParams):   # ADD, and SUB with input2_multiplier negated
+    if isinstance(p, AddParams):
         b = ctx.pointer(op.inputs[1])
         return (c_struct("hb_add_s8_params", name, add_s8_fields(out.size, p)),
                 f"hb_add_s16(&{name}, {inp}, {b}, {outp});")
-    if isinstance(p, MulParams):
-        fields = [("input1_offset", c_int(p.input1_offset)),
-                  ("input2_offset", c_int(p.input2_offset)),
-                  ("output_offset", c_int(p.output_offset)),
-                  ("output_multiplier", c_int(p.output_multiplier)),
-                  ("output_shift", c_int(p.output_shift)),
-                  ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max)))]
-        return (c_struct("hb_mul_s8_params", name, fields),
-                f"hb_mul_s16(&{name}, {c_int(out.size)}, {inp}, "
-                f"{ctx.pointer(op.inputs[1])}, {outp});")
     if isinstance(p, DequantizeParams):
         fields = [("size", c_int(x.size)), ("scale", c_float(p.scale)),
                   ("zero_point", c_int(p.zero_point))]

@@ -19,7 +19,7 @@ from ..lower import (
     lower_op,
 )
 from .cformat import c_float, c_int
-from .int16_ops import emit_int16_op, int16_kernel_file, involves_int16
+from .int16_ops import INT16_KERNEL_FILES, emit_int16_op, int16_kernel_file, involves_int16
 from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
 from .tensor_ops import add_s8_fields, emit_tensor_op
 from .transformer_ops import emit_transformer_op
@@ -29,7 +29,8 @@ __all__ = [
     "tensor_ctype",
 ]
 
-# (op kind, activation dtype) -> the kernel source file that implements it.
+# (op kind, activation dtype) -> the kernel source file that implements it (int16: int16x8,
+# also the file of QUANTIZE float32/int8 -> int16, see int16_ops.py).
 KERNEL_FILES: dict[tuple[str, str], str] = {
     ("CONV_2D", "int8"): "conv.c",
     ("CONV_2D", "float32"): "conv.c",
@@ -59,6 +60,7 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
         ("STRIDED_SLICE", "movement.c"), ("HARD_SWISH", "activations.c"),
         ("SLICE", "movement.c"),
     ] for dtype in ("int8", "float32")},
+    **{(kind, "int16"): file for kind, file in INT16_KERNEL_FILES.items()},
     ("BATCH_MATMUL", "float32"): "transformer.c",
     ("SQUARED_DIFFERENCE", "float32"): "elementwise.c",
     ("RSQRT", "float32"): "transformer.c",

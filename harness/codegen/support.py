@@ -14,12 +14,13 @@ README_END = "<!-- supported-ops:end -->"
 _COLUMNS = (("int8", "int8"), ("float32", "float32"))
 # What an op's row should say beyond the dtypes: the limits the importer enforces.
 NOTES = {
-    "ADD": "int8: equal shapes; float32: broadcasting, rank <= 5",
+    "ADD": "int8, int16: equal shapes (int16: general scales, not pot_scale_int16); float32: "
+           "broadcasting, rank <= 5",
     "CONCATENATION": "int8 inputs quantized like the output (as LiteRT); not on the batch axis",
     "CONV_2D": "no groups; also float32 activations with per-tensor int8 weights (hybrid)",
     "MEAN": "any axes but the batch axis, rank <= 5",
     "MUL": "broadcasting, rank <= 5",
-    "SUB": "broadcasting, rank <= 5",
+    "SUB": "broadcasting, rank <= 5 (int16: general scales, not pot_scale_int16)",
     "MAXIMUM": "broadcasting, rank <= 5; raw values compared (no rescaling, as LiteRT)",
     "MINIMUM": "broadcasting, rank <= 5; raw values compared (no rescaling, as LiteRT)",
     "PAD": "constant paddings, rank <= 5, batch axis unpadded",
@@ -38,6 +39,9 @@ NOTES = {
     "SLICE": "constant begin/size (-1: to the end); batch axis whole",
     "FULLY_CONNECTED": "float32 weights may be an activation (litert-torch's q @ k^T)",
 }
+# int16x8 (int16 activations with zero point 0, int8 weights, int64 biases), said on every
+# row that has it.
+_INT16_NOTE = "int16: int16x8 (int8 weights, int64 bias)"
 
 
 def _cell(kind: str, pair: tuple[str, str]) -> str:
@@ -55,8 +59,12 @@ def render_support_table() -> str:
     for kind in sorted(OP_TYPES):
         other = sorted(p for p in OP_TYPES[kind] if p not in _COLUMNS)
         extra = ", ".join(f"{a} -> {b}: {_cell(kind, (a, b))}" for a, b in other) or "-"
+        note = NOTES.get(kind, "")
+        if kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED") and \
+                ("int16", "int16") in OP_TYPES[kind]:
+            note = f"{note}; {_INT16_NOTE}" if note else _INT16_NOTE
         lines.append(f"| {kind} | {_cell(kind, _COLUMNS[0])} | {_cell(kind, _COLUMNS[1])} | "
-                     f"{extra} | {NOTES.get(kind, '')} |")
+                     f"{extra} | {note} |")
     return "\n".join(lines)
 
 

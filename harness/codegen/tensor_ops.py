@@ -117,7 +117,7 @@ def _binary(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str]:
     name = f"{ctx.prefix}_op{i}"
     geometry = f"static const hb_broadcast5 {name}_g = {_broadcast(g, op)};"
     a, b, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.inputs[1]), ctx.pointer(op.outputs[0])
-    suffix = "s8" if out.dtype == "int8" else "f32"
+    suffix = {"int8": "s8", "int16": "s16"}.get(out.dtype, "f32")
     func = f"hb_{op.kind.lower()}_{suffix}"
     if isinstance(p, MinMaxParams):
         return geometry, f"{func}(&{name}_g, {a}, {b}, {outp});"

@@ -1,4 +1,4 @@
-/* ADD of two equally shaped tensors: int8 (reference_integer_ops::Add: both inputs moved to a
+/* ADD of two equally shaped tensors: int8 and int16 (reference_integer_ops::Add: inputs moved to a
  * common grid 2^left_shift finer, rescaled, summed, rescaled to the output) and float32. */
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
@@ -30,5 +30,24 @@ void hb_add_f32(const hb_add_f32_params *p, const float *input1, const float *in
     int32_t i;
     for (i = 0; i < p->size; ++i) {
         output[i] = hb_clamp_f32(input1[i] + input2[i], p->act_min, p->act_max);
+    }
+}
+
+/* int16 (16x8 models, add.cc general_scale_int16): left_shift 15, int16 clamps; SUB takes
+ * it too, with input2_multiplier negated. */
+void hb_add_s16(const hb_add_s8_params *p, const int16_t *input1, const int16_t *input2,
+                int16_t *output)
+{
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t shifted1 = (p->input1_offset + input1[i]) * (1 << p->left_shift);
+        const int32_t shifted2 = (p->input2_offset + input2[i]) * (1 << p->left_shift);
+        const int32_t raw_sum =
+            hb_mbqm_smaller_than_one(shifted1, p->input1_multiplier, p->input1_shift) +
+            hb_mbqm_smaller_than_one(shifted2, p->input2_multiplier, p->input2_shift);
+        const int32_t raw_output =
+            hb_mbqm_smaller_than_one(raw_sum, p->output_multiplier, p->output_shift) +
+            p->output_offset;
+        output[i] = (int16_t)hb_clamp_i32(raw_output, p->act_min, p->act_max);
     }
 }

@@ -1,6 +1,7 @@
 /* Broadcasting binary elementwise ops (shapes padded to 5D, stride 0 on broadcast axes):
  * SUB int8 (reference Add arithmetic with input2_multiplier negated, sub.cc) and float32,
- * MUL int8 (reference_integer_ops::Mul) and float32, MAXIMUM / MINIMUM on raw values. */
+ * MUL int8 (reference_integer_ops::Mul) and float32, MAXIMUM / MINIMUM on raw values; SUB and
+ * MUL int16 (16x8 models) at the end. */
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
 
@@ -99,5 +100,31 @@ void hb_squared_difference_f32(const hb_broadcast5 *g, const float *input1, cons
     HB_BROADCAST_LOOP(g, {
         const float d = input1[ia] - input2[ib];
         output[n] = d * d;
+    });
+}
+
+/* int16 (16x8 models): the int8 formulas with int16 clamps (SUB: left_shift 15). */
+void hb_sub_s16(const hb_add_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
+                const int16_t *input2, int16_t *output)
+{
+    HB_BROADCAST_LOOP(g, {
+        const int32_t v1 = (p->input1_offset + input1[ia]) * (1 << p->left_shift);
+        const int32_t v2 = (p->input2_offset + input2[ib]) * (1 << p->left_shift);
+        const int32_t s1 = hb_mbqm_smaller_than_one(v1, p->input1_multiplier, p->input1_shift);
+        const int32_t s2 = hb_mbqm_smaller_than_one(v2, p->input2_multiplier, p->input2_shift);
+        const int32_t raw = hb_mbqm_smaller_than_one(s1 + s2, p->output_multiplier,
+                                                     p->output_shift) + p->output_offset;
+        output[n] = (int16_t)hb_clamp_i32(raw, p->act_min, p->act_max);
+    });
+}
+
+void hb_mul_s16(const hb_mul_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
+                const int16_t *input2, int16_t *output)
+{
+    HB_BROADCAST_LOOP(g, {
+        const int32_t product = (p->input1_offset + input1[ia]) * (p->input2_offset + input2[ib]);
+        const int32_t raw = p->output_offset +
+                            hb_mbqm(product, p->output_multiplier, p->output_shift);
+        output[n] = (int16_t)hb_clamp_i32(raw, p->act_min, p->act_max);
     });
 }

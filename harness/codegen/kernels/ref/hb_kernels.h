@@ -324,7 +324,8 @@ void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *o
 
 /* ---- int16x8 (int16 activations, zero point 0; int8 weights; int64 biases) ----
  * The int8 parameter structs carry the int16 layers' constants (offsets are 0, the clamps
- * int16). conv_s16.c, fully_connected_s16.c, pooling_s16.c, elementwise_s16.c, quantize_s16.c */
+ * int16). conv_s16.c, fully_connected_s16.c; the others sit beside their int8 forms in
+ * pooling.c, add.c, elementwise.c (SUB, MUL: broadcasting) and quantize.c. */
 
 void hb_conv2d_s16(const hb_conv_s8_params *p, const int16_t *input, const int8_t *filter,
                    const int64_t *bias, int16_t *output);
@@ -334,10 +335,11 @@ void hb_fully_connected_s16(const hb_fc_s8_params *p, const int16_t *input,
                             const int8_t *weights, const int64_t *bias, int16_t *output);
 void hb_average_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16_t *output);
 void hb_max_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16_t *output);
-/* ADD, and SUB (input2_multiplier negated), of equally shaped tensors. */
 void hb_add_s16(const hb_add_s8_params *p, const int16_t *input1, const int16_t *input2,
                 int16_t *output);
-void hb_mul_s16(const hb_mul_s8_params *p, int32_t size, const int16_t *input1,
+void hb_sub_s16(const hb_add_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
+                const int16_t *input2, int16_t *output);
+void hb_mul_s16(const hb_mul_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
                 const int16_t *input2, int16_t *output);
 void hb_quantize_f32_s16(const hb_affine_params *p, const float *input, int16_t *output);
 void hb_dequantize_s16_f32(const hb_affine_params *p, const int16_t *input, float *output);
