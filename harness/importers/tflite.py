@@ -368,7 +368,7 @@ class _Importer:
             cls = {"ADD": tflite.AddOptions, "MUL": tflite.MulOptions, "SUB": tflite.SubOptions}
             opt = opts(cls[kind], required=False)
             act = opt.FusedActivationFunction() if opt is not None else 0
-            attrs = {"activation": _activation(act, where)}
+            attrs: dict[str, Any] = {"activation": _activation(act, where)}
             if kind != "MUL":   # int16: power-of-two scales path (LiteRT: options absent = off)
                 attrs["pot_scale_int16"] = bool(opt.PotScaleInt16()) if opt is not None else False
             return attrs
