@@ -14,6 +14,7 @@ import numpy as np
 
 from .errors import UnsupportedOpError
 from .ir import Graph, Op, Tensor
+from .lower_int16 import lower_int16_table_op
 from .op_params import (  # re-exported: lower.ConvParams etc. stay valid
     AddParams,
     BatchMatMulParams,
@@ -403,6 +404,8 @@ def _lut(g: Graph, op: Op) -> LutParams:
 def lower_op(g: Graph, op: Op) -> OpParams:
     """The parameters of one op."""
     kind = op.kind
+    if kind in ("LOGISTIC", "TANH", "SOFTMAX") and g.tensor(op.inputs[0]).dtype == "int16":
+        return lower_int16_table_op(g, op)
     if kind in ("LOGISTIC", "TANH"):
         return _lut(g, op)
     if kind == "HARD_SWISH":

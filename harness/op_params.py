@@ -12,7 +12,7 @@ __all__ = [
     "TransposeParams", "MeanParams", "MulParams", "ReluParams", "LeakyReluParams",
     "MinMaxParams", "LutParams", "StridedSliceParams", "HardSwishParams",
     "strided_slice_axes", "downscale_int16", "OpParams",
-    "BatchMatMulParams", "GeluParams", "FloatMathParams",
+    "BatchMatMulParams", "GeluParams", "FloatMathParams", "Int16LutParams",
 ]
 
 
@@ -205,6 +205,16 @@ class LutParams:
 
 
 @dataclass(frozen=True)
+class Int16LutParams:
+    """int16 LOGISTIC / TANH (reference_integer_ops::Logistic / Tanh): the input rescaled to
+    units of 1/(3 * 4096) by (x * input_multiplier + round) >> input_left_shift, then
+    LiteRT's 256-entry sigmoid table with interpolation (harness.lower_int16)."""
+
+    input_multiplier: int
+    input_left_shift: int
+
+
+@dataclass(frozen=True)
 class StridedSliceParams:
     """STRIDED_SLICE: per input axis (count, start, step), after the masks (TFLite's
     StartForAxis / StopForAxis); shrunk axes have count 1 and vanish from the output shape."""
@@ -281,5 +291,5 @@ OpParams = (
     | QuantizeParams | DequantizeParams | ReshapeParams | PadParams | ConcatParams
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
-    | FloatMathParams
+    | FloatMathParams | Int16LutParams
 )

@@ -137,7 +137,23 @@ def _dequantize(c: _Ctx) -> Example:
     return c.m, [x], [out]
 
 
+def _table_op(c: _Ctx, kind: str, in_scale: float, beta: float = 1.0) -> Example:
+    shape = (1, 3, 11) if kind == "SOFTMAX" else (1, 4, 9, 5)
+    x = c.act(shape, in_scale)
+    out = c.act(shape, 1 / 32768)
+    c.m.op(kind, [x], [out], options("Softmax", beta=beta) if kind == "SOFTMAX" else None)
+    return c.m, [x], [out]
+
+
 EXAMPLES16: dict[str, Callable[[_Ctx], Example]] = {
+    "LOGISTIC": lambda c: _table_op(c, "LOGISTIC", 3.7e-4),
+    "LOGISTIC:pot": lambda c: _table_op(c, "LOGISTIC", 2.0 ** -12),
+    "LOGISTIC:coarse": lambda c: _table_op(c, "LOGISTIC", 1.1e-3),
+    "TANH": lambda c: _table_op(c, "TANH", 2.3e-4),
+    "TANH:pot": lambda c: _table_op(c, "TANH", 2.0 ** -12),
+    "TANH:pot11": lambda c: _table_op(c, "TANH", 2.0 ** -11),
+    "SOFTMAX": lambda c: _table_op(c, "SOFTMAX", 2.1e-4),
+    "SOFTMAX:beta": lambda c: _table_op(c, "SOFTMAX", 9e-5, beta=0.7),
     "QUANTIZE:f32_s16": lambda c: _quantize(c, "f32_s16"),
     "QUANTIZE:s8_s16": lambda c: _quantize(c, "s8_s16"),
     "QUANTIZE:s16_s8": lambda c: _quantize(c, "s16_s8"),
@@ -169,8 +185,8 @@ def example16(name: str, seed: int) -> Example:
 
 def net16(seed: int = 0) -> Example:
     """A small int16x8 conv net with float input and output: QUANTIZE -> CONV_2D (SAME, RELU)
-    -> DEPTHWISE_CONV_2D (stride 2) -> MAX_POOL_2D and AVERAGE_POOL_2D -> ADD -> MUL ->
-    FULLY_CONNECTED -> QUANTIZE (int16 -> int8) -> DEQUANTIZE."""
+    -> DEPTHWISE_CONV_2D (stride 2) -> MAX_POOL_2D and AVERAGE_POOL_2D -> ADD -> MUL -> TANH
+    -> FULLY_CONNECTED -> SOFTMAX -> QUANTIZE (int16 -> int8) -> DEQUANTIZE."""
     c = _Ctx(seed)
     m = c.m
     x = m.tensor((1, 8, 8, 3), "float32")
@@ -197,14 +213,16 @@ def net16(seed: int = 0) -> Example:
     m.op("ADD", [peak, mean], [both], options("Add", potScaleInt16=False))
     squared = c.act((1, 2, 2, 8), (2.2 * s2) ** 2 * 32768 / 4)
     m.op("MUL", [both, both], [squared], options("Mul"))
-    s3 = m.tensors[squared].quantization.scale[0]
+    squashed = c.act((1, 2, 2, 8), 1 / 32768)
+    m.op("TANH", [squared], [squashed])
     fw, fws = c.weights((10, 32), axis=0, per_channel=False)
-    logits = c.act((1, 10), c.out_scale(s3, fws, 32))
-    m.op("FULLY_CONNECTED", [squared, fw, c.bias(10, s3, fws, "int64")], [logits],
+    logits = c.act((1, 10), c.out_scale(1 / 32768, fws, 32))
+    m.op("FULLY_CONNECTED", [squashed, fw, c.bias(10, 1 / 32768, fws, "int64")], [logits],
          options("FullyConnected"))
-    s4 = m.tensors[logits].quantization.scale[0]
-    small = m.tensor((1, 10), "int8", scale=s4 * 64, zero_point=-3)
-    m.op("QUANTIZE", [logits], [small])
+    probs = c.act((1, 10), 1 / 32768)
+    m.op("SOFTMAX", [logits], [probs], options("Softmax", beta=1.0))
+    small = m.tensor((1, 10), "int8", scale=1 / 256, zero_point=-128)
+    m.op("QUANTIZE", [probs], [small])
     y = m.tensor((1, 10), "float32")
     m.op("DEQUANTIZE", [small], [y])
     return m, [x], [y]

@@ -1,12 +1,17 @@
-"""C of the int16x8 ops that need their own emitter: ADD of int16 tensors and QUANTIZE /
-DEQUANTIZE with an int16 side; the kernel file of every int16 op. The convolutions, FC and
-pools share the int8 emitters of ops.py, SUB and MUL those of tensor_ops.py (broadcasting),
-with their _s16 kernels. Constants come from `harness.lower`, as for int8."""
+"""C of the int16x8 ops that need their own emitter: ADD of int16 tensors, QUANTIZE /
+DEQUANTIZE with an int16 side, LOGISTIC / TANH / SOFTMAX (with their tables); the kernel file
+of every int16 op. The convolutions, FC and pools share the int8 emitters of ops.py, SUB and
+MUL those of tensor_ops.py (broadcasting), with their _s16 kernels. Constants come from
+`harness.lower` and `harness.lower_int16`, as for int8."""
 from __future__ import annotations
+
+import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import Graph, Op
-from ..lower import AddParams, DequantizeParams, OpParams, QuantizeParams
+from ..lower import AddParams, DequantizeParams, OpParams, QuantizeParams, SoftmaxParams
+from ..lower_int16 import sigmoid_table, softmax_exp_table, softmax_reciprocal_table
+from ..op_params import Int16LutParams
 from .cformat import c_float, c_int
 from .op_context import OpContext, c_struct, where
 from .tensor_ops import add_s8_fields
@@ -25,7 +30,11 @@ INT16_KERNEL_FILES: dict[str, str] = {
     "MUL": "elementwise.c",
     "QUANTIZE": "quantize.c",
     "DEQUANTIZE": "quantize.c",
+    "LOGISTIC": "activations_s16.c",
+    "TANH": "activations_s16.c",
+    "SOFTMAX": "activations_s16.c",
 }
+_OWN = ("ADD", "QUANTIZE", "DEQUANTIZE", "LOGISTIC", "TANH", "SOFTMAX")
 _SUFFIX = {"float32": "f32", "int8": "s8", "int16": "s16"}
 
 
@@ -47,15 +56,42 @@ def int16_kernel_file(graph: Graph, index: int, op: Op) -> str:
     return INT16_KERNEL_FILES[op.kind]
 
 
+def _shared(ctx: OpContext, name: str, values: np.ndarray, comment: str) -> str:
+    """A constant table every op of the model that needs it shares (registered once)."""
+    symbol = f"{ctx.prefix}_{name}"
+    if not any(a.symbol == symbol for a in ctx.constants.arrays):
+        ctx.constants.array(name, values, comment)
+    return symbol
+
+
 def emit_int16_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str] | None:
-    """(definitions, call) of an int16 ADD/QUANTIZE/DEQUANTIZE; None for other ops."""
+    """(definitions, call) of an int16 op of _OWN; None for other ops."""
     g = ctx.graph
-    if not involves_int16(g, op) or op.kind not in ("ADD", "QUANTIZE", "DEQUANTIZE"):
+    if not involves_int16(g, op) or op.kind not in _OWN:
         return None
     int16_kernel_file(g, i, op)
     x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     name = f"{ctx.prefix}_op{i}"
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
+    if isinstance(p, Int16LutParams):   # LOGISTIC, TANH
+        fields = [("size", c_int(x.size)), ("input_multiplier", c_int(p.input_multiplier)),
+                  ("input_left_shift", c_int(p.input_left_shift))]
+        table = _shared(ctx, "sigmoid_table_s16", np.array(sigmoid_table(), np.uint16),
+                        "LiteRT's int16 sigmoid table (LOGISTIC, TANH)")
+        return (c_struct("hb_lut_s16_params", name, fields),
+                f"hb_{op.kind.lower()}_s16(&{name}, {table}, {inp}, {outp});")
+    if isinstance(p, SoftmaxParams):
+        depth = x.shape[-1] if x.shape else 1
+        fields = [("rows", c_int(x.size // depth)), ("depth", c_int(depth)),
+                  ("input_multiplier", c_int(p.input_multiplier)),
+                  ("input_shift", c_int(p.input_left_shift))]
+        exp = _shared(ctx, "softmax_exp_s16", np.array(softmax_exp_table(), np.int16),
+                      "int16 SOFTMAX exp table")
+        recip = _shared(ctx, "softmax_recip_s16", np.array(softmax_reciprocal_table(),
+                                                           np.int16),
+                        "int16 SOFTMAX 1/(1+x) table")
+        return (c_struct("hb_softmax_s16_params", name, fields),
+                f"hb_softmax_s16(&{name}, {exp}, {recip}, {inp}, {outp});")
     if isinstance(p, AddParams):
         b = ctx.pointer(op.inputs[1])
         return (c_struct("hb_add_s8_params", name, add_s8_fields(out.size, p)),

@@ -26,9 +26,11 @@ NOTES = {
     "PAD": "constant paddings, rank <= 5, batch axis unpadded",
     "PADV2": "constant paddings and value, rank <= 5, batch axis unpadded",
     "TRANSPOSE": "constant permutation keeping the batch axis first, rank <= 5",
-    "SOFTMAX": "int8 output scale 1/256, zero point -128",
-    "LOGISTIC": "int8 through LiteRT's lookup table (output scale 1/256, zero point -128)",
-    "TANH": "int8 through LiteRT's lookup table; float32 within tolerance (1 ulp)",
+    "SOFTMAX": "int8 output scale 1/256, zero point -128; int16: 1/32768, exp and 1/(1+x) tables",
+    "LOGISTIC": "int8 through LiteRT's lookup table (output scale 1/256, zero point -128); "
+                "int16: the interpolated sigmoid table (output scale 1/32768)",
+    "TANH": "int8 through LiteRT's lookup table; int16: the interpolated sigmoid table (output "
+            "scale 1/32768); float32 within tolerance (1 ulp)",
     "STRIDED_SLICE": "constant begin/end/strides, begin/end/shrink masks; batch axis whole",
     "HARD_SWISH": "int8: LiteRT's int16 fixed point",
     "BATCH_MATMUL": "adj_x/adj_y, broadcast batch axes (<= 3); a rank-2 operand without the "

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ModelFormatError, UnsupportedOpError
 from ..ir import Graph, Op, Tensor
-from ..lower import lower_op, out_size, strided_slice_axes
+from ..lower import ConvParams, OpParams, lower_op, out_size, strided_slice_axes
 from .messages import short_name
 
 __all__ = ["validate_graph", "infer_shape", "SHAPE_RULES"]
@@ -343,6 +343,8 @@ MAX_LEFT_SHIFT = 30
 def _check_lowering(g: Graph, op: Op, where: str) -> None:
     """Lower the op once (as TFLite's Prepare would) and refuse rescalings out of range."""
     params = lower_op(g, op)
+    if g.tensor(op.inputs[0]).dtype == "int16":
+        _check_int16_ranges(g, op, params, where)
     for name, value in vars(params).items():
         if not name.endswith("shift") or name in ("left_shift", "input_left_shift"):
             continue
@@ -351,6 +353,28 @@ def _check_lowering(g: Graph, op: Op, where: str) -> None:
             raise ModelFormatError(f"{where}: its quantization scales need a rescale by "
                                    f"2^{int(shifts.max())}, beyond the fixed-point range "
                                    f"(2^{MAX_LEFT_SHIFT}); the scales are corrupt")
+
+
+# int16x8 convolutions requantize int64 sums with a 15-bit multiplier: LiteRT's
+# MultiplyByQuantizedMultiplier(int64) needs shift < 8 and |sum| < 2^47 (its DCHECKs).
+MAX_INT16_SHIFT = 7
+MAX_INT16_BIAS = 1 << 40
+
+
+def _check_int16_ranges(g: Graph, op: Op, params: OpParams, where: str) -> None:
+    if not isinstance(params, ConvParams):
+        return
+    shifts = np.asarray(params.shift)
+    if shifts.size and int(shifts.max()) > MAX_INT16_SHIFT:
+        raise ModelFormatError(f"{where}: its quantization scales need a rescale by "
+                               f"2^{int(shifts.max())}, beyond the int16x8 range "
+                               f"(2^{MAX_INT16_SHIFT}); the scales are corrupt")
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        bias = g.tensor(op.inputs[2]).data
+        if bias is not None and bias.size and int(np.abs(bias.astype(np.int64)).max()) >= \
+                MAX_INT16_BIAS:
+            raise ModelFormatError(f"{where}: an int64 bias of magnitude 2^40 or more "
+                                   "overflows the int16x8 requantization; it is corrupt")
 
 
 def _check_quantization(g: Graph, op: Op, where: str) -> None:

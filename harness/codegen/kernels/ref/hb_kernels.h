@@ -324,8 +324,8 @@ void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *o
 
 /* ---- int16x8 (int16 activations, zero point 0; int8 weights; int64 biases) ----
  * The int8 parameter structs carry the int16 layers' constants (offsets are 0, the clamps
- * int16). conv_s16.c, fully_connected_s16.c; the others sit beside their int8 forms in
- * pooling.c, add.c, elementwise.c (SUB, MUL: broadcasting) and quantize.c. */
+ * int16). conv_s16.c, fully_connected_s16.c, activations_s16.c; the others sit beside their
+ * int8 forms in pooling.c, add.c, elementwise.c (SUB, MUL: broadcasting) and quantize.c. */
 
 void hb_conv2d_s16(const hb_conv_s8_params *p, const int16_t *input, const int8_t *filter,
                    const int64_t *bias, int16_t *output);
@@ -341,6 +341,23 @@ void hb_sub_s16(const hb_add_s8_params *p, const hb_broadcast5 *g, const int16_t
                 const int16_t *input2, int16_t *output);
 void hb_mul_s16(const hb_mul_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
                 const int16_t *input2, int16_t *output);
+/* LOGISTIC, TANH, SOFTMAX (activations_s16.c); the tables come with the model. */
+typedef struct {
+    int32_t size;
+    int32_t input_multiplier, input_left_shift;   /* multiplier 0: power-of-two input scale */
+} hb_lut_s16_params;
+
+typedef struct {
+    int32_t rows, depth;
+    int32_t input_multiplier, input_shift;        /* QuantizeMultiplier(scale * beta / (10/65535)) */
+} hb_softmax_s16_params;
+
+void hb_logistic_s16(const hb_lut_s16_params *p, const uint16_t *table, const int16_t *input,
+                     int16_t *output);
+void hb_tanh_s16(const hb_lut_s16_params *p, const uint16_t *table, const int16_t *input,
+                 int16_t *output);
+void hb_softmax_s16(const hb_softmax_s16_params *p, const int16_t *exp_lut,
+                    const int16_t *recip_lut, const int16_t *input, int16_t *output);
 void hb_quantize_f32_s16(const hb_affine_params *p, const float *input, int16_t *output);
 void hb_dequantize_s16_f32(const hb_affine_params *p, const int16_t *input, float *output);
 void hb_requantize_s8_s16(const hb_requantize_params *p, const int8_t *input, int16_t *output);
