@@ -14,9 +14,10 @@ import numpy as np
 
 from .errors import UnsupportedOpError
 from .ir import Graph, Op, Tensor
-from .lower_int16 import lower_int16_table_op
+from .lower_int16 import lower_int16_pot_add, lower_int16_table_op
 from .op_params import (  # re-exported: lower.ConvParams etc. stay valid
     AddParams,
+    AddPotParams,
     BatchMatMulParams,
     ConcatParams,
     ConvParams,
@@ -237,7 +238,7 @@ def _pool(g: Graph, op: Op) -> PoolParams:
     return PoolParams((fh, fw), (sh, sw), pad, lo, hi)
 
 
-def _add(g: Graph, op: Op) -> AddParams:
+def _add(g: Graph, op: Op) -> AddParams | AddPotParams:
     a, b = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     out = g.tensor(op.outputs[0])
     if a.shape != b.shape and op.kind == "ADD" and a.dtype != "float32":
@@ -249,8 +250,9 @@ def _add(g: Graph, op: Op) -> AddParams:
         lo, hi = activation_range_float(op.attrs["activation"])
         return AddParams(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, lo, hi)
     if out.dtype == "int16" and op.attrs.get("pot_scale_int16"):
-        raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}) int16 with "
-                                 "pot_scale_int16 (power-of-two scales) is not supported")
+        pot = lower_int16_pot_add(g, op, activation_range_int8(op.attrs["activation"], out))
+        if pot is not None:
+            return pot
     # add.cc / sub.cc: int16 outputs (general_scale_int16) rescale on a 2^-15 grid
     left_shift = 15 if out.dtype == "int16" else 20
     twice_max = 2.0 * max(_scale(a), _scale(b))

@@ -8,6 +8,7 @@ any other scale s gets multiplier = s * 4096 * 3 doubled until it exceeds 32767 
 number of doublings being input_left_shift. The table: sigmoid(i / 24) in units of 2^-16 for
 i = 0..255 with a midpoint correction (LiteRT's sigmoid_table_uint16, rebuilt from that
 definition and checked against LiteRT over the whole int16 range in tests/test_int16.py).
+ADD / SUB with pot_scale_int16: power-of-two scales, see lower_int16_pot_add.
 SOFTMAX: the output scale must be 2^-15; QuantizeMultiplier(float(scale * beta) /
 (10 / 65535)), and two 513-entry int16 tables (LUTPopulate<int16_t> in double): exp on
 [-10, 0] and 1 / (1 + x) on [0, 1], both with outputs in [-1, 1].
@@ -19,11 +20,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from .errors import UnsupportedOpError
+from .errors import ModelFormatError, UnsupportedOpError
 from .ir import Graph, Op
-from .op_params import Int16LutParams, OpParams, SoftmaxParams
+from .op_params import AddPotParams, Int16LutParams, OpParams, SoftmaxParams
 
-__all__ = ["lower_int16_table_op", "sigmoid_table", "softmax_exp_table",
+__all__ = ["lower_int16_table_op", "lower_int16_pot_add", "sigmoid_table", "softmax_exp_table",
            "softmax_reciprocal_table"]
 
 _INT16_RANGE = 65535   # int16 max - min
@@ -70,6 +71,24 @@ def lower_int16_table_op(g: Graph, op: Op) -> OpParams:
         shift += 1
         real *= 2.0
     return Int16LutParams(int(real), shift)
+
+
+def lower_int16_pot_add(g: Graph, op: Op, act_range: tuple[int, int]) -> AddPotParams | None:
+    """AddPotParams of an int16 ADD / SUB with pot_scale_int16 (add.cc / sub.cc Prepare), None
+    when a scale is not a power of two (LiteRT then takes the general path). Input shifts are
+    log2(input scale) - log2(output scale): one of them 0, neither > 0, else LiteRT refuses
+    the model; equal shapes (hilbench's limit)."""
+    logs = [_log2_rounded(_scale(g, i)) for i in (op.inputs[0], op.inputs[1], op.outputs[0])]
+    if not all(pot for _, pot in logs):
+        return None
+    where = f"{g.source}: op '{op.name}' ({op.kind}) int16 with pot_scale_int16"
+    shift1, shift2 = logs[0][0] - logs[2][0], logs[1][0] - logs[2][0]
+    if (shift1 != 0 and shift2 != 0) or shift1 > 0 or shift2 > 0:
+        raise ModelFormatError(f"{where}: one input must have the output's scale and the "
+                               "other a smaller one (LiteRT refuses others)")
+    if g.tensor(op.inputs[0]).shape != g.tensor(op.inputs[1]).shape:
+        raise UnsupportedOpError(f"{where}: broadcasting is not supported")
+    return AddPotParams(shift1, shift2, act_range[0], act_range[1])
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ __all__ = [
     "MinMaxParams", "LutParams", "StridedSliceParams", "HardSwishParams",
     "strided_slice_axes", "downscale_int16", "OpParams",
     "BatchMatMulParams", "GeluParams", "FloatMathParams", "Int16LutParams",
+    "AddPotParams",
 ]
 
 
@@ -215,6 +216,18 @@ class Int16LutParams:
 
 
 @dataclass(frozen=True)
+class AddPotParams:
+    """int16 ADD / SUB with pot_scale_int16 (reference_ops::Add / Sub16 for int16): power-of-two
+    scales, one input right-shifted onto the output's scale (its shift < 0, the other's 0),
+    then a saturating int16 add or subtract and the activation clamp."""
+
+    input1_shift: int
+    input2_shift: int
+    act_min: int
+    act_max: int
+
+
+@dataclass(frozen=True)
 class StridedSliceParams:
     """STRIDED_SLICE: per input axis (count, start, step), after the masks (TFLite's
     StartForAxis / StopForAxis); shrunk axes have count 1 and vanish from the output shape."""
@@ -291,5 +304,5 @@ OpParams = (
     | QuantizeParams | DequantizeParams | ReshapeParams | PadParams | ConcatParams
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
-    | FloatMathParams | Int16LutParams
+    | FloatMathParams | Int16LutParams | AddPotParams
 )

@@ -103,6 +103,15 @@ def _binary(c: _Ctx, kind: str, broadcast: bool = False) -> Example:
     return c.m, [a, b], [out]
 
 
+def _pot(c: _Ctx, kind: str, log2_scales: tuple[int, int, int]) -> Example:
+    """ADD / SUB with pot_scale_int16: power-of-two scales 2^log2 (input 1, input 2, output)."""
+    a, b, out = (c.act((1, 4, 5, 3), 2.0 ** e) for e in log2_scales)
+    opt = options("Add" if kind == "ADD" else "Sub", fusedActivationFunction=0,
+                  potScaleInt16=True)
+    c.m.op(kind, [a, b], [out], opt)
+    return c.m, [a, b], [out]
+
+
 def _pool(c: _Ctx, kind: str, variant: str) -> Example:
     x = c.act((1, 7, 6, 5), 3e-4)
     same = variant == "same"
@@ -170,6 +179,9 @@ EXAMPLES16: dict[str, Callable[[_Ctx], Example]] = {
     "SUB": lambda c: _binary(c, "SUB"),
     "MUL": lambda c: _binary(c, "MUL"),
     "SUB:broadcast": lambda c: _binary(c, "SUB", broadcast=True),
+    "ADD:pot": lambda c: _pot(c, "ADD", (-12, -14, -12)),
+    "SUB:pot": lambda c: _pot(c, "SUB", (-13, -11, -11)),
+    "SUB:pot_same": lambda c: _pot(c, "SUB", (-12, -12, -12)),
     "MUL:broadcast": lambda c: _binary(c, "MUL", broadcast=True),
     "AVERAGE_POOL_2D": lambda c: _pool(c, "AVERAGE_POOL_2D", ""),
     "AVERAGE_POOL_2D:same": lambda c: _pool(c, "AVERAGE_POOL_2D", "same"),

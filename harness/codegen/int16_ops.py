@@ -1,6 +1,6 @@
-"""C of the int16x8 ops that need their own emitter: ADD of int16 tensors, QUANTIZE /
-DEQUANTIZE with an int16 side, LOGISTIC / TANH / SOFTMAX (with their tables); the kernel file
-of every int16 op. The convolutions, FC and pools share the int8 emitters of ops.py, SUB and
+"""C of the int16x8 ops that need their own emitter: ADD (and SUB with pot_scale_int16),
+QUANTIZE / DEQUANTIZE with an int16 side, LOGISTIC / TANH / SOFTMAX (with their tables); the
+kernel file of every int16 op. The convolutions, FC and pools share the int8 emitters of ops.py, SUB and
 MUL those of tensor_ops.py (broadcasting), with their _s16 kernels. Constants come from
 `harness.lower` and `harness.lower_int16`, as for int8."""
 from __future__ import annotations
@@ -9,9 +9,16 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import Graph, Op
-from ..lower import AddParams, DequantizeParams, OpParams, QuantizeParams, SoftmaxParams
+from ..lower import (
+    AddParams,
+    DequantizeParams,
+    OpParams,
+    QuantizeParams,
+    SoftmaxParams,
+    lower_op,
+)
 from ..lower_int16 import sigmoid_table, softmax_exp_table, softmax_reciprocal_table
-from ..op_params import Int16LutParams
+from ..op_params import AddPotParams, Int16LutParams
 from .cformat import c_float, c_int
 from .op_context import OpContext, c_struct, where
 from .tensor_ops import add_s8_fields
@@ -48,6 +55,8 @@ def int16_kernel_file(graph: Graph, index: int, op: Op) -> str:
     if op.kind not in INT16_KERNEL_FILES:
         raise UnsupportedOpError(f"{where(graph, index, op)} with int16 tensors has no C kernel; "
                                  f"int16 kernels: {', '.join(INT16_KERNEL_FILES)}")
+    if op.kind == "SUB" and isinstance(lower_op(graph, op), AddPotParams):
+        return "add.c"   # hb_add_pot_s16 (equal shapes: lower_int16_pot_add)
     if op.kind == "ADD":
         out = graph.tensor(op.outputs[0])
         if any(graph.tensor(t).size != out.size for t in op.inputs[:2]):
@@ -67,7 +76,7 @@ def _shared(ctx: OpContext, name: str, values: np.ndarray, comment: str) -> str:
 def emit_int16_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str] | None:
     """(definitions, call) of an int16 op of _OWN; None for other ops."""
     g = ctx.graph
-    if not involves_int16(g, op) or op.kind not in _OWN:
+    if not involves_int16(g, op) or (op.kind not in _OWN and not isinstance(p, AddPotParams)):
         return None
     int16_kernel_file(g, i, op)
     x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
@@ -92,6 +101,13 @@ def emit_int16_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str
                         "int16 SOFTMAX 1/(1+x) table")
         return (c_struct("hb_softmax_s16_params", name, fields),
                 f"hb_softmax_s16(&{name}, {exp}, {recip}, {inp}, {outp});")
+    if isinstance(p, AddPotParams):   # ADD, SUB
+        fields = [("size", c_int(out.size)), ("input1_shift", c_int(p.input1_shift)),
+                  ("input2_shift", c_int(p.input2_shift)),
+                  ("subtract", "1" if op.kind == "SUB" else "0"),
+                  ("act_min", c_int(p.act_min)), ("act_max", c_int(p.act_max))]
+        return (c_struct("hb_add_pot_s16_params", name, fields),
+                f"hb_add_pot_s16(&{name}, {inp}, {ctx.pointer(op.inputs[1])}, {outp});")
     if isinstance(p, AddParams):
         b = ctx.pointer(op.inputs[1])
         return (c_struct("hb_add_s8_params", name, add_s8_fields(out.size, p)),

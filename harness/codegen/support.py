@@ -14,13 +14,13 @@ README_END = "<!-- supported-ops:end -->"
 _COLUMNS = (("int8", "int8"), ("float32", "float32"))
 # What an op's row should say beyond the dtypes: the limits the importer enforces.
 NOTES = {
-    "ADD": "int8, int16: equal shapes (int16: general scales, not pot_scale_int16); float32: "
-           "broadcasting, rank <= 5",
+    "ADD": "int8, int16: equal shapes (int16 also pot_scale_int16); float32: broadcasting, "
+           "rank <= 5",
     "CONCATENATION": "int8 inputs quantized like the output (as LiteRT); not on the batch axis",
     "CONV_2D": "no groups; also float32 activations with per-tensor int8 weights (hybrid)",
     "MEAN": "any axes but the batch axis, rank <= 5",
     "MUL": "broadcasting, rank <= 5",
-    "SUB": "broadcasting, rank <= 5 (int16: general scales, not pot_scale_int16)",
+    "SUB": "broadcasting, rank <= 5 (int16 with pot_scale_int16: equal shapes)",
     "MAXIMUM": "broadcasting, rank <= 5; raw values compared (no rescaling, as LiteRT)",
     "MINIMUM": "broadcasting, rank <= 5; raw values compared (no rescaling, as LiteRT)",
     "PAD": "constant paddings, rank <= 5, batch axis unpadded",

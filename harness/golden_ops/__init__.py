@@ -11,7 +11,7 @@ from .conv import conv_2d
 from .depthwise import depthwise_conv_2d
 from .elementwise import add, maximum_minimum, mul
 from .fully_connected import fully_connected
-from .int16 import conv_2d_s16, depthwise_conv_2d_s16, fully_connected_s16
+from .int16 import add_sub_s16, conv_2d_s16, depthwise_conv_2d_s16, fully_connected_s16
 from .int16_activations import logistic_s16, softmax_s16, tanh_s16
 from .movement import concatenation, pad, strided_slice, transpose
 from .pool import average_pool_2d, max_pool_2d
@@ -30,6 +30,8 @@ INT16_KERNELS: dict[str, Kernel] = {
     "LOGISTIC": logistic_s16,
     "TANH": tanh_s16,
     "SOFTMAX": softmax_s16,
+    "ADD": add_sub_s16,
+    "SUB": add_sub_s16,
 }
 
 __all__ = [

@@ -13,6 +13,10 @@ overloads with float scales, int16 input): the same int64 sum over the input dep
     out = clamp((int32)round((double)acc * effective_scale[o]))
 with effective_scale = (double)input_scale * (double)filter_scale[o] / (double)output_scale,
 as for int8 (golden_ops/fully_connected.py).
+ADD / SUB with pot_scale_int16 (reference_ops::Add / Sub16, int16): the input with a negative
+shift is divided by 2^-shift (gemmlowp RoundingDivideByPOT), then
+    out = clamp(saturate_int16(a + b))   (SUB: a - b, in input order)
+Without pot_scale_int16 they follow the int8 formulas (golden_ops/elementwise.py).
 The sums are exact: |w * x| < 2^22, so a float64 matmul stays exact below 2^31 products.
 """
 from __future__ import annotations
@@ -21,12 +25,13 @@ import numpy as np
 
 from .. import fixedpoint as fp
 from ..ir import Graph, Op
-from ..lower import ConvParams, FullyConnectedParams, OpParams
+from ..lower import AddPotParams, ConvParams, FullyConnectedParams, OpParams
 from .common import KernelArgs, held_shape, pad_nhwc, round_half_away
 from .conv import _patch_matmul
 from .depthwise import _accumulate
+from .elementwise import add
 
-__all__ = ["conv_2d_s16", "depthwise_conv_2d_s16", "fully_connected_s16"]
+__all__ = ["conv_2d_s16", "depthwise_conv_2d_s16", "fully_connected_s16", "add_sub_s16"]
 
 
 def _requantize(acc: np.ndarray, bias: np.ndarray | None, multiplier: np.ndarray,
@@ -83,3 +88,15 @@ def fully_connected_s16(graph: Graph, op: Op, params: OpParams,
     out = np.clip(scaled, int(params.act_min), int(params.act_max)).astype(np.int16)
     return out.reshape(out_shape)
 
+
+def add_sub_s16(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
+    """int16 ADD / SUB on a batch: the power-of-two path, or the general one of int8."""
+    if not isinstance(params, AddPotParams):
+        return add(graph, op, params, args)
+    a, b = args[0], args[1]
+    assert a is not None and b is not None
+    a64 = fp.rounding_divide_by_pot(a, -params.input1_shift) if params.input1_shift else a
+    b64 = fp.rounding_divide_by_pot(b, -params.input2_shift) if params.input2_shift else b
+    total = a64.astype(np.int64) + (-1 if op.kind == "SUB" else 1) * b64.astype(np.int64)
+    total = np.clip(total, -32768, 32767)
+    return np.clip(total, params.act_min, params.act_max).astype(np.int16)

@@ -51,3 +51,18 @@ void hb_add_s16(const hb_add_s8_params *p, const int16_t *input1, const int16_t 
         output[i] = (int16_t)hb_clamp_i32(raw_output, p->act_min, p->act_max);
     }
 }
+
+/* int16 ADD and SUB with pot_scale_int16 (reference_ops::Add / Sub16 for int16): the input with
+ * a negative shift rounded onto the output's power-of-two scale, a saturating int16 add or
+ * subtract, the activation clamp. */
+void hb_add_pot_s16(const hb_add_pot_s16_params *p, const int16_t *input1,
+                    const int16_t *input2, int16_t *output)
+{
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t a = hb_rdbpot(input1[i], -p->input1_shift);
+        const int32_t b = hb_rdbpot(input2[i], -p->input2_shift);
+        const int32_t sum = hb_clamp_i32(p->subtract ? a - b : a + b, -32768, 32767);
+        output[i] = (int16_t)hb_clamp_i32(sum, p->act_min, p->act_max);
+    }
+}

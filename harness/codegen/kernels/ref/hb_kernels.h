@@ -337,6 +337,17 @@ void hb_average_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16
 void hb_max_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16_t *output);
 void hb_add_s16(const hb_add_s8_params *p, const int16_t *input1, const int16_t *input2,
                 int16_t *output);
+
+/* ADD / SUB with pot_scale_int16: power-of-two scales, one input shifted right (shift < 0). */
+typedef struct {
+    int32_t size;
+    int32_t input1_shift, input2_shift;   /* <= 0, at least one of them 0 */
+    int32_t subtract;                     /* 1: SUB */
+    int32_t act_min, act_max;
+} hb_add_pot_s16_params;
+
+void hb_add_pot_s16(const hb_add_pot_s16_params *p, const int16_t *input1,
+                    const int16_t *input2, int16_t *output);
 void hb_sub_s16(const hb_add_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
                 const int16_t *input2, int16_t *output);
 void hb_mul_s16(const hb_mul_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
