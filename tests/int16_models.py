@@ -198,7 +198,7 @@ def example16(name: str, seed: int) -> Example:
 def net16(seed: int = 0) -> Example:
     """A small int16x8 conv net with float input and output: QUANTIZE -> CONV_2D (SAME, RELU)
     -> DEPTHWISE_CONV_2D (stride 2) -> MAX_POOL_2D and AVERAGE_POOL_2D -> ADD -> MUL -> TANH
-    -> FULLY_CONNECTED -> SOFTMAX -> QUANTIZE (int16 -> int8) -> DEQUANTIZE."""
+    -> RESHAPE -> FULLY_CONNECTED -> SOFTMAX -> QUANTIZE (int16 -> int8) -> DEQUANTIZE."""
     c = _Ctx(seed)
     m = c.m
     x = m.tensor((1, 8, 8, 3), "float32")
@@ -227,9 +227,11 @@ def net16(seed: int = 0) -> Example:
     m.op("MUL", [both, both], [squared], options("Mul"))
     squashed = c.act((1, 2, 2, 8), 1 / 32768)
     m.op("TANH", [squared], [squashed])
+    flat = c.act((1, 32), 1 / 32768)
+    m.op("RESHAPE", [squashed, m.const([1, 32])], [flat])
     fw, fws = c.weights((10, 32), axis=0, per_channel=False)
     logits = c.act((1, 10), c.out_scale(1 / 32768, fws, 32))
-    m.op("FULLY_CONNECTED", [squashed, fw, c.bias(10, 1 / 32768, fws, "int64")], [logits],
+    m.op("FULLY_CONNECTED", [flat, fw, c.bias(10, 1 / 32768, fws, "int64")], [logits],
          options("FullyConnected"))
     probs = c.act((1, 10), 1 / 32768)
     m.op("SOFTMAX", [logits], [probs], options("Softmax", beta=1.0))

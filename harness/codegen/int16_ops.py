@@ -37,6 +37,7 @@ INT16_KERNEL_FILES: dict[str, str] = {
     "MUL": "elementwise.c",
     "QUANTIZE": "quantize.c",
     "DEQUANTIZE": "quantize.c",
+    "RESHAPE": "",   # an alias or a memcpy, no kernel
     "LOGISTIC": "activations_s16.c",
     "TANH": "activations_s16.c",
     "SOFTMAX": "activations_s16.c",

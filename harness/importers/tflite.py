@@ -72,7 +72,7 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "AVERAGE_POOL_2D": _S16,
     "MAX_POOL_2D": _S16,
     "ADD": _S16,
-    "RESHAPE": _BOTH,
+    "RESHAPE": _S16,
     "SOFTMAX": _S16,
     "QUANTIZE": {("float32", "int8"), ("int8", "int8"), ("float32", "int16"), ("int8", "int16"),
                  ("int16", "int8"), ("int16", "int16")},
