@@ -5,36 +5,47 @@
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
 
-/* The input rescaling of both: (x * multiplier + round) >> left_shift; a zero multiplier means
- * a power-of-two input scale: multiplier 3 << left_shift, no shift. */
-static void input_scaling(const hb_lut_s16_params *p, int32_t *multiplier, int32_t *shift)
+/* The input rescaling of both: v = (x * multiplier + round) >> left_shift; a zero multiplier
+ * means a power-of-two input scale: multiplier 3 << left_shift, no shift. */
+typedef struct {
+    int32_t multiplier, shift, round;
+} input_scaling;
+
+static input_scaling scaling_of(const hb_lut_s16_params *p)
 {
-    *multiplier = p->input_multiplier;
-    *shift = p->input_left_shift;
-    if (*multiplier == 0) {
-        *multiplier = 3 << *shift;
-        *shift = 0;
+    input_scaling s;
+    s.multiplier = p->input_multiplier == 0 ? 3 << p->input_left_shift : p->input_multiplier;
+    s.shift = p->input_multiplier == 0 ? 0 : p->input_left_shift;
+    s.round = s.shift > 0 ? 1 << (s.shift - 1) : 0;
+    return s;
+}
+
+/* The table read at |v| (v: x rescaled) with `bits` fraction bits, interpolated; `top` past
+ * its end; *negative: v < 0. */
+static uint32_t interpolate(const uint16_t *table, const input_scaling *s, int16_t x,
+                            uint32_t bits, uint32_t top, int32_t *negative)
+{
+    const int32_t v = (x * s->multiplier + s->round) >> s->shift;
+    const uint32_t a = (uint32_t)(v < 0 ? -v : v);
+    const uint32_t h = a >> bits;
+    uint32_t ua, ub;
+    *negative = v < 0;
+    if (h >= 255u) {
+        return top;
     }
+    ua = table[h];
+    ub = table[h + 1u];
+    return (ua << bits) + (a & ((1u << bits) - 1u)) * (ub - ua);
 }
 
 void hb_logistic_s16(const hb_lut_s16_params *p, const uint16_t *table, const int16_t *input,
                      int16_t *output)
 {
-    int32_t multiplier, shift, round, i;
-    input_scaling(p, &multiplier, &shift);
-    round = shift > 0 ? 1 << (shift - 1) : 0;
+    const input_scaling s = scaling_of(p);
+    int32_t i, negative;
     for (i = 0; i < p->size; ++i) {
-        const int32_t v = (input[i] * multiplier + round) >> shift;
-        const uint32_t a = (uint32_t)(v < 0 ? -v : v);
-        const uint32_t h = a >> 9;
-        uint32_t r;
-        if (h >= 255u) {
-            r = 0x7FFFu << 10;
-        } else {
-            const uint32_t ua = table[h], ub = table[h + 1u];
-            r = (ua << 9) + (a & 0x1FFu) * (ub - ua);
-        }
-        r = v >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
+        uint32_t r = interpolate(table, &s, input[i], 9u, 0x7FFFu << 10, &negative);
+        r = negative ? (1u << 25) - r + (1u << 9) - 1u : r + (1u << 9);
         output[i] = (int16_t)(r >> 10);
     }
 }
@@ -42,21 +53,11 @@ void hb_logistic_s16(const hb_lut_s16_params *p, const uint16_t *table, const in
 void hb_tanh_s16(const hb_lut_s16_params *p, const uint16_t *table, const int16_t *input,
                  int16_t *output)
 {
-    int32_t multiplier, shift, round, i;
-    input_scaling(p, &multiplier, &shift);
-    round = shift > 0 ? 1 << (shift - 1) : 0;
+    const input_scaling s = scaling_of(p);
+    int32_t i, negative;
     for (i = 0; i < p->size; ++i) {
-        const int32_t v = (input[i] * multiplier + round) >> shift;
-        const uint32_t a = (uint32_t)(v < 0 ? -v : v);
-        const uint32_t h = a >> 8;
-        int32_t r;
-        if (h >= 255u) {
-            r = 0xFFFF << 8;
-        } else {
-            const uint32_t ua = table[h], ub = table[h + 1u];
-            r = (int32_t)((ua << 8) + (a & 0xFFu) * (ub - ua));
-        }
-        r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+        int32_t r = (int32_t)interpolate(table, &s, input[i], 8u, 0xFFFFu << 8, &negative);
+        r = negative ? -r + (1 << 23) + (1 << 7) - 1 : r - (1 << 23) + (1 << 7);
         output[i] = (int16_t)(r >> 8);
     }
 }
