@@ -169,3 +169,23 @@ def test_int16_conv_requantization_out_of_range_is_refused(tmp_path: Path) -> No
         load_model(_conv16(tmp_path, 1e-10, 0))
     with pytest.raises(ModelFormatError, match="int64 bias"):
         load_model(_conv16(tmp_path, 1e-4, 1 << 45))
+
+
+def test_int16_output_printed_dequantized_by_streaming_firmware(tmp_path: Path) -> None:
+    """hb_results.c (MLPerf Tiny streaming) prints an int16 output dequantised, one value per
+    element, and compiles."""
+    import shutil
+    import subprocess
+
+    from harness.codegen import generate
+    from harness.firmware import results_source
+
+    graph = load_model(_save(tmp_path, "fc", example16("FULLY_CONNECTED", seed=1)))
+    source = results_source(generate(graph, tmp_path / "gen"))
+    assert "int16_t const *" in source and "i < 6u" in source   # 6 int16 outputs, not 12 bytes
+    (tmp_path / "hb_board.h").write_text("void hb_uart_putc(char c);\n"
+                                         "void hb_put_u32(unsigned int v);\n")
+    (tmp_path / "hb_results.c").write_text(source)
+    if shutil.which("gcc"):
+        subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
+                        f"-I{tmp_path}", str(tmp_path / "hb_results.c")], check=True)
