@@ -183,8 +183,8 @@ def test_int16_output_printed_dequantized_by_streaming_firmware(tmp_path: Path) 
     graph = load_model(_save(tmp_path, "fc", example16("FULLY_CONNECTED", seed=1)))
     source = results_source(generate(graph, tmp_path / "gen"))
     assert "int16_t const *" in source and "i < 6u" in source   # 6 int16 outputs, not 12 bytes
-    (tmp_path / "hb_board.h").write_text("void hb_uart_putc(char c);\n"
-                                         "void hb_put_u32(unsigned int v);\n")
+    (tmp_path / "hb_board.h").write_text("#include <stdint.h>\nvoid hb_uart_putc(char c);\n"
+                                         "void hb_put_u32(uint32_t value);\n")
     (tmp_path / "hb_results.c").write_text(source)
     if shutil.which("gcc"):
         subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsyntax-only",
