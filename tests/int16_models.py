@@ -240,3 +240,31 @@ def net16(seed: int = 0) -> Example:
     y = m.tensor((1, 10), "float32")
     m.op("DEQUANTIZE", [small], [y])
     return m, [x], [y]
+
+
+def mix16(seed: int = 0) -> Example:
+    """The int16 ops net16 leaves out, in one float-in, float-out model: QUANTIZE (float32 ->
+    int16, 2^-12) -> LOGISTIC -> SUB and ADD with pot_scale_int16 -> SUB (general) -> QUANTIZE
+    int16 -> int16 -> int16 -> int8 -> int8 -> int16 -> DEQUANTIZE."""
+    c = _Ctx(seed)
+    m = c.m
+    x = m.tensor((1, 6, 7), "float32")
+    q = c.act((1, 6, 7), 2.0 ** -12)
+    m.op("QUANTIZE", [x], [q])
+    lg = c.act((1, 6, 7), 2.0 ** -15)
+    m.op("LOGISTIC", [q], [lg])
+    d = c.act((1, 6, 7), 2.0 ** -12)
+    m.op("SUB", [q, lg], [d], options("Sub", potScaleInt16=True))
+    s = c.act((1, 6, 7), 2.0 ** -12)
+    m.op("ADD", [d, q], [s], options("Add", potScaleInt16=True))
+    g = c.act((1, 6, 7), 3e-4)
+    m.op("SUB", [s, lg], [g], options("Sub", potScaleInt16=False))
+    r = c.act((1, 6, 7), 7e-5)
+    m.op("QUANTIZE", [g], [r])
+    r8 = m.tensor((1, 6, 7), "int8", scale=0.03, zero_point=5)
+    m.op("QUANTIZE", [r], [r8])
+    r16 = c.act((1, 6, 7), 1e-4)
+    m.op("QUANTIZE", [r8], [r16])
+    y = m.tensor((1, 6, 7), "float32")
+    m.op("DEQUANTIZE", [r16], [y])
+    return m, [x], [y]

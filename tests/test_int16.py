@@ -1,14 +1,15 @@
 """int16x8 quantization (int16 activations, int8 weights, int64 biases): one-op models of
-tests/int16_models.py and a small conv net, golden vs LiteRT BUILTIN_REF bit for bit, the
-generated C on the host vs golden bit for bit, a few on the Cortex-M4 ISS (whose armv7em
-kernel set keeps the portable int16 kernels), and the models the importer must refuse."""
+tests/int16_models.py and two small nets that hold every int16 op between them (net16, mix16),
+golden vs LiteRT BUILTIN_REF bit for bit, the generated C on the host vs golden bit for bit,
+the two nets and two edge cases on the Cortex-M4 ISS (whose armv7em kernel set keeps the
+portable int16 kernels), and the models the importer must refuse."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 import pytest
-from int16_models import EXAMPLES16, example16, net16
+from int16_models import EXAMPLES16, example16, mix16, net16
 from tflite_build import ModelBuilder, options
 
 from harness.bench import bench_model
@@ -80,16 +81,20 @@ def test_int16_host_bit_exact_with_golden(name: str, tmp_path: Path) -> None:
     _host_bit_exact(_save(tmp_path, name, example16(name, seed=5)))
 
 
+NETS = {"net16": net16, "mix16": mix16}
+
+
 @needs_litert
-def test_int16_net_end_to_end(tmp_path: Path) -> None:
-    path = _save(tmp_path, "net16", net16(seed=3))
+@pytest.mark.parametrize("name", list(NETS))
+def test_int16_net_end_to_end(name: str, tmp_path: Path) -> None:
+    path = _save(tmp_path, name, NETS[name](seed=3))
     want = _golden_equals_litert(path, seed=3)
     assert np.unique(want).size > 20   # not a saturated constant
     _host_bit_exact(path)
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("name", ["net16", "CONV_2D:same", "FULLY_CONNECTED:pc"])
+@pytest.mark.parametrize("name", ["net16", "mix16", "CONV_2D:same", "FULLY_CONNECTED:pc"])
 def test_int16_on_cortex_m4_iss(name: str, tmp_path: Path) -> None:
     """The portable int16 kernels on the MCU firmware path (the armv7em set keeps them)."""
     from harness.backends import backend_for
@@ -97,7 +102,7 @@ def test_int16_on_cortex_m4_iss(name: str, tmp_path: Path) -> None:
     reason = backend_for(load_target("cortex-m4-iss")).available()
     if reason:
         pytest.skip(reason)
-    built = net16(seed=3) if name == "net16" else example16(name, seed=6)
+    built = NETS[name](seed=3) if name in NETS else example16(name, seed=6)
     result = bench_model(_save(tmp_path, name, built), "cortex-m4-iss", n_inputs=3, seed=2)
     c = result.comparison
     assert c.bit_exact and c.mismatches == 0, f"{c.mismatches} values differ"
