@@ -44,7 +44,9 @@ from .golden_ops import (
     softmax,
     squared_difference,
     strided_slice,
+    svdf,
     transpose,
+    unidirectional_sequence_lstm,
 )
 from .ir import Graph
 from .lower import OpParams, lower
@@ -83,6 +85,8 @@ KERNELS: dict[str, Kernel] = {
     "RSQRT": rsqrt,
     "GELU": gelu,
     "SLICE": strided_slice,
+    "SVDF": svdf,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": unidirectional_sequence_lstm,
 }
 
 
@@ -109,6 +113,7 @@ class GoldenInterpreter:
         intermediates are dropped as soon as no later op reads them.
         """
         values = self._bind_inputs(inputs)
+        values.update(self._reset_state(inputs[0].shape[0]))
         for op, params, dead, kernel in zip(self.graph.ops, self.params, self._dead_after,
                                             self._kernels):
             args = [self._value(values, i) for i in op.inputs]
@@ -164,7 +169,7 @@ class GoldenInterpreter:
     def _liveness(self) -> list[list[int]]:
         """Per op, the activations no later op reads (graph outputs excepted), so a run can
         drop them; also checks that every op reads only values produced before it."""
-        available = set(self.graph.inputs)
+        available = set(self.graph.inputs) | set(self._variables())
         last_use: dict[int, int] = {}
         for index, op in enumerate(self.graph.ops):
             for i in op.inputs:
@@ -188,7 +193,21 @@ class GoldenInterpreter:
                 dead[index].append(tensor)
         return dead
 
+    def _variables(self) -> list[int]:
+        return [t.index for t in self.graph.tensors if t.variable]
+
     # -- per run ----------------------------------------------------------------------------
+
+    def _reset_state(self, n: int) -> dict[int, np.ndarray]:
+        """Every variable tensor at the start of an inference, one copy per sample: int8 at
+        its zero point, anything else 0 (LiteRT's ResetVariableTensor). Each input is its own
+        inference, so state never carries from one sample to the next."""
+        state: dict[int, np.ndarray] = {}
+        for i in self._variables():
+            t = self.graph.tensor(i)
+            value = t.quant.zero_point[0] if t.dtype == "int8" and t.quant is not None else 0
+            state[i] = np.full((n, *t.shape[1:]), value, dtype=t.dtype)
+        return state
 
     def _bind_inputs(self, inputs: Sequence[np.ndarray]) -> dict[int, np.ndarray]:
         expected = self.graph.input_tensors()

@@ -474,6 +474,9 @@ def lower_op(g: Graph, op: Op) -> OpParams:
         return _dequantize(g, op)
     if kind == "RESHAPE":
         return ReshapeParams(g.tensor(op.outputs[0]).shape)
+    if kind in ("SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"):
+        from .lower_seq import lower_seq_op  # lower_seq builds on this module
+        return lower_seq_op(g, op)
     raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({kind}) has no lowering")
 
 

@@ -12,8 +12,8 @@ __all__ = [
     "TransposeParams", "MeanParams", "MulParams", "ReluParams", "LeakyReluParams",
     "MinMaxParams", "LutParams", "StridedSliceParams", "HardSwishParams",
     "strided_slice_axes", "downscale_int16", "OpParams",
-    "BatchMatMulParams", "GeluParams", "FloatMathParams", "Int16LutParams",
-    "AddPotParams",
+    "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
+    "Int16LutParams", "AddPotParams",
 ]
 
 
@@ -299,10 +299,40 @@ class FloatMathParams:
     """Parameter-free float32 math (RSQRT, SQUARED_DIFFERENCE)."""
 
 
+@dataclass(frozen=True)
+class SvdfParams:
+    """SVDF (harness.lower_seq). int8: the feature dot product is rescaled to the int16 state
+    by (feature_multiplier, feature_shift), the time dot product to the int8 output by
+    (time_multiplier, time_shift); float: the fused activation's clamp range."""
+
+    rank: int
+    act_min: float
+    act_max: float
+    input_offset: int = 0             # -input zero point
+    output_offset: int = 0
+    feature_multiplier: int = 0
+    feature_shift: int = 0
+    time_multiplier: int = 0
+    time_shift: int = 0
+
+
+@dataclass(frozen=True)
+class LstmParams:
+    """UNIDIRECTIONAL_SEQUENCE_LSTM, float32 (harness.lower_seq): which optional parts the
+    model has, the cell/output activation and the clips (0: none)."""
+
+    activation: str                   # NONE, RELU, RELU_N1_TO_1, RELU6 or TANH
+    cifg: bool                        # no input gate: it is 1 - forget gate
+    peephole: bool
+    projection: bool
+    cell_clip: float
+    proj_clip: float
+
+
 OpParams = (
     ConvParams | FullyConnectedParams | PoolParams | AddParams | SoftmaxParams
     | QuantizeParams | DequantizeParams | ReshapeParams | PadParams | ConcatParams
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
-    | FloatMathParams | Int16LutParams | AddPotParams
+    | FloatMathParams | SvdfParams | LstmParams | Int16LutParams | AddPotParams
 )

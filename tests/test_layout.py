@@ -19,7 +19,7 @@ LAYERS = [
     ("errors", "paths", "commands", "ir", "fixedpoint", "op_params", "cache", "catalog",
      "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training",
      "ray_cluster"),
-    ("golden", "golden_ops", "lower", "importers", "litert_ref", "compare", "reference_check",
+    ("golden", "golden_ops", "lower", "lower_seq", "importers", "litert_ref", "compare", "reference_check",
      "variants", "fuzz", "exits"),
     ("codegen",),
     ("build", "measure", "artifacts", "firmware", "iss", "mlperf_dut", "launch", "remote",

@@ -71,7 +71,7 @@ __all__ = ["GeneratedModel", "generate", "kernel_sets", "KERNEL_DIR", "KERNEL_RO
 
 KERNEL_ROOT = Path(__file__).parent / "kernels"
 KERNEL_DIR = KERNEL_ROOT / "ref"
-KERNEL_HEADERS = ("hb_kernels.h", "hb_fixedpoint.h", "hb_sparse.h")
+KERNEL_HEADERS = ("hb_kernels.h", "hb_fixedpoint.h", "hb_sparse.h", "hb_sequence.h")
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ from ..lower import (
     SoftmaxParams,
     lower_op,
 )
+from ..op_params import LstmParams, SvdfParams
 from .cformat import c_float, c_int
 from .int16_ops import INT16_KERNEL_FILES, emit_int16_op, int16_kernel_file, involves_int16
 from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
+from .seq_ops import emit_seq_op, seq_scratch_bytes
 from .tensor_ops import add_s8_fields, emit_tensor_op
 from .transformer_ops import emit_transformer_op
 
@@ -65,6 +67,9 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
     ("SQUARED_DIFFERENCE", "float32"): "elementwise.c",
     ("RSQRT", "float32"): "transformer.c",
     ("GELU", "float32"): "transformer.c",
+    ("SVDF", "int8"): "sequence.c",
+    ("SVDF", "float32"): "sequence.c",
+    ("UNIDIRECTIONAL_SEQUENCE_LSTM", "float32"): "sequence.c",
 }
 
 
@@ -109,7 +114,7 @@ def scratch_bytes(graph: Graph, op: Op) -> int:
         return graph.tensor(op.inputs[0]).size
     if op.kind == "MEAN":
         return 4 * graph.tensor(op.outputs[0]).size
-    return 0
+    return seq_scratch_bytes(graph, op)
 
 
 def _conv_geometry(x: Tensor, w: Tensor, out: Tensor, p: ConvParams, depthwise: bool) -> str:
@@ -327,6 +332,8 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _quantize(ctx, i, op, p)
     elif isinstance(p, DequantizeParams):
         definitions, call = _dequantize(ctx, i, op, p)
+    elif isinstance(p, (SvdfParams, LstmParams)):
+        definitions, call = emit_seq_op(ctx, i, op, p)
     else:  # pragma: no cover - check_supported admits only the kinds above
         raise UnsupportedOpError(f"{where(ctx.graph, i, op)} has no C emitter")
     return OpCode(kernel_file, definitions, call)

@@ -40,6 +40,11 @@ NOTES = {
     "GELU": "tanh approximation or erf form; within tolerance (libm)",
     "SLICE": "constant begin/size (-1: to the end); batch axis whole",
     "FULLY_CONNECTED": "float32 weights may be an activation (litert-torch's q @ k^T)",
+    "SVDF": "rank >= 1; int8: int16 time weights and state, activation RELU (as LiteRT); "
+            "state reset per inference",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "float32, batch-major; CIFG, peephole, projection, clips; "
+                                    "no layer norm; within tolerance (Eigen sigmoid/tanh); "
+                                    "state reset per inference",
 }
 # int16x8 (int16 activations with zero point 0, int8 weights, int64 biases), said on every
 # row that has it.

@@ -18,6 +18,7 @@ from .pool import average_pool_2d, max_pool_2d
 from .quantize import dequantize, quantize
 from .reduce import mean
 from .reshape import reshape
+from .sequence import svdf, unidirectional_sequence_lstm
 from .softmax import softmax
 from .transformer import batch_matmul, gelu, rsqrt, squared_difference
 
@@ -64,4 +65,6 @@ __all__ = [
     "squared_difference",
     "rsqrt",
     "gelu",
+    "svdf",
+    "unidirectional_sequence_lstm",
 ]

@@ -27,6 +27,7 @@ from ..errors import HilbenchError, ModelFormatError, UnsupportedOpError
 from ..ir import OP_ATTRS, Graph, Op, Quantization, Tensor
 from .flatbuffer_check import FlatbufferError, verify_model
 from .messages import one_line, short_name
+from .seq_ops import SEQ_OPTIONS, seq_attrs
 from .validate import validate_graph
 
 __all__ = ["load_tflite", "parse_tflite", "OP_TYPES", "opcode_of"]
@@ -99,6 +100,8 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "RSQRT": {("float32", "float32")},
     "GELU": {("float32", "float32")},
     "SLICE": _BOTH,
+    "SVDF": _BOTH,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": {("float32", "float32")},
 }
 
 
@@ -221,6 +224,8 @@ class _Importer:
             if start + size > len(self.buf):
                 raise ModelFormatError(f"{where}: its buffer lies beyond the end of the file")
             raw = self.buf[start:start + size]
+        if raw and t.IsVariable():   # LiteRT: "a variable tensor with buffer" is refused
+            raise ModelFormatError(f"{where} is a variable tensor with data")
         if raw:
             if dtype is None:
                 raise UnsupportedOpError(
@@ -238,7 +243,8 @@ class _Importer:
                 raise ModelFormatError(f"{where} holds {bad} non-finite value(s) (NaN/inf); "
                                        "the file is corrupt")
         return Tensor(index, raw_name, shape,
-                      dtype or f"unsupported:{_TYPE_NAMES.get(ttype, ttype)}", quant, data)
+                      dtype or f"unsupported:{_TYPE_NAMES.get(ttype, ttype)}", quant, data,
+                      variable=bool(t.IsVariable()))
 
     @staticmethod
     def _quant(q: Any, dtype: str | None, shape: tuple[int, ...],
@@ -405,6 +411,8 @@ class _Importer:
             if opt is None:
                 return {"adj_x": False, "adj_y": False}
             return {"adj_x": bool(opt.AdjX()), "adj_y": bool(opt.AdjY())}
+        if kind in SEQ_OPTIONS:
+            return seq_attrs(kind, opts(SEQ_OPTIONS[kind], required=False), where)
         if kind == "GELU":
             opt = opts(tflite.GeluOptions, required=False)
             return {"approximate": bool(opt.Approximate()) if opt is not None else False}

@@ -14,6 +14,7 @@ from ..errors import ModelFormatError, UnsupportedOpError
 from ..ir import Graph, Op, Tensor
 from ..lower import ConvParams, OpParams, lower_op, out_size, strided_slice_axes
 from .messages import short_name
+from .seq_ops import SeqShapeError, check_variables, lstm_shape, svdf_shape
 
 __all__ = ["validate_graph", "infer_shape", "SHAPE_RULES"]
 
@@ -293,6 +294,8 @@ SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
     "SOFTMAX": _same,
     "QUANTIZE": _same,
     "DEQUANTIZE": _same,
+    "SVDF": svdf_shape,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": lstm_shape,
 }
 
 # Weights whose zero points the TFLite int8 spec fixes at 0, and their per-channel axis.
@@ -321,7 +324,7 @@ def validate_graph(g: Graph, label: str) -> None:
             raise UnsupportedOpError(f"{where} has no shape rule")
         try:
             inferred = infer_shape(g, op)
-        except _Bad as exc:
+        except (_Bad, SeqShapeError) as exc:
             raise ModelFormatError(f"{where}: {exc}") from None
         except UnsupportedOpError as exc:
             raise UnsupportedOpError(f"{where}: {exc}") from None
@@ -333,6 +336,7 @@ def validate_graph(g: Graph, label: str) -> None:
             raise ModelFormatError(f"{where}: output shape {out.shape} has an empty dimension")
         _check_quantization(g, op, where)
         _check_lowering(g, op, where)
+    check_variables(g, label)
 
 
 # Fixed-point shifts the reference kernels can apply: MultiplyByQuantizedMultiplier shifts

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "hb_sequence.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
