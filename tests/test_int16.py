@@ -1,8 +1,9 @@
 """int16x8 quantization (int16 activations, int8 weights, int64 biases): one-op models of
 tests/int16_models.py and two small nets that hold every int16 op between them (net16, mix16),
 golden vs LiteRT BUILTIN_REF bit for bit, the generated C on the host vs golden bit for bit,
-the two nets and two edge cases on the Cortex-M4 ISS (whose armv7em kernel set keeps the
-portable int16 kernels), and the models the importer must refuse."""
+the two nets and two edge cases on the Cortex-M4 ISS and the nets on the RV32 ISS (whose
+armv7em and rvx kernel sets keep the portable int16 kernels), and the models the importer
+must refuse."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -93,20 +94,26 @@ def test_int16_net_end_to_end(name: str, tmp_path: Path) -> None:
     _host_bit_exact(path)
 
 
+ON_MCU = [("cortex-m4-iss", n) for n in ("net16", "mix16", "CONV_2D:same", "FULLY_CONNECTED:pc")]
+ON_MCU += [("rv32-iss", n) for n in ("net16", "mix16")]
+
+
 @pytest.mark.sim
-@pytest.mark.parametrize("name", ["net16", "mix16", "CONV_2D:same", "FULLY_CONNECTED:pc"])
-def test_int16_on_cortex_m4_iss(name: str, tmp_path: Path) -> None:
-    """The portable int16 kernels on the MCU firmware path (the armv7em set keeps them)."""
+@pytest.mark.parametrize("target,name", ON_MCU)
+def test_int16_on_mcu_simulators(target: str, name: str, tmp_path: Path) -> None:
+    """The portable int16 kernels on the MCU firmware path: the Cortex-M4 ISS (armv7em kernel
+    set) and the RV32 ISS (rvx kernel set) keep them beside their own int8 kernels."""
     from harness.backends import backend_for
     from harness.targets import load_target
-    reason = backend_for(load_target("cortex-m4-iss")).available()
+    reason = backend_for(load_target(target)).available()
     if reason:
         pytest.skip(reason)
     built = NETS[name](seed=3) if name in NETS else example16(name, seed=6)
-    result = bench_model(_save(tmp_path, name, built), "cortex-m4-iss", n_inputs=3, seed=2)
+    result = bench_model(_save(tmp_path, name, built), target, n_inputs=3, seed=2)
     c = result.comparison
     assert c.bit_exact and c.mismatches == 0, f"{c.mismatches} values differ"
-    assert result.measurement.metrics["cycles_per_inference"].value > 0
+    assert result.measurement.extra["reference_agreement"] == "bit-exact"
+    assert result.measurement.metrics["instructions_per_inference"].value > 0
 
 
 def _tiny16(tmp_path: Path, name: str, bias_dtype: str = "int64", zero_point: int = 0,
