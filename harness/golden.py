@@ -23,11 +23,13 @@ from .golden_ops import (
     add,
     average_pool_2d,
     batch_matmul,
+    cast,
     concatenation,
     conv_2d,
     depthwise_conv_2d,
     dequantize,
     fully_connected,
+    gather,
     gelu,
     hard_swish,
     leaky_relu,
@@ -42,10 +44,12 @@ from .golden_ops import (
     reshape,
     rsqrt,
     softmax,
+    split,
     squared_difference,
     strided_slice,
     svdf,
     transpose,
+    transpose_conv,
     unidirectional_sequence_lstm,
 )
 from .ir import Graph
@@ -85,9 +89,15 @@ KERNELS: dict[str, Kernel] = {
     "RSQRT": rsqrt,
     "GELU": gelu,
     "SLICE": strided_slice,
+    "SPLIT": split,             # several outputs: the kernel returns one array per output
+    "SPLIT_V": split,
+    "GATHER": gather,
+    "CAST": cast,
+    "TRANSPOSE_CONV": transpose_conv,
     "SVDF": svdf,
     "UNIDIRECTIONAL_SEQUENCE_LSTM": unidirectional_sequence_lstm,
 }
+MULTI_OUTPUT_OPS = frozenset({"SPLIT", "SPLIT_V"})
 
 
 class GoldenInterpreter:
@@ -117,7 +127,11 @@ class GoldenInterpreter:
         for op, params, dead, kernel in zip(self.graph.ops, self.params, self._dead_after,
                                             self._kernels):
             args = [self._value(values, i) for i in op.inputs]
-            values[op.outputs[0]] = kernel(self.graph, op, params, args)
+            result = kernel(self.graph, op, params, args)
+            if isinstance(result, list):    # SPLIT: one value per output
+                values.update(zip(op.outputs, result))
+            else:
+                values[op.outputs[0]] = result
             if not keep:
                 for t in dead:
                     values.pop(t, None)
@@ -138,7 +152,7 @@ class GoldenInterpreter:
                     f"{self.graph.source or self.graph.name}: op #{i} '{op.name}' ({op.kind}) "
                     f"has no golden kernel; supported: {', '.join(KERNELS)}"
                 )
-            if len(op.outputs) != 1:
+            if len(op.outputs) != 1 and op.kind not in MULTI_OUTPUT_OPS:
                 raise UnsupportedOpError(
                     f"{self.graph.source or self.graph.name}: op #{i} '{op.name}' ({op.kind}) "
                     f"has {len(op.outputs)} outputs; golden kernels produce exactly one"

@@ -60,6 +60,16 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     "RSQRT": (),
     "GELU": ("approximate",),
     "SLICE": (),
+    # Issue 13 (importers/tflite_more.py puts the data input first): SPLIT [input, axis],
+    # SPLIT_V [input, size_splits, axis] (constant axis and sizes; one output per split),
+    # GATHER [params, indices] (batch_dims 0), CAST [input], TRANSPOSE_CONV [input, weights
+    # (OHWI), bias or -1, output_shape (constant)]. FULLY_CONNECTED may carry hybrid=True
+    # (float32 activations, int8 weights) and asymmetric_quantize_inputs.
+    "SPLIT": ("num_splits",),
+    "SPLIT_V": ("num_splits",),
+    "GATHER": ("axis", "batch_dims"),
+    "CAST": (),
+    "TRANSPOSE_CONV": ("stride", "padding", "activation"),
     # Stateful sequence ops (their state inputs are variable tensors, see Tensor.variable).
     # SVDF: rank (filters per unit); int8 requires activation RELU but does not apply it (LiteRT).
     "SVDF": ("rank", "activation"),

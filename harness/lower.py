@@ -241,11 +241,6 @@ def _pool(g: Graph, op: Op) -> PoolParams:
 def _add(g: Graph, op: Op) -> AddParams | AddPotParams:
     a, b = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     out = g.tensor(op.outputs[0])
-    if a.shape != b.shape and op.kind == "ADD" and a.dtype != "float32":
-        raise UnsupportedOpError(
-            f"{g.source}: op '{op.name}' (ADD) broadcasts {a.shape} with {b.shape}; "
-            "only equal shapes are supported for int8"
-        )
     if a.dtype == "float32":
         lo, hi = activation_range_float(op.attrs["activation"])
         return AddParams(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, lo, hi)
@@ -408,6 +403,10 @@ def lower_op(g: Graph, op: Op) -> OpParams:
     kind = op.kind
     if kind in ("LOGISTIC", "TANH", "SOFTMAX") and g.tensor(op.inputs[0]).dtype == "int16":
         return lower_int16_table_op(g, op)
+    if kind in ("SPLIT", "SPLIT_V", "GATHER", "CAST", "TRANSPOSE_CONV") or op.attrs.get("hybrid") \
+            and kind == "FULLY_CONNECTED":
+        from .lower_more import lower_more_op  # issue-13 ops (lower_more imports this module)
+        return lower_more_op(g, op)
     if kind in ("LOGISTIC", "TANH"):
         return _lut(g, op)
     if kind == "HARD_SWISH":

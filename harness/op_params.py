@@ -13,6 +13,7 @@ __all__ = [
     "MinMaxParams", "LutParams", "StridedSliceParams", "HardSwishParams",
     "strided_slice_axes", "downscale_int16", "OpParams",
     "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
+    "SplitParams", "GatherParams", "CastParams", "TransposeConvParams",
     "Int16LutParams", "AddPotParams",
 ]
 
@@ -53,6 +54,9 @@ class FullyConnectedParams:
     act_max: float
     # float64 [1] per tensor or [out_features] per channel; empty for float FC.
     effective_scale: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    # hybrid FC (float32 input, int8 weights): the float32 weight scales, [1] or per channel.
+    hybrid_weight_scales: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    asymmetric_inputs: bool = False
 
 
 @dataclass(frozen=True)
@@ -300,6 +304,44 @@ class FloatMathParams:
 
 
 @dataclass(frozen=True)
+class SplitParams:
+    """SPLIT / SPLIT_V: the non-negative model axis and the size of every part along it."""
+
+    axis: int
+    sizes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GatherParams:
+    """GATHER (reference_ops::Gather, batch_dims 0): the non-negative model axis of params."""
+
+    axis: int
+
+
+@dataclass(frozen=True)
+class CastParams:
+    """CAST (cast.cc: static_cast per element) from one dtype to another."""
+
+    from_dtype: str
+    to_dtype: str
+
+
+@dataclass(frozen=True)
+class TransposeConvParams:
+    """TRANSPOSE_CONV (reference_ops / reference_integer_ops::TransposeConv): the scatter
+    geometry, and for int8 the per-channel requantization of ConvPerChannel."""
+
+    stride: tuple[int, int]
+    pad: tuple[int, int]            # top, left: the conv padding of the output size
+    input_offset: int
+    output_offset: int
+    multiplier: np.ndarray          # int32 [out_channels]; empty for float
+    shift: np.ndarray
+    act_min: float
+    act_max: float
+
+
+@dataclass(frozen=True)
 class SvdfParams:
     """SVDF (harness.lower_seq). int8: the feature dot product is rescaled to the int16 state
     by (feature_multiplier, feature_shift), the time dot product to the int8 output by
@@ -334,5 +376,6 @@ OpParams = (
     | QuantizeParams | DequantizeParams | ReshapeParams | PadParams | ConcatParams
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
-    | FloatMathParams | SvdfParams | LstmParams | Int16LutParams | AddPotParams
+    | FloatMathParams | SvdfParams | LstmParams | SplitParams | GatherParams | CastParams
+    | TransposeConvParams | Int16LutParams | AddPotParams
 )

@@ -179,6 +179,7 @@ EXAMPLES16: dict[str, Callable[[_Ctx], Example]] = {
     "SUB": lambda c: _binary(c, "SUB"),
     "MUL": lambda c: _binary(c, "MUL"),
     "SUB:broadcast": lambda c: _binary(c, "SUB", broadcast=True),
+    "ADD:broadcast": lambda c: _binary(c, "ADD", broadcast=True),
     "ADD:pot": lambda c: _pot(c, "ADD", (-12, -14, -12)),
     "SUB:pot": lambda c: _pot(c, "SUB", (-13, -11, -11)),
     "SUB:pot_same": lambda c: _pot(c, "SUB", (-12, -12, -12)),

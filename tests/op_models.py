@@ -359,6 +359,9 @@ def variant(name: str, dtype: str, seed: int = 0) -> Example:
 
 def example(kind: str, pair: tuple[str, str], seed: int = 0) -> Example:
     """The example model of `kind` for (input dtype, output dtype) `pair`."""
+    if kind not in EXAMPLES:   # issue 13's ops (op_models_more imports this module)
+        from op_models_more import MORE_EXAMPLES
+        return MORE_EXAMPLES[kind](_Ctx(pair[0], seed), pair)
     return EXAMPLES[kind](_Ctx(pair[0] if pair[0] != pair[1] else pair[1], seed), pair)
 
 

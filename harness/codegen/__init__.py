@@ -28,9 +28,10 @@ taken from `harness.lower`; float kernels follow TFLite's float reference kernel
 
 The code uses only <stdint.h>, <string.h> and <math.h> (link with -lm), no malloc, recursion
 or VLAs; it compiles warning-free for the host, Cortex-M4 and 32-bit RISC-V. int64_t appears
-only in the fixed-point helpers (hb_fixedpoint.h), `double` only in the int8 FULLY_CONNECTED
-requantization, because LiteRT's reference kernel rounds (double)acc * scale there
-(soft-float on an M4, one multiply per output).
+only in the fixed-point helpers (hb_fixedpoint.h) and with int64 tensors (CAST, GATHER
+indices), `double` only in the int8 FULLY_CONNECTED requantization, because LiteRT's reference
+kernel rounds (double)acc * scale there (soft-float on an M4, one multiply per output), and in
+hybrid FULLY_CONNECTED's asymmetric input quantization (a few operations per input row).
 
 The tests build and run it on the host with exactly:
 

@@ -58,12 +58,14 @@ def int16_kernel_file(graph: Graph, index: int, op: Op) -> str:
                                  f"int16 kernels: {', '.join(INT16_KERNEL_FILES)}")
     if op.kind == "SUB" and isinstance(lower_op(graph, op), AddPotParams):
         return "add.c"   # hb_add_pot_s16 (equal shapes: lower_int16_pot_add)
-    if op.kind == "ADD":
-        out = graph.tensor(op.outputs[0])
-        if any(graph.tensor(t).size != out.size for t in op.inputs[:2]):
-            raise UnsupportedOpError(f"{where(graph, index, op)}: int16 ADD broadcasting has "
-                                     "no C kernel (equal shapes only)")
+    if op.kind == "ADD" and _broadcasts(graph, op):
+        return "elementwise.c"   # hb_add_bcast_s16 (tensor_ops.py)
     return INT16_KERNEL_FILES[op.kind]
+
+
+def _broadcasts(graph: Graph, op: Op) -> bool:
+    out = graph.tensor(op.outputs[0])
+    return any(graph.tensor(t).shape != out.shape for t in op.inputs[:2])
 
 
 def _shared(ctx: OpContext, name: str, values: np.ndarray, comment: str) -> str:
@@ -79,6 +81,8 @@ def emit_int16_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str
     g = ctx.graph
     if not involves_int16(g, op) or (op.kind not in _OWN and not isinstance(p, AddPotParams)):
         return None
+    if isinstance(p, AddParams) and _broadcasts(g, op):
+        return None   # broadcasting ADD: tensor_ops.py
     int16_kernel_file(g, i, op)
     x, out = g.tensor(op.inputs[0]), g.tensor(op.outputs[0])
     name = f"{ctx.prefix}_op{i}"

@@ -28,6 +28,7 @@ from ..ir import OP_ATTRS, Graph, Op, Quantization, Tensor
 from .flatbuffer_check import FlatbufferError, verify_model
 from .messages import one_line, short_name
 from .seq_ops import SEQ_OPTIONS, seq_attrs
+from .tflite_more import MORE_OP_TYPES, data_first, more_attrs
 from .validate import validate_graph
 
 __all__ = ["load_tflite", "parse_tflite", "OP_TYPES", "opcode_of"]
@@ -100,6 +101,7 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "RSQRT": {("float32", "float32")},
     "GELU": {("float32", "float32")},
     "SLICE": _BOTH,
+    **MORE_OP_TYPES,   # SPLIT, SPLIT_V, GATHER, CAST, TRANSPOSE_CONV (tflite_more.py)
     "SVDF": _BOTH,
     "UNIDIRECTIONAL_SEQUENCE_LSTM": {("float32", "float32")},
 }
@@ -154,6 +156,9 @@ class _Importer:
         self.model = tflite.Model.GetRootAsModel(buf, 0)
 
     def graph(self) -> Graph:
+        if self.model.Version() != 3:   # LiteRT reads schema version 3 only
+            raise ModelFormatError(f"{self.label}: schema version {self.model.Version()}; "
+                                   "TFLite models are version 3")
         if self.model.SubgraphsLength() < 1:
             raise ModelFormatError(f"{self.label}: the model has no subgraph")
         sg = self.model.Subgraphs(0)
@@ -296,7 +301,7 @@ class _Importer:
         if code == tflite.BuiltinOperator.CUSTOM:
             custom = code_obj.CustomCode()
             kind = f"CUSTOM({short_name(custom.decode('utf-8', 'replace')) if custom else '?'})"
-        inputs = [int(i) for i in o.InputsAsNumpy()] if o.InputsLength() else []
+        inputs = data_first(kind, [int(i) for i in o.InputsAsNumpy()] if o.InputsLength() else [])
         outputs = [int(i) for i in o.OutputsAsNumpy()] if o.OutputsLength() else []
         for i in inputs + outputs:
             if not -1 <= i < len(tensors):
@@ -333,6 +338,9 @@ class _Importer:
             opt.Init(table.Bytes, table.Pos)
             return opt
 
+        more = more_attrs(kind, opts, where, _positive, _padding, _activation)
+        if more is not None:
+            return more
         if kind == "CONV_2D":
             opt = opts(tflite.Conv2DOptions)
             return {
@@ -361,6 +369,7 @@ class _Importer:
             return {
                 "activation": _activation(opt.FusedActivationFunction(), where),
                 "keep_num_dims": bool(opt.KeepNumDims()),
+                "asymmetric_quantize_inputs": bool(opt.AsymmetricQuantizeInputs()),
             }
         if kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
             opt = opts(tflite.Pool2DOptions)
@@ -448,7 +457,7 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
         if t.dtype in ("int8", "int16") and t.quant is None:
             raise UnsupportedOpError(f"{where}: {t.dtype} tensor '{short_name(t.name)}' has no "
                                      "quantization")
-    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"):
         if len(op.inputs) < 2 or op.inputs[1] < 0:
             raise ModelFormatError(f"{where} has no weights input")
         weights = tensors[op.inputs[1]]
@@ -456,9 +465,10 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
                                             weights.dtype == data.dtype == "float32"):
             # (float FC with activation weights: litert-torch's form of q @ k^T)
             raise UnsupportedOpError(f"{where}: non-constant weights are not supported")
-        if op.kind == "CONV_2D" and (data.dtype, weights.dtype) == ("float32", "int8"):
-            # Dynamic-range ("hybrid") conv: TFLite's EvalHybrid, per-tensor weight scale only.
-            if weights.quant is None or not weights.quant.per_tensor:
+        if op.kind in ("CONV_2D", "FULLY_CONNECTED") and \
+                (data.dtype, weights.dtype) == ("float32", "int8"):
+            # Dynamic-range ("hybrid") conv / FC: TFLite's EvalHybrid; conv per-tensor only.
+            if weights.quant is None or (op.kind == "CONV_2D" and not weights.quant.per_tensor):
                 raise UnsupportedOpError(
                     f"{where}: hybrid conv with per-channel weight scales is not supported"
                 )
@@ -469,14 +479,12 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
                 "(hybrid quantization) are not supported"
             )
         bias = tensors[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-        want_bias = {"int8": ("int32",), "int16": ("int64",)}.get(data.dtype, ("float32",))
-        if bias is not None and data.dtype == "int16" and bias.dtype == "int32":
-            # LiteRT 2.3.0 loads it, then its reference kernels read the int32 values as int64
-            raise UnsupportedOpError(f"{where}: int16x8 with an int32 bias is not supported "
-                                     "(LiteRT's reference kernels misread it); use int64")
-        if bias is not None and (bias.dtype not in want_bias or not bias.is_constant):
-            raise UnsupportedOpError(f"{where}: bias must be a constant "
-                                     f"{' or '.join(want_bias)} tensor, got {bias.dtype}")
+        want_bias = {"int8": "int32", "int16": "int64"}.get(data.dtype, "float32")
+        if bias is not None and (bias.dtype != want_bias or not bias.is_constant):
+            # (LiteRT 2.3.0 loads an int16x8 int32 bias, then its kernels read it as int64)
+            why = " (LiteRT misreads an int32 bias in int16x8)" if data.dtype == "int16" else ""
+            raise UnsupportedOpError(f"{where}: bias must be a constant {want_bias} tensor, got "
+                                     f"{bias.dtype}{why}")
     if op.kind in ("ADD", "MUL", "SUB", "MAXIMUM", "MINIMUM", "CONCATENATION",
                    "SQUARED_DIFFERENCE", "BATCH_MATMUL"):
         for i in op.inputs[1:]:

@@ -1,7 +1,7 @@
 /* Broadcasting binary elementwise ops (shapes padded to 5D, stride 0 on broadcast axes):
- * SUB int8 and int16 (reference Add arithmetic with input2_multiplier negated, sub.cc) and
- * float32, MUL int8 and int16 (reference_integer_ops::Mul) and float32, MAXIMUM / MINIMUM on
- * raw values. */
+ * ADD int8 and int16 (reference_integer_ops::BroadcastAdd6DSlow), SUB int8 and int16 (the same
+ * arithmetic with input2_multiplier negated, sub.cc) and float32, MUL int8 and int16
+ * (reference_integer_ops::Mul) and float32, MAXIMUM / MINIMUM on raw values. */
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
 
@@ -24,10 +24,11 @@
         }                                                                                    \
     } while (0)
 
-/* SUB and MUL on integers, int8 and int16 (16x8 models: SUB's left_shift is 15 there). */
-#define HB_INTEGER_SUB_MUL(T, SUFFIX)                                                         \
-    void hb_sub_##SUFFIX(const hb_add_s8_params *p, const hb_broadcast5 *g, const T *input1,  \
-                         const T *input2, T *output)                                          \
+/* ADD, SUB and MUL on integers, int8 and int16 (16x8 models: the ADD / SUB left_shift is 15
+ * there). SUB is ADD with input2_multiplier negated. */
+#define HB_INTEGER_ADD_SUB_MUL(T, SUFFIX)                                                     \
+    void hb_add_bcast_##SUFFIX(const hb_add_s8_params *p, const hb_broadcast5 *g,           \
+                               const T *input1, const T *input2, T *output)                  \
     {                                                                                        \
         HB_BROADCAST_LOOP(g, {                                                               \
             const int32_t v1 = (p->input1_offset + input1[ia]) * (1 << p->left_shift);       \
@@ -42,6 +43,12 @@
         });                                                                                  \
     }                                                                                        \
                                                                                              \
+    void hb_sub_##SUFFIX(const hb_add_s8_params *p, const hb_broadcast5 *g, const T *input1,  \
+                         const T *input2, T *output)                                          \
+    {                                                                                        \
+        hb_add_bcast_##SUFFIX(p, g, input1, input2, output); /* input2_multiplier negated */  \
+    }                                                                                        \
+                                                                                             \
     void hb_mul_##SUFFIX(const hb_mul_s8_params *p, const hb_broadcast5 *g, const T *input1,  \
                          const T *input2, T *output)                                          \
     {                                                                                        \
@@ -54,8 +61,8 @@
         });                                                                                  \
     }
 
-HB_INTEGER_SUB_MUL(int8_t, s8)
-HB_INTEGER_SUB_MUL(int16_t, s16)
+HB_INTEGER_ADD_SUB_MUL(int8_t, s8)
+HB_INTEGER_ADD_SUB_MUL(int16_t, s16)
 
 void hb_sub_f32(const hb_binary_f32_params *p, const hb_broadcast5 *g, const float *input1,
                 const float *input2, float *output)
