@@ -42,6 +42,9 @@ def describe(path: Path, graph: Graph | None = None) -> ModelInfo:
         if entry:
             return ModelInfo(path, entry["workload"], entry["variant"], entry.get("task", ""))
     variant = _DTYPE_VARIANT.get(graph.dtype, graph.dtype) if graph is not None else "unknown"
+    if graph is not None and any(t.dtype == "int16" and not t.is_constant
+                                 for t in graph.tensors):
+        variant = "int16x8"   # int16 activations, whatever the interface dtype
     return ModelInfo(path, path.stem, variant)
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "saturating_rounding_multiply_by_pot",
     "multiply_by_quantized_multiplier",
     "multiply_by_quantized_multiplier_single_rounding",
+    "multiply_by_quantized_multiplier_int64",
     "multiply_by_quantized_multiplier_smaller_than_one_exp",
     "multiply_by_quantized_multiplier_greater_than_one",
     "rounding_half_sum",
@@ -152,6 +153,22 @@ def multiply_by_quantized_multiplier_single_rounding(x: IntArray, multiplier: In
         raise ValueError(f"single-rounding multiplier needs -31 <= shift <= 30, got {shift}")
     total = 31 - s
     return (_i64(x) * _i64(multiplier) + (np.int64(1) << (total - 1))) >> total
+
+
+def multiply_by_quantized_multiplier_int64(x: IntArray, multiplier: IntArray,
+                                           shift: IntArray) -> np.ndarray:
+    """TFLite MultiplyByQuantizedMultiplier(int64 x, int32 multiplier, int shift), the overload
+    the int16x8 kernels call on their int64 accumulators (double-rounding builds).
+
+    reduced = multiplier < 0x7FFF0000 ? (multiplier + 2^15) >> 16 : 0x7FFF   (15-bit multiplier)
+    total_shift = 15 - shift; result = (int32_t)((x * reduced + 2^(total_shift-1)) >> total_shift)
+    One rounding, ties toward +infinity. |x| < 2^47 and -31 <= shift < 8 keep every step inside
+    int64 (LiteRT's DCHECKs).
+    """
+    m = _i64(multiplier)
+    reduced = np.where(m < 0x7FFF0000, (m + (1 << 15)) >> 16, 0x7FFF)
+    total = 15 - _i64(shift)
+    return wrap_int32((_i64(x) * reduced + (np.int64(1) << (total - 1))) >> total)
 
 
 def multiply_by_quantized_multiplier_smaller_than_one_exp(x: IntArray, multiplier: IntArray,

@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import ModelFormatError, UnsupportedOpError
 from .golden_ops import (
+    INT16_KERNELS,
     UNBATCHED_OPS,
     Kernel,
     add,
@@ -108,6 +109,10 @@ class GoldenInterpreter:
         self._check_batch_dims()
         self._dead_after = self._liveness()
         self.params: list[OpParams] = lower(graph)
+        # int16x8 convolutions and FC have their own kernels (int64 accumulators)
+        self._kernels = [INT16_KERNELS.get(op.kind, KERNELS[op.kind])
+                         if graph.tensor(op.inputs[0]).dtype == "int16" else KERNELS[op.kind]
+                         for op in graph.ops]
         self.values: dict[int, np.ndarray] = {}
 
     def run(self, inputs: Sequence[np.ndarray], keep: bool = False) -> list[np.ndarray]:
@@ -119,9 +124,10 @@ class GoldenInterpreter:
         """
         values = self._bind_inputs(inputs)
         values.update(self._reset_state(inputs[0].shape[0]))
-        for op, params, dead in zip(self.graph.ops, self.params, self._dead_after):
+        for op, params, dead, kernel in zip(self.graph.ops, self.params, self._dead_after,
+                                            self._kernels):
             args = [self._value(values, i) for i in op.inputs]
-            result = KERNELS[op.kind](self.graph, op, params, args)
+            result = kernel(self.graph, op, params, args)
             if isinstance(result, list):    # SPLIT: one value per output
                 values.update(zip(op.outputs, result))
             else:

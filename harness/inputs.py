@@ -9,7 +9,7 @@ from .ir import Graph, Tensor
 
 __all__ = ["random_inputs", "model_inputs", "FLOAT_INPUT_RANGE", "INT_INPUT_RANGE"]
 
-# Float inputs are drawn uniformly from this range; int8 inputs cover their whole range;
+# Float inputs are drawn uniformly from this range; int8/int16 inputs cover their whole range;
 # int32 / int64 inputs (CAST's, GATHER's indices) come from INT_INPUT_RANGE, which a model
 # whose integer inputs must stay smaller (indices into a table) cannot take: pass them.
 FLOAT_INPUT_RANGE = (-1.0, 1.0)
@@ -24,6 +24,8 @@ def random_inputs(graph: Graph, n: int, seed: int = 0) -> list[np.ndarray]:
         shape = (n, *t.shape[1:])
         if t.dtype == "int8":
             arrays.append(rng.integers(-128, 128, size=shape, dtype=np.int8))
+        elif t.dtype == "int16":
+            arrays.append(rng.integers(-32768, 32768, size=shape, dtype=np.int16))
         elif t.dtype == "float32":
             lo, hi = FLOAT_INPUT_RANGE
             arrays.append(rng.uniform(lo, hi, size=shape).astype(np.float32))

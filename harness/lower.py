@@ -14,8 +14,10 @@ import numpy as np
 
 from .errors import UnsupportedOpError
 from .ir import Graph, Op, Tensor
+from .lower_int16 import lower_int16_pot_add, lower_int16_table_op
 from .op_params import (  # re-exported: lower.ConvParams etc. stay valid
     AddParams,
+    AddPotParams,
     BatchMatMulParams,
     ConcatParams,
     ConvParams,
@@ -73,6 +75,8 @@ __all__ = [
 ]
 
 INT8_MIN, INT8_MAX = -128, 127
+# The range of each quantized activation dtype (int16: the 16x8 scheme's activations).
+QUANT_RANGES = {"int8": (INT8_MIN, INT8_MAX), "int16": (-32768, 32767)}
 
 
 def tflite_round(x: float) -> int:
@@ -124,20 +128,21 @@ def _f32(x: float) -> float:
 
 
 def activation_range_int8(activation: str, out: Tensor) -> tuple[int, int]:
-    """TFLite CalculateActivationRangeQuantized for an int8 output."""
+    """TFLite CalculateActivationRangeQuantized for an int8 (or int16) output."""
     scale, zp = _scale(out), _zero_point(out)
+    qmin, qmax = QUANT_RANGES.get(out.dtype, (INT8_MIN, INT8_MAX))
 
     def q(f: float) -> int:
         return zp + tflite_round(_f32(_f32(f) / _f32(scale)))
 
     if activation == "NONE":
-        return INT8_MIN, INT8_MAX
+        return qmin, qmax
     if activation == "RELU":
-        return max(INT8_MIN, q(0.0)), INT8_MAX
+        return max(qmin, q(0.0)), qmax
     if activation == "RELU6":
-        return max(INT8_MIN, q(0.0)), min(INT8_MAX, q(6.0))
+        return max(qmin, q(0.0)), min(qmax, q(6.0))
     if activation == "RELU_N1_TO_1":
-        return max(INT8_MIN, q(-1.0)), min(INT8_MAX, q(1.0))
+        return max(qmin, q(-1.0)), min(qmax, q(1.0))
     raise UnsupportedOpError(f"activation {activation} is not supported")
 
 
@@ -233,13 +238,18 @@ def _pool(g: Graph, op: Op) -> PoolParams:
     return PoolParams((fh, fw), (sh, sw), pad, lo, hi)
 
 
-def _add(g: Graph, op: Op) -> AddParams:
+def _add(g: Graph, op: Op) -> AddParams | AddPotParams:
     a, b = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     out = g.tensor(op.outputs[0])
     if a.dtype == "float32":
         lo, hi = activation_range_float(op.attrs["activation"])
         return AddParams(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, lo, hi)
-    left_shift = 20
+    if out.dtype == "int16" and op.attrs.get("pot_scale_int16"):
+        pot = lower_int16_pot_add(g, op, activation_range_int8(op.attrs["activation"], out))
+        if pot is not None:
+            return pot
+    # add.cc / sub.cc: int16 outputs (general_scale_int16) rescale on a 2^-15 grid
+    left_shift = 15 if out.dtype == "int16" else 20
     twice_max = 2.0 * max(_scale(a), _scale(b))
     m1, s1 = quantize_multiplier(_scale(a) / twice_max)
     m2, s2 = quantize_multiplier(_scale(b) / twice_max)
@@ -394,6 +404,8 @@ def _lut(g: Graph, op: Op) -> LutParams:
 def lower_op(g: Graph, op: Op) -> OpParams:
     """The parameters of one op."""
     kind = op.kind
+    if kind in ("LOGISTIC", "TANH", "SOFTMAX") and g.tensor(op.inputs[0]).dtype == "int16":
+        return lower_int16_table_op(g, op)
     if kind in ("SPLIT", "SPLIT_V", "GATHER", "CAST", "TRANSPOSE_CONV") or op.attrs.get("hybrid") \
             and kind == "FULLY_CONNECTED":
         from .lower_more import lower_more_op  # issue-13 ops (lower_more imports this module)

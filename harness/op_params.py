@@ -14,6 +14,7 @@ __all__ = [
     "strided_slice_axes", "downscale_int16", "OpParams",
     "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
     "SplitParams", "GatherParams", "CastParams", "TransposeConvParams",
+    "Int16LutParams", "AddPotParams",
 ]
 
 
@@ -209,6 +210,28 @@ class LutParams:
 
 
 @dataclass(frozen=True)
+class Int16LutParams:
+    """int16 LOGISTIC / TANH (reference_integer_ops::Logistic / Tanh): the input rescaled to
+    units of 1/(3 * 4096) by (x * input_multiplier + round) >> input_left_shift, then
+    LiteRT's 256-entry sigmoid table with interpolation (harness.lower_int16)."""
+
+    input_multiplier: int
+    input_left_shift: int
+
+
+@dataclass(frozen=True)
+class AddPotParams:
+    """int16 ADD / SUB with pot_scale_int16 (reference_ops::Add / Sub16 for int16): power-of-two
+    scales, one input right-shifted onto the output's scale (its shift < 0, the other's 0),
+    then a saturating int16 add or subtract and the activation clamp."""
+
+    input1_shift: int
+    input2_shift: int
+    act_min: int
+    act_max: int
+
+
+@dataclass(frozen=True)
 class StridedSliceParams:
     """STRIDED_SLICE: per input axis (count, start, step), after the masks (TFLite's
     StartForAxis / StopForAxis); shrunk axes have count 1 and vanish from the output shape."""
@@ -354,5 +377,5 @@ OpParams = (
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
     | FloatMathParams | SvdfParams | LstmParams | SplitParams | GatherParams | CastParams
-    | TransposeConvParams
+    | TransposeConvParams | Int16LutParams | AddPotParams
 )

@@ -15,6 +15,7 @@ __all__ = [
     "c_float",
     "c_double",
     "c_int",
+    "c_int64",
     "c_string",
     "c_comment",
     "c_identifier",
@@ -29,11 +30,12 @@ C_TYPES: dict[str, str] = {
     "int16": "int16_t",
     "uint16": "uint16_t",
     "int32": "int32_t",
+    "int64": "int64_t",
     "float32": "float",
     "float64": "double",
 }
 
-_PER_LINE = {"int8_t": 20, "uint8_t": 20, "int16_t": 16, "uint16_t": 16, "int32_t": 10, "float": 6,
+_PER_LINE = {"int8_t": 20, "uint8_t": 20, "int16_t": 16, "uint16_t": 16, "int32_t": 10, "int64_t": 6, "float": 6,
              "double": 4}
 
 
@@ -45,6 +47,16 @@ def c_int(value: int) -> str:
     if value == -(2**31):
         return "(-2147483647 - 1)"
     return str(value)
+
+
+def c_int64(value: int) -> str:
+    """An int64 literal (INT64_C); INT64_MIN as an expression."""
+    value = int(value)
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"{value} does not fit int64_t")
+    if value == -(2**63):
+        return "(-INT64_C(9223372036854775807) - 1)"
+    return f"INT64_C({value})"
 
 
 def _hex(value: float, suffix: str) -> str:
@@ -103,6 +115,8 @@ def _values(array: np.ndarray, ctype: str) -> Iterable[str]:
         return (_hex(v, "f") for v in flat.astype(np.float32).tolist())
     if ctype == "double":
         return (c_double(v) for v in flat.astype(np.float64).tolist())
+    if ctype == "int64_t":
+        return (c_int64(v) for v in flat.tolist())
     return (c_int(v) for v in flat.tolist())
 
 

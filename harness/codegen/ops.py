@@ -20,6 +20,7 @@ from ..lower import (
 )
 from ..op_params import LstmParams, SvdfParams
 from .cformat import c_float, c_int
+from .int16_ops import INT16_KERNEL_FILES, emit_int16_op, int16_kernel_file, involves_int16
 from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
 from .ops_more import (
     MORE_KERNEL_FILES,
@@ -37,7 +38,8 @@ __all__ = [
     "tensor_ctype",
 ]
 
-# (op kind, activation dtype) -> the kernel source file that implements it.
+# (op kind, activation dtype) -> the kernel source file that implements it (int16: int16x8,
+# also the file of QUANTIZE float32/int8 -> int16, see int16_ops.py).
 KERNEL_FILES: dict[tuple[str, str], str] = {
     ("CONV_2D", "int8"): "conv.c",
     ("CONV_2D", "float32"): "conv.c",
@@ -67,6 +69,7 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
         ("STRIDED_SLICE", "movement.c"), ("HARD_SWISH", "activations.c"),
         ("SLICE", "movement.c"),
     ] for dtype in ("int8", "float32")},
+    **{(kind, "int16"): file for kind, file in INT16_KERNEL_FILES.items()},
     ("BATCH_MATMUL", "float32"): "transformer.c",
     ("SQUARED_DIFFERENCE", "float32"): "elementwise.c",
     ("RSQRT", "float32"): "transformer.c",
@@ -83,13 +86,17 @@ def check_supported(graph: Graph, index: int, op: Op) -> str:
     """The kernel file of an op ('' for none needed); UnsupportedOpError if there is no kernel."""
     dtype = graph.tensor(op.inputs[0]).dtype
     key = (op.kind, dtype)
-    if key not in KERNEL_FILES:
+    int16 = involves_int16(graph, op)
+    if int16:
+        int16_kernel_file(graph, index, op)
+    elif key not in KERNEL_FILES:
         raise UnsupportedOpError(
             f"{where(graph, index, op)} with {dtype} input has no C kernel; the kernels: "
             "README 'Supported operators' (python -m harness.codegen.support)"
         )
-    if op.kind == "QUANTIZE" and graph.tensor(op.outputs[0]).dtype != "int8":
-        raise UnsupportedOpError(f"{where(graph, index, op)}: only int8 output has a C kernel")
+    if op.kind == "QUANTIZE" and graph.tensor(op.outputs[0]).dtype not in ("int8", "int16"):
+        raise UnsupportedOpError(f"{where(graph, index, op)}: only int8/int16 output has a C "
+                                 "kernel")
     if op.kind == "DEQUANTIZE" and graph.tensor(op.outputs[0]).dtype != "float32":
         raise UnsupportedOpError(f"{where(graph, index, op)}: only float32 output has a C kernel")
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
@@ -107,7 +114,7 @@ def check_supported(graph: Graph, index: int, op: Op) -> str:
                 f"{where(graph, index, op)}: grouped convolution (filter depth {w.shape[3]}, "
                 f"input depth {x.shape[3]}) has no C kernel"
             )
-    return KERNEL_FILES[key]
+    return int16_kernel_file(graph, index, op) if int16 else KERNEL_FILES[key]
 
 
 def scratch_bytes(graph: Graph, op: Op) -> int:
@@ -149,7 +156,7 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams) -> tuple[str, str]:
     filt, bias = ctx.constants.tensor(w), bias_pointer(ctx, op)
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
     func = "hb_depthwise_conv2d" if depthwise else "hb_conv2d"
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):   # int16x8: the same constants, int64 bias, _s16 kernel
         mult = ctx.constants.int32_array(f"op{i}_multiplier", p.multiplier,
                                          f"op #{i} {op.kind} per-channel multipliers")
         shift = ctx.constants.int32_array(f"op{i}_shift", p.shift,
@@ -160,8 +167,9 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams) -> tuple[str, str]:
             ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
             ("multiplier", mult), ("shift", shift),
         ]
+        suffix = "s16" if x.dtype == "int16" else "s8"
         return (c_struct("hb_conv_s8_params", name, fields),
-                f"{func}_s8(&{name}, {inp}, {filt}, {bias}, {outp});")
+                f"{func}_{suffix}(&{name}, {inp}, {filt}, {bias}, {outp});")
     if op.attrs.get("hybrid"):
         fields = [
             ("g", geometry), ("weight_scale", c_float(p.hybrid_weight_scale)),
@@ -192,7 +200,7 @@ def _fully_connected(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) ->
     weights = ctx.constants.tensor(w) if w.is_constant else ctx.pointer(op.inputs[1])
     bias = bias_pointer(ctx, op)
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):
         # LiteRT's reference FC requantizes with a double scale, not multiplier/shift.
         scales = ctx.constants.float64_array(f"op{i}_effective_scale", p.effective_scale,
                                              f"op #{i} FULLY_CONNECTED effective scales")
@@ -203,8 +211,9 @@ def _fully_connected(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) ->
             ("effective_scale", scales),
             ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
         ]
+        suffix = "s16" if x.dtype == "int16" else "s8"
         return (c_struct("hb_fc_s8_params", name, fields),
-                f"hb_fully_connected_s8(&{name}, {inp}, {weights}, {bias}, {outp});")
+                f"hb_fully_connected_{suffix}(&{name}, {inp}, {weights}, {bias}, {outp});")
     fields = sizes + [("act_min", c_float(p.act_min)), ("act_max", c_float(p.act_max))]
     return (c_struct("hb_fc_f32_params", name, fields),
             f"hb_fully_connected_f32(&{name}, {inp}, {weights}, {bias}, {outp});")
@@ -225,10 +234,12 @@ def _pool(ctx: OpContext, i: int, op: Op, p: PoolParams) -> tuple[str, str]:
     name = f"{ctx.prefix}_op{i}"
     func = "hb_average_pool" if op.kind == "AVERAGE_POOL_2D" else "hb_max_pool"
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
-    if x.dtype == "int8":
+    if x.dtype in ("int8", "int16"):
         fields = [("g", geometry), ("act_min", c_int(int(p.act_min))),
                   ("act_max", c_int(int(p.act_max)))]
-        return c_struct("hb_pool_s8_params", name, fields), f"{func}_s8(&{name}, {inp}, {outp});"
+        suffix = "s16" if x.dtype == "int16" else "s8"
+        return (c_struct("hb_pool_s8_params", name, fields),
+                f"{func}_{suffix}(&{name}, {inp}, {outp});")
     fields = [("g", geometry), ("act_min", c_float(p.act_min)), ("act_max", c_float(p.act_max))]
     return c_struct("hb_pool_f32_params", name, fields), f"{func}_f32(&{name}, {inp}, {outp});"
 
@@ -313,6 +324,9 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
     p: OpParams = lower_op(ctx.graph, op)
     if is_more_op(op):
         return OpCode(*emit_more_op(ctx, i, op, p))
+    int16_op = emit_int16_op(ctx, i, op, p)
+    if int16_op is not None:
+        return OpCode(kernel_file, *int16_op)
     tensor_op = emit_tensor_op(ctx, i, op, p)
     if tensor_op is None and (transformer_op := emit_transformer_op(ctx, i, op, p)):
         tensor_op = transformer_op

@@ -4,6 +4,7 @@ the C generator's kernels (`KERNEL_FILES`), so README's table cannot drift from 
 from __future__ import annotations
 
 from ..importers.tflite import OP_TYPES
+from .int16_ops import INT16_KERNEL_FILES
 from .ops import KERNEL_FILES
 
 __all__ = ["render_support_table", "README_BEGIN", "README_END"]
@@ -13,20 +14,22 @@ README_END = "<!-- supported-ops:end -->"
 _COLUMNS = (("int8", "int8"), ("float32", "float32"))
 # What an op's row should say beyond the dtypes: the limits the importer enforces.
 NOTES = {
-    "ADD": "broadcasting, rank <= 5",
+    "ADD": "broadcasting, rank <= 5 (int16 with pot_scale_int16: equal shapes)",
     "CONCATENATION": "int8 inputs quantized like the output (as LiteRT); not on the batch axis",
     "CONV_2D": "no groups; also float32 activations with per-tensor int8 weights (hybrid)",
     "MEAN": "any axes but the batch axis, rank <= 5",
     "MUL": "broadcasting, rank <= 5",
-    "SUB": "broadcasting, rank <= 5",
+    "SUB": "broadcasting, rank <= 5 (int16 with pot_scale_int16: equal shapes)",
     "MAXIMUM": "broadcasting, rank <= 5; raw values compared (no rescaling, as LiteRT)",
     "MINIMUM": "broadcasting, rank <= 5; raw values compared (no rescaling, as LiteRT)",
     "PAD": "constant paddings, rank <= 5, batch axis unpadded",
     "PADV2": "constant paddings and value, rank <= 5, batch axis unpadded",
     "TRANSPOSE": "constant permutation keeping the batch axis first, rank <= 5",
-    "SOFTMAX": "int8 output scale 1/256, zero point -128",
-    "LOGISTIC": "int8 through LiteRT's lookup table (output scale 1/256, zero point -128)",
-    "TANH": "int8 through LiteRT's lookup table; float32 within tolerance (1 ulp)",
+    "SOFTMAX": "int8 output scale 1/256, zero point -128; int16: 1/32768, exp and 1/(1+x) tables",
+    "LOGISTIC": "int8 through LiteRT's lookup table (output scale 1/256, zero point -128); "
+                "int16: the interpolated sigmoid table (output scale 1/32768)",
+    "TANH": "int8 through LiteRT's lookup table; int16: the interpolated sigmoid table (output "
+            "scale 1/32768); float32 within tolerance (1 ulp)",
     "STRIDED_SLICE": "constant begin/end/strides, begin/end/shrink masks; batch axis whole",
     "HARD_SWISH": "int8: LiteRT's int16 fixed point",
     "BATCH_MATMUL": "adj_x/adj_y, broadcast batch axes (<= 3); a rank-2 operand without the "
@@ -52,11 +55,16 @@ NOTES = {
                                     "no layer norm; within tolerance (Eigen sigmoid/tanh); "
                                     "state reset per inference",
 }
+# int16x8 (int16 activations with zero point 0, int8 weights, int64 biases), said on every
+# row that has it.
+_INT16_NOTE = "int16: int16x8 (int8 weights, int64 bias)"
 
 
 def _cell(kind: str, pair: tuple[str, str]) -> str:
     if pair not in OP_TYPES[kind]:
         return "-"
+    if "int16" in pair:   # int16x8
+        return "golden + C" if kind in INT16_KERNEL_FILES else "golden"
     return "golden + C" if (kind, pair[0]) in KERNEL_FILES else "golden"
 
 
@@ -67,8 +75,12 @@ def render_support_table() -> str:
     for kind in sorted(OP_TYPES):
         other = sorted(p for p in OP_TYPES[kind] if p not in _COLUMNS)
         extra = ", ".join(f"{a} -> {b}: {_cell(kind, (a, b))}" for a, b in other) or "-"
+        note = NOTES.get(kind, "")
+        if kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED") and \
+                ("int16", "int16") in OP_TYPES[kind]:
+            note = f"{note}; {_INT16_NOTE}" if note else _INT16_NOTE
         lines.append(f"| {kind} | {_cell(kind, _COLUMNS[0])} | {_cell(kind, _COLUMNS[1])} | "
-                     f"{extra} | {NOTES.get(kind, '')} |")
+                     f"{extra} | {note} |")
     return "\n".join(lines)
 
 

@@ -5,13 +5,14 @@ per-element formula).
 int8 follows reference_integer_ops::Add (TFLite's general rescaling scheme): both inputs move
 to a common grid 2^-left_shift finer than twice the larger input scale, are summed exactly,
 and the sum is rescaled to the output:
-    v_i = (x_i + input_i_offset) * 2^left_shift                       (left_shift = 20)
+    v_i = (x_i + input_i_offset) * 2^left_shift     (left_shift = 20; 15 for int16 outputs)
     s_i = MultiplyByQuantizedMultiplierSmallerThanOneExp(v_i, input_i_multiplier, input_i_shift)
     out = MultiplyByQuantizedMultiplierSmallerThanOneExp(s_1 + s_2, output_multiplier,
                                                          output_shift) + output_offset
     out = clamp(out, act_min, act_max)
 float32: clamp(a + b).
 SUB is ADD with input2_multiplier negated (sub.cc PrepareGeneralSubOp); float32: clamp(a - b).
+int16 (16x8) ADD/SUB/MUL use the same formulas with int16 clamps.
 MUL int8 (reference_integer_ops::Mul):
     out = clamp(output_offset + MBQM((a + input1_offset) * (b + input2_offset), mult, shift))
 MUL float32: clamp(a * b). MAXIMUM / MINIMUM: max / min of the raw values (no rescaling).
@@ -65,7 +66,7 @@ def add(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
     raw = fp.multiply_by_quantized_multiplier_smaller_than_one_exp(
         fp.wrap_int32(s1 + s2), params.output_multiplier, params.output_shift)
     out = raw + params.output_offset
-    return _held(graph, op, np.clip(out, int(params.act_min), int(params.act_max)).astype(np.int8))
+    return _held(graph, op, np.clip(out, int(params.act_min), int(params.act_max)).astype(a.dtype))
 
 
 def mul(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
@@ -79,7 +80,7 @@ def mul(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
                                                            params.input2_offset)
     raw = fp.multiply_by_quantized_multiplier(product, params.output_multiplier,
                                               params.output_shift) + params.output_offset
-    return _held(graph, op, np.clip(raw, int(params.act_min), int(params.act_max)).astype(np.int8))
+    return _held(graph, op, np.clip(raw, int(params.act_min), int(params.act_max)).astype(a.dtype))
 
 
 def maximum_minimum(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:

@@ -1,9 +1,9 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D, int8 and float32.
+"""AVERAGE_POOL_2D and MAX_POOL_2D, int8, int16 and float32.
 
 Windows are clipped to the image (TFLite pools never read padding): a border window averages
 only its `filter_count` valid cells.
 
-int8 average (reference_integer_ops::AveragePool):
+int8 and int16 average (reference_integer_ops::AveragePool):
     acc = sum of valid cells; acc = acc > 0 ? (acc + count/2) / count : (acc - count/2) / count
     (C division, truncating), then the activation clamp.
 float32 average (reference_ops::AveragePool): `total += x` in float32 over valid cells in
@@ -44,7 +44,7 @@ def average_pool_2d(graph: Graph, op: Op, params: OpParams, args: KernelArgs) ->
     counts = _counts(x, params, out_hw)
     if np.any(counts == 0):
         raise ValueError(f"op '{op.name}': a pooling window lies entirely in the padding")
-    integer = x.dtype == np.int8
+    integer = x.dtype.kind == "i"   # int8 or int16 (the same reference formula)
     data = x.astype(np.int64) if integer else x
     xp = pad_nhwc(data, params.pad, out_hw, params.stride, _NO_DILATION, params.filter, value=0)
     total = np.zeros((x.shape[0], out_hw[0], out_hw[1], x.shape[3]),
@@ -55,7 +55,7 @@ def average_pool_2d(graph: Graph, op: Op, params: OpParams, args: KernelArgs) ->
     if integer:
         half = counts // 2
         rounded = trunc_div(np.where(total > 0, total + half, total - half), counts)
-        return np.clip(rounded, int(params.act_min), int(params.act_max)).astype(np.int8)
+        return np.clip(rounded, int(params.act_min), int(params.act_max)).astype(x.dtype)
     average = (total / counts.astype(np.float32)).astype(np.float32)
     return clamp_float(average, params.act_min, params.act_max)
 
@@ -68,9 +68,9 @@ def max_pool_2d(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.
     out_hw = _geometry(graph, op)
     if np.any(_counts(x, params, out_hw) == 0):
         raise ValueError(f"op '{op.name}': a pooling window lies entirely in the padding")
-    integer = x.dtype == np.int8
-    data = x.astype(np.int16) if integer else x
-    sentinel = -129 if integer else -np.inf
+    integer = x.dtype.kind == "i"
+    data = x.astype(np.int32) if integer else x
+    sentinel = int(np.iinfo(x.dtype).min) - 1 if integer else -np.inf
     xp = pad_nhwc(data, params.pad, out_hw, params.stride, _NO_DILATION, params.filter,
                   value=sentinel)
     best = None
@@ -80,5 +80,5 @@ def max_pool_2d(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.
             best = win.copy() if best is None else np.maximum(best, win)
     assert best is not None
     if integer:
-        return np.clip(best, int(params.act_min), int(params.act_max)).astype(np.int8)
+        return np.clip(best, int(params.act_min), int(params.act_max)).astype(x.dtype)
     return clamp_float(best.astype(np.float32), params.act_min, params.act_max)

@@ -1,4 +1,5 @@
-"""QUANTIZE (float32 -> int8, int8 -> int8) and DEQUANTIZE (int8 -> float32).
+"""QUANTIZE (float32 -> int8/int16, int8/int16 -> int8/int16) and DEQUANTIZE (int8/int16 ->
+float32). The int16 cases follow the same reference functions with int16 clamps.
 
 float32 -> int8 (reference_ops::AffineQuantize):
     q = clamp((int32)round(x / scale) + zero_point, -128, 127)
@@ -26,13 +27,15 @@ def quantize(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.nda
     assert isinstance(params, QuantizeParams)
     x = args[0]
     assert x is not None
+    out_dtype = np.dtype(graph.tensor(op.outputs[0]).dtype)
+    lo, hi = int(np.iinfo(out_dtype).min), int(np.iinfo(out_dtype).max)
     if x.dtype == np.float32:
         scaled = (x / np.float32(params.scale)).astype(np.float32)
         q = np.clip(round_half_away(scaled), -(1 << 31), (1 << 31) - 1) + params.zero_point
-        return np.clip(q, -128, 127).astype(np.int8)
+        return np.clip(q, lo, hi).astype(out_dtype)
     out = fp.multiply_by_quantized_multiplier(x.astype(np.int64) + params.input_offset,
                                               params.multiplier, params.shift)
-    return np.clip(out + params.zero_point, -128, 127).astype(np.int8)
+    return np.clip(out + params.zero_point, lo, hi).astype(out_dtype)
 
 
 def dequantize(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:

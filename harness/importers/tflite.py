@@ -63,33 +63,36 @@ MAX_SCALE = float(1 << 32)
 MAX_OP_VERSION = 16
 
 _BOTH = {("int8", "int8"), ("float32", "float32")}
+# int16x8 quantization: int16 activations (zero point 0), int8 weights, int32/int64 biases.
+_S16 = _BOTH | {("int16", "int16")}
 # The supported (input dtype, output dtype) pairs of every op: the importer's gate, and the
 # source of README's operator table (harness.codegen.support.render_support_table).
 OP_TYPES: dict[str, set[tuple[str, str]]] = {
-    "CONV_2D": _BOTH,
-    "DEPTHWISE_CONV_2D": _BOTH,
-    "FULLY_CONNECTED": _BOTH,
-    "AVERAGE_POOL_2D": _BOTH,
-    "MAX_POOL_2D": _BOTH,
-    "ADD": _BOTH,
-    "RESHAPE": _BOTH,
-    "SOFTMAX": _BOTH,
-    "QUANTIZE": {("float32", "int8"), ("int8", "int8")},
-    "DEQUANTIZE": {("int8", "float32")},
+    "CONV_2D": _S16,
+    "DEPTHWISE_CONV_2D": _S16,
+    "FULLY_CONNECTED": _S16,
+    "AVERAGE_POOL_2D": _S16,
+    "MAX_POOL_2D": _S16,
+    "ADD": _S16,
+    "RESHAPE": _S16,
+    "SOFTMAX": _S16,
+    "QUANTIZE": {("float32", "int8"), ("int8", "int8"), ("float32", "int16"), ("int8", "int16"),
+                 ("int16", "int8"), ("int16", "int16")},
+    "DEQUANTIZE": {("int8", "float32"), ("int16", "float32")},
     "PAD": _BOTH,
     "PADV2": _BOTH,
     "CONCATENATION": _BOTH,
     "MEAN": _BOTH,
-    "MUL": _BOTH,
-    "SUB": _BOTH,
+    "MUL": _S16,
+    "SUB": _S16,
     "TRANSPOSE": _BOTH,
     "RELU": _BOTH,
     "RELU6": _BOTH,
     "LEAKY_RELU": _BOTH,
     "MAXIMUM": _BOTH,
     "MINIMUM": _BOTH,
-    "LOGISTIC": _BOTH,
-    "TANH": _BOTH,
+    "LOGISTIC": _S16,
+    "TANH": _S16,
     "STRIDED_SLICE": _BOTH,
     "HARD_SWISH": _BOTH,
     # the ops of a small vision transformer (litert-torch's export), float32
@@ -380,7 +383,10 @@ class _Importer:
             cls = {"ADD": tflite.AddOptions, "MUL": tflite.MulOptions, "SUB": tflite.SubOptions}
             opt = opts(cls[kind], required=False)
             act = opt.FusedActivationFunction() if opt is not None else 0
-            return {"activation": _activation(act, where)}
+            attrs: dict[str, Any] = {"activation": _activation(act, where)}
+            if kind != "MUL":   # int16: power-of-two scales path (LiteRT: options absent = off)
+                attrs["pot_scale_int16"] = bool(opt.PotScaleInt16()) if opt is not None else False
+            return attrs
         if kind == "SOFTMAX":
             opt = opts(tflite.SoftmaxOptions, required=False)
             beta = float(opt.Beta()) if opt is not None else 1.0
@@ -448,8 +454,8 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
     data = tensors[op.inputs[0]]
     out = tensors[op.outputs[0]]
     for t in (data, out):
-        if t.dtype == "int8" and t.quant is None:
-            raise UnsupportedOpError(f"{where}: int8 tensor '{short_name(t.name)}' has no "
+        if t.dtype in ("int8", "int16") and t.quant is None:
+            raise UnsupportedOpError(f"{where}: {t.dtype} tensor '{short_name(t.name)}' has no "
                                      "quantization")
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"):
         if len(op.inputs) < 2 or op.inputs[1] < 0:
@@ -467,17 +473,18 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
                     f"{where}: hybrid conv with per-channel weight scales is not supported"
                 )
             op.attrs["hybrid"] = True
-        elif weights.dtype != data.dtype:
+        elif weights.dtype != data.dtype and (data.dtype, weights.dtype) != ("int16", "int8"):
             raise UnsupportedOpError(
                 f"{where}: {weights.dtype} weights with {data.dtype} activations "
                 "(hybrid quantization) are not supported"
             )
         bias = tensors[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-        want_bias = "int32" if data.dtype == "int8" else "float32"
+        want_bias = {"int8": "int32", "int16": "int64"}.get(data.dtype, "float32")
         if bias is not None and (bias.dtype != want_bias or not bias.is_constant):
-            raise UnsupportedOpError(
-                f"{where}: bias must be a constant {want_bias} tensor, got {bias.dtype}"
-            )
+            # (LiteRT 2.3.0 loads an int16x8 int32 bias, then its kernels read it as int64)
+            why = " (LiteRT misreads an int32 bias in int16x8)" if data.dtype == "int16" else ""
+            raise UnsupportedOpError(f"{where}: bias must be a constant {want_bias} tensor, got "
+                                     f"{bias.dtype}{why}")
     if op.kind in ("ADD", "MUL", "SUB", "MAXIMUM", "MINIMUM", "CONCATENATION",
                    "SQUARED_DIFFERENCE", "BATCH_MATMUL"):
         for i in op.inputs[1:]:
@@ -486,7 +493,7 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
                 raise UnsupportedOpError(
                     f"{where}: inputs of {data.dtype} and {other.dtype if other else 'nothing'}"
                 )
-            if other.dtype == "int8" and other.quant is None:
-                raise UnsupportedOpError(f"{where}: int8 tensor '{short_name(other.name)}' "
+            if other.dtype in ("int8", "int16") and other.quant is None:
+                raise UnsupportedOpError(f"{where}: {other.dtype} tensor '{short_name(other.name)}' "
                                          "has no quantization")
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ModelFormatError, UnsupportedOpError
 from ..ir import Graph, Op, Tensor
-from ..lower import lower_op, out_size, strided_slice_axes
+from ..lower import ConvParams, OpParams, lower_op, out_size, strided_slice_axes
 from .messages import short_name
 from .seq_ops import SeqShapeError, check_variables, lstm_shape, svdf_shape
 
@@ -359,6 +359,8 @@ MAX_LEFT_SHIFT = 30
 def _check_lowering(g: Graph, op: Op, where: str) -> None:
     """Lower the op once (as TFLite's Prepare would) and refuse rescalings out of range."""
     params = lower_op(g, op)
+    if g.tensor(op.inputs[0]).dtype == "int16":
+        _check_int16_ranges(g, op, params, where)
     for name, value in vars(params).items():
         if not name.endswith("shift") or name in ("left_shift", "input_left_shift"):
             continue
@@ -369,17 +371,42 @@ def _check_lowering(g: Graph, op: Op, where: str) -> None:
                                    f"(2^{MAX_LEFT_SHIFT}); the scales are corrupt")
 
 
+# int16x8 convolutions requantize int64 sums with a 15-bit multiplier: LiteRT's
+# MultiplyByQuantizedMultiplier(int64) needs shift < 8 and |sum| < 2^47 (its DCHECKs).
+MAX_INT16_SHIFT = 7
+MAX_INT16_BIAS = 1 << 40
+
+
+def _check_int16_ranges(g: Graph, op: Op, params: OpParams, where: str) -> None:
+    if not isinstance(params, ConvParams):
+        return
+    shifts = np.asarray(params.shift)
+    if shifts.size and int(shifts.max()) > MAX_INT16_SHIFT:
+        raise ModelFormatError(f"{where}: its quantization scales need a rescale by "
+                               f"2^{int(shifts.max())}, beyond the int16x8 range "
+                               f"(2^{MAX_INT16_SHIFT}); the scales are corrupt")
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        bias = g.tensor(op.inputs[2]).data
+        if bias is not None and bias.size and int(np.abs(bias.astype(np.int64)).max()) >= \
+                MAX_INT16_BIAS:
+            raise ModelFormatError(f"{where}: an int64 bias of magnitude 2^40 or more "
+                                   "overflows the int16x8 requantization; it is corrupt")
+
+
 def _check_quantization(g: Graph, op: Op, where: str) -> None:
     for i in op.inputs:
         t = g.tensor(i) if i >= 0 else None
-        if t is not None and t.dtype == "int8" and t.quant is None:
-            raise ModelFormatError(f"{where}: int8 tensor '{short_name(t.name)}' has no "
+        if t is not None and t.dtype in ("int8", "int16") and t.quant is None:
+            raise ModelFormatError(f"{where}: {t.dtype} tensor '{short_name(t.name)}' has no "
                                    "quantization")
     activations = [g.tensor(i) for i in op.inputs if i >= 0 and not g.tensor(i).is_constant]
     for t in activations + [g.tensor(op.outputs[0])]:
-        if t.dtype == "int8" and t.quant is not None and not t.quant.per_tensor:
+        if t.dtype in ("int8", "int16") and t.quant is not None and not t.quant.per_tensor:
             raise ModelFormatError(f"{where}: activation '{short_name(t.name)}' has per-axis "
-                                   "quantization; int8 activations are per tensor")
+                                   f"quantization; {t.dtype} activations are per tensor")
+        if t.dtype == "int16" and t.quant is not None and t.quant.zero_point[0] != 0:
+            raise ModelFormatError(f"{where}: int16 activation '{short_name(t.name)}' has zero "
+                                   f"point {t.quant.zero_point[0]}; the 16x8 spec requires 0")
     if op.attrs.get("hybrid"):
         w = g.tensor(op.inputs[1])
         if w.quant is not None and not w.quant.per_tensor and w.quant.axis != 0:
@@ -401,7 +428,7 @@ def _check_quantization(g: Graph, op: Op, where: str) -> None:
         if bias is None:
             return
         if bias.quant is not None and any(z != 0 for z in bias.quant.zero_point):
-            raise ModelFormatError(f"{where}: int32 bias '{short_name(bias.name)}' has a "
+            raise ModelFormatError(f"{where}: {bias.dtype} bias '{short_name(bias.name)}' has a "
                                    "nonzero zero point")
         if op.kind == "FULLY_CONNECTED" and w.quant.per_tensor:
             # GetQuantizedConvolutionMultipler: the bias scale must be input x filter scale.

@@ -6,6 +6,7 @@
  *   hb_mbqm                   MultiplyByQuantizedMultiplier (double rounding)
  *   hb_mbqm_smaller_than_one  MultiplyByQuantizedMultiplierSmallerThanOneExp
  *   hb_mbqm_greater_than_one  MultiplyByQuantizedMultiplierGreaterThanOne
+ *   hb_mbqm64                 MultiplyByQuantizedMultiplier(int64 x) of the int16x8 kernels
  *   hb_exp_on_negative_values exp_on_negative_values for FixedPoint<int32, 5>
  *   hb_get_reciprocal         GetReciprocal (one_over_one_plus_x_for_x_in_0_1)
  *
@@ -79,6 +80,15 @@ static inline int32_t hb_mbqm_smaller_than_one(int32_t x, int32_t multiplier, in
 static inline int32_t hb_mbqm_greater_than_one(int32_t x, int32_t multiplier, int32_t left_shift)
 {
     return hb_srdhm(hb_shift_left(x, left_shift), multiplier);
+}
+
+/* MultiplyByQuantizedMultiplier(int64 x, ...), the overload of the int16x8 kernels: the
+ * multiplier reduced to 15 bits, one rounding (ties toward +infinity); |x| < 2^47. */
+static inline int32_t hb_mbqm64(int64_t x, int32_t multiplier, int32_t shift)
+{
+    const int64_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+    const int32_t total_shift = 15 - shift;
+    return (int32_t)((x * reduced + ((int64_t)1 << (total_shift - 1))) >> total_shift);
 }
 
 static inline int32_t hb_clamp_i32(int32_t x, int32_t lo, int32_t hi)

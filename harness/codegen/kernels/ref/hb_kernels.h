@@ -324,6 +324,60 @@ void hb_batch_matmul_f32(const hb_batch_matmul_params *p, const float *lhs, cons
 void hb_rsqrt_f32(int32_t size, const float *input, float *output);
 void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *output);
 
+/* ---- int16x8 (int16 activations, zero point 0; int8 weights; int64 biases) ----
+ * The int8 parameter structs carry the int16 layers' constants (offsets are 0, the clamps
+ * int16). conv_s16.c, fully_connected_s16.c, activations_s16.c; the others sit beside their
+ * int8 forms in pooling.c, add.c, elementwise.c (SUB, MUL: broadcasting) and quantize.c. */
+
+void hb_conv2d_s16(const hb_conv_s8_params *p, const int16_t *input, const int8_t *filter,
+                   const int64_t *bias, int16_t *output);
+void hb_depthwise_conv2d_s16(const hb_conv_s8_params *p, const int16_t *input,
+                             const int8_t *filter, const int64_t *bias, int16_t *output);
+void hb_fully_connected_s16(const hb_fc_s8_params *p, const int16_t *input,
+                            const int8_t *weights, const int64_t *bias, int16_t *output);
+void hb_average_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16_t *output);
+void hb_max_pool_s16(const hb_pool_s8_params *p, const int16_t *input, int16_t *output);
+void hb_add_s16(const hb_add_s8_params *p, const int16_t *input1, const int16_t *input2,
+                int16_t *output);
+
+/* ADD / SUB with pot_scale_int16: power-of-two scales, one input shifted right (shift < 0). */
+typedef struct {
+    int32_t size;
+    int32_t input1_shift, input2_shift;   /* <= 0, at least one of them 0 */
+    int32_t subtract;                     /* 1: SUB */
+    int32_t act_min, act_max;
+} hb_add_pot_s16_params;
+
+void hb_add_pot_s16(const hb_add_pot_s16_params *p, const int16_t *input1,
+                    const int16_t *input2, int16_t *output);
+void hb_sub_s16(const hb_add_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
+                const int16_t *input2, int16_t *output);
+void hb_mul_s16(const hb_mul_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
+                const int16_t *input2, int16_t *output);
+/* LOGISTIC, TANH, SOFTMAX (activations_s16.c); the tables come with the model. */
+typedef struct {
+    int32_t size;
+    int32_t input_multiplier, input_left_shift;   /* multiplier 0: power-of-two input scale */
+} hb_lut_s16_params;
+
+typedef struct {
+    int32_t rows, depth;
+    int32_t input_multiplier, input_shift;  /* QuantizeMultiplier(scale * beta / (10/65535)) */
+} hb_softmax_s16_params;
+
+void hb_logistic_s16(const hb_lut_s16_params *p, const uint16_t *table, const int16_t *input,
+                     int16_t *output);
+void hb_tanh_s16(const hb_lut_s16_params *p, const uint16_t *table, const int16_t *input,
+                 int16_t *output);
+void hb_softmax_s16(const hb_softmax_s16_params *p, const int16_t *exp_lut,
+                    const int16_t *recip_lut, const int16_t *input, int16_t *output);
+void hb_quantize_f32_s16(const hb_affine_params *p, const float *input, int16_t *output);
+void hb_dequantize_s16_f32(const hb_affine_params *p, const int16_t *input, float *output);
+void hb_requantize_s8_s16(const hb_requantize_params *p, const int8_t *input, int16_t *output);
+void hb_requantize_s16_s8(const hb_requantize_params *p, const int16_t *input, int8_t *output);
+void hb_requantize_s16_s16(const hb_requantize_params *p, const int16_t *input,
+                           int16_t *output);
+
 /* ---- Issue 13: SPLIT, GATHER, CAST, TRANSPOSE_CONV, hybrid FULLY_CONNECTED, broadcasting
  * int8 ADD (split_gather.c, cast.c, transpose_conv.c, fc_hybrid.c, elementwise.c) ---- */
 
@@ -395,9 +449,11 @@ void hb_fully_connected_hybrid(const hb_fc_hybrid_params *p, const float *input,
                                const int8_t *filter, const float *bias, int8_t *scratch,
                                float *output);
 
-/* ADD int8 with broadcasting (reference_integer_ops::BroadcastAdd6DSlow arithmetic). */
+/* ADD int8 and int16 with broadcasting (BroadcastAdd6DSlow arithmetic). */
 void hb_add_bcast_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
                      const int8_t *input2, int8_t *output);
+void hb_add_bcast_s16(const hb_add_s8_params *p, const hb_broadcast5 *g, const int16_t *input1,
+                      const int16_t *input2, int16_t *output);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
-/* AVERAGE_POOL_2D and MAX_POOL_2D, int8 (reference_integer_ops) and float32 (reference_ops).
- * Only the cells inside the input count (padding is neither averaged nor maximised). */
+/* AVERAGE_POOL_2D and MAX_POOL_2D, int8 and int16 (reference_integer_ops) and float32
+ * (reference_ops). Only the cells inside the input count (padding is neither averaged nor
+ * maximised). */
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
 
@@ -34,58 +35,64 @@ static int32_t output_index(const hb_pool_geometry *g, int32_t b, int32_t y, int
     return ((b * g->out_h + y) * g->out_w + x) * g->channels + c;
 }
 
-void hb_average_pool_s8(const hb_pool_s8_params *p, const int8_t *input, int8_t *output)
-{
-    const hb_pool_geometry *g = &p->g;
-    int32_t b, oy, ox, c, fy, fx;
-    for (b = 0; b < g->batches; ++b) {
-        for (oy = 0; oy < g->out_h; ++oy) {
-            for (ox = 0; ox < g->out_w; ++ox) {
-                const window w = clip_window(g, oy, ox);
-                for (c = 0; c < g->channels; ++c) {
-                    int32_t acc = 0, count = 0;
-                    for (fy = w.fy_start; fy < w.fy_end; ++fy) {
-                        for (fx = w.fx_start; fx < w.fx_end; ++fx) {
-                            acc += input[input_index(g, b, w.y0 + fy, w.x0 + fx, c)];
-                            ++count;
-                        }
-                    }
-                    if (count == 0) {
-                        continue;  /* TFLite rejects such a pool; leave the cell untouched */
-                    }
-                    /* Rounded to nearest, ties away from zero. */
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                    output[output_index(g, b, oy, ox, c)] =
-                        (int8_t)hb_clamp_i32(acc, p->act_min, p->act_max);
-                }
-            }
-        }
+/* The integer pools, int8 and int16 (16x8 models): the same reference formulas on T. */
+#define HB_INTEGER_POOLS(T, SUFFIX, LOWEST)                                                   \
+    void hb_average_pool_##SUFFIX(const hb_pool_s8_params *p, const T *input, T *output)     \
+    {                                                                                        \
+        const hb_pool_geometry *g = &p->g;                                                   \
+        int32_t b, oy, ox, c, fy, fx;                                                        \
+        for (b = 0; b < g->batches; ++b) {                                                   \
+            for (oy = 0; oy < g->out_h; ++oy) {                                              \
+                for (ox = 0; ox < g->out_w; ++ox) {                                          \
+                    const window w = clip_window(g, oy, ox);                                 \
+                    for (c = 0; c < g->channels; ++c) {                                      \
+                        int32_t acc = 0, count = 0;                                          \
+                        for (fy = w.fy_start; fy < w.fy_end; ++fy) {                         \
+                            for (fx = w.fx_start; fx < w.fx_end; ++fx) {                     \
+                                acc += input[input_index(g, b, w.y0 + fy, w.x0 + fx, c)];    \
+                                ++count;                                                     \
+                            }                                                                \
+                        }                                                                    \
+                        if (count == 0) {                                                    \
+                            continue; /* TFLite rejects such a pool; the cell stays */       \
+                        }                                                                    \
+                        /* Rounded to nearest, ties away from zero. */                       \
+                        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count; \
+                        output[output_index(g, b, oy, ox, c)] =                              \
+                            (T)hb_clamp_i32(acc, p->act_min, p->act_max);                    \
+                    }                                                                        \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    }                                                                                        \
+                                                                                             \
+    void hb_max_pool_##SUFFIX(const hb_pool_s8_params *p, const T *input, T *output)         \
+    {                                                                                        \
+        const hb_pool_geometry *g = &p->g;                                                   \
+        int32_t b, oy, ox, c, fy, fx;                                                        \
+        for (b = 0; b < g->batches; ++b) {                                                   \
+            for (oy = 0; oy < g->out_h; ++oy) {                                              \
+                for (ox = 0; ox < g->out_w; ++ox) {                                          \
+                    const window w = clip_window(g, oy, ox);                                 \
+                    for (c = 0; c < g->channels; ++c) {                                      \
+                        int32_t max = (LOWEST);                                              \
+                        for (fy = w.fy_start; fy < w.fy_end; ++fy) {                         \
+                            for (fx = w.fx_start; fx < w.fx_end; ++fx) {                     \
+                                const int32_t v =                                            \
+                                    input[input_index(g, b, w.y0 + fy, w.x0 + fx, c)];       \
+                                max = v > max ? v : max;                                     \
+                            }                                                                \
+                        }                                                                    \
+                        output[output_index(g, b, oy, ox, c)] =                              \
+                            (T)hb_clamp_i32(max, p->act_min, p->act_max);                    \
+                    }                                                                        \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
     }
-}
 
-void hb_max_pool_s8(const hb_pool_s8_params *p, const int8_t *input, int8_t *output)
-{
-    const hb_pool_geometry *g = &p->g;
-    int32_t b, oy, ox, c, fy, fx;
-    for (b = 0; b < g->batches; ++b) {
-        for (oy = 0; oy < g->out_h; ++oy) {
-            for (ox = 0; ox < g->out_w; ++ox) {
-                const window w = clip_window(g, oy, ox);
-                for (c = 0; c < g->channels; ++c) {
-                    int32_t max = -128;
-                    for (fy = w.fy_start; fy < w.fy_end; ++fy) {
-                        for (fx = w.fx_start; fx < w.fx_end; ++fx) {
-                            const int32_t v = input[input_index(g, b, w.y0 + fy, w.x0 + fx, c)];
-                            max = v > max ? v : max;
-                        }
-                    }
-                    output[output_index(g, b, oy, ox, c)] =
-                        (int8_t)hb_clamp_i32(max, p->act_min, p->act_max);
-                }
-            }
-        }
-    }
-}
+HB_INTEGER_POOLS(int8_t, s8, -128)
+HB_INTEGER_POOLS(int16_t, s16, -32768)
 
 void hb_average_pool_f32(const hb_pool_f32_params *p, const float *input, float *output)
 {
