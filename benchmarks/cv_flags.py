@@ -1,10 +1,11 @@
 """CV32E40X simulation speed per Verilator flag set (rtl/cv32e40x/build.py FLAG_SETS).
 
-    .venv/bin/python benchmarks/cv_flags.py [--model kws_ref_model] [--nnx 1]
+    .venv/bin/python benchmarks/cv_flags.py [--model ad01_int8] [--nnx 0]
                                             [--flags o3 o3-threads2 ...] [--rounds 1]
 
 Builds the firmware of one MLPerf Tiny model once through the harness (bench_model on
-cv32e40x-nnx or -base: bit-exact against golden, one random input), then runs that same
+cv32e40x-base or -nnx: bit-exact against golden, one random input; AD by default, 3.7 M
+cycles on the scalar core), then runs that same
 ELF on hb_bench built with each flag set. For each: the build's wall time (0 when cached),
 the simulation's host seconds and simulated cycles per second (hb_bench's own sim_seconds,
 the best of --rounds runs), and whether the console - model outputs, per-layer mcycle
@@ -58,8 +59,9 @@ def run(exe: Path, elf: Path, max_cycles: int) -> tuple[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="kws_ref_model", help="MLPerf Tiny model stem")
-    ap.add_argument("--nnx", type=int, choices=(0, 1), default=1)
+    ap.add_argument("--model", default="ad01_int8", help="MLPerf Tiny model stem")
+    ap.add_argument("--nnx", type=int, choices=(0, 1), default=0,
+                    help="1: cv32e40x-nnx (X_EXT = 1 + coprocessor), 0: cv32e40x-base")
     ap.add_argument("--flags", nargs="+", choices=list(FLAG_SETS),
                     default=[DEFAULT_FLAGS, *(f for f in FLAG_SETS if f != DEFAULT_FLAGS)],
                     help="flag sets; the first is the reference for 'identical'")
