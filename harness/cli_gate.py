@@ -62,6 +62,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
         print(json.dumps(payload))
     else:
         print(f"baseline  {result.baseline}\ncandidate {result.candidate}")
+        for note in result.notes():
+            print(note)
         for finding in result.findings:
             if finding.kind != "unchanged" or args.verbose:
                 print(finding.line())

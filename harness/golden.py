@@ -22,11 +22,13 @@ from .golden_ops import (
     add,
     average_pool_2d,
     batch_matmul,
+    cast,
     concatenation,
     conv_2d,
     depthwise_conv_2d,
     dequantize,
     fully_connected,
+    gather,
     gelu,
     hard_swish,
     leaky_relu,
@@ -41,9 +43,13 @@ from .golden_ops import (
     reshape,
     rsqrt,
     softmax,
+    split,
     squared_difference,
     strided_slice,
+    svdf,
     transpose,
+    transpose_conv,
+    unidirectional_sequence_lstm,
 )
 from .ir import Graph
 from .lower import OpParams, lower
@@ -82,7 +88,15 @@ KERNELS: dict[str, Kernel] = {
     "RSQRT": rsqrt,
     "GELU": gelu,
     "SLICE": strided_slice,
+    "SPLIT": split,             # several outputs: the kernel returns one array per output
+    "SPLIT_V": split,
+    "GATHER": gather,
+    "CAST": cast,
+    "TRANSPOSE_CONV": transpose_conv,
+    "SVDF": svdf,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": unidirectional_sequence_lstm,
 }
+MULTI_OUTPUT_OPS = frozenset({"SPLIT", "SPLIT_V"})
 
 
 class GoldenInterpreter:
@@ -104,9 +118,14 @@ class GoldenInterpreter:
         intermediates are dropped as soon as no later op reads them.
         """
         values = self._bind_inputs(inputs)
+        values.update(self._reset_state(inputs[0].shape[0]))
         for op, params, dead in zip(self.graph.ops, self.params, self._dead_after):
             args = [self._value(values, i) for i in op.inputs]
-            values[op.outputs[0]] = KERNELS[op.kind](self.graph, op, params, args)
+            result = KERNELS[op.kind](self.graph, op, params, args)
+            if isinstance(result, list):    # SPLIT: one value per output
+                values.update(zip(op.outputs, result))
+            else:
+                values[op.outputs[0]] = result
             if not keep:
                 for t in dead:
                     values.pop(t, None)
@@ -127,7 +146,7 @@ class GoldenInterpreter:
                     f"{self.graph.source or self.graph.name}: op #{i} '{op.name}' ({op.kind}) "
                     f"has no golden kernel; supported: {', '.join(KERNELS)}"
                 )
-            if len(op.outputs) != 1:
+            if len(op.outputs) != 1 and op.kind not in MULTI_OUTPUT_OPS:
                 raise UnsupportedOpError(
                     f"{self.graph.source or self.graph.name}: op #{i} '{op.name}' ({op.kind}) "
                     f"has {len(op.outputs)} outputs; golden kernels produce exactly one"
@@ -158,7 +177,7 @@ class GoldenInterpreter:
     def _liveness(self) -> list[list[int]]:
         """Per op, the activations no later op reads (graph outputs excepted), so a run can
         drop them; also checks that every op reads only values produced before it."""
-        available = set(self.graph.inputs)
+        available = set(self.graph.inputs) | set(self._variables())
         last_use: dict[int, int] = {}
         for index, op in enumerate(self.graph.ops):
             for i in op.inputs:
@@ -182,7 +201,21 @@ class GoldenInterpreter:
                 dead[index].append(tensor)
         return dead
 
+    def _variables(self) -> list[int]:
+        return [t.index for t in self.graph.tensors if t.variable]
+
     # -- per run ----------------------------------------------------------------------------
+
+    def _reset_state(self, n: int) -> dict[int, np.ndarray]:
+        """Every variable tensor at the start of an inference, one copy per sample: int8 at
+        its zero point, anything else 0 (LiteRT's ResetVariableTensor). Each input is its own
+        inference, so state never carries from one sample to the next."""
+        state: dict[int, np.ndarray] = {}
+        for i in self._variables():
+            t = self.graph.tensor(i)
+            value = t.quant.zero_point[0] if t.dtype == "int8" and t.quant is not None else 0
+            state[i] = np.full((n, *t.shape[1:]), value, dtype=t.dtype)
+        return state
 
     def _bind_inputs(self, inputs: Sequence[np.ndarray]) -> dict[int, np.ndarray]:
         expected = self.graph.input_tensors()

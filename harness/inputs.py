@@ -7,10 +7,13 @@ import numpy as np
 from .errors import ModelError
 from .ir import Graph, Tensor
 
-__all__ = ["random_inputs", "model_inputs", "FLOAT_INPUT_RANGE"]
+__all__ = ["random_inputs", "model_inputs", "FLOAT_INPUT_RANGE", "INT_INPUT_RANGE"]
 
-# Float inputs are drawn uniformly from this range; int8 inputs cover their whole range.
+# Float inputs are drawn uniformly from this range; int8 inputs cover their whole range;
+# int32 / int64 inputs (CAST's, GATHER's indices) come from INT_INPUT_RANGE, which a model
+# whose integer inputs must stay smaller (indices into a table) cannot take: pass them.
 FLOAT_INPUT_RANGE = (-1.0, 1.0)
+INT_INPUT_RANGE = (-1000, 1000)
 
 
 def random_inputs(graph: Graph, n: int, seed: int = 0) -> list[np.ndarray]:
@@ -24,6 +27,8 @@ def random_inputs(graph: Graph, n: int, seed: int = 0) -> list[np.ndarray]:
         elif t.dtype == "float32":
             lo, hi = FLOAT_INPUT_RANGE
             arrays.append(rng.uniform(lo, hi, size=shape).astype(np.float32))
+        elif t.dtype in ("int32", "int64"):
+            arrays.append(rng.integers(*INT_INPUT_RANGE, size=shape).astype(t.dtype))
         else:
             raise ValueError(f"cannot make random inputs of dtype {t.dtype} for '{t.name}'")
     return arrays

@@ -60,6 +60,22 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     "RSQRT": (),
     "GELU": ("approximate",),
     "SLICE": (),
+    # Issue 13 (importers/tflite_more.py puts the data input first): SPLIT [input, axis],
+    # SPLIT_V [input, size_splits, axis] (constant axis and sizes; one output per split),
+    # GATHER [params, indices] (batch_dims 0), CAST [input], TRANSPOSE_CONV [input, weights
+    # (OHWI), bias or -1, output_shape (constant)]. FULLY_CONNECTED may carry hybrid=True
+    # (float32 activations, int8 weights) and asymmetric_quantize_inputs.
+    "SPLIT": ("num_splits",),
+    "SPLIT_V": ("num_splits",),
+    "GATHER": ("axis", "batch_dims"),
+    "CAST": (),
+    "TRANSPOSE_CONV": ("stride", "padding", "activation"),
+    # Stateful sequence ops (their state inputs are variable tensors, see Tensor.variable).
+    # SVDF: rank (filters per unit); int8 requires activation RELU but does not apply it (LiteRT).
+    "SVDF": ("rank", "activation"),
+    # activation: the cell's and the output's (TANH, RELU, ...; gates are always sigmoid);
+    # cell_clip / proj_clip: 0 for none; time_major: input [time, batch, ...] when True.
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": ("activation", "cell_clip", "proj_clip", "time_major"),
 }
 
 
@@ -78,7 +94,12 @@ class Quantization:
 
 @dataclass
 class Tensor:
-    """A typed tensor; `data` holds the value of a constant (weights, biases, shapes)."""
+    """A typed tensor; `data` holds the value of a constant (weights, biases, shapes).
+
+    A `variable` tensor is an op's state (SVDF's activation state, an LSTM's output and cell
+    state): no data, reset at the start of every inference (int8 to its zero point, anything
+    else to 0, as LiteRT's ResetVariableTensor) and updated in place by the op that reads it.
+    hilbench treats every benchmark input as its own inference: state is reset per input."""
 
     index: int
     name: str
@@ -86,6 +107,7 @@ class Tensor:
     dtype: str
     quant: Quantization | None = None
     data: np.ndarray | None = None
+    variable: bool = False
 
     @property
     def is_constant(self) -> bool:
@@ -155,4 +177,12 @@ class Graph:
                 lhs = self.tensors[op.inputs[0]]
                 inner = lhs.shape[-2] if op.attrs.get("adj_x") else lhs.shape[-1]
                 total += out.size * inner
+            elif op.kind in ("SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"):
+                # every weight matrix once per sample (SVDF: features, time weights) or per
+                # sample and time step (LSTM: gate, recurrent and projection weights)
+                x = self.tensors[op.inputs[0]]
+                steps = x.shape[0] * (x.shape[1] if op.kind != "SVDF" else 1)
+                ks = (1, 2) if op.kind == "SVDF" else (1, 2, 3, 4, 5, 6, 7, 8, 16)
+                total += steps * sum(self.tensors[op.inputs[k]].size for k in ks
+                                     if k < len(op.inputs) and op.inputs[k] >= 0)
         return total

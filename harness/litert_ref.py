@@ -4,7 +4,8 @@ With reference_kernels=True the interpreter uses OpResolverType.BUILTIN_REF, TFL
 reference kernels, which the golden interpreter reproduces bit for bit on int8 graphs; the
 default optimized kernels (XNNPACK, ruy) may round differently and are only useful for speed
 comparisons. Samples run one at a time at the model's own batch size of 1, so models with
-fixed-shape RESHAPEs work unchanged.
+fixed-shape RESHAPEs work unchanged. Variable tensors (SVDF / LSTM state) are reset before
+every sample: each sample is its own inference, as in the golden interpreter and the C.
 """
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ def _invoke_each(interp: Any, inputs: Sequence[np.ndarray],
     for s in range(n):
         for d, x in zip(details, inputs):
             interp.set_tensor(d["index"], x[s:s + 1])
+        interp.reset_all_variables()
         interp.invoke()
         for slot, i in enumerate(wanted):
             value = interp.get_tensor(i)

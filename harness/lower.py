@@ -236,11 +236,6 @@ def _pool(g: Graph, op: Op) -> PoolParams:
 def _add(g: Graph, op: Op) -> AddParams:
     a, b = g.tensor(op.inputs[0]), g.tensor(op.inputs[1])
     out = g.tensor(op.outputs[0])
-    if a.shape != b.shape and op.kind == "ADD" and a.dtype != "float32":
-        raise UnsupportedOpError(
-            f"{g.source}: op '{op.name}' (ADD) broadcasts {a.shape} with {b.shape}; "
-            "only equal shapes are supported for int8"
-        )
     if a.dtype == "float32":
         lo, hi = activation_range_float(op.attrs["activation"])
         return AddParams(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, lo, hi)
@@ -396,6 +391,10 @@ def _lut(g: Graph, op: Op) -> LutParams:
 def lower_op(g: Graph, op: Op) -> OpParams:
     """The parameters of one op."""
     kind = op.kind
+    if kind in ("SPLIT", "SPLIT_V", "GATHER", "CAST", "TRANSPOSE_CONV") or op.attrs.get("hybrid") \
+            and kind == "FULLY_CONNECTED":
+        from .lower_more import lower_more_op  # issue-13 ops (lower_more imports this module)
+        return lower_more_op(g, op)
     if kind in ("LOGISTIC", "TANH"):
         return _lut(g, op)
     if kind == "HARD_SWISH":
@@ -462,6 +461,9 @@ def lower_op(g: Graph, op: Op) -> OpParams:
         return _dequantize(g, op)
     if kind == "RESHAPE":
         return ReshapeParams(g.tensor(op.outputs[0]).shape)
+    if kind in ("SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"):
+        from .lower_seq import lower_seq_op  # lower_seq builds on this module
+        return lower_seq_op(g, op)
     raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({kind}) has no lowering")
 
 

@@ -12,7 +12,8 @@ __all__ = [
     "TransposeParams", "MeanParams", "MulParams", "ReluParams", "LeakyReluParams",
     "MinMaxParams", "LutParams", "StridedSliceParams", "HardSwishParams",
     "strided_slice_axes", "downscale_int16", "OpParams",
-    "BatchMatMulParams", "GeluParams", "FloatMathParams",
+    "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
+    "SplitParams", "GatherParams", "CastParams", "TransposeConvParams",
 ]
 
 
@@ -52,6 +53,9 @@ class FullyConnectedParams:
     act_max: float
     # float64 [1] per tensor or [out_features] per channel; empty for float FC.
     effective_scale: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    # hybrid FC (float32 input, int8 weights): the float32 weight scales, [1] or per channel.
+    hybrid_weight_scales: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    asymmetric_inputs: bool = False
 
 
 @dataclass(frozen=True)
@@ -276,10 +280,79 @@ class FloatMathParams:
     """Parameter-free float32 math (RSQRT, SQUARED_DIFFERENCE)."""
 
 
+@dataclass(frozen=True)
+class SplitParams:
+    """SPLIT / SPLIT_V: the non-negative model axis and the size of every part along it."""
+
+    axis: int
+    sizes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GatherParams:
+    """GATHER (reference_ops::Gather, batch_dims 0): the non-negative model axis of params."""
+
+    axis: int
+
+
+@dataclass(frozen=True)
+class CastParams:
+    """CAST (cast.cc: static_cast per element) from one dtype to another."""
+
+    from_dtype: str
+    to_dtype: str
+
+
+@dataclass(frozen=True)
+class TransposeConvParams:
+    """TRANSPOSE_CONV (reference_ops / reference_integer_ops::TransposeConv): the scatter
+    geometry, and for int8 the per-channel requantization of ConvPerChannel."""
+
+    stride: tuple[int, int]
+    pad: tuple[int, int]            # top, left: the conv padding of the output size
+    input_offset: int
+    output_offset: int
+    multiplier: np.ndarray          # int32 [out_channels]; empty for float
+    shift: np.ndarray
+    act_min: float
+    act_max: float
+
+
+@dataclass(frozen=True)
+class SvdfParams:
+    """SVDF (harness.lower_seq). int8: the feature dot product is rescaled to the int16 state
+    by (feature_multiplier, feature_shift), the time dot product to the int8 output by
+    (time_multiplier, time_shift); float: the fused activation's clamp range."""
+
+    rank: int
+    act_min: float
+    act_max: float
+    input_offset: int = 0             # -input zero point
+    output_offset: int = 0
+    feature_multiplier: int = 0
+    feature_shift: int = 0
+    time_multiplier: int = 0
+    time_shift: int = 0
+
+
+@dataclass(frozen=True)
+class LstmParams:
+    """UNIDIRECTIONAL_SEQUENCE_LSTM, float32 (harness.lower_seq): which optional parts the
+    model has, the cell/output activation and the clips (0: none)."""
+
+    activation: str                   # NONE, RELU, RELU_N1_TO_1, RELU6 or TANH
+    cifg: bool                        # no input gate: it is 1 - forget gate
+    peephole: bool
+    projection: bool
+    cell_clip: float
+    proj_clip: float
+
+
 OpParams = (
     ConvParams | FullyConnectedParams | PoolParams | AddParams | SoftmaxParams
     | QuantizeParams | DequantizeParams | ReshapeParams | PadParams | ConcatParams
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
-    | FloatMathParams
+    | FloatMathParams | SvdfParams | LstmParams | SplitParams | GatherParams | CastParams
+    | TransposeConvParams
 )

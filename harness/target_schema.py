@@ -151,6 +151,8 @@ class IssArmSpec(_Section):
 
 class IssRvSpec(_Section):
     nnx: Literal[0, 1] = 1
+    # the RTL core whose timing model prices the run (harness/rvtiming); None: no cycles
+    timing: Literal["hb_core", "vexriscv", "cv32e40x"] | None = None
     max_instructions_per_inference: int = Field(2_000_000_000, gt=0)
 
 

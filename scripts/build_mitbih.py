@@ -5,8 +5,8 @@
 
 The folder must hold the PhysioNet release of the MIT-BIH Arrhythmia Database 1.0.0
 (NNN.hea/.dat/.atr and SHA256SUMS.txt); every file of the 44 non-paced records is checked
-against SHA256SUMS.txt before it is read. Needs `wfdb` and `scipy` (build time only: the loader
-needs numpy alone).
+against SHA256SUMS.txt before it is read. Needs `wfdb` and `scipy` (the `data` extra, which
+the set-up installs; build time only: the loader needs numpy alone).
 
 Why integers all the way: the bundle's SHA-256 is a constant of the loader, so the rebuild must
 not depend on floating-point rounding. Every step below is exact integer arithmetic:

@@ -40,6 +40,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q 'pip==26.3'
   # constraints.txt pins every package to a version set known to work together: without it
   # pip's resolver backtracks through hundreds of releases and stops with resolution-too-deep.
-  .venv/bin/python -m pip install -q -c constraints.txt -e '.[test,rtl,compress,boards,ray]'
+  .venv/bin/python -m pip install -q -c constraints.txt -e '.[test,rtl,compress,boards,data,ray]'
   echo "$want" > "$stamp"
 fi

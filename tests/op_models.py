@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
+from seq_models import lstm, svdf
 from tflite_build import ModelBuilder, options
 
 Example = tuple[ModelBuilder, list[int], list[int]]
@@ -301,6 +302,9 @@ EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
     "RSQRT": lambda c, _: _float_unary(c, "RSQRT"),   # NaN for x < 0, as LiteRT
     "GELU": lambda c, _: _float_unary(c, "GELU"),
     "SLICE": lambda c, _: _plain_slice(c, [0, 1, 2, 0], [1, 4, -1, 3], (1, 4, 5, 3)),
+    # the stateful sequence ops (tests/seq_models.py, tests/test_seq_ops.py)
+    "SVDF": lambda c, pair: svdf(pair[0], int(c.rng.integers(1 << 30))),
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": lambda c, _: lstm(int(c.rng.integers(1 << 30))),
 }
 
 # Transformer-op shapes and options (float32 only): name -> (kind, builder(ctx)).
@@ -355,6 +359,9 @@ def variant(name: str, dtype: str, seed: int = 0) -> Example:
 
 def example(kind: str, pair: tuple[str, str], seed: int = 0) -> Example:
     """The example model of `kind` for (input dtype, output dtype) `pair`."""
+    if kind not in EXAMPLES:   # issue 13's ops (op_models_more imports this module)
+        from op_models_more import MORE_EXAMPLES
+        return MORE_EXAMPLES[kind](_Ctx(pair[0], seed), pair)
     return EXAMPLES[kind](_Ctx(pair[0] if pair[0] != pair[1] else pair[1], seed), pair)
 
 

@@ -18,7 +18,7 @@ from test_codegen import T, _pool_case, add_options, build_host, run_host, tiny_
 from test_rvx_kernels import LAYERS, assert_bit_exact, conv_model, fc_model
 
 from harness.codegen import generate
-from harness.codegen.armv7em import _fc_requant
+from harness.codegen.armv7em_fc import fc_requant
 from harness.importers import load_model
 from harness.importers.tflite import parse_tflite
 from harness.inputs import random_inputs
@@ -113,9 +113,9 @@ def test_mlperf_tiny_int8_bit_exact_on_host(stem: str, tmp_path: Path) -> None:
 
 def test_fc_requantisation_constants() -> None:
     """multiplier = floor(scale * 2^32) for 0 < scale < 1; other scales stay double."""
-    m = _fc_requant(0.0123)
+    m = fc_requant(0.0123)
     assert 0 <= 0.0123 * 2.0 ** 32 - m < 1
-    assert _fc_requant(1.0) == 0 and _fc_requant(0.0) == 0 and _fc_requant(3.5) == 0
+    assert fc_requant(1.0) == 0 and fc_requant(0.0) == 0 and fc_requant(3.5) == 0
 
 
 def test_fc_requantisation_ties_take_the_double_path(tmp_path: Path) -> None:

@@ -8,12 +8,17 @@ that failure back only on a fresh machine; these tests catch it on any machine.
 
 from __future__ import annotations
 
-import tomllib
+import sys
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser from PyPI
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -210,3 +210,32 @@ def test_ambiguous_prefix_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ResultsError, match="ambiguous"):
         resolve_ref("abcd", store.path)
     assert resolve_ref("abcd1", store.path).rows["run_id"].tolist() == ["abcd1111"]
+
+
+def test_repeated_rows_compare_the_latest_and_say_how_many_were_set_aside(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three rows of one key in the candidate run (repeats): the gate compares the latest (a
+    regression here, though the first two equal the baseline) and says that two were set aside;
+    a key with one row on each side is not mentioned."""
+    cycles = "iss-cycle-model"
+    base = [_m({"cycles_per_inference": (100.0, cycles)}),
+            _m({"cycles_per_inference": (50.0, cycles)}, model="vww")]
+    cand = [_m({"cycles_per_inference": (100.0, cycles)}),
+            _m({"cycles_per_inference": (100.0, cycles)}),
+            _m({"cycles_per_inference": (120.0, cycles)}),
+            _m({"cycles_per_inference": (50.0, cycles)}, model="vww")]
+    b, c = _frames(tmp_path, base, cand)
+    result = compare(b, c, baseline_label="b", candidate_label="c")
+    assert [(f.row, f.baseline, f.candidate) for f in result.of("regression")] == [
+        ("kws/int8 on t [ref]", 100.0, 120.0)]
+    assert result.set_aside == {"baseline": {}, "candidate": {"kws/int8 on t [ref]": 2}}
+    assert result.rows_compared == 2 and "2 older duplicate rows set aside" in result.verdict()
+    code, out, _ = _cli(capsys, "gate", "--results", str(tmp_path / "s.sqlite"),
+                        "--baseline", RUNS[0], "--candidate", RUNS[1])
+    assert code == 1
+    assert ("note: the candidate has 2 older rows of the same model, variant, target and "
+            "kernels (repeats or earlier runs); only the latest row of each is compared: "
+            "kws/int8 on t [ref] x2") in out.splitlines()
+    assert "note: the baseline" not in out
+    assert json.loads((tmp_path / "gate.json").read_text())["set_aside"]["candidate"] == {
+        "kws/int8 on t [ref]": 2}

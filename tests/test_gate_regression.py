@@ -16,6 +16,8 @@ from hb_testutil import model_path
 
 import harness.codegen
 from harness.cli import main
+from harness.report.gate import _text
+from harness.report.tables import format_value
 from harness.results import ResultStore
 from harness.targets import load_target
 
@@ -49,9 +51,9 @@ def _slow_kernels(tmp_path: Path) -> Path:
     """A copy of the kernel tree whose FC kernel spends extra cycles per call."""
     root = tmp_path / "kernels"
     shutil.copytree(harness.codegen.KERNEL_ROOT, root)
-    fc = root / "armv7em" / "arm_fc_s8.c"
+    fc = root / "armv7em" / "arm_fc_s8_body.h"
     text = fc.read_text()
-    anchor = "    int32_t b, oc, j;\n"
+    anchor = "    int32_t b, oc;\n"
     assert anchor in text, "the FC kernel changed: update the anchor of this test"
     fc.write_text(text.replace(anchor, anchor + DELAY, 1))
     return root
@@ -77,11 +79,12 @@ def test_gate_fails_on_a_slower_kernel_and_passes_after_the_revert(
                  "--junit", str(junit)]) == 1
     out = capsys.readouterr().out
     df = ResultStore(store).dataframe().sort_values("id")
-    before, after = (int(v) for v in df["cycles_per_inference"])
+    # means over 2 inputs: printed as the gate and the history format them
+    before, after = (float(v) for v in df["cycles_per_inference"])
     assert after > before
     line = next(x for x in out.splitlines() if "cycles_per_inference" in x)
     assert line.startswith("regression: ad/int8 on cortex-m4-iss [armv7em] cycles_per_inference")
-    assert f"baseline {before} -> candidate {after}" in line, line
+    assert f"baseline {_text(before)} -> candidate {_text(after)}" in line, line
     assert "gate: FAIL" in out
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and int(suite.get("failures", "0")) >= 1
@@ -97,4 +100,4 @@ def test_gate_fails_on_a_slower_kernel_and_passes_after_the_revert(
     assert main(["history", "--results", str(store), "--model", "ad", "--target",
                  "cortex-m4-iss"]) == 0
     values = [line.split(": ")[1].split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert values == [str(before), str(after), str(before)]
+    assert values == [format_value(before), format_value(after), format_value(before)]

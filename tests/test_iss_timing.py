@@ -311,3 +311,13 @@ def test_divide_missed_by_the_load_sweep_is_hooked_on_first_sight(
 def test_load_pipelining_in_a_run(tmp_path: Path) -> None:
     # Two independent loads from RAM: 2 + 1; both read the same address r2.
     assert measured(tmp_path, "ldr r3, [r2]\nldr r4, [r2, #4]", r2=0x20000000) == (3, 2)
+
+
+@pytest.mark.parametrize("page", [1024, 4096])
+def test_loads_pipeline_across_a_translator_cut(tmp_path: Path, page: int) -> None:
+    # The two loads of test_load_pipelining_in_a_run, placed so that a page boundary (where
+    # the translator cuts blocks) falls between them: still 2 + 1 (the core has no pages),
+    # after the b.w over the padding (1 + P).
+    body = (f"b.w 2f\n.p2align {page.bit_length() - 1}\n.space {page - 2}\n2:\n"
+            "ldr r3, [r2]\nldr r4, [r2, #4]")
+    assert measured(tmp_path, body, r2=0x20000000) == (1 + P + 3, 3)

@@ -92,7 +92,7 @@ def test_rr_features_premature_beat() -> None:
                     "is not here; the rebuild check needs them")
 @pytest.mark.skipif(importlib.util.find_spec("wfdb") is None
                     or importlib.util.find_spec("scipy") is None,
-                    reason="the rebuild needs wfdb and scipy: pip install wfdb scipy")
+                    reason="the rebuild needs wfdb and scipy: .venv/bin/pip install -e '.[data]'")
 def test_rebuild_is_bit_identical(tmp_path: Path) -> None:
     script = REPO / "scripts" / "build_mitbih.py"
     spec = importlib.util.spec_from_file_location("build_mitbih", script)

@@ -1,6 +1,9 @@
 """Reports: summary selection, provenance in tables, CSV round trip, figures, write_report."""
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -8,7 +11,7 @@ import pytest
 
 from harness.measure import LayerMetric, Measurement, Metric, RunContext
 from harness.report import NoMeasurementsError, write_report
-from harness.report.figures import layer_cycles_figure, overview_figure
+from harness.report.figures import layer_cycles_figure, overview_figure, overview_rows
 from harness.report.tables import format_value, summary, to_latex, to_markdown, write_csv
 from harness.results import ResultStore
 
@@ -53,6 +56,19 @@ def test_summary_picks_the_latest_row_per_model_variant_target() -> None:
     assert list(s.columns) == ["model", "variant", "target", "bit_exact", "n_inputs", "latency_ms",
                                "latency_ms_provenance", "flash_bytes", "flash_bytes_provenance", "ram_bytes",
                                "ram_bytes_provenance"]
+
+
+def test_summary_keeps_one_row_per_kernel_set() -> None:
+    """A target measured with `ref` and `armv7em` keeps both rows, each named by its set;
+    the older row of each set is dropped."""
+    df = _frame()
+    df = df[(df["model"] == "kws") & (df["variant"] == "int8")]
+    both = pd.concat([df.assign(kernels="ref"), df.assign(kernels="armv7em", latency_ms=0.5)])
+    both["id"] = range(1, len(both) + 1)
+    s = summary(both)
+    assert list(s.columns[:4]) == ["model", "variant", "target", "kernels"]
+    by_set = dict(zip(s["kernels"], s["latency_ms"]))
+    assert by_set == {"armv7em": pytest.approx(0.5), "ref": pytest.approx(1.23456)}
 
 
 def test_summary_breaks_time_ties_by_id() -> None:
@@ -156,6 +172,30 @@ def test_overview_figure_with_several_targets_and_modelled_numbers(tmp_path: Pat
                             id=frame["id"] + 100)
     png = overview_figure(pd.concat([frame, modelled], ignore_index=True), tmp_path / "o.png")
     assert png.read_bytes()[:8] == PNG_SIGNATURE and png.with_suffix(".pdf").exists()
+
+
+def test_the_overview_keeps_one_row_per_kernel_set(tmp_path: Path) -> None:
+    """Rows of the same model/variant/target measured with two kernel sets are two bars (the
+    latest row of each set), and the legend names the kernel sets; a target with one set is
+    named alone."""
+    frame = _frame()
+    frame["extra_json"] = json.dumps({"kernels": "ref"})
+    m4 = frame.assign(target="cortex-m4-iss", id=frame["id"] + 100)
+    smlad = m4.assign(id=m4["id"] + 100, extra_json=json.dumps({"kernels": "armv7em"}),
+                      latency_ms=m4["latency_ms"] / 2)
+    rows = overview_rows(pd.concat([frame, m4, smlad], ignore_index=True))
+    assert len(rows) == 12        # 2 models x 2 variants x (host, m4 ref, m4 armv7em)
+    pick = rows[(rows["model"] == "kws") & (rows["variant"] == "int8")]
+    assert [(t, k) for t, k in zip(pick["target"], pick["kernels"])] == [
+        ("cortex-m4-iss", "armv7em"), ("cortex-m4-iss", "ref"), ("host", "ref")]
+    assert pick["id"].tolist() == [202, 102, 2]          # the NEW row of each (id 1 is OLD)
+    assert pick["latency_ms"].iloc[0] == pytest.approx(pick["latency_ms"].iloc[1] / 2)
+    png = overview_figure(pd.concat([frame, m4, smlad], ignore_index=True), tmp_path / "o.png")
+    assert shutil.which("pdftotext"), "poppler-utils is missing: run scripts/setup.sh"
+    text = subprocess.run(["pdftotext", str(png.with_suffix(".pdf")), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "cortex-m4-iss [armv7em]" in text and "cortex-m4-iss [ref]" in text
+    assert "host [ref]" not in text and "host" in text
 
 
 def test_write_report_writes_every_file_atomically(tmp_path: Path) -> None:

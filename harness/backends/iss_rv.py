@@ -17,6 +17,14 @@ gives for the same image and inputs, and its "cycle" differences (HB_RESULT, HB_
 instructions too. instructions_per_inference (HB_INSTRET) and per-layer counts are reported
 with provenance `instructions`; there is no cycles_per_inference, hence no energy.
 
+With `iss_rv.timing: <core>` (hb_core, vexriscv, cv32e40x) the run is also priced by that
+core's timing model (harness/rvtiming: per-class costs, hazards, branch outcomes, caches,
+calibrated on the core's RTL): reads of mcycle/cycle are answered with the modelled cycles
+before the reading instruction, so HB_RESULT and HB_LAYER are modelled cycles and
+cycles_per_inference and the per-layer cycles carry provenance `iss-cycle-model`
+(minstret reads stay exact instruction counts). Energy follows only if the target has an
+energy model.
+
 Budgets: iss_rv.max_instructions_per_inference per input (plus a console allowance) per image,
 RunTimeoutError when exceeded. Errors: not a 32-bit RISC-V ELF -> RunError; an unhandled trap
 (mtvec = 0: illegal instruction, ecall, ebreak) or an access outside RAM and the MMIO page ->
@@ -26,90 +34,27 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..artifacts import Artifact
+from ..artifacts import Artifact, RunResult
 from ..errors import RunError, RunTimeoutError, TargetConfigError
 from ..firmware import FirmwareReport, parse_console, symbol_at
 from ..measure import Metric
+from ..rvtiming import TimingCounter, core_timing, first_input_features, scan_code
 from ..target_schema import IssRvSpec
 from ..targets import Target
 from .firmware_backend import FirmwareBackend
 from .images import Batch, ImageRun, ImageSlice
 from .rv32 import describe_trap, image_budget, import_rtl
+from .rv_counters import QUIET_CSRS, CounterCsrs, counter_reads
 
 __all__ = ["IssRvBackend", "IssRvOptions", "CounterCsrs", "counter_reads"]
-
-
-# Counter CSRs (low words; the high halves are these + 0x80): mcycle, minstret, cycle, instret.
-_COUNTER_CSRS = (0xB00, 0xB02, 0xC00, 0xC02)
-_SYSTEM = 0x73
-_CSRRS = 2
-
-
-def counter_reads(elf: Path) -> dict[int, tuple[int, bool]]:
-    """Addresses of the counter reads (`csrrs rd, <counter>, x0`, i.e. csrr) in the ELF's
-    executable sections: {address: (rd, high_half)}. RV32IM code has no compressed
-    instructions, so every instruction is a 4-byte word at a 4-byte-aligned address."""
-    from elftools.elf.constants import SH_FLAGS
-    from elftools.elf.elffile import ELFFile
-
-    found: dict[int, tuple[int, bool]] = {}
-    with open(elf, "rb") as handle:
-        for section in ELFFile(handle).iter_sections():
-            executable = section["sh_flags"] & SH_FLAGS.SHF_EXECINSTR
-            if not executable or section["sh_type"] != "SHT_PROGBITS":
-                continue
-            data, base = section.data(), int(section["sh_addr"])
-            for offset in range(0, len(data) - 3, 4):
-                word = int.from_bytes(data[offset:offset + 4], "little")
-                if word & 0x7F != _SYSTEM or (word >> 12) & 7 != _CSRRS or (word >> 15) & 31:
-                    continue
-                csr, rd = word >> 20, (word >> 7) & 31
-                if rd and (csr in _COUNTER_CSRS or csr - 0x80 in _COUNTER_CSRS):
-                    found[base + offset] = (rd, csr - 0x80 in _COUNTER_CSRS)
-    return found
-
-
-class CounterCsrs:
-    """Answers the counter reads of a loaded rtl.model.iss.Iss with its exact instruction
-    count: a code hook on each read notes the count before it, a hook on the next word
-    overwrites rd with it (Unicorn has written its host-tick value by then)."""
-
-    def __init__(self, iss: Any, reads: dict[int, tuple[int, bool]]) -> None:
-        from unicorn import UC_HOOK_CODE
-
-        self.iss = iss
-        self.reads = reads
-        self._pending: tuple[int, int, int] | None = None   # (address, rd, value)
-        for address in reads:
-            iss.uc.hook_add(UC_HOOK_CODE, self._on_read, begin=address, end=address)
-            iss.uc.hook_add(UC_HOOK_CODE, self._on_next, begin=address + 4, end=address + 4)
-
-    def instructions_before(self, pc: int) -> int:
-        """Instructions executed before the one at `pc`: the ISS counts a block when it
-        starts, so subtract the rest of the current block."""
-        block, size = self.iss._last_block
-        if not block <= pc < block + size:
-            raise RunError(f"iss_rv: counter read at pc=0x{pc:08x} outside the current block "
-                           f"[0x{block:08x}, 0x{block + size:08x})")
-        return int(self.iss.instret) - size // 4 + (pc - block) // 4
-
-    def _on_read(self, uc: Any, address: int, size: int, _data: Any) -> None:
-        rd, high = self.reads[address]
-        count = self.instructions_before(address)
-        self._pending = (address, rd, (count >> 32 if high else count) & 0xFFFFFFFF)
-
-    def _on_next(self, uc: Any, address: int, size: int, _data: Any) -> None:
-        pending = self._pending
-        if pending is not None and pending[0] + 4 == address:
-            self.iss.set_reg(pending[1], pending[2])
-        self._pending = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +64,7 @@ class IssRvOptions:
     nnx: bool
     ram_bytes: int
     max_instructions_per_inference: int
+    timing: str | None = None       # the core whose timing model prices the run
 
     @classmethod
     def from_target(cls, target: Target) -> IssRvOptions:
@@ -127,7 +73,10 @@ class IssRvOptions:
         if target.ram_bytes is None:
             raise TargetConfigError(f"{target.folder / 'target.yaml'}: memory.ram_bytes (the "
                                     "SoC's RAM) is needed")
-        return cls(bool(section.nnx), target.ram_bytes, section.max_instructions_per_inference)
+        if section.timing is not None:
+            core_timing(section.timing)
+        return cls(bool(section.nnx), target.ram_bytes, section.max_instructions_per_inference,
+                   section.timing)
 
 
 @dataclass
@@ -136,6 +85,9 @@ class IssImageRun:
     instructions: int
     seconds: float
     log: str
+    # with a timing model: the first input's feature counts, whole inference and per layer
+    features: dict[str, int] = field(default_factory=dict)
+    layer_features: list[dict[str, int]] = field(default_factory=list)
 
 
 class IssRvBackend(FirmwareBackend):
@@ -168,14 +120,25 @@ class IssRvBackend(FirmwareBackend):
                               model.output_bytes, len(model.layer_names))
         ran = self.run_elf(piece.image.path, piece.count, model.output_bytes, budget,
                            piece.where, first=piece.first)
-        return ImageRun(ran.report, ran.log,
-                        stats={"executed": ran.instructions, "seconds": ran.seconds})
+        stats: dict[str, Any] = {"executed": ran.instructions, "seconds": ran.seconds}
+        if piece.first == 0 and ran.features:
+            stats["timing_features"] = ran.features
+            stats["timing_layer_features"] = ran.layer_features
+        return ImageRun(ran.report, ran.log, stats=stats)
 
     def count_metrics(self, batch: Batch, n: int) -> dict[str, Metric]:
+        metrics: dict[str, Metric] = {}
+        timing = self.options.timing
+        if timing is not None and batch.counts and len(batch.counts) == n:
+            core = core_timing(timing)
+            metrics["cycles_per_inference"] = Metric(
+                float(np.mean(batch.counts)), "cycles", "iss-cycle-model",
+                f"{core.description} (harness/rvtiming): modelled mcycle difference around "
+                f"hb_model_invoke, mean of {n} inputs; includes the per-layer markers")
         counts = batch.instructions
         if not counts or len(counts) != n:
-            return {}
-        return {"instructions_per_inference": Metric(
+            return metrics
+        return {**metrics, "instructions_per_inference": Metric(
             float(np.mean(counts)), "instr", "instructions",
             f"functional ISS (Unicorn RV32, nnx={int(self.options.nnx)}): exact instruction "
             f"count between the firmware's minstret reads around hb_model_invoke, mean of "
@@ -189,7 +152,19 @@ class IssRvBackend(FirmwareBackend):
             "iss_seconds": round(seconds, 6),
             "iss_instructions_per_second": round(executed / seconds) if seconds > 0 else None,
             "instructions_per_input": batch.instructions,
+            **({"timing_core": self.options.timing,
+                "timing_features": batch.stats.get("timing_features", {}),
+                "timing_layer_features": batch.stats.get("timing_layer_features", [])}
+               if self.options.timing else {}),
         }
+
+    def run(self, artifact: Artifact, inputs: Sequence[np.ndarray], repeats: int = 1
+            ) -> RunResult:
+        result = super().run(artifact, inputs, repeats)
+        if self.options.timing is not None:   # HB_LAYER counts are modelled cycles
+            result.layers = [replace(layer, provenance="iss-cycle-model")
+                             for layer in result.layers]
+        return result
 
     # -- one image ----------------------------------------------------------------------
 
@@ -199,7 +174,8 @@ class IssRvBackend(FirmwareBackend):
         count from `first`)."""
         iss_module = import_rtl("model.iss")
         options = self.options
-        iss = iss_module.Iss(nnx=options.nnx, ram_bytes=options.ram_bytes)
+        iss = iss_module.Iss(nnx=options.nnx, ram_bytes=options.ram_bytes,
+                             quiet_csrs=QUIET_CSRS)
         try:
             iss.load_elf(elf)
             reads = counter_reads(elf)
@@ -207,7 +183,13 @@ class IssRvBackend(FirmwareBackend):
             raise RunError(f"{where}: the ISS cannot load {elf}: {exc}") from None
         except Exception as exc:  # pyelftools' ELFError and friends: a malformed file
             raise RunError(f"{where}: the ISS cannot read {elf}: {exc}") from None
-        CounterCsrs(iss, reads)
+        timer = None
+        if options.timing is not None:
+            cycle_reads, divides = scan_code(elf)
+            timer = TimingCounter(iss, core_timing(options.timing), divides, options.ram_bytes)
+            CounterCsrs(iss, reads, timer.cycles_before, cycle_reads)
+        else:
+            CounterCsrs(iss, reads)
         began = time.monotonic()
         result = iss.run(max_instructions=max_instructions)
         seconds = time.monotonic() - began
@@ -230,4 +212,8 @@ class IssRvBackend(FirmwareBackend):
         if result.exit_code != 0:
             raise RunError(f"{where}: firmware exited with code {result.exit_code} {during}")
         report.check(n, output_bytes, where)
-        return IssImageRun(report, int(result.instret), seconds, console)
+        ran = IssImageRun(report, int(result.instret), seconds, console)
+        if timer is not None:
+            ran.features, ran.layer_features = first_input_features(timer.snapshots,
+                                                                     len(report.layers))
+        return ran

@@ -28,9 +28,10 @@ taken from `harness.lower`; float kernels follow TFLite's float reference kernel
 
 The code uses only <stdint.h>, <string.h> and <math.h> (link with -lm), no malloc, recursion
 or VLAs; it compiles warning-free for the host, Cortex-M4 and 32-bit RISC-V. int64_t appears
-only in the fixed-point helpers (hb_fixedpoint.h), `double` only in the int8 FULLY_CONNECTED
-requantization, because LiteRT's reference kernel rounds (double)acc * scale there
-(soft-float on an M4, one multiply per output).
+only in the fixed-point helpers (hb_fixedpoint.h) and with int64 tensors (CAST, GATHER
+indices), `double` only in the int8 FULLY_CONNECTED requantization, because LiteRT's reference
+kernel rounds (double)acc * scale there (soft-float on an M4, one multiply per output), and in
+hybrid FULLY_CONNECTED's asymmetric input quantization (a few operations per input row).
 
 The tests build and run it on the host with exactly:
 
@@ -71,7 +72,7 @@ __all__ = ["GeneratedModel", "generate", "kernel_sets", "KERNEL_DIR", "KERNEL_RO
 
 KERNEL_ROOT = Path(__file__).parent / "kernels"
 KERNEL_DIR = KERNEL_ROOT / "ref"
-KERNEL_HEADERS = ("hb_kernels.h", "hb_fixedpoint.h", "hb_sparse.h")
+KERNEL_HEADERS = ("hb_kernels.h", "hb_fixedpoint.h", "hb_sparse.h", "hb_sequence.h")
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ a per-channel scale of 1/2 or more). At build time it
 - merges the two roundings of the requantisation into one 64-bit multiply-accumulate
   (hb_arm_requantize, exact for every accumulator; a layer with a scale in [1/4, 1/2) takes
   the kernel's HB_ARM_ONE_SHIFT build, `_r1`; layers it cannot take keep ref);
-- pads weight rows with zeros to whole words and interleaves the rows of 2 (CONV_2D) or
-  4 (FULLY_CONNECTED) output channels word by word, the order the inner loops load them;
+- pads weight rows with zeros to whole words and interleaves the rows of 2 (CONV_2D) output
+  channels word by word, the order the inner loops load them; FULLY_CONNECTED packs row pairs
+  as 256 b + a (one SXTB16 per weight word) or interleaves 4 rows where that is not exact, and
+  runs a kernel specialised per layer shape (armv7em_fc.py);
 - packs bias, multiplier and shifts per channel (hb_arm_channel) for the requantisation;
 - turns LiteRT's FC requantisation round((double)acc * scale) into an integer multiplier
   floor(scale * 2^32) with a proven error bound (hb_arm_fc_channel), the double kept for the
@@ -22,13 +24,12 @@ a per-channel scale of 1/2 or more). At build time it
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import fixedpoint as fp
 from ..ir import Graph, Op
 from ..lower import AddParams, ConvParams, FullyConnectedParams, PoolParams, lower_op
+from .armv7em_fc import FcShape, fc_pairs, fc_requant, specialised_fc
 from .cformat import c_int
 from .op_context import OpCode, OpContext
 from .op_context import c_struct as _struct
@@ -247,13 +248,6 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
                   f"{outp});")
 
 
-def _fc_requant(scale: float) -> int:
-    """floor(scale * 2^32) for 0 < scale < 1; 0 (the double computation) otherwise."""
-    if not (math.isfinite(scale) and 0.0 < scale < 1.0):
-        return 0
-    return int(math.floor(math.ldexp(scale, 32)))
-
-
 def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | None:
     g = ctx.graph
     x, w, out = g.tensor(op.inputs[0]), g.tensor(op.inputs[1]), g.tensor(op.outputs[0])
@@ -267,31 +261,38 @@ def _fc(ctx: OpContext, i: int, op: Op, p: FullyConnectedParams) -> OpCode | Non
     if np.any(np.abs(folded) >= 1 << 31):
         return None
     scales = np.asarray(p.effective_scale, np.float64).reshape(-1)
-    multipliers = np.array([_fc_requant(float(s)) for s in
+    multipliers = np.array([fc_requant(float(s)) for s in
                             np.broadcast_to(scales, (out_depth,))], np.uint64)
-    pairs = np.stack([folded.astype(np.uint32), multipliers.astype(np.uint32)], axis=1)
+    pairs = np.zeros((-(-out_depth // 4) * 4, 2), np.uint32)   # zero records pad the group
+    pairs[:out_depth] = np.stack([folded.astype(np.uint32), multipliers.astype(np.uint32)], axis=1)
     channels = ctx.constants.int32_array(
         f"op{i}_channels", pairs.reshape(-1).view(np.int32),
         f"op #{i} FULLY_CONNECTED per channel: folded bias, multiplier floor(scale * 2^32)")
     scale = ctx.constants.float64_array(f"op{i}_scale", scales,
                                         f"op #{i} FULLY_CONNECTED effective scales")
-    layout = ctx.constants.int8_array(
-        f"op{i}_weights", _interleave(rows, 4),
-        f"op #{i} FULLY_CONNECTED weights '{w.name}': rows padded, groups of 4 interleaved")
+    paired = fc_pairs(rows)
+    if paired is None:
+        layout = ctx.constants.int8_array(
+            f"op{i}_weights", _interleave(rows, 4),
+            f"op #{i} FULLY_CONNECTED weights '{w.name}': rows padded, groups of 4 interleaved")
+    else:
+        layout = ctx.constants.int8_array(
+            f"op{i}_weights", paired,
+            f"op #{i} FULLY_CONNECTED weights '{w.name}': row pairs as 256 b + a, per 4 inputs")
+    shape = FcShape(batches, accum_depth, out_depth, int(p.act_min), int(p.act_max),
+                    per_channel=len(scales) > 1, pairs=paired is not None,
+                    all_scaled=bool(np.all(multipliers != 0)))
     name = f"{ctx.prefix}_op{i}"
     fields = [
-        ("batches", c_int(batches)), ("accum_depth", c_int(accum_depth)),
-        ("out_depth", c_int(out_depth)), ("words", c_int(_words(accum_depth))),
         ("output_offset", c_int(p.output_offset)),
-        ("act_min", c_int(int(p.act_min))), ("act_max", c_int(int(p.act_max))),
         ("channels", f"(const hb_arm_fc_channel *){channels}"), ("scale", scale),
-        ("per_channel", "1" if len(scales) > 1 else "0"),
     ]
     inp, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.outputs[0])
     scratch = f"(int8_t *){ctx.scratch(i)}" if accum_depth % 4 else "NULL"
-    return OpCode("arm_fc_s8.c", _INCLUDE + _struct("hb_arm_fc_params", name, fields),
-                  f"hb_arm_fully_connected_s8(&{name}, {inp}, {layout}, "
-                  f"{scratch}, {outp});")
+    return OpCode("arm_fc_s8.c",
+                  _INCLUDE + _struct("hb_arm_fc_params", name, fields) + "\n"
+                  + specialised_fc(shape),
+                  f"{shape.function}(&{name}, {inp}, {layout}, {scratch}, {outp});")
 
 
 def _add_table(offset: int, left_shift: int, multiplier: int, shift: int) -> np.ndarray:

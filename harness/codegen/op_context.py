@@ -36,11 +36,12 @@ class OpCode:
 
 def tensor_ctype(t: Tensor) -> str:
     """The C element type of an activation tensor."""
-    ctypes = {"int8": "int8_t", "float32": "float"}
+    ctypes = {"int8": "int8_t", "int16": "int16_t", "float32": "float", "int32": "int32_t",
+              "int64": "int64_t"}
     if t.dtype not in ctypes:
         raise UnsupportedOpError(
             f"tensor #{t.index} '{t.name}' is a {t.dtype} activation; the C kernels take "
-            "int8 and float32 only"
+            "int8, int16, int32, int64 and float32 only"
         )
     return ctypes[t.dtype]
 

@@ -18,8 +18,17 @@ from ..lower import (
     SoftmaxParams,
     lower_op,
 )
+from ..op_params import LstmParams, SvdfParams
 from .cformat import c_float, c_int
 from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
+from .ops_more import (
+    MORE_KERNEL_FILES,
+    check_more_supported,
+    emit_more_op,
+    is_more_op,
+    more_scratch_bytes,
+)
+from .seq_ops import emit_seq_op, seq_scratch_bytes
 from .tensor_ops import add_s8_fields, emit_tensor_op
 from .transformer_ops import emit_transformer_op
 
@@ -62,6 +71,10 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
     ("SQUARED_DIFFERENCE", "float32"): "elementwise.c",
     ("RSQRT", "float32"): "transformer.c",
     ("GELU", "float32"): "transformer.c",
+    **MORE_KERNEL_FILES,    # issue 13: SPLIT, SPLIT_V, GATHER, CAST, TRANSPOSE_CONV (ops_more.py)
+    ("SVDF", "int8"): "sequence.c",
+    ("SVDF", "float32"): "sequence.c",
+    ("UNIDIRECTIONAL_SEQUENCE_LSTM", "float32"): "sequence.c",
 }
 
 
@@ -85,6 +98,7 @@ def check_supported(graph: Graph, index: int, op: Op) -> str:
                     f"{where(graph, index, op)}: tensor '{t.name}' has shape {t.shape}; "
                     "the C kernels need NHWC (rank 4)"
                 )
+    check_more_supported(graph, index, op)
     if op.kind == "CONV_2D":
         x, w = graph.tensor(op.inputs[0]), graph.tensor(op.inputs[1])
         if w.shape[3] != x.shape[3]:
@@ -102,7 +116,7 @@ def scratch_bytes(graph: Graph, op: Op) -> int:
         return graph.tensor(op.inputs[0]).size
     if op.kind == "MEAN":
         return 4 * graph.tensor(op.outputs[0]).size
-    return 0
+    return more_scratch_bytes(graph, op) or seq_scratch_bytes(graph, op)
 
 
 def _conv_geometry(x: Tensor, w: Tensor, out: Tensor, p: ConvParams, depthwise: bool) -> str:
@@ -296,10 +310,13 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _reshape(ctx, i, op, aliased)
         return OpCode(kernel_file, definitions, call)
     p: OpParams = lower_op(ctx.graph, op)
+    if is_more_op(op):
+        return OpCode(*emit_more_op(ctx, i, op, p))
     tensor_op = emit_tensor_op(ctx, i, op, p)
     if tensor_op is None and (transformer_op := emit_transformer_op(ctx, i, op, p)):
         tensor_op = transformer_op
-        kernel_file = "elementwise.c" if op.kind == "ADD" else kernel_file   # broadcasting
+    if tensor_op is not None and op.kind == "ADD":
+        kernel_file = "elementwise.c"   # broadcasting ADD
     if tensor_op is not None:
         definitions, call = tensor_op
     elif isinstance(p, ConvParams):
@@ -316,6 +333,8 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _quantize(ctx, i, op, p)
     elif isinstance(p, DequantizeParams):
         definitions, call = _dequantize(ctx, i, op, p)
+    elif isinstance(p, (SvdfParams, LstmParams)):
+        definitions, call = emit_seq_op(ctx, i, op, p)
     else:  # pragma: no cover - check_supported admits only the kinds above
         raise UnsupportedOpError(f"{where(ctx.graph, i, op)} has no C emitter")
     return OpCode(kernel_file, definitions, call)

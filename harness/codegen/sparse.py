@@ -16,7 +16,7 @@ import numpy as np
 from ..ir import Graph, Op
 from ..lower import ConvParams, FullyConnectedParams, lower_op
 from . import armv7em
-from .armv7em import _fc_requant
+from .armv7em_fc import fc_requant
 from .cformat import c_int
 from .op_context import OpCode, OpContext, c_struct
 from .weight_formats import (
@@ -168,7 +168,7 @@ def _layer_fields(ctx: OpContext, i: int, op: Op, rows: np.ndarray,
         scales = np.asarray(p.effective_scale, np.float64).reshape(-1)
         scale = ctx.constants.float64_array(f"op{i}_scale", scales,
                                             f"op #{i} FULLY_CONNECTED effective scales")
-        m = np.array([_fc_requant(float(s)) for s in np.broadcast_to(scales, (n,))], np.uint64)
+        m = np.array([fc_requant(float(s)) for s in np.broadcast_to(scales, (n,))], np.uint64)
         fc_mult = ctx.constants.int32_array(
             f"op{i}_fc_multiplier", m.astype(np.uint32).view(np.int32),
             f"op #{i} FULLY_CONNECTED floor(scale * 2^32) per channel (0: use the double)")

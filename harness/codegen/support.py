@@ -13,7 +13,7 @@ README_END = "<!-- supported-ops:end -->"
 _COLUMNS = (("int8", "int8"), ("float32", "float32"))
 # What an op's row should say beyond the dtypes: the limits the importer enforces.
 NOTES = {
-    "ADD": "int8: equal shapes; float32: broadcasting, rank <= 5",
+    "ADD": "broadcasting, rank <= 5",
     "CONCATENATION": "int8 inputs quantized like the output (as LiteRT); not on the batch axis",
     "CONV_2D": "no groups; also float32 activations with per-tensor int8 weights (hybrid)",
     "MEAN": "any axes but the batch axis, rank <= 5",
@@ -35,7 +35,21 @@ NOTES = {
     "RSQRT": "1 / sqrtf(x)",
     "GELU": "tanh approximation or erf form; within tolerance (libm)",
     "SLICE": "constant begin/size (-1: to the end); batch axis whole",
-    "FULLY_CONNECTED": "float32 weights may be an activation (litert-torch's q @ k^T)",
+    "FULLY_CONNECTED": "float32 weights may be an activation (litert-torch's q @ k^T); "
+                       "also float32 activations with int8 weights (hybrid: per tensor or "
+                       "per channel, symmetric or asymmetric input quantization)",
+    "SPLIT": "constant axis, not the batch axis; at most 16 outputs",
+    "SPLIT_V": "constant axis and size_splits (one -1 allowed); at most 16 outputs",
+    "GATHER": "batch_dims 0; int32/int64 indices: constant into computed data (axis >= 1), "
+              "or computed into a constant table (axis 0, an embedding lookup)",
+    "CAST": "integers wrap; floats truncate and saturate (NaN: the maximum), as LiteRT",
+    "TRANSPOSE_CONV": "int8 per-channel weights; SAME/VALID, strides, optional bias, fused "
+                      "activation",
+    "SVDF": "rank >= 1; int8: int16 time weights and state, activation RELU (as LiteRT); "
+            "state reset per inference",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "float32, batch-major; CIFG, peephole, projection, clips; "
+                                    "no layer norm; within tolerance (Eigen sigmoid/tanh); "
+                                    "state reset per inference",
 }
 
 

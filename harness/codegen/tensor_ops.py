@@ -118,7 +118,7 @@ def _binary(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str]:
     geometry = f"static const hb_broadcast5 {name}_g = {_broadcast(g, op)};"
     a, b, outp = ctx.pointer(op.inputs[0]), ctx.pointer(op.inputs[1]), ctx.pointer(op.outputs[0])
     suffix = "s8" if out.dtype == "int8" else "f32"
-    func = f"hb_{op.kind.lower()}_{suffix}"
+    func = "hb_add_bcast_s8" if op.kind == "ADD" else f"hb_{op.kind.lower()}_{suffix}"
     if isinstance(p, MinMaxParams):
         return geometry, f"{func}(&{name}_g, {a}, {b}, {outp});"
     if out.dtype == "float32":
@@ -237,6 +237,10 @@ def add_s8_fields(size: int, p: AddParams) -> list[tuple[str, str]]:
 def emit_tensor_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str] | None:
     """(definitions, call) of op #i when it is one of this module's ops, else None."""
     if op.kind in ("SUB", "MUL", "MAXIMUM", "MINIMUM"):
+        return _binary(ctx, i, op, p)
+    if op.kind == "ADD" and ctx.graph.tensor(op.outputs[0]).dtype == "int8" and any(
+            ctx.graph.tensor(t).shape != ctx.graph.tensor(op.outputs[0]).shape
+            for t in op.inputs[:2]):   # broadcasting int8 ADD (elementwise.c)
         return _binary(ctx, i, op, p)
     if isinstance(p, PadParams):
         return _pad(ctx, i, op, p)

@@ -36,7 +36,8 @@ def run_exits(program: ExitProgram, inputs: Sequence[np.ndarray]) -> list[np.nda
             op = graph.ops[i]
             args = [None if t < 0 else graph.tensor(t).data if graph.tensor(t).is_constant
                     else values[t] for t in op.inputs]
-            values[op.outputs[0]] = KERNELS[op.kind](graph, op, interp.params[i], args)
+            result = KERNELS[op.kind](graph, op, interp.params[i], args)
+            values.update(zip(op.outputs, result if isinstance(result, list) else [result]))
         logits = values[graph.outputs[k]]
         outs[k][active] = logits
         last = k == program.exits - 1

@@ -6,6 +6,7 @@ values) -> the batched output value, and reproduces LiteRT's BUILTIN_REF kernel 
 from __future__ import annotations
 
 from .activations import hard_swish, leaky_relu, lookup, relu
+from .cast import cast
 from .common import UNBATCHED_OPS, Kernel, KernelArgs
 from .conv import conv_2d
 from .depthwise import depthwise_conv_2d
@@ -16,8 +17,11 @@ from .pool import average_pool_2d, max_pool_2d
 from .quantize import dequantize, quantize
 from .reduce import mean
 from .reshape import reshape
+from .sequence import svdf, unidirectional_sequence_lstm
 from .softmax import softmax
+from .split_gather import gather, split
 from .transformer import batch_matmul, gelu, rsqrt, squared_difference
+from .transpose_conv import transpose_conv
 
 __all__ = [
     "Kernel",
@@ -48,4 +52,10 @@ __all__ = [
     "squared_difference",
     "rsqrt",
     "gelu",
+    "split",
+    "gather",
+    "cast",
+    "transpose_conv",
+    "svdf",
+    "unidirectional_sequence_lstm",
 ]

@@ -40,7 +40,7 @@ def held_shape(model_shape: tuple[int, ...]) -> tuple[int, ...]:
 # The op's input values in op-input order: batched arrays for activations (leading dim N),
 # the tensor's `data` for constants (weights, biases: not batched), None for an absent input.
 KernelArgs = Sequence[np.ndarray | None]
-Kernel = Callable[[Graph, Op, OpParams, KernelArgs], np.ndarray]
+Kernel = Callable[[Graph, Op, OpParams, KernelArgs], "np.ndarray | list[np.ndarray]"]
 
 # im2col chunks stay below this many elements (float64: 8 bytes each).
 IM2COL_CHUNK_ELEMENTS = 1 << 23

@@ -23,6 +23,7 @@ import numpy as np
 from ..ir import Graph, Op
 from ..lower import FullyConnectedParams, OpParams
 from .common import KernelArgs, clamp_float, held_shape, round_half_away
+from .fc_hybrid import fully_connected_hybrid
 
 __all__ = ["fully_connected"]
 
@@ -30,6 +31,8 @@ __all__ = ["fully_connected"]
 def fully_connected(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
     """FULLY_CONNECTED on a batch; the output keeps the graph's per-sample output shape."""
     assert isinstance(params, FullyConnectedParams)
+    if op.attrs.get("hybrid"):   # float32 input, int8 weights (fc_hybrid.py)
+        return fully_connected_hybrid(graph, op, params, args)
     x, w = args[0], args[1]
     assert x is not None and w is not None
     bias = args[2] if len(args) > 2 else None

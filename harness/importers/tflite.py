@@ -27,6 +27,8 @@ from ..errors import HilbenchError, ModelFormatError, UnsupportedOpError
 from ..ir import OP_ATTRS, Graph, Op, Quantization, Tensor
 from .flatbuffer_check import FlatbufferError, verify_model
 from .messages import one_line, short_name
+from .seq_ops import SEQ_OPTIONS, seq_attrs
+from .tflite_more import MORE_OP_TYPES, data_first, more_attrs
 from .validate import validate_graph
 
 __all__ = ["load_tflite", "parse_tflite", "OP_TYPES", "opcode_of"]
@@ -96,6 +98,9 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "RSQRT": {("float32", "float32")},
     "GELU": {("float32", "float32")},
     "SLICE": _BOTH,
+    **MORE_OP_TYPES,   # SPLIT, SPLIT_V, GATHER, CAST, TRANSPOSE_CONV (tflite_more.py)
+    "SVDF": _BOTH,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": {("float32", "float32")},
 }
 
 
@@ -148,6 +153,9 @@ class _Importer:
         self.model = tflite.Model.GetRootAsModel(buf, 0)
 
     def graph(self) -> Graph:
+        if self.model.Version() != 3:   # LiteRT reads schema version 3 only
+            raise ModelFormatError(f"{self.label}: schema version {self.model.Version()}; "
+                                   "TFLite models are version 3")
         if self.model.SubgraphsLength() < 1:
             raise ModelFormatError(f"{self.label}: the model has no subgraph")
         sg = self.model.Subgraphs(0)
@@ -218,6 +226,8 @@ class _Importer:
             if start + size > len(self.buf):
                 raise ModelFormatError(f"{where}: its buffer lies beyond the end of the file")
             raw = self.buf[start:start + size]
+        if raw and t.IsVariable():   # LiteRT: "a variable tensor with buffer" is refused
+            raise ModelFormatError(f"{where} is a variable tensor with data")
         if raw:
             if dtype is None:
                 raise UnsupportedOpError(
@@ -235,7 +245,8 @@ class _Importer:
                 raise ModelFormatError(f"{where} holds {bad} non-finite value(s) (NaN/inf); "
                                        "the file is corrupt")
         return Tensor(index, raw_name, shape,
-                      dtype or f"unsupported:{_TYPE_NAMES.get(ttype, ttype)}", quant, data)
+                      dtype or f"unsupported:{_TYPE_NAMES.get(ttype, ttype)}", quant, data,
+                      variable=bool(t.IsVariable()))
 
     @staticmethod
     def _quant(q: Any, dtype: str | None, shape: tuple[int, ...],
@@ -287,7 +298,7 @@ class _Importer:
         if code == tflite.BuiltinOperator.CUSTOM:
             custom = code_obj.CustomCode()
             kind = f"CUSTOM({short_name(custom.decode('utf-8', 'replace')) if custom else '?'})"
-        inputs = [int(i) for i in o.InputsAsNumpy()] if o.InputsLength() else []
+        inputs = data_first(kind, [int(i) for i in o.InputsAsNumpy()] if o.InputsLength() else [])
         outputs = [int(i) for i in o.OutputsAsNumpy()] if o.OutputsLength() else []
         for i in inputs + outputs:
             if not -1 <= i < len(tensors):
@@ -324,6 +335,9 @@ class _Importer:
             opt.Init(table.Bytes, table.Pos)
             return opt
 
+        more = more_attrs(kind, opts, where, _positive, _padding, _activation)
+        if more is not None:
+            return more
         if kind == "CONV_2D":
             opt = opts(tflite.Conv2DOptions)
             return {
@@ -352,6 +366,7 @@ class _Importer:
             return {
                 "activation": _activation(opt.FusedActivationFunction(), where),
                 "keep_num_dims": bool(opt.KeepNumDims()),
+                "asymmetric_quantize_inputs": bool(opt.AsymmetricQuantizeInputs()),
             }
         if kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
             opt = opts(tflite.Pool2DOptions)
@@ -399,6 +414,8 @@ class _Importer:
             if opt is None:
                 return {"adj_x": False, "adj_y": False}
             return {"adj_x": bool(opt.AdjX()), "adj_y": bool(opt.AdjY())}
+        if kind in SEQ_OPTIONS:
+            return seq_attrs(kind, opts(SEQ_OPTIONS[kind], required=False), where)
         if kind == "GELU":
             opt = opts(tflite.GeluOptions, required=False)
             return {"approximate": bool(opt.Approximate()) if opt is not None else False}
@@ -434,7 +451,7 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
         if t.dtype == "int8" and t.quant is None:
             raise UnsupportedOpError(f"{where}: int8 tensor '{short_name(t.name)}' has no "
                                      "quantization")
-    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"):
         if len(op.inputs) < 2 or op.inputs[1] < 0:
             raise ModelFormatError(f"{where} has no weights input")
         weights = tensors[op.inputs[1]]
@@ -442,9 +459,10 @@ def _check_types(op: Op, tensors: list[Tensor], where: str) -> None:
                                             weights.dtype == data.dtype == "float32"):
             # (float FC with activation weights: litert-torch's form of q @ k^T)
             raise UnsupportedOpError(f"{where}: non-constant weights are not supported")
-        if op.kind == "CONV_2D" and (data.dtype, weights.dtype) == ("float32", "int8"):
-            # Dynamic-range ("hybrid") conv: TFLite's EvalHybrid, per-tensor weight scale only.
-            if weights.quant is None or not weights.quant.per_tensor:
+        if op.kind in ("CONV_2D", "FULLY_CONNECTED") and \
+                (data.dtype, weights.dtype) == ("float32", "int8"):
+            # Dynamic-range ("hybrid") conv / FC: TFLite's EvalHybrid; conv per-tensor only.
+            if weights.quant is None or (op.kind == "CONV_2D" and not weights.quant.per_tensor):
                 raise UnsupportedOpError(
                     f"{where}: hybrid conv with per-channel weight scales is not supported"
                 )

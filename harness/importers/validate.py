@@ -14,6 +14,7 @@ from ..errors import ModelFormatError, UnsupportedOpError
 from ..ir import Graph, Op, Tensor
 from ..lower import lower_op, out_size, strided_slice_axes
 from .messages import short_name
+from .seq_ops import SeqShapeError, check_variables, lstm_shape, svdf_shape
 
 __all__ = ["validate_graph", "infer_shape", "SHAPE_RULES"]
 
@@ -76,6 +77,8 @@ def _bias(g: Graph, op: Op, channels: int) -> None:
 
 
 def _fully_connected(g: Graph, op: Op) -> Shape:
+    if len(op.inputs) not in (2, 3):   # fully_connected.cc refuses other counts
+        raise _Bad(f"{len(op.inputs)} inputs; FULLY_CONNECTED takes 2 or 3")
     x, w = _t(g, op, 0).shape, _rank(_t(g, op, 1), 2)
     size = int(np.prod(x, dtype=np.int64)) if x else 1
     if w[1] <= 0 or size % w[1]:
@@ -226,6 +229,8 @@ def _strided_slice(g: Graph, op: Op) -> Shape:
 
 
 def _binary(g: Graph, op: Op) -> Shape:
+    if len(op.inputs) != 2:   # LiteRT's binary kernels: NumInputs(node) == 2
+        raise _Bad(f"{len(op.inputs)} inputs; {op.kind} takes 2")
     shape = _broadcast(g, op)
     if len(shape) > 5:
         raise UnsupportedOpError(f"rank {len(shape)} broadcast (at most 5 supported)")
@@ -261,7 +266,7 @@ def _slice(g: Graph, op: Op) -> Shape:
     return tuple(out)
 
 
-SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
+SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape | list[Shape]]] = {
     "BATCH_MATMUL": _batch_matmul,
     "SQUARED_DIFFERENCE": _binary,
     "RSQRT": _same,
@@ -288,19 +293,25 @@ SHAPE_RULES: dict[str, Callable[[Graph, Op], Shape]] = {
     "FULLY_CONNECTED": _fully_connected,
     "AVERAGE_POOL_2D": _pool,
     "MAX_POOL_2D": _pool,
-    "ADD": _broadcast,
+    "ADD": _binary,
     "RESHAPE": _reshape,
     "SOFTMAX": _same,
     "QUANTIZE": _same,
     "DEQUANTIZE": _same,
+    "SVDF": svdf_shape,
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": lstm_shape,
 }
 
 # Weights whose zero points the TFLite int8 spec fixes at 0, and their per-channel axis.
-_SYMMETRIC_WEIGHTS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0}
+_SYMMETRIC_WEIGHTS = {"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3, "FULLY_CONNECTED": 0,
+                      "TRANSPOSE_CONV": 0}
 
 
-def infer_shape(g: Graph, op: Op) -> Shape:
-    """The output shape `op` must have, given its inputs' shapes (and constant inputs)."""
+def infer_shape(g: Graph, op: Op) -> Shape | list[Shape]:
+    """The output shape `op` must have, given its inputs' shapes (and constant inputs); a
+    list of shapes, one per output, for ops with several outputs (SPLIT)."""
+    if op.kind not in SHAPE_RULES:
+        raise UnsupportedOpError("no shape rule")
     return SHAPE_RULES[op.kind](g, op)
 
 
@@ -317,22 +328,27 @@ def validate_graph(g: Graph, label: str) -> None:
                                    f"shape {t.shape}; every dimension must be > 0")
     for k, op in enumerate(g.ops):
         where = _where(label, k, op)
-        if op.kind not in SHAPE_RULES:
-            raise UnsupportedOpError(f"{where} has no shape rule")
         try:
             inferred = infer_shape(g, op)
-        except _Bad as exc:
+        except (_Bad, SeqShapeError) as exc:
             raise ModelFormatError(f"{where}: {exc}") from None
         except UnsupportedOpError as exc:
             raise UnsupportedOpError(f"{where}: {exc}") from None
-        out = g.tensor(op.outputs[0])
-        if tuple(inferred) != tuple(out.shape):
-            raise ModelFormatError(f"{where}: stored output shape {out.shape} contradicts "
-                                   f"{tuple(inferred)} inferred from its inputs")
-        if min(out.shape, default=1) <= 0:
-            raise ModelFormatError(f"{where}: output shape {out.shape} has an empty dimension")
+        shapes = inferred if isinstance(inferred, list) else [inferred]
+        if len(shapes) != len(op.outputs):
+            raise ModelFormatError(f"{where}: {len(op.outputs)} outputs, {len(shapes)} "
+                                   "expected")
+        for shape, index in zip(shapes, op.outputs):
+            out = g.tensor(index)
+            if tuple(shape) != tuple(out.shape):
+                raise ModelFormatError(f"{where}: stored output shape {out.shape} contradicts "
+                                       f"{tuple(shape)} inferred from its inputs")
+            if min(out.shape, default=1) <= 0:
+                raise ModelFormatError(f"{where}: output shape {out.shape} has an empty "
+                                       "dimension")
         _check_quantization(g, op, where)
         _check_lowering(g, op, where)
+    check_variables(g, label)
 
 
 # Fixed-point shifts the reference kernels can apply: MultiplyByQuantizedMultiplier shifts
@@ -364,6 +380,12 @@ def _check_quantization(g: Graph, op: Op, where: str) -> None:
         if t.dtype == "int8" and t.quant is not None and not t.quant.per_tensor:
             raise ModelFormatError(f"{where}: activation '{short_name(t.name)}' has per-axis "
                                    "quantization; int8 activations are per tensor")
+    if op.attrs.get("hybrid"):
+        w = g.tensor(op.inputs[1])
+        if w.quant is not None and not w.quant.per_tensor and w.quant.axis != 0:
+            raise UnsupportedOpError(f"{where}: hybrid weights '{short_name(w.name)}' are "
+                                     f"quantized along axis {w.quant.axis}; per-channel "
+                                     "hybrid weights must be along axis 0")
     if op.kind in _SYMMETRIC_WEIGHTS and not op.attrs.get("hybrid"):
         w = g.tensor(op.inputs[1])
         if w.dtype != "int8" or w.quant is None:
@@ -390,3 +412,10 @@ def _check_quantization(g: Graph, op: Op, where: str) -> None:
             if abs(product - bias_scale) / out.quant.scale[0] > 0.02:
                 raise ModelFormatError(f"{where}: bias scale {bias_scale:.4g} is not input "
                                        f"scale x weight scale ({product:.4g})")
+
+
+# Issue 13's ops (SPLIT, SPLIT_V, GATHER, CAST, TRANSPOSE_CONV); shapes_more.py uses the
+# helpers above, so it is imported once they exist.
+from .shapes_more import MORE_SHAPE_RULES  # noqa: E402
+
+SHAPE_RULES.update(MORE_SHAPE_RULES)

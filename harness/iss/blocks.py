@@ -84,19 +84,41 @@ class BlockInfo:
         return [0, *accumulate(self.cycles)]
 
 
+def _ends_flow(insn: capstone.CsInsn) -> bool:
+    """Whether `insn` may transfer control (a branch, call, return or write of the PC): the
+    block after it is then not a plain continuation."""
+    if any(insn.group(g) for g in (capstone.CS_GRP_JUMP, capstone.CS_GRP_CALL,
+                                   capstone.CS_GRP_RET, capstone.CS_GRP_INT,
+                                   capstone.CS_GRP_BRANCH_RELATIVE)):
+        return True
+    _read, written = insn.regs_access()
+    return A.ARM_REG_PC in written
+
+
 class BlockDecoder:
-    """Capstone (Thumb, M-class, with details) plus the timing model."""
+    """Capstone (Thumb, M-class, with details) plus the timing model.
+
+    The translator also cuts blocks where no branch is (at a page boundary, after 512
+    instructions). The core's pipeline does not see those cuts: a block that starts where a
+    decoded block ended without a branch is priced as the continuation of that block (its
+    first load pipelines behind a load at the end of the other, say), so a loop's cycles do
+    not depend on where the linker put it. Blocks are priced when first decoded: a cut block
+    first entered by a branch, before the block it continues was ever decoded, is priced as
+    a branch target."""
 
     def __init__(self, refill: int = DEFAULT_REFILL) -> None:
         self.refill = refill
         self.cs = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
         self.cs.detail = True
+        self._tails: dict[int, capstone.CsInsn] = {}   # end address -> last instruction
 
     def decode(self, address: int, code: bytes) -> BlockInfo:
         lengths = thumb_lengths(code)
         insns = list(self.cs.disasm(code, address))
         decoded_bytes = sum(i.size for i in insns)
-        cycles = block_cycles(insns, self.refill)
+        cycles = block_cycles(insns, self.refill, self._tails.get(address))
+        if insns and decoded_bytes == len(code) and not _ends_flow(insns[-1]):
+            self._tails[address + len(code)] = insns[-1]
         addresses = [i.address for i in insns]
         mnemonics = [f"{i.mnemonic} {i.op_str}".strip() for i in insns]
         undecoded = 0

@@ -205,10 +205,12 @@ def instruction_cycles(insn: CsInsn, prev: CsInsn | None, refill: int = DEFAULT_
     return cycles
 
 
-def block_cycles(insns: list[CsInsn], refill: int = DEFAULT_REFILL) -> list[int]:
-    """Static cycles of each instruction of a block, in order."""
+def block_cycles(insns: list[CsInsn], refill: int = DEFAULT_REFILL,
+                 before: CsInsn | None = None) -> list[int]:
+    """Static cycles of each instruction of a block, in order; `before` is the instruction
+    that falls through into the block's first one (None: the block is entered by a branch)."""
     out = []
-    prev = None
+    prev = before
     for insn in insns:
         out.append(instruction_cycles(insn, prev, refill))
         prev = insn

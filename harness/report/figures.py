@@ -12,15 +12,16 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.ticker import EngFormatter
 
 from harness.report._io import atomic_write
-from harness.report.tables import KEY_COLUMNS, format_value, latest
+from harness.report.tables import KEY_COLUMNS, format_value, kernel_sets, latest
 
-__all__ = ["OVERVIEW_METRICS", "overview_figure", "layer_cycles_figure"]
+__all__ = ["OVERVIEW_METRICS", "overview_rows", "overview_figure", "layer_cycles_figure"]
 
 OVERVIEW_METRICS = ("latency_ms", "cycles_per_inference", "instructions_per_inference",
                     "flash_bytes", "ram_bytes")
@@ -91,21 +92,55 @@ def _fit_width(fig: Figure, width_in: float | None) -> None:
             text.set_fontsize(text.get_fontsize() * shrink)
 
 
+def overview_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows the overview figure draws: the latest per (model, variant, target, kernel set),
+    sorted, with a `kernels` column (tables.kernel_sets)."""
+    keyed = df.assign(kernels=kernel_sets(df))
+    key = [*KEY_COLUMNS, "kernels"]
+    order = [c for c in ("time_utc", "id") if c in keyed.columns]
+    ordered = keyed.sort_values(order, kind="stable") if order else keyed
+    rows = ordered.drop_duplicates(key, keep="last")
+    return rows.sort_values(key, kind="stable", na_position="first")
+
+
+def _series(rows: pd.DataFrame) -> dict[tuple[str, str | None], tuple[str, str]]:
+    """(target, kernel set) -> (colour, legend label) of each bar series: every target keeps
+    its own colour (a lighter shade for each further kernel set of it), and the label names the
+    kernel set when a target was measured with several."""
+    pairs = sorted({(str(t), k) for t, k in zip(rows["target"], rows["kernels"])},
+                   key=lambda p: (p[0], p[1] or ""))
+    targets = sorted({t for t, _ in pairs})
+    out = {}
+    for i, target in enumerate(targets):
+        sets = [k for t, k in pairs if t == target]
+        red, green, blue = to_rgb(_PALETTE[i % len(_PALETTE)])
+        for j, kernels in enumerate(sets):
+            light = 0.6 * j / len(sets)          # 0 for the first set: the target's own colour
+            shade = to_hex((red + (1 - red) * light, green + (1 - green) * light,
+                            blue + (1 - blue) * light))
+            label = target if len(sets) == 1 else f"{target} [{kernels or 'no kernel set'}]"
+            out[(target, kernels)] = (shade, label)
+    return out
+
+
 def overview_figure(df: pd.DataFrame, path: Path, width_in: float | None = None) -> Path:
-    """Bars of the latest measurement per (model, variant, target): one row of panels per
-    metric among OVERVIEW_METRICS that is present, one column per variant (int8, fp32, ...);
-    in a panel one group per model and one bar per target, each target in the same colour
-    everywhere. Bars of modelled numbers (MODELLED provenances) are hatched; a panel whose
-    values span more than 30x has a log scale. Writes PNG and PDF (width_in: scaled to that width); returns the PNG path."""
+    """Bars of the latest measurement per (model, variant, target, kernel set) (overview_rows):
+    one row of panels per metric among OVERVIEW_METRICS that is present, one column per variant
+    (int8, fp32, ...); in a panel one group per model and one bar per target and kernel set,
+    each target in the same colour everywhere (its kernel sets in shades of it). Bars of
+    modelled numbers (MODELLED provenances) are hatched; a panel whose values span more than
+    30x has a log scale. Writes PNG and PDF (width_in: scaled to that width); returns the PNG
+    path."""
     if df.empty:
         raise ValueError("no measurements to plot")
-    rows = latest(df).sort_values(list(KEY_COLUMNS), kind="stable")
+    rows = overview_rows(df)
     metrics = [m for m in OVERVIEW_METRICS if m in rows.columns and rows[m].notna().any()]
     models = sorted({str(m) for m in rows["model"]})
     variants = sorted({str(v) for v in rows["variant"]})
-    targets = sorted({str(t) for t in rows["target"]})
-    colour = {t: _PALETTE[i % len(_PALETTE)] for i, t in enumerate(targets)}
-    by_key = {(str(r["model"]), str(r["target"]), str(r["variant"])): r for _, r in rows.iterrows()}
+    style = _series(rows)
+    targets = list(style)                 # the bar series: (target, kernel set)
+    by_key = {(str(r["model"]), (str(r["target"]), r["kernels"]), str(r["variant"])): r
+              for _, r in rows.iterrows()}
 
     panel_w = max(3.6, 0.8 + 0.28 * len(models) * len(targets))
     fig = Figure(figsize=(min(panel_w * len(variants), 18.0), 2.9 * max(1, len(metrics)) + 0.8),
@@ -137,7 +172,7 @@ def overview_figure(df: pd.DataFrame, path: Path, width_in: float | None = None)
                     hatched.append(provenance in MODELLED)
                     provenances.append(provenance)
                 for x, h, modelled in zip(xs, heights, hatched):
-                    bars = ax.bar([x], [h], bar_width, color=colour[target],
+                    bars = ax.bar([x], [h], bar_width, color=style[target][0],
                                   hatch="///" if modelled else None, edgecolor="white",
                                   linewidth=0.4)
                     modelled_seen = modelled_seen or modelled
@@ -159,7 +194,7 @@ def overview_figure(df: pd.DataFrame, path: Path, width_in: float | None = None)
             ax.grid(axis="y", alpha=0.3)
             ax.set_axisbelow(True)
     if metrics:
-        handles = [Patch(color=colour[t], label=t) for t in targets]
+        handles = [Patch(color=colour, label=label) for colour, label in style.values()]
         if modelled_seen:
             handles.append(Patch(facecolor="#BBBBBB", hatch="///", edgecolor="white",
                                  label="modelled (" + ", ".join(MODELLED) + ")"))

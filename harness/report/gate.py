@@ -1,7 +1,9 @@
 """The regression gate: compare a candidate set of measurements with a baseline.
 
 Rows are matched by `ROW_KEY` (model, variant, target, kernel set, and the training seed when a
-sweep ran several); each side keeps its latest row per key. For every gated metric
+sweep ran several); each side keeps its latest row per key, and the result says how many older
+rows of a key it set aside on each side (repeats within a run, or earlier runs when a side is a
+store file or a commit with several runs). For every gated metric
 (`tolerance.RULES`) and `bit_exact` the gate finds a regression, an improvement or no change,
 within the tolerance `tolerance.allowed_change` gives. A metric whose provenance differs between
 the two sides is listed and never compared (a modelled number against a measured one says so);
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -19,8 +23,8 @@ import pandas as pd
 from harness.report.figures import MODELLED
 from harness.report.tolerance import RULES, SPREAD_COLUMNS, allowed_change
 
-__all__ = ["ROW_KEY", "KINDS", "FAILING", "Finding", "GateResult", "keyed_rows", "latest_rows",
-           "row_name", "compare"]
+__all__ = ["ROW_KEY", "KINDS", "FAILING", "Finding", "GateResult", "keyed_rows", "set_aside",
+           "latest_rows", "row_name", "compare"]
 
 ROW_KEY = ("model", "variant", "target", "kernels", "train_seed")
 KINDS = ("regression", "missing-in-candidate", "improvement", "unchanged", "new-in-candidate",
@@ -75,6 +79,8 @@ class GateResult:
     findings: list[Finding] = field(default_factory=list)
     rows_compared: int = 0
     allow_missing: bool = False
+    # side ("baseline", "candidate") -> row name -> older rows of that key not compared
+    set_aside: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def of(self, kind: str) -> list[Finding]:
         return [f for f in self.findings if f.kind == kind]
@@ -94,13 +100,30 @@ class GateResult:
     def verdict(self) -> str:
         c = self.counts()
         shown = ", ".join(f"{n} x {k}" for k, n in c.items() if n and k != "unchanged")
+        older = sum(n for rows in self.set_aside.values() for n in rows.values())
+        aside = f"; {older} older duplicate rows set aside" if older else ""
         return (f"{'PASS' if self.passed else 'FAIL'}: {shown or 'no change'} "
-                f"({c['unchanged']} metrics unchanged on {self.rows_compared} matched rows)")
+                f"({c['unchanged']} metrics unchanged on {self.rows_compared} matched rows{aside})")
+
+    def notes(self) -> list[str]:
+        """One line per side that had several rows of a key: how many were set aside, and
+        for which rows (the latest row of each key is the one compared)."""
+        lines = []
+        for side, rows in self.set_aside.items():
+            if not rows:
+                continue
+            named = [f"{name} x{n}" for name, n in sorted(rows.items())]
+            shown = ", ".join(named[:5]) + (f", ... ({len(named) - 5} more)" if len(named) > 5 else "")
+            lines.append(f"note: the {side} has {sum(rows.values())} older rows of the same model, "
+                         f"variant, target and kernels (repeats or earlier runs); only the latest "
+                         f"row of each is compared: {shown}")
+        return lines
 
     def to_json(self) -> dict[str, object]:
         return {"baseline": self.baseline, "candidate": self.candidate, "passed": self.passed,
                 "verdict": self.verdict(), "counts": self.counts(),
                 "rows_compared": self.rows_compared, "allow_missing": self.allow_missing,
+                "set_aside": self.set_aside,
                 "findings": [asdict(f) for f in self.findings]}
 
 
@@ -114,18 +137,26 @@ def _extra(row: pd.Series) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def keyed_rows(df: pd.DataFrame) -> dict[tuple[object, ...], pd.Series]:
-    """The latest row (by time_utc, then id) per ROW_KEY; kernels and train_seed come from
-    the row's extra facts (None when absent)."""
+def _in_time_order(df: pd.DataFrame) -> Iterator[tuple[tuple[object, ...], pd.Series]]:
+    """(ROW_KEY, row) of every row, oldest first (by time_utc, then id); kernels and
+    train_seed come from the row's extra facts (None when absent)."""
     order = [c for c in ("time_utc", "id") if c in df.columns]
     rows = df.sort_values(order, kind="stable") if order else df
-    out: dict[tuple[object, ...], pd.Series] = {}
     for _, row in rows.iterrows():
         extra = _extra(row)
-        key = (str(row["model"]), str(row["variant"]), str(row["target"]),
-               extra.get("kernels"), extra.get("train_seed"))
-        out[key] = row
-    return out
+        yield (str(row["model"]), str(row["variant"]), str(row["target"]),
+               extra.get("kernels"), extra.get("train_seed")), row
+
+
+def keyed_rows(df: pd.DataFrame) -> dict[tuple[object, ...], pd.Series]:
+    """The latest row (by time_utc, then id) per ROW_KEY."""
+    return dict(_in_time_order(df))
+
+
+def set_aside(df: pd.DataFrame) -> dict[str, int]:
+    """Row name -> the number of older rows of its ROW_KEY that keyed_rows drops."""
+    seen = Counter(key for key, _ in _in_time_order(df))
+    return {row_name(key): n - 1 for key, n in seen.items() if n > 1}
 
 
 def latest_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -219,7 +250,9 @@ def compare(baseline: pd.DataFrame, candidate: pd.DataFrame, *, baseline_label: 
     if unknown:
         raise ValueError(f"no gate rule for {', '.join(unknown)}; gated: {', '.join(RULES)}")
     base_rows, cand_rows = keyed_rows(baseline), keyed_rows(candidate)
-    result = GateResult(baseline_label, candidate_label, allow_missing=allow_missing)
+    result = GateResult(baseline_label, candidate_label, allow_missing=allow_missing,
+                        set_aside={"baseline": set_aside(baseline),
+                                   "candidate": set_aside(candidate)})
     for key in sorted(set(base_rows) | set(cand_rows), key=lambda k: tuple(map(str, k))):
         name = row_name(key)
         if key not in cand_rows:

@@ -17,8 +17,8 @@ import pandas as pd
 from harness.measure import STANDARD_METRICS
 from harness.report._io import atomic_write_text
 
-__all__ = ["KEY_COLUMNS", "SUMMARY_BASE_COLUMNS", "latest", "summary", "format_value", "to_markdown",
-           "to_latex", "write_csv"]
+__all__ = ["KEY_COLUMNS", "SUMMARY_BASE_COLUMNS", "latest", "kernel_sets", "summary", "format_value",
+           "to_markdown", "to_latex", "write_csv"]
 
 KEY_COLUMNS = ("model", "variant", "target")
 SUMMARY_BASE_COLUMNS = (*KEY_COLUMNS, "bit_exact", "n_inputs")
@@ -36,11 +36,29 @@ def _require_keys(df: pd.DataFrame) -> None:
 
 def latest(df: pd.DataFrame) -> pd.DataFrame:
     """The latest row (by time_utc, then id, when present; else the last row) per
-    (model, variant, target), in the frame's order."""
+    (model, variant, target, kernel set), in the frame's order: a target measured with two
+    kernel sets (`ref` and `armv7em`, say) keeps a row for each."""
     _require_keys(df)
     order = [c for c in ("time_utc", "id") if c in df.columns]
     ordered = df.sort_values(order, kind="stable") if order else df
-    return ordered.drop_duplicates(list(KEY_COLUMNS), keep="last")
+    kernels = pd.Series(kernel_sets(ordered), index=ordered.index, dtype=object).fillna("")
+    keys = ordered[list(KEY_COLUMNS)].assign(_kernels=kernels)
+    return ordered[~keys.duplicated(keep="last")]
+
+
+def kernel_sets(df: pd.DataFrame) -> list[str | None]:
+    """The C kernel set of each row: its `kernels` column when the frame has one, else the
+    `kernels` fact of its extra_json; None where a row does not say."""
+    if "kernels" in df.columns:
+        return [None if _is_missing(k) else str(k) for k in df["kernels"]]
+    if "extra_json" not in df.columns:
+        return [None] * len(df)
+    found = []
+    for raw in df["extra_json"]:
+        facts = json.loads(raw) if isinstance(raw, str) else {}
+        kernels = facts.get("kernels") if isinstance(facts, dict) else None
+        found.append(None if kernels is None else str(kernels))
+    return found
 
 
 def _is_missing(value: object) -> bool:
@@ -64,14 +82,18 @@ def agreement(bit_exact: object, extra: object) -> str | None:
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:
-    """Latest measurement per (model, variant, target), sorted: the key, bit_exact, n_inputs,
-    `agrees` (see `agreement`, when the frame has extra_json) and each standard metric present
-    with its `<metric>_provenance`."""
+    """Latest measurement per (model, variant, target, kernel set), sorted: the key (with a
+    `kernels` column when any row names its kernel set), bit_exact, n_inputs, `agrees` (see
+    `agreement`, when the frame has extra_json) and each standard metric present with its
+    `<metric>_provenance`."""
     _require_keys(df)
     rows = latest(df)
     out = pd.DataFrame(index=rows.index)
     for col in SUMMARY_BASE_COLUMNS:
         out[col] = rows[col] if col in rows.columns else None
+    kernels = kernel_sets(rows)
+    if any(k is not None for k in kernels):
+        out.insert(out.columns.get_loc("target") + 1, "kernels", kernels)
     if "extra_json" in rows.columns and "bit_exact" in rows.columns:
         out.insert(out.columns.get_loc("bit_exact") + 1, "agrees",
                    [agreement(b, e) for b, e in zip(rows["bit_exact"], rows["extra_json"])])

@@ -36,6 +36,9 @@ Semantics and limits
   mcycle.  ``max_instructions`` is checked at block granularity.
 * CSR mcycle/minstret reads return Unicorn's values (not cycle-exact, not
   comparable with the RTL).
+* ``quiet_csrs``: CSRs Unicorn does not have whose accesses are skipped
+  (rd = 0) instead of trapping, e.g. VexRiscv's CFU enable 0xBC0 or
+  mcountinhibit 0x320 that other cores' start-up code writes.
 """
 from __future__ import annotations
 
@@ -114,8 +117,10 @@ def _sext(v: int, bits: int) -> int:
 
 
 class Iss:
-    def __init__(self, *, nnx: bool = True, ram_bytes: int = DEFAULT_RAM_BYTES):
+    def __init__(self, *, nnx: bool = True, ram_bytes: int = DEFAULT_RAM_BYTES,
+                 quiet_csrs: frozenset[int] = frozenset()):
         self.nnx_enabled = nnx
+        self.quiet_csrs = quiet_csrs
         self.ram_bytes = ram_bytes
         self.nnx = nnx_model.Nnx()
         self.uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV32)
@@ -225,6 +230,10 @@ class Iss:
                 self.set_reg(rd, val)
                 uc.reg_write(R.UC_RISCV_REG_PC, next_pc)
                 return
+        if intno == 2 and opcode == 0x73 and (word >> 12) & 3 and (word >> 20) in self.quiet_csrs:
+            self.set_reg((word >> 7) & 31, 0)
+            uc.reg_write(R.UC_RISCV_REG_PC, next_pc)
+            return
         cause = intno
         tval = word if intno == 2 else (pc if intno == 3 else 0)
         self.instret -= 1      # the trapping instruction does not retire

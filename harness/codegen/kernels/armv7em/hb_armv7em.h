@@ -214,6 +214,94 @@ static inline __attribute__((always_inline)) void hb_arm_mac_1x4(const int8_t *x
     acc[3] = a3;
 }
 
+/* One input row x two pairs of output rows over `words` 4-byte steps, each weight byte used
+ * once and each weight word unpacked by one SXTB16 instead of two. The rows a, b of a pair
+ * share one halfword per input: h = 256 b + a (int16, built by armv7em.py; its low byte is a,
+ * its high byte b - [a < 0]), so with x unpacked to (x0, x2) and (x1, x3),
+ *     SMLAD(x, W)         accumulates sum x (256 b + a)  (mod 2^32: "mix"),
+ *     SMLAD(x, SXTB16(W)) accumulates sum x a            ("lo": the row a),
+ * and row b's sum is (mix - lo) / 256, exact when |sum x b| < 2^23 (the generator checks
+ * 128 * sum |b| < 2^23 per row, else it keeps the hb_arm_mac_1x4 layout). Per step, words
+ * E0 O0 E1 O1: pair p's halfwords of inputs (0, 2) and (1, 3). acc = {lo0, mix0, lo1, mix1},
+ * both of a pair started at the same value. Per step: five loads, six SXTB16, eight SMLAD
+ * (16 MACs); the loop runs four steps per branch. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define HB_MAC_PAIRS_STEP                                                               \
+    "ldr %[xr], [%[x]], #4\n\t"                                                         \
+    "ldr %[w1], [%[w], #4]\n\t"                                                         \
+    "ldr %[w2], [%[w], #8]\n\t"                                                         \
+    "ldr %[w3], [%[w], #12]\n\t"                                                        \
+    "ldr %[w0], [%[w]], #16\n\t"                                                        \
+    "sxtb16 %[xl], %[xr]\n\t"                                                           \
+    "sxtb16 %[xr], %[xr], ror #8\n\t"                                                   \
+    "smlad %[m0], %[xl], %[w0], %[m0]\n\t"                                              \
+    "sxtb16 %[w0], %[w0]\n\t"                                                           \
+    "smlad %[l0], %[xl], %[w0], %[l0]\n\t"                                              \
+    "smlad %[m0], %[xr], %[w1], %[m0]\n\t"                                              \
+    "sxtb16 %[w1], %[w1]\n\t"                                                           \
+    "smlad %[l0], %[xr], %[w1], %[l0]\n\t"                                              \
+    "smlad %[m1], %[xl], %[w2], %[m1]\n\t"                                              \
+    "sxtb16 %[w2], %[w2]\n\t"                                                           \
+    "smlad %[l1], %[xl], %[w2], %[l1]\n\t"                                              \
+    "smlad %[m1], %[xr], %[w3], %[m1]\n\t"                                              \
+    "sxtb16 %[w3], %[w3]\n\t"                                                           \
+    "smlad %[l1], %[xr], %[w3], %[l1]\n\t"
+#define HB_MAC_PAIRS_OPERANDS                                                           \
+    [l0] "+r"(l0), [m0] "+r"(m0), [l1] "+r"(l1), [m1] "+r"(m1), [x] "+r"(x), [w] "+r"(w),  \
+    [xr] "=&r"(xr), [xl] "=&r"(xl), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),       \
+    [w3] "=&r"(w3)
+#else
+static inline int32_t hb_smlad_wrap(int32_t a, int32_t b, int32_t acc)
+{   /* SMLAD's result modulo 2^32, as the instruction computes it (no C overflow) */
+    return (int32_t)((uint32_t)acc + (uint32_t)(hb_lo16(a) * hb_lo16(b))
+                     + (uint32_t)(hb_hi16(a) * hb_hi16(b)));
+}
+#endif
+
+static inline __attribute__((always_inline)) void hb_arm_mac_pairs(const int8_t *x, const int8_t *w, int32_t words, int32_t *acc)
+{
+    int32_t l0 = acc[0], m0 = acc[1], l1 = acc[2], m1 = acc[3];
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+    const int8_t *end = x + 4 * words;
+    int32_t xr, xl, w0, w1, w2, w3;
+    if (words & 1) {
+        __asm__ volatile(HB_MAC_PAIRS_STEP : HB_MAC_PAIRS_OPERANDS : : "memory");
+    }
+    if (words & 2) {
+        __asm__ volatile(HB_MAC_PAIRS_STEP HB_MAC_PAIRS_STEP
+                         : HB_MAC_PAIRS_OPERANDS : : "memory");
+    }
+    if (words > 3) {
+        __asm__ volatile("1:\n\t" HB_MAC_PAIRS_STEP HB_MAC_PAIRS_STEP HB_MAC_PAIRS_STEP
+                         HB_MAC_PAIRS_STEP
+                         "cmp %[x], %[end]\n\t"
+                         "bne 1b\n\t"
+                         : HB_MAC_PAIRS_OPERANDS : [end] "r"(end) : "memory", "cc");
+    }
+#undef HB_MAC_PAIRS_STEP
+#undef HB_MAC_PAIRS_OPERANDS
+#else
+    int32_t i;
+    for (i = 0; i < words; ++i) {
+        const int32_t xv = hb_read4(x + 4 * i);
+        const int32_t xl = HB_SXTB16(xv), xh = hb_sxtb16_ror8(xv);
+        const int8_t *s = w + 16 * i;
+        m0 = hb_smlad_wrap(xl, hb_read4(s), m0);
+        l0 = hb_smlad_wrap(xl, HB_SXTB16(hb_read4(s)), l0);
+        m0 = hb_smlad_wrap(xh, hb_read4(s + 4), m0);
+        l0 = hb_smlad_wrap(xh, HB_SXTB16(hb_read4(s + 4)), l0);
+        m1 = hb_smlad_wrap(xl, hb_read4(s + 8), m1);
+        l1 = hb_smlad_wrap(xl, HB_SXTB16(hb_read4(s + 8)), l1);
+        m1 = hb_smlad_wrap(xh, hb_read4(s + 12), m1);
+        l1 = hb_smlad_wrap(xh, HB_SXTB16(hb_read4(s + 12)), l1);
+    }
+#endif
+    acc[0] = l0;
+    acc[1] = m0;
+    acc[2] = l1;
+    acc[3] = m1;
+}
+
 /* Per output channel requantisation, one 16-byte record. */
 typedef struct {
     int32_t bias;         /* bias + input_offset * sum(weights) */
@@ -336,20 +424,32 @@ typedef struct {
     uint32_t multiplier;   /* floor(scale * 2^32); 0: the double computation */
 } hb_arm_fc_channel;
 
+/* The layer's shape and flags, constants of each specialised copy of the kernel
+ * (arm_fc_s8_body.h: model.c defines one function per distinct shape, so loop bounds, the
+ * clamp and the layout are known to the compiler). */
 typedef struct {
     int32_t batches, accum_depth, out_depth;
-    int32_t words;                      /* ceil(accum_depth / 4) */
-    int32_t output_offset, act_min, act_max;
-    const hb_arm_fc_channel *channels;  /* [out_depth] */
+    int32_t words;          /* ceil(accum_depth / 4) */
+    int32_t act_min, act_max;
+    int32_t per_channel;    /* 1: scale has out_depth values, 0: one */
+    int32_t pairs;          /* 1: the hb_arm_mac_pairs layout, 0: hb_arm_mac_1x4 */
+    int32_t all_scaled;     /* 1: no channel has multiplier 0 */
+} hb_arm_fc_shape;
+
+/* The layer's data. weights: groups of four output rows (zero rows pad the last group), each
+ * row padded with zeros to whole words; pairs: each group's two row pairs as
+ * hb_arm_mac_pairs reads them, else the four rows interleaved word by word. scratch:
+ * 4 * words bytes (the input row padded to whole words) when accum_depth is not a multiple
+ * of 4, else unused. */
+typedef struct {
+    int32_t output_offset;
+    const hb_arm_fc_channel *channels;  /* [out_depth rounded up to 4]: zero records pad */
     const double *scale;                /* the exact effective scales */
-    int32_t per_channel;                /* 1: scale has out_depth values, 0: one */
 } hb_arm_fc_params;
 
-/* weights: groups of four output rows (zero rows pad the last group), each row padded with
- * zeros to whole words, interleaved word by word. scratch: 4 * words bytes (the input row
- * padded to whole words) when accum_depth is not a multiple of 4, else unused. */
-void hb_arm_fully_connected_s8(const hb_arm_fc_params *p, const int8_t *input,
-                               const int8_t *weights, int8_t *scratch, int8_t *output);
+/* round((double)acc * scale) clamped to +-2^30, as LiteRT's reference FC (arm_fc_s8.c): the
+ * rare cases the integer requantisation cannot decide. */
+int32_t hb_arm_fc_round_double(int32_t acc, double scale);
 
 /* ADD int8 of two equally shaped tensors. */
 typedef struct {

@@ -1,5 +1,6 @@
 /* Broadcasting binary elementwise ops (shapes padded to 5D, stride 0 on broadcast axes):
- * SUB int8 (reference Add arithmetic with input2_multiplier negated, sub.cc) and float32,
+ * ADD int8 (reference_integer_ops::BroadcastAdd6DSlow), SUB int8 (the same arithmetic with
+ * input2_multiplier negated, sub.cc) and float32,
  * MUL int8 (reference_integer_ops::Mul) and float32, MAXIMUM / MINIMUM on raw values. */
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
@@ -25,6 +26,12 @@
 
 void hb_sub_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
                const int8_t *input2, int8_t *output)
+{
+    hb_add_bcast_s8(p, g, input1, input2, output);   /* input2_multiplier is negated */
+}
+
+void hb_add_bcast_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
+                     const int8_t *input2, int8_t *output)
 {
     HB_BROADCAST_LOOP(g, {
         const int32_t v1 = (p->input1_offset + input1[ia]) * (1 << p->left_shift);

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "hb_sequence.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -321,6 +323,81 @@ void hb_batch_matmul_f32(const hb_batch_matmul_params *p, const float *lhs, cons
                          float *output);
 void hb_rsqrt_f32(int32_t size, const float *input, float *output);
 void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *output);
+
+/* ---- Issue 13: SPLIT, GATHER, CAST, TRANSPOSE_CONV, hybrid FULLY_CONNECTED, broadcasting
+ * int8 ADD (split_gather.c, cast.c, transpose_conv.c, fc_hybrid.c, elementwise.c) ---- */
+
+/* SPLIT / SPLIT_V reuse hb_concat_params: count outputs, chunk[k] elements from the axis on. */
+void hb_split(const hb_concat_params *p, const void *input, void *const *outputs);
+
+typedef struct {
+    int32_t elem_size;
+    int32_t outer;       /* product of the params dimensions before the axis */
+    int32_t axis_size;
+    int32_t inner;       /* elements after the axis */
+    int32_t count;       /* number of indices */
+    int32_t index_bytes; /* 4: int32 indices, 8: int64 */
+} hb_gather_params;
+
+void hb_gather(const hb_gather_params *p, const void *params, const void *indices, void *output);
+
+#define HB_TYPE_INT8 0
+#define HB_TYPE_INT32 1
+#define HB_TYPE_INT64 2
+#define HB_TYPE_FLOAT32 3
+typedef struct {
+    int32_t size;
+    int32_t from;        /* HB_TYPE_* */
+    int32_t to;
+} hb_cast_params;
+
+void hb_cast(const hb_cast_params *p, const void *input, void *output);
+
+typedef struct {
+    int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+    int32_t filter_h, filter_w, stride_h, stride_w, pad_h, pad_w;
+} hb_tconv_geometry;
+
+typedef struct {
+    hb_tconv_geometry g;
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t act_min;
+    int32_t act_max;
+    const int32_t *multiplier;   /* per output channel */
+    const int32_t *shift;
+} hb_tconv_s8_params;
+
+typedef struct {
+    hb_tconv_geometry g;
+    float act_min;
+    float act_max;
+} hb_tconv_f32_params;
+
+void hb_transpose_conv_s8(const hb_tconv_s8_params *p, const int8_t *input, const int8_t *filter,
+                          const int32_t *bias, int32_t *scratch, int8_t *output);
+void hb_transpose_conv_f32(const hb_tconv_f32_params *p, const float *input, const float *filter,
+                           const float *bias, float *output);
+
+typedef struct {
+    int32_t batches;
+    int32_t accum_depth;
+    int32_t out_depth;
+    int32_t per_channel;         /* weight_scale has out_depth entries, else one */
+    int32_t asymmetric;          /* asymmetric_quantize_inputs */
+    const float *weight_scale;
+    float act_min;
+    float act_max;
+} hb_fc_hybrid_params;
+
+/* scratch: accum_depth bytes (one quantized input row). */
+void hb_fully_connected_hybrid(const hb_fc_hybrid_params *p, const float *input,
+                               const int8_t *filter, const float *bias, int8_t *scratch,
+                               float *output);
+
+/* ADD int8 with broadcasting (reference_integer_ops::BroadcastAdd6DSlow arithmetic). */
+void hb_add_bcast_s8(const hb_add_s8_params *p, const hb_broadcast5 *g, const int8_t *input1,
+                     const int8_t *input2, int8_t *output);
 
 #ifdef __cplusplus
 }
