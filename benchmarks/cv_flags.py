@@ -10,7 +10,8 @@ ELF on hb_bench built with each flag set. For each: the build's wall time (0 whe
 the simulation's host seconds and simulated cycles per second (hb_bench's own sim_seconds,
 the best of --rounds runs), and whether the console - model outputs, per-layer mcycle
 markers, the HB_RESULT mcycle/minstret/cycles - is IDENTICAL to the first flag set's (only
-sim_seconds may differ). Flag sets that change any count are reported, never kept.
+sim_seconds may differ). Flag sets that change any count are reported, never kept. A run
+longer than --timeout host seconds is killed and reported as such. Rows print as they finish.
 Also printed by `benchmarks/cores.py --cv-flags`.
 """
 from __future__ import annotations
@@ -46,10 +47,14 @@ def firmware_elf(model: str, nnx: bool) -> tuple[Path, int]:
     return elf, int(argv[argv.index("--max-cycles") + 1])
 
 
-def run(exe: Path, elf: Path, max_cycles: int) -> tuple[str, float]:
-    """(console without sim_seconds, sim_seconds) of one hb_bench run."""
-    r = subprocess.run([str(exe), "--max-cycles", str(max_cycles), str(elf)],
-                       capture_output=True, text=True, timeout=7200)
+def run(exe: Path, elf: Path, max_cycles: int, timeout: float) -> tuple[str, float] | None:
+    """(console without sim_seconds, sim_seconds) of one hb_bench run; None if it took
+    longer than `timeout` host seconds (it is killed)."""
+    try:
+        r = subprocess.run([str(exe), "--max-cycles", str(max_cycles), str(elf)],
+                           capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
     last = r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
     m = _SIM_SECONDS.search(last)
     if r.returncode != 0 or not m:
@@ -66,11 +71,17 @@ def main(argv: list[str] | None = None) -> int:
                     default=[DEFAULT_FLAGS, *(f for f in FLAG_SETS if f != DEFAULT_FLAGS)],
                     help="flag sets; the first is the reference for 'identical'")
     ap.add_argument("--rounds", type=int, default=1, help="runs per flag set (best is kept)")
+    ap.add_argument("--timeout", type=float, default=600,
+                    help="host seconds per run before it is killed and reported as such")
     a = ap.parse_args(argv)
     print(f"# firmware: {a.model} on cv32e40x-{'nnx' if a.nnx else 'base'} ...",
           file=sys.stderr, flush=True)
     elf, max_cycles = firmware_elf(a.model, bool(a.nnx))
-    rows, reference = [], None
+    print("| flag set | Verilator arguments | build s | sim s | cycles | M cycles/s | "
+          "vs first | identical |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |", flush=True)
+    reference: str | None = None
+    first_rate = 0.0
     for name in a.flags:
         print(f"# {name}: build ...", file=sys.stderr, flush=True)
         t0 = time.monotonic()
@@ -79,18 +90,22 @@ def main(argv: list[str] | None = None) -> int:
         best, console = float("inf"), ""
         for _ in range(a.rounds):
             print(f"# {name}: run ...", file=sys.stderr, flush=True)
-            console, secs = run(exe, elf, max_cycles)
-            best = min(best, secs)
+            done = run(exe, elf, max_cycles, a.timeout)
+            if done is None:
+                break
+            console, best = done[0], min(best, done[1])
+        args = " ".join(FLAG_SETS[name])
+        if not console:
+            print(f"| {name} | `{args}` | {built:.0f} | > {a.timeout:.0f} (killed) | - | - | - | "
+                  "- |", flush=True)
+            continue
         reference = console if reference is None else reference
         cycles = int(re.findall(r" cycles=(\d+)", console)[-1])
-        rows.append((name, " ".join(FLAG_SETS[name]), built, best, cycles,
-                     cycles / best, console == reference))
-    print("| flag set | Verilator arguments | build s | sim s | cycles | M cycles/s | "
-          "vs first | identical |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, args, built, secs, cycles, rate, same in rows:
-        print(f"| {name} | `{args}` | {built:.0f} | {secs:.2f} | {cycles:,} | {rate / 1e6:.3f} | "
-              f"{rate / rows[0][5]:.2f}x | {'yes' if same else 'NO'} |")
+        rate = cycles / best
+        first_rate = first_rate or rate
+        print(f"| {name} | `{args}` | {built:.0f} | {best:.2f} | {cycles:,} | {rate / 1e6:.3f} | "
+              f"{rate / first_rate:.2f}x | {'yes' if console == reference else 'NO'} |",
+              flush=True)
     print(f"\n{a.model} on cv32e40x-{'nnx' if a.nnx else 'base'}, one random input, the same "
           f"ELF on every build ({elf.name}); 'identical': the whole console (outputs, per-layer "
           "and total cycle counts) equals the first row's. Build 0 s = cached. Host seconds "
