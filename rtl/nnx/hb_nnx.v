@@ -17,8 +17,9 @@
 //
 // Timing: the command is accepted whenever the unit is idle or its response
 // is being taken in the same cycle (cmd_ready = 1 then).  The response comes 1 cycle after the command for mac4, dot4, setq
-// and setout, 2 cycles for rdbpot and 3 cycles for srdhm and requant, which
-// share one 32x32 multiply and one rounding shifter (stages M and R).
+// and setout, 2 cycles for rdbpot and 3 cycles for srdhm and requant (2 +
+// MUL_STEPS with the private multiplier), which share one 32x32 multiply and
+// one rounding shifter (stages M and R).
 //
 // Area: the 32x32 signed multiply of stage M is not built here when
 // EXT_MUL = 1 (hb_cpu): the unit drives mul_a/mul_b and mul_en in stage M
