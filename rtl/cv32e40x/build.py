@@ -26,10 +26,31 @@ from rtl.toolchain import ToolMissing, verilator_bin
 
 CV_DIR = Path(__file__).resolve().parent
 SOC = CV_DIR / "cv_soc.sv"
+CPU = CV_DIR / "cv_cpu.sv"      # the core (+ coprocessor): cv_soc's block, area.py's top
 XIF_NNX = [CV_DIR / "cv_xif_nnx.sv", CV_DIR.parent / "nnx" / "hb_nnx.v"]
 FAST_CLOCK_GATE = CV_DIR / "cv_clock_gate.sv"
 DEFAULT_RAM_BYTES = 4 * 1024 * 1024
 PACKAGE = "pythondata-cpu-cv32e40x"
+
+# Verilator / C++ flag sets for the simulator (build flags only, the core's RTL unchanged);
+# benchmarks/cv_flags.py measures each one's simulated cycles per second and checks that the
+# console (outputs, per-layer and total cycle counts) is identical to the default's.
+_FAST = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
+FLAG_SETS: dict[str, tuple[str, ...]] = {
+    "plain": ("-CFLAGS", "-O2"),     # Verilator's own defaults: the fastest here (README)
+    "o3": (*_FAST, "-CFLAGS", "-O2"),                         # the default until 2026-12-02
+    "o3-notiming": (*_FAST, "--no-timing", "-CFLAGS", "-O2"),
+    "o3-cxx3": (*_FAST, "-CFLAGS", "-O3"),
+    "o3-threads2": (*_FAST, "--threads", "2", "-CFLAGS", "-O2"),
+}
+DEFAULT_FLAGS = "plain"
+
+
+def flag_set(name: str) -> tuple[str, ...]:
+    """The Verilator arguments of flag set `name`; ValueError lists the choices."""
+    if name not in FLAG_SETS:
+        raise ValueError(f"flag set {name!r} is not one of: {', '.join(FLAG_SETS)}")
+    return FLAG_SETS[name]
 
 
 def package_root() -> Path:
@@ -58,34 +79,34 @@ def core_sources(sim_clock_gate: bool = False) -> list[Path]:
 
 
 def verilate_command(out_dir: Path, sources: list[Path], *, nnx: bool, ram_bytes: int,
-                     jobs: int | None = None) -> list[str]:
+                     jobs: int | None = None, flags: str = DEFAULT_FLAGS) -> list[str]:
     root = package_root()
     jobs = jobs or max(1, os.cpu_count() or 1)
     return [
         str(verilator_bin()), "--cc", "--exe", "--build", "-j", str(jobs),
         "--top-module", "cv_soc", "--prefix", "Vhb_soc", "-Mdir", str(out_dir / "obj"),
-        "-o", "hb_bench", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
+        "-o", "hb_bench", *flag_set(flags),
         "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-UNOPTFLAT",
         "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",     # see rtl/vexriscv/build.py
         f"+incdir+{root / 'rtl' / 'include'}", f"+incdir+{root / 'bhv' / 'include'}",
-        f"-GNNX={int(nnx)}", f"-GRAM_BYTES={ram_bytes}", "-CFLAGS", f"-O2 -DHB_RAM_BYTES={ram_bytes}u",
-        *[str(s) for s in sources], *([str(s) for s in XIF_NNX] if nnx else []), str(SOC),
-        str(MAIN_CPP),
+        f"-GNNX={int(nnx)}", f"-GRAM_BYTES={ram_bytes}", "-CFLAGS", f"-DHB_RAM_BYTES={ram_bytes}u",
+        *[str(s) for s in sources], *([str(s) for s in XIF_NNX] if nnx else []), str(CPU),
+        str(SOC), str(MAIN_CPP),
     ]
 
 
 def build_cv_bench(nnx: bool = False, ram_bytes: int = DEFAULT_RAM_BYTES, *,
-                   sim_clock_gate: bool = False, force: bool = False,
-                   verbose: bool = False) -> Path:
+                   sim_clock_gate: bool = False, flags: str = DEFAULT_FLAGS,
+                   force: bool = False, verbose: bool = False) -> Path:
     """Build (or reuse) hb_bench on cv_soc (nnx: X_EXT = 1 + cv_xif_nnx); return it."""
     if ram_bytes & (ram_bytes - 1) or ram_bytes < 4096:
         raise ValueError("ram_bytes must be a power of two >= 4096")
     sources = core_sources(sim_clock_gate)
     gate = "latchgate" if sim_clock_gate else "fastgate"
-    out_dir = build_root() / f"cv_x{int(nnx)}_{gate}_ram{ram_bytes // 1024}k"
-    cmd = verilate_command(out_dir, sources, nnx=nnx, ram_bytes=ram_bytes)
+    out_dir = build_root() / f"cv_x{int(nnx)}_{gate}_{flags}_ram{ram_bytes // 1024}k"
+    cmd = verilate_command(out_dir, sources, nnx=nnx, ram_bytes=ram_bytes, flags=flags)
     extra = XIF_NNX if nnx else []
-    return cached_build(out_dir, cmd, [*sources, *extra, SOC, MAIN_CPP], what="cv_soc",
+    return cached_build(out_dir, cmd, [*sources, *extra, CPU, SOC, MAIN_CPP], what="cv_soc",
                         force=force, verbose=verbose)
 
 
@@ -96,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sim-clock-gate", action="store_true",
                     help="the package's latch clock-gate model instead of the ungated one")
     ap.add_argument("--ram-bytes", type=lambda s: int(s, 0), default=DEFAULT_RAM_BYTES)
+    ap.add_argument("--flags", choices=list(FLAG_SETS), default=DEFAULT_FLAGS,
+                    help=f"Verilator/C++ flag set (default {DEFAULT_FLAGS})")
     ap.add_argument("--force", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args(argv)
-    print(build_cv_bench(bool(a.nnx), a.ram_bytes, sim_clock_gate=a.sim_clock_gate, force=a.force,
-                         verbose=a.verbose))
+    print(build_cv_bench(bool(a.nnx), a.ram_bytes, sim_clock_gate=a.sim_clock_gate, flags=a.flags,
+                         force=a.force, verbose=a.verbose))
     return 0
 
 

@@ -13,7 +13,8 @@
 // pipelined.  The port has no third operand, so mac4 sees rd = 0 as on VexRiscv's CFU;
 // firmware uses -DNNX_NO_RD_OPERAND (nnx_mac4 = nnx.dot4 + add).
 module cv_xif_nnx #(
-    parameter ID_W = 4
+    parameter ID_W = 4,
+    parameter MUL_STEPS = 4     // hb_nnx's private multiplier: 32 x 9 over 4 cycles
 ) (
     input  wire            clk,
     input  wire            rst,
@@ -56,13 +57,14 @@ module cv_xif_nnx #(
     reg [31:0]     op_rs1, op_rs2, data;
 
     wire cmd_ready, rsp_valid;
+    reg  sent;     // the command went to hb_nnx, waiting for its response
     wire [31:0] rsp_data;
     /* verilator lint_off UNUSEDSIGNAL */
     wire rsp_illegal, mul_en;
     wire [31:0] mul_a, mul_b;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    hb_nnx #(.EXT_MUL(0)) u_nnx (
+    hb_nnx #(.EXT_MUL(0), .MUL_STEPS(MUL_STEPS)) u_nnx (
         .clk(clk), .rst(rst),
         .cmd_valid(state == S_EXEC && !sent), .cmd_ready(cmd_ready),
         .cmd_funct3(op_f3), .cmd_funct7(op_f7), .cmd_custom1(1'b0),
@@ -75,7 +77,6 @@ module cv_xif_nnx #(
     // the commit of the instruction held here (it may come in the issue cycle)
     wire [ID_W-1:0] cur_id = state == S_IDLE ? issue_id : id;
     wire committed = commit_valid && commit_id == cur_id;
-    reg  sent;     // the command went to hb_nnx, waiting for its response
 
     always @(posedge clk) begin
         if (rst) begin

@@ -17,18 +17,24 @@
 //
 // Timing: the command is accepted whenever the unit is idle or its response
 // is being taken in the same cycle (cmd_ready = 1 then).  The response comes 1 cycle after the command for mac4, dot4, setq
-// and setout, 2 cycles for rdbpot and 3 cycles for srdhm and requant, which
-// share one 32x32 multiply and one rounding shifter (stages M and R).
+// and setout, 2 cycles for rdbpot and 3 cycles for srdhm and requant (2 +
+// MUL_STEPS with the private multiplier), which share one 32x32 multiply and
+// one rounding shifter (stages M and R).
 //
 // Area: the 32x32 signed multiply of stage M is not built here when
 // EXT_MUL = 1 (hb_cpu): the unit drives mul_a/mul_b and mul_en in stage M
 // and the core's own RV32M multiplier, idle while the core waits for the
 // response, returns the 64-bit product on mul_p the same cycle.  With
-// EXT_MUL = 0 (stand-alone unit tests) a private multiplier is used instead;
-// the function is identical.  SHIFT is stored pre-decoded as the clamped
-// left/right shift amounts and MIN/MAX as 16-bit values.
+// EXT_MUL = 0 (the CFU and CV-X-IF adapters, stand-alone unit tests) a
+// private multiplier is used instead; the function is identical.  MUL_STEPS
+// (1, 2 or 4) narrows it: a signed 32 x (32/MUL_STEPS + 1) multiplier used
+// MUL_STEPS times in stage M (Horner over the slices of b, the top, signed,
+// slice first), so srdhm and requant take MUL_STEPS - 1 more cycles for
+// about 1/MUL_STEPS of the multiplier.  SHIFT is stored pre-decoded as the
+// clamped left/right shift amounts and MIN/MAX as 16-bit values.
 module hb_nnx #(
-    parameter EXT_MUL = 0
+    parameter EXT_MUL = 0,
+    parameter MUL_STEPS = 1      // private multiplier (EXT_MUL = 0): 1, 2 or 4 cycles
 ) (
     input  wire        clk,
     input  wire        rst,
@@ -86,11 +92,38 @@ module hb_nnx #(
     /* verilator lint_off UNUSEDSIGNAL */
     wire [63:0] prod;              // bits 29:0 do not affect the result
     /* verilator lint_on UNUSEDSIGNAL */
+    wire        m_last;            // the last cycle of stage M
     generate
         if (EXT_MUL != 0) begin : g_ext_mul
             assign prod = mul_p;
-        end else begin : g_own_mul
+            assign m_last = 1'b1;
+        end else if (MUL_STEPS == 1) begin : g_own_mul
             assign prod = $signed(fp_a) * $signed(fp_b);
+            assign m_last = 1'b1;
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire unused_mul_p = &{1'b0, mul_p};
+            /* verilator lint_on UNUSEDSIGNAL */
+        end else begin : g_seq_mul
+            // a * b by Horner over the W-bit slices of b: acc = acc * 2^W + a * slice,
+            // the first (top) slice signed, the others unsigned; stage M shifts fp_b left
+            // by W each cycle, so its top W bits are the current slice
+            localparam W = 32 / MUL_STEPS;
+            localparam [1:0] LAST = MUL_STEPS[1:0] - 2'd1;
+            reg [1:0]  m_step;
+            reg [63:0] m_acc;
+            wire first = m_step == 2'd0;
+            wire signed [W:0] slice = {first && fp_b[31], fp_b[31:32-W]};
+            wire signed [32+W:0] part = $signed(fp_a) * slice;
+            assign prod = (first ? 64'd0 : m_acc << W) + {{(31-W){part[32+W]}}, part};
+            assign m_last = m_step == LAST;
+            always @(posedge clk) begin
+                if (rst || busy != 2'd2 || m_last) begin
+                    m_step <= 2'd0;
+                end else begin
+                    m_step <= m_step + 2'd1;
+                end
+                m_acc <= prod;
+            end
             /* verilator lint_off UNUSEDSIGNAL */
             wire unused_mul_p = &{1'b0, mul_p};
             /* verilator lint_on UNUSEDSIGNAL */
@@ -160,9 +193,13 @@ module hb_nnx #(
         end else begin
             if (rsp_valid && rsp_ready) rsp_valid <= 1'b0;
 
-            if (busy == 2'd2) begin            // stage M
-                fp_y <= srdhm_y;
-                busy <= 2'd1;
+            if (busy == 2'd2) begin            // stage M (MUL_STEPS cycles)
+                if (m_last) begin
+                    fp_y <= srdhm_y;
+                    busy <= 2'd1;
+                end else begin
+                    fp_b <= fp_b << (32 / MUL_STEPS);
+                end
             end else if (busy == 2'd1) begin   // stage R
                 rsp_data <= fp_out;
                 rsp_illegal <= 1'b0;

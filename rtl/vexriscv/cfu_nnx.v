@@ -18,9 +18,13 @@
 //     implement (hb_nnx's rsp_illegal) returns 0 instead of trapping.
 // Everything else is bit-exact with rtl/model/nnx.py (tests/cocotb_cfu.py).
 //
-// hb_nnx keeps its private 32x32 multiplier here (EXT_MUL = 0): VexRiscv does
-// not lend its multiplier.
-module Cfu (
+// hb_nnx keeps a private multiplier here (EXT_MUL = 0): VexRiscv does not lend
+// its multiplier.  It is a 32 x 9 one used over 4 cycles (MUL_STEPS = 4), not a
+// 32 x 32: srdhm and requant take 3 cycles more, for about a quarter of the
+// multiplier's area (the dot4's four 8 x 8 multipliers are separate).
+module Cfu #(
+    parameter MUL_STEPS = 4
+) (
     input  wire        cmd_valid,
     output wire        cmd_ready,
     input  wire [9:0]  cmd_payload_function_id,
@@ -39,7 +43,7 @@ module Cfu (
     wire [31:0] mul_a, mul_b;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    hb_nnx #(.EXT_MUL(0)) u_nnx (
+    hb_nnx #(.EXT_MUL(0), .MUL_STEPS(MUL_STEPS)) u_nnx (
         .clk(clk), .rst(reset),
         .cmd_valid(cmd_valid), .cmd_ready(cmd_ready),
         .cmd_funct3(cmd_payload_function_id[2:0]),
