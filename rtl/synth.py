@@ -120,11 +120,16 @@ def yosys_argv(tool: str) -> list[str]:
 
 def _work_root(tool: str) -> Path | None:
     """Where the temporary synthesis folder goes: the system's for Debian's Yosys; for yowasp
-    ~/.cache/hilbench/synth ($HB_SYNTH_DIR overrides), because WebAssembly sees only the
-    folders it is given and cannot be given /tmp (a lookup under it fails)."""
+    $HB_SYNTH_DIR, else hilbench/synth in the user's cache folder ($XDG_CACHE_HOME, else
+    ~/.cache), because WebAssembly sees only the folders it is given and cannot be given
+    /tmp (a lookup under it fails; so not $HILBENCH_CACHE, which tests point at /tmp). The
+    folder of each run is removed after it."""
     if tool != "yowasp":
         return None
-    root = Path(os.environ.get("HB_SYNTH_DIR") or Path.home() / ".cache" / "hilbench" / "synth")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    root = Path(os.environ.get("HB_SYNTH_DIR") or cache / "hilbench" / "synth")
+    if root.resolve().parts[1:2] == ("tmp",):
+        raise ValueError(f"yowasp cannot work under /tmp ({root}): set HB_SYNTH_DIR elsewhere")
     root.mkdir(parents=True, exist_ok=True)
     return root.resolve()
 
