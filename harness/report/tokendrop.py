@@ -121,9 +121,10 @@ def token_drop_figure(df: pd.DataFrame, model: str, path: Path) -> Path:
                                                        ascending=[True, False])
     xs = np.arange(len(bars))
     vit = bars["vit_macs"].astype(float).to_numpy() / 1e6
-    guide = bars["guide_macs"].astype(float).to_numpy() / 1e6
+    guide = np.nan_to_num(bars["guide_macs"].astype(float).to_numpy() / 1e6)  # keep 1.0: none
     ax_bar.bar(xs, vit, color=_PALETTE[0], label="ViT")
     ax_bar.bar(xs, guide, bottom=vit, color=_PALETTE[1], label="guide")
+    ax_bar.set_ylim(0, float(np.nanmax(vit + guide)) * 1.12)   # room for the legend
     ax_bar.set_xticks(xs, list(bars["variant"]), rotation=30, fontsize=7)
     ax_bar.set_ylabel("M MACs per inference (static-analysis)", fontsize=8)
     ax_bar.legend(fontsize=7)
