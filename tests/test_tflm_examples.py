@@ -1,0 +1,62 @@
+"""Real TensorFlow Lite Micro example models (models/tflm-examples/, sources in its README.md).
+
+Each one: the bytes are the C array of the upstream file (length and `TFL3` checked), the golden
+interpreter agrees with LiteRT's BUILTIN_REF (int8 internals bit for bit, float outputs within
+the comparison tolerance), and the generated C on `host` agrees with golden bit for bit.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness.bench import bench_model
+from harness.compare import compare
+from harness.golden import GoldenInterpreter
+from harness.importers import load_model
+from harness.inputs import random_inputs
+from harness.litert_ref import litert_unavailable, run_litert
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "models" / "tflm-examples"
+_REASON = litert_unavailable()
+needs_litert = pytest.mark.skipif(_REASON is not None, reason=_REASON or "")
+
+# stem -> (upstream byte length, op kinds in order)
+MODELS: dict[str, tuple[int, list[str]]] = {
+    "hello_world": (2512, ["QUANTIZE", "FULLY_CONNECTED", "FULLY_CONNECTED",
+                           "FULLY_CONNECTED", "DEQUANTIZE"]),
+}
+SAMPLES = 100
+SEED = 13
+
+
+@pytest.mark.parametrize("stem", sorted(MODELS))
+def test_bytes_and_ops_are_the_upstream_model(stem: str) -> None:
+    data = (EXAMPLES / f"{stem}.tflite").read_bytes()
+    length, kinds = MODELS[stem]
+    assert len(data) == length and data[4:8] == b"TFL3"
+    assert [op.kind for op in load_model(EXAMPLES / f"{stem}.tflite").ops] == kinds
+
+
+@needs_litert
+@pytest.mark.parametrize("stem", sorted(MODELS))
+def test_golden_agrees_with_litert(stem: str) -> None:
+    path = EXAMPLES / f"{stem}.tflite"
+    graph = load_model(path)
+    inputs = random_inputs(graph, SAMPLES, SEED)
+    golden = GoldenInterpreter(graph).run(inputs)
+    reference = run_litert(path, inputs)
+    result = compare(golden, reference)
+    assert result.ok and result.top1_agreement == 1.0, f"max |diff| {result.max_abs_diff}"
+    if all(np.issubdtype(r.dtype, np.integer) for r in reference):
+        assert result.bit_exact
+
+
+@pytest.mark.parametrize("stem", sorted(MODELS))
+def test_host_c_is_bit_exact_with_golden(stem: str) -> None:
+    result = bench_model(EXAMPLES / f"{stem}.tflite", "host", n_inputs=SAMPLES, seed=SEED)
+    assert result.comparison.bit_exact and result.comparison.mismatches == 0
+    agreement = result.measurement.extra.get("reference_agreement")
+    assert agreement in (("unavailable", "bit-exact", "within-tolerance") if _REASON else
+                         ("bit-exact", "within-tolerance"))
