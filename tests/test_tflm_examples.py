@@ -26,6 +26,7 @@ needs_litert = pytest.mark.skipif(_REASON is not None, reason=_REASON or "")
 MODELS: dict[str, tuple[int, list[str]]] = {
     "hello_world": (2512, ["QUANTIZE", "FULLY_CONNECTED", "FULLY_CONNECTED",
                            "FULLY_CONNECTED", "DEQUANTIZE"]),
+    "micro_speech": (18712, ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"]),
 }
 SAMPLES = 100
 SEED = 13
