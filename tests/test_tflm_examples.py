@@ -27,6 +27,8 @@ MODELS: dict[str, tuple[int, list[str]]] = {
     "hello_world": (2512, ["QUANTIZE", "FULLY_CONNECTED", "FULLY_CONNECTED",
                            "FULLY_CONNECTED", "DEQUANTIZE"]),
     "micro_speech": (18712, ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"]),
+    "magic_wand": (19616, ["DEPTHWISE_CONV_2D", "MAX_POOL_2D", "CONV_2D", "MAX_POOL_2D",
+                           "FULLY_CONNECTED", "FULLY_CONNECTED", "SOFTMAX"]),
 }
 SAMPLES = 100
 SEED = 13
