@@ -29,6 +29,9 @@ MODELS: dict[str, tuple[int, list[str]]] = {
     "micro_speech": (18712, ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"]),
     "magic_wand": (19616, ["DEPTHWISE_CONV_2D", "MAX_POOL_2D", "CONV_2D", "MAX_POOL_2D",
                            "FULLY_CONNECTED", "FULLY_CONNECTED", "SOFTMAX"]),
+    "magic_wand_int8": (8800, ["QUANTIZE", "CONV_2D", "MAX_POOL_2D", "CONV_2D", "MAX_POOL_2D",
+                               "RESHAPE", "FULLY_CONNECTED", "FULLY_CONNECTED", "SOFTMAX",
+                               "DEQUANTIZE"]),
 }
 SAMPLES = 100
 SEED = 13
