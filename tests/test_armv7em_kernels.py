@@ -44,6 +44,21 @@ MORE = {
     "dw2x2_c6_valid": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 5, 5, 6), 0, (2, 2), (1, 1),
                                          "VALID", in_zp=3),
     "fc_640x13": lambda: fc_model(640, 13, in_zp=-128, act="RELU"),
+    # one input channel, depth multiplier m: run as a CONV_2D of 1 input and m output channels
+    "dw10x8_c1_dm8_s2_same_micro_speech": lambda: conv_model(
+        "DEPTHWISE_CONV_2D", (1, 49, 40, 1), 0, (10, 8), (2, 2), "SAME", multiplier=8,
+        in_zp=-128),
+    "dw3x5_c1_dm2_valid_odd": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 7, 9, 1), 0, (3, 5),
+                                                 (1, 1), "VALID", multiplier=2, in_zp=9),
+    "dw4x3_c1_dm4_s3x2_same": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 11, 8, 1), 0, (4, 3),
+                                                 (3, 2), "SAME", multiplier=4, in_zp=-33),
+    "dw3x3_c1_dm8_dil2_same": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 9, 10, 1), 0, (3, 3),
+                                                 (1, 1), "SAME", dilation=(2, 2), multiplier=8,
+                                                 in_zp=77),
+    "dw1x1_c1_dm4_pointwise": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 3, 5, 1), 0, (1, 1),
+                                                 (1, 1), "VALID", multiplier=4, in_zp=0),
+    "dw5x1_c1_dm3_s2_valid_odd": lambda: conv_model(
+        "DEPTHWISE_CONV_2D", (1, 13, 3, 1), 0, (5, 1), (2, 1), "VALID", multiplier=3, in_zp=-1),
     "fc_3x2_per_channel": lambda: fc_model(3, 2, per_channel=True, in_zp=-1),
 }
 
@@ -92,12 +107,26 @@ def test_layers_use_armv7em_kernels(tmp_path: Path) -> None:
     assert "hb_arm_conv2d_s8(" in (tmp_path / "a" / "model.c").read_text()
     gen = generate(CASES["dw3x3_c3_dm2"](), tmp_path / "b", kernels="armv7em")
     assert [p.name for p in gen.sources][2:] == ["depthwise_conv.c"]
+    gen = generate(CASES["dw3x5_c1_dm2_valid_odd"](), tmp_path / "b1", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["arm_conv_s8.c"]
     gen = generate(CASES["fc_64x12"](), tmp_path / "c", kernels="armv7em")
     assert [p.name for p in gen.sources][2:] == ["arm_fc_s8.c"]
     gen = generate(CASES["gap_25x5_c64"](), tmp_path / "d", kernels="armv7em")
     assert [p.name for p in gen.sources][2:] == ["arm_pool_s8.c"]
     gen = generate(CASES["avgpool_windowed_ref"](), tmp_path / "e", kernels="armv7em")
     assert [p.name for p in gen.sources][2:] == ["pooling.c"]
+
+
+DW_ONE_CHANNEL = sorted(c for c in MORE if "_c1_dm" in c)
+
+
+@pytest.mark.parametrize("case", DW_ONE_CHANNEL)
+def test_one_channel_depthwise_runs_on_the_conv_kernel(case: str, tmp_path: Path) -> None:
+    """A depthwise layer of one input channel and multiplier m is a conv of m output channels:
+    the conv kernel runs it (its bit-exactness: the single-layer tests above)."""
+    gen = generate(CASES[case](), tmp_path / "g", kernels="armv7em")
+    assert [p.name for p in gen.sources][2:] == ["arm_conv_s8.c"]
+    assert "hb_arm_conv2d_s8(" in (tmp_path / "g" / "model.c").read_text()
 
 
 @pytest.mark.parametrize("stem", ["kws_ref_model", "ad01_int8", "pretrainedResnet_quant",
@@ -150,7 +179,9 @@ ISS_CASES = ["gap_25x5_c64", "gap_3x3_c8_relu", "add_relu_odd", "add_none_wide",
              "conv10x4_c1_oc9_s2", "conv3x3_c8_dil2", "conv2x5_c7_oc1_s1x2",
              "conv1x1_c16_oc9_odd_pixels", "conv1x1_c12_oc4_s2", "dw3x3_c8_same",
              "dw3x3_c5_s2_valid", "dw3x3_c7_same_dil2", "dw3x3_c64_s2_same", "dw2x2_c6_valid",
-             "fc_64x12", "fc_27x5_odd_depth", "fc_16x3_batch3", "fc_640x13"]
+             "fc_64x12", "fc_27x5_odd_depth", "fc_16x3_batch3", "fc_640x13",
+             "dw10x8_c1_dm8_s2_same_micro_speech", "dw3x5_c1_dm2_valid_odd",
+             "dw4x3_c1_dm4_s3x2_same", "dw5x1_c1_dm3_s2_valid_odd"]
 
 
 @pytest.mark.parametrize("case", ISS_CASES)

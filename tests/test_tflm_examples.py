@@ -66,3 +66,16 @@ def test_host_c_is_bit_exact_with_golden(stem: str) -> None:
     agreement = result.measurement.extra.get("reference_agreement")
     assert agreement in (("unavailable", "bit-exact", "within-tolerance") if _REASON else
                          ("bit-exact", "within-tolerance"))
+
+
+def test_micro_speech_bit_exact_on_cortex_m4_iss() -> None:
+    """The depthwise layer (1 input channel, multiplier 8) runs on armv7em's conv kernel."""
+    from harness.backends import backend_for
+    from harness.targets import load_target
+    reason = backend_for(load_target("cortex-m4-iss")).available()
+    if reason:
+        pytest.skip(f"target cortex-m4-iss is not available: {reason}")
+    result = bench_model(EXAMPLES / "micro_speech.tflite", "cortex-m4-iss", n_inputs=10,
+                         seed=SEED, kernels="armv7em")
+    assert result.comparison.bit_exact and result.comparison.mismatches == 0
+    assert result.measurement.extra["kernels"] == "armv7em"

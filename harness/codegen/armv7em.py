@@ -3,8 +3,11 @@
 For an int8 op it can speed up, `emit(ctx, i, op)` returns the OpCode calling a kernel of
 kernels/armv7em (ARMv7E-M DSP: SXTB16, SMLAD, SMLABB/SMLATT); for anything else it returns
 None and the op keeps its `ref` kernel (float, hybrid, MAX_POOL_2D and windowed average
-pooling, SOFTMAX, depthwise with a depth multiplier, FC with a filter offset, conv layers with
-a per-channel scale of 1/2 or more). At build time it
+pooling, SOFTMAX, depthwise with a depth multiplier and 2+ input channels, FC with a filter
+offset, conv layers with a per-channel scale of 1/2 or more). A depthwise layer of one input
+channel and depth multiplier m is a CONV_2D of one input channel and m output channels (output
+channel k reads input channel 0 with the taps w[0, :, :, k]) and runs on the conv kernel.
+At build time it
 
 - folds the input offset into the bias: bias'[o] = bias[o] + input_offset * sum(w[o]), exact in
   int32, so the inner loops multiply raw int8 values (padded taps read the zero point);
@@ -68,6 +71,8 @@ def _kind(graph: Graph, op: Op) -> str | None:
         return "conv" if len(x.shape) == 4 and w.shape[3] == x.shape[3] else None
     if op.kind == "DEPTHWISE_CONV_2D":
         w = graph.tensor(op.inputs[1])
+        if _dw_as_conv(graph, op):
+            return "conv"
         if op.attrs.get("depth_multiplier", 1) != 1 or w.shape[1] * w.shape[2] > MAX_DW_TAPS:
             return None
         return "dwconv"
@@ -84,12 +89,37 @@ def _kind(graph: Graph, op: Op) -> str | None:
     return None
 
 
+def _dw_as_conv(graph: Graph, op: Op) -> bool:
+    """Whether op is a DEPTHWISE_CONV_2D of one input channel and a depth multiplier above 1,
+    which the conv kernel runs as a CONV_2D of one input channel (rows: _conv_rows)."""
+    if op.kind != "DEPTHWISE_CONV_2D":
+        return False
+    x, out = graph.tensor(op.inputs[0]), graph.tensor(op.outputs[0])
+    return (len(x.shape) == 4 and x.shape[3] == 1 and out.shape[3] > 1
+            and op.attrs.get("depth_multiplier", 1) == out.shape[3])
+
+
+def _runs_as(graph: Graph, op: Op) -> str:
+    """The op kind whose kernel build op shares: CONV_2D for a one-channel depthwise."""
+    return "CONV_2D" if _dw_as_conv(graph, op) else op.kind
+
+
+def _conv_rows(graph: Graph, op: Op) -> np.ndarray:
+    """The [out_c, depth] int8 filter rows of a layer the conv kernel runs, in OHWI order:
+    a CONV_2D's own, or for a one-channel depthwise [1, h, w, m] filter the transpose of its
+    [h * w, m] taps (one input channel: depth = h * w)."""
+    w = graph.tensor(op.inputs[1])
+    weights = np.asarray(w.data, dtype=np.int8)
+    if op.kind == "DEPTHWISE_CONV_2D":
+        return weights.reshape(-1, w.shape[3]).T
+    return weights.reshape(w.shape[0], -1)
+
+
 def scratch_bytes(graph: Graph, op: Op) -> int:
     """Arena bytes the armv7em kernel of op needs during its run (0: none or ref kernel)."""
     kind = _kind(graph, op)
     if kind == "conv":
-        w = graph.tensor(op.inputs[1])
-        depth = int(np.prod(w.shape[1:]))
+        depth = _conv_rows(graph, op).shape[1]
         return 8 * _conv_words(depth) + 2 * depth
     if kind == "dwconv":
         return graph.tensor(op.inputs[0]).shape[3]
@@ -113,7 +143,7 @@ def _model_one_shift(graph: Graph, kind: str) -> bool:
     (one_shift); the build is correct for any e >= 1, so the estimate only costs or saves
     time."""
     for op in graph.ops:
-        if op.kind != kind or len(op.inputs) < 2:
+        if _runs_as(graph, op) != kind or len(op.inputs) < 2:
             continue
         x, w, out = (graph.tensor(t) for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
         if x.quant is None or w.quant is None or out.quant is None or not out.quant.scale:
@@ -157,7 +187,7 @@ def takes(graph: Graph, op: Op) -> bool:
     if isinstance(p, ConvParams):
         w = graph.tensor(op.inputs[1])
         if kind == "conv":
-            rows = np.asarray(w.data, np.int8).reshape(w.shape[0], -1)
+            rows = _conv_rows(graph, op)
         elif graph.tensor(op.outputs[0]).shape[3] == graph.tensor(op.inputs[0]).shape[3]:
             rows = np.asarray(w.data, np.int8).reshape(-1, w.shape[3]).T
         else:
@@ -192,7 +222,7 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
     oc = out.shape[3]
     weights = np.asarray(w.data, dtype=np.int8)
     if kind == "conv":
-        rows = weights.reshape(weights.shape[0], -1)                   # [out_c, depth]
+        rows = _conv_rows(g, op)                                       # [out_c, depth]
     else:
         if oc != x.shape[3]:
             return None
@@ -205,7 +235,7 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
     if not requantizable(np.asarray(p.multiplier, np.int64), shift, folded):
         return None
     multiplier = np.asarray(p.multiplier, np.int64)
-    one = one_shift(multiplier, shift) or _model_one_shift(g, op.kind)
+    one = one_shift(multiplier, shift) or _model_one_shift(g, _runs_as(g, op))
     build = "_r1" if one else ""
     records = _channels(folded, multiplier, shift, one)
     if kind == "dwconv":  # whole groups of four channels
@@ -215,7 +245,7 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
         f"op #{i} {op.kind} per channel: folded bias, multiplier, right shift - 1, rounding")
     name = f"{ctx.prefix}_op{i}"
     common = [
-        ("g", _conv_geometry(x, w, out, p, kind == "dwconv")),
+        ("g", _conv_geometry(x, w, out, p, kind == "dwconv")),   # a 1-channel dw: conv
     ]
     tail = [
         ("input_zero_point", c_int(-p.input_offset)),
@@ -234,7 +264,8 @@ def _conv(ctx: OpContext, i: int, op: Op, p: ConvParams, kind: str) -> OpCode | 
                       f"(int8_t *){scratch}, {outp});")
     layout = ctx.constants.int8_array(
         f"op{i}_filter", _interleave(rows, 2, _conv_words(rows.shape[1])),
-        f"op #{i} CONV_2D filter '{w.name}': rows padded to words, channel pairs interleaved")
+        f"op #{i} {op.kind} filter '{w.name}' as CONV_2D rows: padded to words, channel pairs "
+        "interleaved")
     pointwise = (w.shape[1] == 1 and w.shape[2] == 1 and p.stride == (1, 1)
                  and p.pad == (0, 0))
     depth = rows.shape[1]
