@@ -1,7 +1,7 @@
 """Per-layer evidence for the armv7em kernel set: the MLPerf Tiny int8 models on cortex-m4-iss
 with the `ref` and the `armv7em` kernels.
 
-    .venv/bin/python benchmarks/m4_kernels.py [--models kws_ref_model ...] [--inputs 1]
+    .venv/bin/python benchmarks/m4_kernels.py [--models kws_ref_model|PATH.tflite ...] [--inputs 1]
         [--target cortex-m4-iss] [--layers]
 
 Per model: modelled cycles per inference (end to end, the firmware's own count) with each
@@ -66,8 +66,9 @@ def main() -> int:
     summary = ["| model | MACs | ref cycles | armv7em cycles | speed-up | MACs/cycle ref -> "
                "armv7em | CMSIS-NN cycles | vs CMSIS-NN | flash ref / armv7em | RAM ref / "
                "armv7em |", "|---|---:|---:|---:|---:|---|---:|---:|---|---|"]
-    for stem in args.models:
-        path = MODELS / f"{stem}.tflite"
+    for name in args.models:   # an MLPerf Tiny stem, or the path of any .tflite
+        path = Path(name) if name.endswith(".tflite") else MODELS / f"{name}.tflite"
+        stem = path.stem
         graph = load_model(path)
         runs = {}
         for k in SETS:
