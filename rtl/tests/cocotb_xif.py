@@ -22,11 +22,10 @@ from collections import deque
 from dataclasses import dataclass
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
+from cocotb.triggers import FallingEdge, ReadOnly, Timer
 
 from rtl.model import nnx
-from rtl.tests.cocotb_nnx import rand_op
+from rtl.tests.cocotb_nnx import rand_op, start_and_reset
 
 ID_W = 4
 # instructions the coprocessor must refuse: (name, opcode, funct3, funct7)
@@ -76,16 +75,8 @@ async def test_xif_stream(dut):
     p_kill = float(os.environ.get("HB_KILL", "0.15"))
     backpressure = float(os.environ.get("HB_BACKPRESSURE", "0.3"))
     rng = random.Random(seed)
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
-    dut.rst.value = 1
-    dut.issue_valid.value = 0
-    dut.issue_rs_valid.value = 0
-    dut.commit_valid.value = 0
-    dut.result_ready.value = 0
-    for _ in range(2):
-        await RisingEdge(dut.clk)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await start_and_reset(dut, "rst", {"issue_valid": 0, "issue_rs_valid": 0,
+                                       "commit_valid": 0, "result_ready": 0})
 
     model = nnx.Nnx()
     offer: Insn | None = None          # the instruction on the issue port
