@@ -99,3 +99,16 @@ async def test_nnx_random(dut):
             assert got == exp, (f"op {n}: {name} rs1={rs1:#010x} rs2={rs2:#010x} rd={rd:#010x} "
                                 f"state={model} -> {got:#010x}, model {exp:#010x}")
     dut._log.info("checked %d ops (seed %d): %s", count, seed, counts)
+
+
+async def start_and_reset(dut, reset: str, idle: dict[str, int]) -> None:
+    """Start a 10 ns clock on dut.clk, drive the ``idle`` inputs, hold ``reset`` high for two
+    cycles and release it just after a falling edge (the drive point of the cycle loops)."""
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    getattr(dut, reset).value = 1
+    for name, value in idle.items():
+        getattr(dut, name).value = value
+    for _ in range(2):
+        await RisingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    getattr(dut, reset).value = 0
