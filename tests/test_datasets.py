@@ -3,6 +3,7 @@ stratified splits, the layouts the models expect."""
 from __future__ import annotations
 
 import gzip
+import pickle
 import shutil
 from pathlib import Path
 
@@ -55,6 +56,35 @@ def test_cifar10_absent_says_where_to_put_it(tmp_path: Path,
     with pytest.raises(DatasetError, match="HILBENCH_CIFAR10") as info:
         load_dataset("cifar10")
     assert str(tmp_path / "test_batch") in str(info.value)
+
+
+class _RunsCode:
+    """Unpickles as a call of os.system: what a booby-trapped "CIFAR batch" would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os
+        return os.system, (f"touch {self.marker}",)
+
+
+@pytest.mark.parametrize("protocol", [2, pickle.HIGHEST_PROTOCOL])
+def test_cifar10_batch_loads_but_code_in_it_is_refused_not_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, protocol: int) -> None:
+    monkeypatch.setenv("HILBENCH_CIFAR10", str(tmp_path))
+    rng = np.random.default_rng(3)
+    batch = {b"data": rng.integers(0, 256, size=(10000, 3072), dtype=np.uint8),
+             b"labels": [int(v) for v in rng.integers(0, 10, size=10000)]}
+    (tmp_path / "test_batch").write_bytes(pickle.dumps(batch, protocol=protocol))
+    d = load_dataset("cifar10")
+    assert d.test.x.shape == (10000, 32, 32, 3) and d.test.y.tolist() == batch[b"labels"]
+    marker = tmp_path / "ran"
+    batch[b"labels"] = _RunsCode(marker)                  # type: ignore[assignment]
+    (tmp_path / "test_batch").write_bytes(pickle.dumps(batch, protocol=protocol))
+    with pytest.raises(DatasetError, match=r"posix\.system|os\.system") as info:
+        load_dataset("cifar10")
+    assert "refused, not run" in str(info.value) and not marker.exists()
 
 
 @needs_fashion

@@ -5,7 +5,9 @@ cifar-10-python.tar.gz, https://www.cs.toronto.edu/~kriz/cifar.html) in
 /work/shared/data/cifar10/ or in the folder named by $HILBENCH_CIFAR10. Only evaluation is
 supported (the IC model comes trained), so train and val are empty. Pixels are kept as 0..255
 float32, (32, 32, 3), the MLPerf Tiny IC model's input range. The file is checked by its
-structure (10 000 images, labels 0..9); its SHA-256 is recorded, not pinned.
+structure (10 000 images, labels 0..9); its SHA-256 is recorded, not pinned. The batch is a
+pickle: it is read by an unpickler that resolves only the few numpy names such a batch holds,
+so a file that would run anything else when unpickled is refused, never run.
 """
 from __future__ import annotations
 
@@ -27,6 +29,22 @@ REMEDY = ("extract `test_batch` of cifar-10-python.tar.gz (https://www.cs.toront
           "cifar.html) into /work/shared/data/cifar10/ or set $HILBENCH_CIFAR10 to its folder")
 
 
+# The globals a CIFAR-10 python batch refers to (numpy arrays pickled by Python 2 or 3, numpy
+# 1 or 2); anything else (os.system, builtins.eval, ...) is refused.
+_ALLOWED_GLOBALS = frozenset({
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")})
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in _ALLOWED_GLOBALS:
+            raise pickle.UnpicklingError(f"it refers to {module}.{name}, which a CIFAR-10 "
+                                         "batch never does (refused, not run)")
+        return super().find_class(module, name)
+
+
 def default_root() -> Path:
     """$HILBENCH_CIFAR10 when set, else /work/shared/data/cifar10."""
     return Path(os.environ.get("HILBENCH_CIFAR10") or "/work/shared/data/cifar10")
@@ -40,7 +58,7 @@ def load(root: Path | None = None, quick: bool = False) -> Dataset:
     digest = sha256_of(path)
     try:
         with open(path, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")   # a local file the user placed
+            batch = _BatchUnpickler(f, encoding="bytes").load()
         x = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
         y = np.asarray(batch[b"labels"], dtype=np.int64)
     except Exception as exc:
