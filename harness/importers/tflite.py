@@ -27,8 +27,9 @@ from ..errors import HilbenchError, ModelFormatError, UnsupportedOpError
 from ..ir import OP_ATTRS, Graph, Op, Quantization, Tensor
 from .flatbuffer_check import FlatbufferError, verify_model
 from .messages import one_line, short_name
+from .op_types import OP_TYPES
 from .seq_ops import SEQ_OPTIONS, seq_attrs
-from .tflite_more import MORE_OP_TYPES, data_first, more_attrs
+from .tflite_more import data_first, more_attrs
 from .validate import validate_graph
 
 __all__ = ["load_tflite", "parse_tflite", "OP_TYPES", "opcode_of"]
@@ -61,50 +62,6 @@ MAX_TENSOR_ELEMENTS = 1 << 24
 MAX_SCALE = float(1 << 32)
 # No builtin op has reached this version; larger values are corrupt op codes.
 MAX_OP_VERSION = 16
-
-_BOTH = {("int8", "int8"), ("float32", "float32")}
-# int16x8 quantization: int16 activations (zero point 0), int8 weights, int32/int64 biases.
-_S16 = _BOTH | {("int16", "int16")}
-# The supported (input dtype, output dtype) pairs of every op: the importer's gate, and the
-# source of README's operator table (harness.codegen.support.render_support_table).
-OP_TYPES: dict[str, set[tuple[str, str]]] = {
-    "CONV_2D": _S16,
-    "DEPTHWISE_CONV_2D": _S16,
-    "FULLY_CONNECTED": _S16,
-    "AVERAGE_POOL_2D": _S16,
-    "MAX_POOL_2D": _S16,
-    "ADD": _S16,
-    "RESHAPE": _S16,
-    "SOFTMAX": _S16,
-    "QUANTIZE": {("float32", "int8"), ("int8", "int8"), ("float32", "int16"), ("int8", "int16"),
-                 ("int16", "int8"), ("int16", "int16")},
-    "DEQUANTIZE": {("int8", "float32"), ("int16", "float32")},
-    "PAD": _BOTH,
-    "PADV2": _BOTH,
-    "CONCATENATION": _BOTH,
-    "MEAN": _BOTH,
-    "MUL": _S16,
-    "SUB": _S16,
-    "TRANSPOSE": _BOTH,
-    "RELU": _BOTH,
-    "RELU6": _BOTH,
-    "LEAKY_RELU": _BOTH,
-    "MAXIMUM": _BOTH,
-    "MINIMUM": _BOTH,
-    "LOGISTIC": _S16,
-    "TANH": _S16,
-    "STRIDED_SLICE": _BOTH,
-    "HARD_SWISH": _BOTH,
-    # the ops of a small vision transformer (litert-torch's export), float32
-    "BATCH_MATMUL": {("float32", "float32")},
-    "SQUARED_DIFFERENCE": {("float32", "float32")},
-    "RSQRT": {("float32", "float32")},
-    "GELU": _BOTH,                                   # int8: LiteRT's lookup table
-    "SLICE": _BOTH,
-    **MORE_OP_TYPES,   # SPLIT, SPLIT_V, GATHER, CAST, TRANSPOSE_CONV (tflite_more.py)
-    "SVDF": _BOTH,
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": {("float32", "float32")},
-}
 
 
 def opcode_of(code_obj: Any) -> int:

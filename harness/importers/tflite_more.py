@@ -19,18 +19,8 @@ import tflite
 
 from ..errors import ModelFormatError, UnsupportedOpError
 
-__all__ = ["MORE_OP_TYPES", "CAST_TYPES", "data_first", "more_attrs"]
+__all__ = ["data_first", "more_attrs"]
 
-_BOTH = {("int8", "int8"), ("float32", "float32")}
-# CAST: every pair of these (LiteRT's cast.cc converts between all of them with static_cast).
-CAST_TYPES = ("int8", "int32", "int64", "float32")
-MORE_OP_TYPES: dict[str, set[tuple[str, str]]] = {
-    "SPLIT": _BOTH,
-    "SPLIT_V": _BOTH,
-    "GATHER": _BOTH,
-    "CAST": {(a, b) for a in CAST_TYPES for b in CAST_TYPES if a != b},
-    "TRANSPOSE_CONV": _BOTH,
-}
 
 
 def data_first(kind: str, inputs: list[int]) -> list[int]:
