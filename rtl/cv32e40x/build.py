@@ -6,11 +6,15 @@
 
 The core is the SystemVerilog of the PyPI package ``pythondata-cpu-cv32e40x`` (its manifest's
 rtl/ files; not the RVFI tracer). The clock gate is ``cv_clock_gate.sv`` (ungated, for speed)
-unless ``sim_clock_gate=True`` selects the package's latch model. One binary per
+unless ``sim_clock_gate=True`` selects the package's latch model. The default flag set
+(``split``) adds the Verilator configuration file ``cv_sim.vlt``, which splits the
+controller's struct ports so that Verilator no longer iterates most of the pipeline every
+cycle (README "Simulation speed"; the core's RTL is unchanged). One binary per
 configuration under ``rtl/bench/build/cv_<config>/`` (or ``$HB_BENCH_BUILD_DIR``), cached
 and locked like the other builds (rtl/bench/cache.py).
 
-CLI: ``python -m rtl.cv32e40x.build [--sim-clock-gate] [--force]`` prints the binary's path.
+CLI: ``python -m rtl.cv32e40x.build [--nnx 1] [--flags SET] [--sim-clock-gate] [--force]``
+prints the binary's path.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ SOC = CV_DIR / "cv_soc.sv"
 CPU = CV_DIR / "cv_cpu.sv"      # the core (+ coprocessor): cv_soc's block, area.py's top
 XIF_NNX = [CV_DIR / "cv_xif_nnx.sv", CV_DIR.parent / "nnx" / "hb_nnx.v"]
 FAST_CLOCK_GATE = CV_DIR / "cv_clock_gate.sv"
+SIM_CONFIG = CV_DIR / "cv_sim.vlt"   # split_var on the controller's struct ports (see the file)
 DEFAULT_RAM_BYTES = 4 * 1024 * 1024
 PACKAGE = "pythondata-cpu-cv32e40x"
 
@@ -37,13 +42,16 @@ PACKAGE = "pythondata-cpu-cv32e40x"
 # console (outputs, per-layer and total cycle counts) is identical to the default's.
 _FAST = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
 FLAG_SETS: dict[str, tuple[str, ...]] = {
-    "plain": ("-CFLAGS", "-O2"),     # Verilator's own defaults: the fastest here (README)
+    # Verilator's defaults + cv_sim.vlt (the loop through ctrl_fsm/ctrl_byp split): fastest
+    "split": ("-CFLAGS", "-O2", str(SIM_CONFIG)),
+    "split-o3": (*_FAST, "-CFLAGS", "-O2", str(SIM_CONFIG)),
+    "plain": ("-CFLAGS", "-O2"),     # Verilator's own defaults: the default until 2026-12-02 pm
     "o3": (*_FAST, "-CFLAGS", "-O2"),                         # the default until 2026-12-02
     "o3-notiming": (*_FAST, "--no-timing", "-CFLAGS", "-O2"),
     "o3-cxx3": (*_FAST, "-CFLAGS", "-O3"),
     "o3-threads2": (*_FAST, "--threads", "2", "-CFLAGS", "-O2"),
 }
-DEFAULT_FLAGS = "plain"
+DEFAULT_FLAGS = "split"
 
 
 def flag_set(name: str) -> tuple[str, ...]:
@@ -106,7 +114,9 @@ def build_cv_bench(nnx: bool = False, ram_bytes: int = DEFAULT_RAM_BYTES, *,
     out_dir = build_root() / f"cv_x{int(nnx)}_{gate}_{flags}_ram{ram_bytes // 1024}k"
     cmd = verilate_command(out_dir, sources, nnx=nnx, ram_bytes=ram_bytes, flags=flags)
     extra = XIF_NNX if nnx else []
-    return cached_build(out_dir, cmd, [*sources, *extra, CPU, SOC, MAIN_CPP], what="cv_soc",
+    config = [SIM_CONFIG] if str(SIM_CONFIG) in flag_set(flags) else []
+    return cached_build(out_dir, cmd, [*config, *sources, *extra, CPU, SOC, MAIN_CPP],
+                        what="cv_soc",
                         force=force, verbose=verbose)
 
 

