@@ -45,13 +45,17 @@ FLAG_SETS: dict[str, tuple[str, ...]] = {
     # Verilator's defaults + cv_sim.vlt (the loop through ctrl_fsm/ctrl_byp split): fastest
     "split": ("-CFLAGS", "-O2", str(SIM_CONFIG)),
     "split-o3": (*_FAST, "-CFLAGS", "-O2", str(SIM_CONFIG)),
+    # + every always block into the DFG, no case tables: no combinational loop left at all
+    "acyclic": ("-fdfg-synthesize-all", "-fno-table", "-CFLAGS", "-O2", str(SIM_CONFIG)),
+    "acyclic-o3": (*_FAST, "-fdfg-synthesize-all", "-fno-table", "-CFLAGS", "-O2",
+                   str(SIM_CONFIG)),
     "plain": ("-CFLAGS", "-O2"),     # Verilator's own defaults: the default until 2026-12-02 pm
     "o3": (*_FAST, "-CFLAGS", "-O2"),                         # the default until 2026-12-02
     "o3-notiming": (*_FAST, "--no-timing", "-CFLAGS", "-O2"),
     "o3-cxx3": (*_FAST, "-CFLAGS", "-O3"),
     "o3-threads2": (*_FAST, "--threads", "2", "-CFLAGS", "-O2"),
 }
-DEFAULT_FLAGS = "split"
+DEFAULT_FLAGS = "acyclic"
 
 
 def flag_set(name: str) -> tuple[str, ...]:
