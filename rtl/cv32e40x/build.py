@@ -7,9 +7,10 @@
 The core is the SystemVerilog of the PyPI package ``pythondata-cpu-cv32e40x`` (its manifest's
 rtl/ files; not the RVFI tracer). The clock gate is ``cv_clock_gate.sv`` (ungated, for speed)
 unless ``sim_clock_gate=True`` selects the package's latch model. The default flag set
-(``split``) adds the Verilator configuration file ``cv_sim.vlt``, which splits the
-controller's struct ports so that Verilator no longer iterates most of the pipeline every
-cycle (README "Simulation speed"; the core's RTL is unchanged). One binary per
+(``acyclic``) adds the Verilator configuration file ``cv_sim.vlt`` and
+``-fdfg-synthesize-all -fno-table``: together they remove the false combinational loops that
+made Verilator evaluate the pipeline twice per cycle (README "Simulation speed"; the core's
+RTL is unchanged). One binary per
 configuration under ``rtl/bench/build/cv_<config>/`` (or ``$HB_BENCH_BUILD_DIR``), cached
 and locked like the other builds (rtl/bench/cache.py).
 
@@ -33,7 +34,7 @@ SOC = CV_DIR / "cv_soc.sv"
 CPU = CV_DIR / "cv_cpu.sv"      # the core (+ coprocessor): cv_soc's block, area.py's top
 XIF_NNX = [CV_DIR / "cv_xif_nnx.sv", CV_DIR.parent / "nnx" / "hb_nnx.v"]
 FAST_CLOCK_GATE = CV_DIR / "cv_clock_gate.sv"
-SIM_CONFIG = CV_DIR / "cv_sim.vlt"   # split_var on the controller's struct ports (see the file)
+SIM_CONFIG = CV_DIR / "cv_sim.vlt"   # split_var / isolate_assignments (see the file)
 DEFAULT_RAM_BYTES = 4 * 1024 * 1024
 PACKAGE = "pythondata-cpu-cv32e40x"
 
@@ -42,10 +43,11 @@ PACKAGE = "pythondata-cpu-cv32e40x"
 # console (outputs, per-layer and total cycle counts) is identical to the default's.
 _FAST = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
 FLAG_SETS: dict[str, tuple[str, ...]] = {
-    # Verilator's defaults + cv_sim.vlt (the loop through ctrl_fsm/ctrl_byp split): fastest
+    # Verilator's defaults + cv_sim.vlt: the big loop through ctrl_fsm/ctrl_byp split
     "split": ("-CFLAGS", "-O2", str(SIM_CONFIG)),
     "split-o3": (*_FAST, "-CFLAGS", "-O2", str(SIM_CONFIG)),
-    # + every always block into the DFG, no case tables: no combinational loop left at all
+    # + every always block into the DFG, no case tables: no combinational loop left (X_EXT = 0);
+    # the fastest here (rtl/cv32e40x/README.md "Simulation speed")
     "acyclic": ("-fdfg-synthesize-all", "-fno-table", "-CFLAGS", "-O2", str(SIM_CONFIG)),
     "acyclic-o3": (*_FAST, "-fdfg-synthesize-all", "-fno-table", "-CFLAGS", "-O2",
                    str(SIM_CONFIG)),
