@@ -175,7 +175,7 @@ def disagreeing_repeats(df: pd.DataFrame) -> list[str]:
         if len(rows) < 2:
             continue
         for metric in RULES:
-            values = {_value(r, metric) for r in rows} - {None}
+            values = {v for r in rows if (v := _value(r, metric)) is not None}
             kinds = {_provenance(r, metric).split()[0] for r in rows}
             if len(values) > 1 and len(kinds) == 1 and kinds <= DETERMINISTIC:
                 found.append(f"{len(rows)} rows of {row_name(group_key[:-1])} in run "
