@@ -33,6 +33,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -76,7 +77,7 @@ def cycles(m: Measurement | str | None) -> float | None:
 
 def sim_speed(m: Measurement | str | None) -> str:
     value = None if m is None or isinstance(m, str) else m.extra.get("sim_cycles_per_second")
-    return "-" if not value else f"{value / 1e6:.2f}"
+    return "-" if not value else f"{cast(float, value) / 1e6:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,22 +119,22 @@ def main(argv: list[str] | None = None) -> int:
                                  f"({m.mismatches} mismatches)")
                 runs.append(m)
             base, ext = runs
-            macs = next((int(m.extra["macs"]) for m in runs if isinstance(m, Measurement)),
-                        None)
+            macs = next((int(cast(int, m.extra["macs"])) for m in runs
+                         if isinstance(m, Measurement)), None)
             cb, ce = cycles(base), cycles(ext)
             mpc_b = macs / cb if macs and cb else None
             mpc_e = macs / ce if macs and ce else None
             if mpc_e and mpc_e > best[0]:
                 best = (mpc_e, f"{core} {INT8_MODELS[stem]}")
-            with_area = not isinstance(cells, str)
-            ext_cells = cells[1] if with_area else None
+            base_cells, ext_cells = (None, None) if isinstance(cells, str) else cells
             rows.append([
                 core, INT8_MODELS[stem], f"{macs / 1e6:.2f}" if macs else "-",
                 f"{cb / 1e6:.2f}" if cb else "-", f"{ce / 1e6:.2f}" if ce else "-",
                 f"{cb / ce:.2f}x" if cb and ce else "-",
                 f"{mpc_b:.3f}" if mpc_b else "-", f"{mpc_e:.3f}" if mpc_e else "-",
-                f"{cells[0]:,}" if with_area else "-", f"{ext_cells:,}" if ext_cells else "-",
-                (f"{100.0 * (ext_cells - cells[0]) / ext_cells:.1f} %" if ext_cells else "-"),
+                f"{base_cells:,}" if base_cells else "-", f"{ext_cells:,}" if ext_cells else "-",
+                (f"{100.0 * (ext_cells - base_cells) / ext_cells:.1f} %"
+                 if base_cells and ext_cells else "-"),
                 f"{sim_speed(base)} / {sim_speed(ext)}",
                 " / ".join("yes" if isinstance(m, Measurement) and m.bit_exact
                            else "NO" if isinstance(m, Measurement) else "-" for m in runs),
