@@ -19,7 +19,7 @@ from harness.targets import load_target
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hb_testutil import model_path  # noqa: E402
 
-TARGETS = {"cv32e40p": "cp_soc (CV32E40P", "ibex": "ibex_soc (Ibex"}
+TARGETS = {"cv32e40p": "obi_soc (CV32E40P", "ibex": "obi_soc (Ibex"}
 CI = [(t, s) for t in TARGETS for s in ("ad01_int8", "kws_ref_model")]
 HEAVY = [(t, s) for t in TARGETS for s in ("vww_96_int8", "pretrainedResnet_quant")]
 

@@ -10,13 +10,14 @@ description, their MEM_LATENCY rule and their cached hb_bench build.
                same memory map and ports; `verilator.nnx: 1` sets X_EXT = 1 with the nnx
                coprocessor on CV-X-IF (rtl/cv32e40x/cv_xif_nnx.sv). Built by
                rtl.cv32e40x.build.
-    cv32e40p   rtl/cv32e40p/cp_soc.sv: CV32E40P (PyPI pythondata-cpu-cv32e40p, COREV_PULP = 0,
+    cv32e40p   rtl/soc/obi_soc.sv: CV32E40P (PyPI pythondata-cpu-cv32e40p, COREV_PULP = 0,
                FPU = 0), no extension port (`verilator.nnx: 0` only). rtl.cv32e40p.build.
-    ibex       rtl/ibex/ibex_soc.sv: Ibex (PyPI pythondata-cpu-ibex, RV32M = RV32MFast),
+    ibex       rtl/soc/obi_soc.sv: Ibex (PyPI pythondata-cpu-ibex, RV32M = RV32MFast),
                no extension port (`verilator.nnx: 0` only). rtl.ibex.build.
 
-The last two share the OBI RAM of cv32e40x (rtl/soc/obi_mem.sv) and one build helper
-(rtl/bench/obi_build.py); another such core is one entry in OBI_BASE_CORES.
+The last two share one SoC (obi_soc, a define picks the core) with the OBI RAM of cv32e40x
+(rtl/soc/obi_mem.sv) and one build helper (rtl/bench/obi_build.py); another such core is a
+branch there and one entry in OBI_BASE_CORES.
 """
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ __all__ = ["soc_name", "bench_binary", "core_problem", "latency_problem", "nnx_p
 # cores without an extension port on obi_mem: core -> (how metrics name the SoC, the rtl
 # module whose package_root(), bench_config(ram_bytes) and build_bench(ram_bytes) build it)
 OBI_BASE_CORES: dict[str, tuple[str, str]] = {
-    "cv32e40p": ("cp_soc (CV32E40P, COREV_PULP=0 FPU=0)", "cv32e40p.build"),
-    "ibex": ("ibex_soc (Ibex, RV32M=RV32MFast)", "ibex.build"),
+    "cv32e40p": ("obi_soc (CV32E40P, COREV_PULP=0 FPU=0)", "cv32e40p.build"),
+    "ibex": ("obi_soc (Ibex, RV32M=RV32MFast)", "ibex.build"),
 }
 
 

@@ -1,4 +1,5 @@
-"""Build the Verilator benchmark binary for CV32E40P (cp_soc), the same ``hb_bench`` top.
+"""Build the Verilator benchmark binary for CV32E40P (rtl/soc/obi_soc.sv with
++define+OBI_CORE_CV32E40P), the same ``hb_bench`` top.
 
     from rtl.cv32e40p.build import build_bench
     exe = build_bench()                          # CV32E40P, COREV_PULP = 0, FPU = 0
@@ -8,7 +9,7 @@ The core is the SystemVerilog of the PyPI package ``pythondata-cpu-cv32e40p`` (i
 manifest's rtl/ files: not the tracer, the testbench wrapper or the FPU). The clock gate is
 ``cp_clock_gate.sv`` (ungated, for speed) unless ``sim_clock_gate=True`` selects the
 package's latch model. The RAM is rtl/soc/obi_mem.sv. One binary per configuration under
-``rtl/bench/build/cp_soc_<gate>_ram<k>k/`` (or ``$HB_BENCH_BUILD_DIR``), cached and locked
+``rtl/bench/build/obi_cv32e40p_<gate>_ram<k>k/`` (or ``$HB_BENCH_BUILD_DIR``), cached and locked
 like the other builds (rtl/bench/cache.py).
 
 CLI: ``python -m rtl.cv32e40p.build [--sim-clock-gate] [--force]`` prints the binary's path.
@@ -23,8 +24,7 @@ from rtl.bench import obi_build
 from rtl.bench.obi_build import DEFAULT_RAM_BYTES, ObiSoc
 
 CP_DIR = Path(__file__).resolve().parent
-SOC = ObiSoc("cp_soc", CP_DIR / "cp_soc.sv", "pythondata-cpu-cv32e40p",
-             "cv32e40p_manifest.flist")
+SOC = ObiSoc("cv32e40p", "pythondata-cpu-cv32e40p", "cv32e40p_manifest.flist")
 FAST_CLOCK_GATE = CP_DIR / "cp_clock_gate.sv"
 
 
@@ -63,13 +63,13 @@ def bench_config(ram_bytes: int = DEFAULT_RAM_BYTES, *,
 
 def build_bench(ram_bytes: int = DEFAULT_RAM_BYTES, *, sim_clock_gate: bool = False,
                 force: bool = False, verbose: bool = False) -> Path:
-    """Build (or reuse) hb_bench on cp_soc; return the executable."""
+    """Build (or reuse) hb_bench on obi_soc with CV32E40P; return the executable."""
     out_dir, cmd, files = bench_config(ram_bytes, sim_clock_gate=sim_clock_gate)
     return obi_build.build_obi_bench(SOC, out_dir, cmd, files, force=force, verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="build hb_bench on CV32E40P (cp_soc)")
+    ap = argparse.ArgumentParser(description="build hb_bench on CV32E40P (obi_soc)")
     ap.add_argument("--sim-clock-gate", action="store_true",
                     help="the package's latch clock-gate model instead of the ungated one")
     ap.add_argument("--ram-bytes", type=lambda s: int(s, 0), default=DEFAULT_RAM_BYTES)

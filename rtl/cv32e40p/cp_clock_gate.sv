@@ -4,7 +4,7 @@
 // clock a derived clock, which Verilator evaluates more slowly.  The core's sleep unit
 // lowers en_i only while the controller is in WAIT_SLEEP/SLEEP (WFI) or fetch_enable is low
 // (the package's own assertion in cv32e40p_sleep_unit.sv); the firmware never sleeps and
-// cp_soc raises fetch_enable with reset, so the cycle counts are the same with either model
+// obi_soc raises fetch_enable with reset, so the cycle counts are the same with either model
 // (rtl/cv32e40p/README.md).  Never for synthesis.
 module cv32e40p_clock_gate (
     input  logic clk_i,

@@ -6,8 +6,8 @@
 // EXIT 0x1000_0004, anything else reads 0.
 //
 // Buses: the core's OBI instruction and data ports each have a port on one dual-port RAM
-// (rtl/soc/obi_mem.sv, shared with cp_soc and ibex_soc): every request is granted at once
-// and answered MEM_LATENCY (>= 1) cycles later.
+// (rtl/soc/obi_mem.sv, shared with obi_soc): every request is granted at once and
+// answered MEM_LATENCY (>= 1) cycles later.
 //
 // Traps: mtvec's reset value is TRAP_VECTOR, outside RAM; the firmware sets no handler, so
 // the first fetch from there ends the run with the core's mcause/mepc (CV32E40X has no

@@ -1,4 +1,5 @@
-"""Build the Verilator benchmark binary for Ibex (ibex_soc), the same ``hb_bench`` top.
+"""Build the Verilator benchmark binary for Ibex (rtl/soc/obi_soc.sv with
++define+OBI_CORE_IBEX), the same ``hb_bench`` top.
 
     from rtl.ibex.build import build_bench
     exe = build_bench()                          # Ibex RV32IMC, RV32MFast, no B, no PMP
@@ -9,8 +10,8 @@ its flip-flop register file (rtl/ibex_core.f's files; ibex_top, whose clock gate
 and scrambling need many more lowRISC primitives, is not used), wrapped by ``ibex_cpu.sv``.
 The other files come from the package's vendored lowRISC IP: ibex_core's includes
 (prim_assert.sv, dv_fcov_macros.svh: by include path) and the primitives named in its
-generate branches (PRIM_FILES; none is elaborated with SecureIbex = 0). The RAM is rtl/soc/obi_mem.sv. One binary per
-configuration under ``rtl/bench/build/ibex_soc_ram<k>k/`` (or ``$HB_BENCH_BUILD_DIR``),
+generate branches (PRIM_FILES; none is elaborated with SecureIbex = 0). The RAM is
+rtl/soc/obi_mem.sv. One binary per configuration under ``rtl/bench/build/obi_ibex_rv32mfast_ram<k>k/`` (or ``$HB_BENCH_BUILD_DIR``),
 cached and locked like the other builds (rtl/bench/cache.py).
 
 CLI: ``python -m rtl.ibex.build [--force]`` prints the binary's path.
@@ -25,16 +26,18 @@ from rtl.bench import obi_build
 from rtl.bench.obi_build import DEFAULT_RAM_BYTES, ObiSoc
 
 IBEX_DIR = Path(__file__).resolve().parent
-SOC = ObiSoc("ibex_soc", IBEX_DIR / "ibex_soc.sv", "pythondata-cpu-ibex", "rtl/ibex_core.f")
-CPU = IBEX_DIR / "ibex_cpu.sv"
-# Verilator reads every module a generate branch names, elaborated or not (here: the
-# security and ECC options, all off): the lowRISC primitives it needs (package first) ...
+SOC = ObiSoc("ibex", "pythondata-cpu-ibex", "rtl/ibex_core.f")
+CPU = IBEX_DIR / "ibex_cpu.sv"      # ibex_core + register file: obi_soc's block, the area's top
+# Verilator parses every module a generate branch names that it finds on the include path,
+# elaborated or not (here: the security and ECC options, all off); a package such a module
+# imports must be given (prim_cipher_pkg). These are the ones it finds, listed so that the
+# build's stamp covers them ...
 PRIM_FILES = ("prim_cipher_pkg", "prim_lfsr", "prim_onehot_check", "prim_onehot_enc",
               "prim_onehot_mux", "prim_secded_inv_28_22_dec", "prim_secded_inv_28_22_enc",
               "prim_secded_inv_39_32_dec", "prim_secded_inv_39_32_enc")
 # ... and the Ibex files that rtl/ibex_core.f leaves to be found by name
 IBEX_EXTRA = ("ibex_csr", "ibex_wb_stage", "ibex_pmp", "ibex_dummy_instr",
-              "ibex_branch_predict", "ibex_icache")      # ibex_core + register file: ibex_soc's block, the area's top
+              "ibex_branch_predict", "ibex_icache")
 
 
 def package_root() -> Path:
@@ -71,13 +74,13 @@ def bench_config(ram_bytes: int = DEFAULT_RAM_BYTES) -> tuple[Path, list[str], l
 
 def build_bench(ram_bytes: int = DEFAULT_RAM_BYTES, *, force: bool = False,
                 verbose: bool = False) -> Path:
-    """Build (or reuse) hb_bench on ibex_soc; return the executable."""
+    """Build (or reuse) hb_bench on obi_soc with Ibex; return the executable."""
     out_dir, cmd, files = bench_config(ram_bytes)
     return obi_build.build_obi_bench(SOC, out_dir, cmd, files, force=force, verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="build hb_bench on Ibex (ibex_soc)")
+    ap = argparse.ArgumentParser(description="build hb_bench on Ibex (obi_soc)")
     ap.add_argument("--ram-bytes", type=lambda s: int(s, 0), default=DEFAULT_RAM_BYTES)
     ap.add_argument("--force", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")

@@ -2,7 +2,7 @@
 // ibex_core (RV32IMC; RV32M = RV32MFast, RV32B = RV32BNone, no PMP, no instruction cache,
 // no writeback stage, no security features) and its flip-flop register file, wired as
 // ibex_top wires them, without ibex_top's clock gate, lockstep and scrambling logic.
-// ibex_soc puts RAM and MMIO around it; rtl/cores_area.py synthesises it alone.
+// obi_soc (rtl/soc/) puts RAM and MMIO around it; rtl/cores_area.py synthesises it alone.
 module ibex_cpu (
     input  wire        clk,
     input  wire        rst,

@@ -1,5 +1,4 @@
-// obi_mem -- the memory side of the OBI SoCs (cv_soc: CV32E40X, cp_soc: CV32E40P, ibex_soc:
-// Ibex): one dual-port RAM with an OBI instruction port and an OBI data port, hb_soc's
+// obi_mem -- the memory side of the OBI SoCs (cv_soc: CV32E40X; obi_soc: CV32E40P, Ibex): one dual-port RAM with an OBI instruction port and an OBI data port, hb_soc's
 // PUTCHAR/EXIT MMIO and its loader port.
 //
 // Memory map (identical to hb_soc): RAM from 0, PUTCHAR 0x1000_0000, EXIT 0x1000_0004,

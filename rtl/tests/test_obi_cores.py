@@ -1,5 +1,5 @@
-"""CV32E40P (rtl/cv32e40p/cp_soc.sv) and Ibex (rtl/ibex/ibex_soc.sv) on rtl/soc/obi_mem.sv run
-the hb_soc firmware on the same hb_bench top: console, counters, exit code, the int8 FC layer
+"""CV32E40P and Ibex on rtl/soc/obi_soc.sv (with the RAM of rtl/soc/obi_mem.sv) run the
+hb_soc firmware on the same hb_bench top: console, counters, exit code, the int8 FC layer
 of dot.c (scalar vs the emulated nnx C, checked by the program itself), and an illegal
 instruction ending the run as a trap with the core's mcause (and Ibex's mtval)."""
 from __future__ import annotations
