@@ -30,6 +30,8 @@ class ObiSoc:
     core: str                # e.g. "cv32e40p": obi_soc built with +define+OBI_CORE_CV32E40P
     package: str             # the PyPI package of the core, e.g. "pythondata-cpu-cv32e40p"
     marker: str              # a file under the package's system_verilog/ that must exist
+    # Verilator flags before the defaults (measured per core: the core's build.py says why)
+    flags: tuple[str, ...] = ()
 
     def package_root(self) -> Path:
         """system_verilog/ of the installed package; raises ToolMissing with the fix."""
@@ -57,13 +59,14 @@ def out_dir_of(soc: ObiSoc, tag: str, ram_bytes: int) -> Path:
 def verilate_command(soc: ObiSoc, out_dir: Path, files: list[Path], incdirs: list[Path], *,
                      ram_bytes: int, defines: tuple[str, ...] = (),
                      jobs: int | None = None) -> list[str]:
-    """The Verilator command line that builds hb_bench on obi_soc with soc.core's define
-    (Verilator's default optimisation, as rtl/cv32e40x/build.py's fastest flag set `plain`)."""
+    """The Verilator command line that builds hb_bench on obi_soc with soc.core's define:
+    Verilator's default optimisation (rtl/cv32e40x/build.py's fastest flag set, `plain`)
+    unless soc.flags adds to it."""
     jobs = jobs or max(1, os.cpu_count() or 1)
     return [
         str(verilator_bin()), "--cc", "--exe", "--build", "-j", str(jobs),
         "--top-module", "obi_soc", "--prefix", "Vhb_soc", "-Mdir", str(out_dir / "obj"),
-        "-o", "hb_bench", "-CFLAGS", "-O2",
+        "-o", "hb_bench", *soc.flags, "-CFLAGS", "-O2",
         "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-UNOPTFLAT",
         "-MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include",     # see rtl/vexriscv/build.py
         *[f"+incdir+{d}" for d in incdirs], *[f"+define+{d}" for d in defines],
