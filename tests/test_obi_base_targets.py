@@ -1,8 +1,9 @@
 """The cv32e40p and ibex targets (rtl/cv32e40p, rtl/ibex: backend verilator, cores without an
 extension port on the OBI RAM of cv32e40x-base): MLPerf Tiny int8 models bit-exact with the
 golden interpreter on the same firmware as cv32e40x-base, cycles from the core's own mcycle
-(rtl-cycle-exact). Both simulate at ~1-2 M cycles/s: CI runs AD (~4-5 M cycles) and KWS
-(~48 / ~65 M cycles, ~30-50 s each); VWW and IC run with HB_CV_HEAVY=1."""
+(rtl-cycle-exact). Both simulate at ~1-2 M cycles/s: CI runs AD (~4-5 M cycles); KWS
+(~48 / ~65 M cycles, ~30-50 s each), VWW and IC run with HB_CV_HEAVY=1 (these two cores are
+optional in issue 18; CI time goes to the four targets it requires)."""
 from __future__ import annotations
 
 import os
@@ -20,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hb_testutil import model_path  # noqa: E402
 
 TARGETS = {"cv32e40p": "obi_soc (CV32E40P", "ibex": "obi_soc (Ibex"}
-CI = [(t, s) for t in TARGETS for s in ("ad01_int8", "kws_ref_model")]
-HEAVY = [(t, s) for t in TARGETS for s in ("vww_96_int8", "pretrainedResnet_quant")]
+CI = [(t, "ad01_int8") for t in TARGETS]
+HEAVY = [(t, s) for t in TARGETS for s in ("kws_ref_model", "vww_96_int8", "pretrainedResnet_quant")]
 
 
 def _missing(target: str) -> str | None:
@@ -57,7 +58,7 @@ def test_mlperf_tiny_int8_bit_exact(target: str, stem: str) -> None:
 @pytest.mark.sim
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("HB_CV_HEAVY") != "1",
-                    reason="VWW / IC take minutes each on these cores: set HB_CV_HEAVY=1")
+                    reason="KWS / VWW / IC take 0.5-3 minutes each here: set HB_CV_HEAVY=1")
 @pytest.mark.parametrize("target,stem", HEAVY, ids=[f"{t}-{s}" for t, s in HEAVY])
 def test_mlperf_tiny_int8_bit_exact_heavy(target: str, stem: str) -> None:
     _check(target, stem)
