@@ -14,7 +14,8 @@ __all__ = [
     "strided_slice_axes", "downscale_int16", "OpParams",
     "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
     "SplitParams", "GatherParams", "CastParams", "TransposeConvParams",
-    "Int16LutParams", "AddPotParams",
+    "Int16LutParams", "AddPotParams", "BatchMatMulS8Params", "SquaredDifferenceS8Params",
+    "RsqrtLutParams",
 ]
 
 
@@ -292,6 +293,46 @@ class BatchMatMulParams:
 
 
 @dataclass(frozen=True)
+class BatchMatMulS8Params:
+    """BATCH_MATMUL int8 (batch_matmul.cc EvalInt8Int8, reference_ops::BatchMatMul): sums of
+    (lhs + lhs_offset) * (rhs + rhs_offset) in int32, MultiplyByQuantizedMultiplier, + output
+    offset, clamped to int8 (no fused activation)."""
+
+    adj_x: bool
+    adj_y: bool
+    lhs_offset: int
+    rhs_offset: int
+    output_offset: int
+    multiplier: int
+    shift: int
+
+
+@dataclass(frozen=True)
+class SquaredDifferenceS8Params:
+    """SQUARED_DIFFERENCE int8 (squared_difference.cc): both inputs rescaled on a 2^-7 grid of
+    twice the larger scale, the difference squared, rescaled to the output."""
+
+    input1_offset: int
+    input2_offset: int
+    output_offset: int
+    left_shift: int
+    input1_multiplier: int
+    input1_shift: int
+    input2_multiplier: int
+    input2_shift: int
+    output_multiplier: int
+    output_shift: int
+
+
+@dataclass(frozen=True)
+class RsqrtLutParams(LutParams):
+    """RSQRT int8: elementwise.cc RsqrtEvalQuantizedInt8 tabulated over the 256 inputs (entry
+    k for k - 128). LiteRT fails on inputs below `input_zero_point`; golden refuses them too."""
+
+    input_zero_point: int
+
+
+@dataclass(frozen=True)
 class GeluParams:
     """GELU (float32): the tanh approximation when `approximate`, else the erf form."""
 
@@ -377,5 +418,6 @@ OpParams = (
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
     | FloatMathParams | SvdfParams | LstmParams | SplitParams | GatherParams | CastParams
-    | TransposeConvParams | Int16LutParams | AddPotParams
+    | TransposeConvParams | Int16LutParams | AddPotParams | BatchMatMulS8Params
+    | SquaredDifferenceS8Params | RsqrtLutParams
 )

@@ -1,0 +1,125 @@
+"""Lowering of the int8 transformer ops (BATCH_MATMUL, SQUARED_DIFFERENCE, RSQRT): the constants
+LiteRT's Prepare derives, and the refusals where its Prepare fails or aborts. lower.py
+dispatches here for int8 inputs (`lower_op`).
+
+BATCH_MATMUL (batch_matmul.cc): real = float32(lhs_scale * rhs_scale) / out_scale
+    (GetQuantizedConvolutionMultipler), QuantizeMultiplier; per-tensor operands only.
+SQUARED_DIFFERENCE (squared_difference.cc): left_shift 7, twice_max = 2 * max(s1, s2),
+    input_i multiplier = s_i / twice_max, output = twice_max^2 / (2^14 * out_scale), all
+    through QuantizeMultiplierSmallerThanOneExp (LiteRT aborts on an output multiplier >= 1).
+RSQRT (elementwise.cc): multiplier = QuantizeMultiplier(1 / (sqrtf(in_scale) * out_scale)),
+    the float product in float32; the int8 kernel is a pure function of the input byte, so it
+    is tabulated here for all 256 inputs with LiteRT's integer steps
+    (GetInvSqrtQuantizedMultiplierExp, two MultiplyByQuantizedMultiplier).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import fixedpoint as fp
+from .errors import UnsupportedOpError
+from .ir import Graph, Op, Tensor
+from .lower import quantize_multiplier
+from .op_params import BatchMatMulS8Params, OpParams, RsqrtLutParams, SquaredDifferenceS8Params
+
+__all__ = ["INT8_TF_KINDS", "lower_int8_tf_op", "inv_sqrt_quantized_multiplier_exp"]
+
+INT8_TF_KINDS = frozenset({"BATCH_MATMUL", "SQUARED_DIFFERENCE", "RSQRT"})
+_RSQRT_SHIFT = 20           # elementwise.cc kShift: keeps 1/sqrt(x) an integer
+_HALF_THREE = (1 << 28) + (1 << 27)     # FixedPoint<int32, 3>: 1.5
+_HALF_SQRT_2 = 1518500250               # FixedPoint<int32, 0>: sqrt(2) / 2
+
+
+def _f32(x: float) -> float:
+    return float(np.float32(x))
+
+
+def _per_tensor(g: Graph, op: Op, t: Tensor) -> tuple[float, int]:
+    """(scale, zero point) of a per-tensor quantized operand; refuses per-axis ones (LiteRT's
+    kernels read the legacy per-tensor parameters, which a per-axis tensor does not have)."""
+    if t.quant is None or not t.quant.per_tensor or len(t.quant.scale) != 1:
+        raise UnsupportedOpError(f"{g.source}: op '{op.name}' ({op.kind}): int8 tensor "
+                                 f"'{t.name[:40]}' must be quantized per tensor")
+    return float(t.quant.scale[0]), int(t.quant.zero_point[0])
+
+
+def _batch_matmul(g: Graph, op: Op) -> BatchMatMulS8Params:
+    (sl, zl), (sr, zr), (so, zo) = (_per_tensor(g, op, g.tensor(i))
+                                    for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    multiplier, shift = quantize_multiplier(_f32(sl * sr) / so)
+    return BatchMatMulS8Params(bool(op.attrs["adj_x"]), bool(op.attrs["adj_y"]), -zl, -zr, zo,
+                               multiplier, shift)
+
+
+def _squared_difference(g: Graph, op: Op) -> SquaredDifferenceS8Params:
+    (s1, z1), (s2, z2), (so, zo) = (_per_tensor(g, op, g.tensor(i))
+                                    for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    left_shift = 7
+    twice_max = _f32(2 * max(s1, s2))
+    m1, e1 = quantize_multiplier(s1 / twice_max)
+    m2, e2 = quantize_multiplier(s2 / twice_max)
+    mo, eo = quantize_multiplier(twice_max * twice_max / _f32((1 << 2 * left_shift) * so))
+    if eo > 0:   # QuantizeMultiplierSmallerThanOneExp: TFLITE_CHECK fails, LiteRT aborts
+        raise UnsupportedOpError(
+            f"{g.source}: op '{op.name}' (SQUARED_DIFFERENCE): output scale {so:g} is too small "
+            f"for input scales {s1:g}, {s2:g} (needs >= {twice_max * twice_max / 16384:g}); "
+            "LiteRT aborts on it")
+    return SquaredDifferenceS8Params(-z1, -z2, zo, left_shift, m1, e1, m2, e2, mo, eo)
+
+
+def inv_sqrt_quantized_multiplier_exp(value: int) -> tuple[int, int]:
+    """TFLite GetInvSqrtQuantizedMultiplierExp(value, kReverseShift = -1): (multiplier, shift)
+    with 1/sqrt(value) = multiplier * 2^(shift - 31); a Newton-Raphson iteration in gemmlowp
+    fixed point (5 steps from 1, FixedPoint<int32, 3>)."""
+    if value <= 1:
+        return fp.INT32_MAX, 0
+    shift = 11
+    while value >= 1 << 29:
+        value //= 4
+        shift += 1
+    pairs = (int(fp.count_leading_zeros(value)) - 1) // 2 - 1
+    shift -= pairs
+    value <<= 2 * pairs
+    half_input = int(fp.rounding_divide_by_pot(value >> 1, 1))
+    x = 1 << 28                                            # F3 one
+    for _ in range(5):
+        x3 = int(fp.rescale(fp.saturating_rounding_doubling_high_mul(
+            fp.saturating_rounding_doubling_high_mul(x, x), x), 9, 3))
+        a = int(fp.saturating_rounding_doubling_high_mul(_HALF_THREE, x))
+        b = int(fp.saturating_rounding_doubling_high_mul(half_input, x3))
+        x = int(fp.rescale(fp.wrap_int32(a - b), 6, 3))
+    x = int(fp.saturating_rounding_doubling_high_mul(x, _HALF_SQRT_2))
+    if shift < 0:
+        x = int(fp.wrap_int32(x << -shift))
+        shift = 0
+    return x, -shift
+
+
+def _rsqrt_table(g: Graph, op: Op) -> RsqrtLutParams:
+    (si, zi), (so, zo) = (_per_tensor(g, op, g.tensor(i)) for i in (op.inputs[0], op.outputs[0]))
+    root = float(np.sqrt(np.float32(si)))                  # std::sqrt(float): sqrtf
+    multiplier, shift = quantize_multiplier(1.0 / _f32(root * so))
+    if shift - _RSQRT_SHIFT < -31:
+        raise UnsupportedOpError(f"{g.source}: op '{op.name}' (RSQRT): scales {si:g} -> {so:g} "
+                                 "need a rescale below 2^-31 (out of LiteRT's fixed-point range)")
+    table = []
+    for q in range(-128, 128):
+        value = q - zi
+        if value <= 0:       # 0: the largest output (LiteRT); < 0: LiteRT fails (golden too)
+            table.append(127)
+            continue
+        inv, inv_shift = inv_sqrt_quantized_multiplier_exp(value)
+        data = int(fp.multiply_by_quantized_multiplier(1, inv, inv_shift + _RSQRT_SHIFT))
+        out = int(fp.multiply_by_quantized_multiplier(data, multiplier,
+                                                      shift - _RSQRT_SHIFT)) + zo
+        table.append(min(max(out, -128), 127))
+    return RsqrtLutParams(tuple(table), zi)
+
+
+def lower_int8_tf_op(g: Graph, op: Op) -> OpParams:
+    """The parameters of an int8 BATCH_MATMUL, SQUARED_DIFFERENCE or RSQRT."""
+    if op.kind == "BATCH_MATMUL":
+        return _batch_matmul(g, op)
+    if op.kind == "SQUARED_DIFFERENCE":
+        return _squared_difference(g, op)
+    return _rsqrt_table(g, op)
