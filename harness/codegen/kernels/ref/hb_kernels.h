@@ -324,6 +324,25 @@ void hb_batch_matmul_f32(const hb_batch_matmul_params *p, const float *lhs, cons
 void hb_rsqrt_f32(int32_t size, const float *input, float *output);
 void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *output);
 
+/* int8 BATCH_MATMUL (transformer.c) and SQUARED_DIFFERENCE (elementwise.c), LiteRT's reference
+ * integer steps; int8 RSQRT runs hb_lut_s8 on a table computed at generation time. */
+typedef struct {
+    hb_batch_matmul_params g;
+    int32_t lhs_offset, rhs_offset, output_offset;
+    int32_t multiplier, shift;
+} hb_batch_matmul_s8_params;
+
+typedef struct {
+    int32_t input1_offset, input2_offset, output_offset, left_shift;
+    int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift;
+} hb_squared_difference_s8_params;
+
+void hb_batch_matmul_s8(const hb_batch_matmul_s8_params *p, const int8_t *lhs,
+                        const int8_t *rhs, int8_t *output);
+void hb_squared_difference_s8(const hb_squared_difference_s8_params *p, const hb_broadcast5 *g,
+                              const int8_t *input1, const int8_t *input2, int8_t *output);
+
 /* ---- int16x8 (int16 activations, zero point 0; int8 weights; int64 biases) ----
  * The int8 parameter structs carry the int16 layers' constants (offsets are 0, the clamps
  * int16). conv_s16.c, fully_connected_s16.c, activations_s16.c; the others sit beside their

@@ -1,8 +1,11 @@
 /* float32 transformer ops as LiteRT's reference kernels compute them:
  * BATCH_MATMUL (reference_ops::BatchMatMul: float sums in k order, broadcast batch dims),
- * RSQRT (1.0f / sqrtf(x)), GELU (tanh approximation or the erf form, in float). */
+ * RSQRT (1.0f / sqrtf(x)), GELU (tanh approximation or the erf form, in float); and int8
+ * BATCH_MATMUL (reference_ops::BatchMatMul<int8_t, int32_t>: int32 sums of offset products,
+ * MultiplyByQuantizedMultiplier, clamp to int8). */
 #include <math.h>
 
+#include "hb_fixedpoint.h"
 #include "hb_kernels.h"
 
 void hb_batch_matmul_f32(const hb_batch_matmul_params *p, const float *lhs, const float *rhs,
@@ -47,6 +50,32 @@ void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *o
             output[i] = 0.5f * x * (1.0f + tanhf(sqrt_2_over_pi * (x + 0.044715f * x * x * x)));
         } else {
             output[i] = 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
+        }
+    }
+}
+
+void hb_batch_matmul_s8(const hb_batch_matmul_s8_params *p, const int8_t *lhs,
+                        const int8_t *rhs, int8_t *output)
+{
+    const hb_batch_matmul_params *g = &p->g;
+    int32_t b0, b1, b2, i, j, kk, n = 0;
+    for (b0 = 0; b0 < g->batch[0]; ++b0)
+    for (b1 = 0; b1 < g->batch[1]; ++b1)
+    for (b2 = 0; b2 < g->batch[2]; ++b2) {
+        const int8_t *a = lhs + b0 * g->lhs_stride[0] + b1 * g->lhs_stride[1] +
+                          b2 * g->lhs_stride[2];
+        const int8_t *b = rhs + b0 * g->rhs_stride[0] + b1 * g->rhs_stride[1] +
+                          b2 * g->rhs_stride[2];
+        for (i = 0; i < g->m; ++i) {
+            for (j = 0; j < g->n; ++j) {
+                int32_t total = 0;
+                for (kk = 0; kk < g->k; ++kk) {
+                    total += (a[i * g->lhs_row + kk * g->lhs_col] + p->lhs_offset) *
+                             (b[kk * g->rhs_row + j * g->rhs_col] + p->rhs_offset);
+                }
+                output[n++] = (int8_t)hb_clamp_i32(
+                    hb_mbqm(total, p->multiplier, p->shift) + p->output_offset, -128, 127);
+            }
         }
     }
 }
