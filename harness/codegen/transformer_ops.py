@@ -73,7 +73,8 @@ def _broadcast_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str
 def emit_transformer_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str] | None:
     """(definitions, call) of op #i when it is one of this module's ops, else None."""
     if isinstance(p, (BatchMatMulS8Params, SquaredDifferenceS8Params)):
-        from .transformer_int8 import emit_transformer_s8   # it builds on this module
+        # transformer_int8 builds on this module
+        from .transformer_int8 import emit_transformer_s8
         return emit_transformer_s8(ctx, i, op, p)
     g = ctx.graph
     x = g.tensor(op.inputs[0])
