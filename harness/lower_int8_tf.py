@@ -1,9 +1,10 @@
-"""Lowering of the int8 transformer ops (BATCH_MATMUL, SQUARED_DIFFERENCE, RSQRT): the constants
-LiteRT's Prepare derives, and the refusals where its Prepare fails or aborts. lower.py
-dispatches here for int8 inputs (`lower_op`).
+"""Lowering of the quantized transformer ops (BATCH_MATMUL int8 and int16, SQUARED_DIFFERENCE
+and RSQRT int8): the constants LiteRT's Prepare derives, and the refusals where its Prepare
+fails or aborts. lower.py dispatches here for int8 / int16 inputs (`lower_op`).
 
 BATCH_MATMUL (batch_matmul.cc): real = float32(lhs_scale * rhs_scale) / out_scale
-    (GetQuantizedConvolutionMultipler), QuantizeMultiplier; per-tensor operands only.
+    (GetQuantizedConvolutionMultipler), QuantizeMultiplier; per-tensor operands only; int16
+    (EvalInt16) with zero points 0, as LiteRT's Prepare requires.
 SQUARED_DIFFERENCE (squared_difference.cc): left_shift 7, twice_max = 2 * max(s1, s2),
     input_i multiplier = s_i / twice_max, output = twice_max^2 / (2^14 * out_scale), all
     through QuantizeMultiplierSmallerThanOneExp (LiteRT aborts on an output multiplier >= 1).
@@ -20,7 +21,7 @@ from . import fixedpoint as fp
 from .errors import UnsupportedOpError
 from .ir import Graph, Op, Tensor
 from .lower import quantize_multiplier
-from .op_params import BatchMatMulS8Params, OpParams, RsqrtLutParams, SquaredDifferenceS8Params
+from .op_params import BatchMatMulIntParams, OpParams, RsqrtLutParams, SquaredDifferenceS8Params
 
 __all__ = ["INT8_TF_KINDS", "lower_int8_tf_op", "inv_sqrt_quantized_multiplier_exp"]
 
@@ -28,6 +29,8 @@ INT8_TF_KINDS = frozenset({"BATCH_MATMUL", "SQUARED_DIFFERENCE", "RSQRT"})
 _RSQRT_SHIFT = 20           # elementwise.cc kShift: keeps 1/sqrt(x) an integer
 _HALF_THREE = (1 << 28) + (1 << 27)     # FixedPoint<int32, 3>: 1.5
 _HALF_SQRT_2 = 1518500250               # FixedPoint<int32, 0>: sqrt(2) / 2
+_MAX_INT16_SHIFT = 7                    # int16 BATCH_MATMUL: MBQM(int64) shift < 8 ...
+_MAX_INT16_DEPTH = 1 << 16              # ... and sums of < 2^16 products of 2^30 below 2^47
 
 
 def _f32(x: float) -> float:
@@ -43,11 +46,22 @@ def _per_tensor(g: Graph, op: Op, t: Tensor) -> tuple[float, int]:
     return float(t.quant.scale[0]), int(t.quant.zero_point[0])
 
 
-def _batch_matmul(g: Graph, op: Op) -> BatchMatMulS8Params:
+def _batch_matmul(g: Graph, op: Op) -> BatchMatMulIntParams:
     (sl, zl), (sr, zr), (so, zo) = (_per_tensor(g, op, g.tensor(i))
                                     for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
     multiplier, shift = quantize_multiplier(_f32(sl * sr) / so)
-    return BatchMatMulS8Params(bool(op.attrs["adj_x"]), bool(op.attrs["adj_y"]), -zl, -zr, zo,
+    if g.tensor(op.inputs[0]).dtype == "int16":
+        where = f"{g.source}: op '{op.name}' (BATCH_MATMUL)"
+        if (zl, zr, zo) != (0, 0, 0):   # batch_matmul.cc Prepare: TF_LITE_ENSURE_EQ
+            raise UnsupportedOpError(f"{where}: int16 zero points must be 0, got lhs {zl}, "
+                                     f"rhs {zr}, output {zo} (LiteRT refuses them)")
+        lhs = g.tensor(op.inputs[0]).shape
+        depth = lhs[-2] if op.attrs["adj_x"] else lhs[-1]
+        if shift > _MAX_INT16_SHIFT or depth > _MAX_INT16_DEPTH:
+            # MultiplyByQuantizedMultiplier(int64): shift < 8 and |sum| < 2^47 (its DCHECKs)
+            raise UnsupportedOpError(f"{where}: int16 rescale by 2^{shift} over depth {depth} "
+                                     "is outside LiteRT's int64 requantization range")
+    return BatchMatMulIntParams(bool(op.attrs["adj_x"]), bool(op.attrs["adj_y"]), -zl, -zr, zo,
                                multiplier, shift)
 
 
@@ -117,7 +131,7 @@ def _rsqrt_table(g: Graph, op: Op) -> RsqrtLutParams:
 
 
 def lower_int8_tf_op(g: Graph, op: Op) -> OpParams:
-    """The parameters of an int8 BATCH_MATMUL, SQUARED_DIFFERENCE or RSQRT."""
+    """The parameters of an int8 / int16 BATCH_MATMUL, an int8 SQUARED_DIFFERENCE or RSQRT."""
     if op.kind == "BATCH_MATMUL":
         return _batch_matmul(g, op)
     if op.kind == "SQUARED_DIFFERENCE":

@@ -14,7 +14,7 @@ __all__ = [
     "strided_slice_axes", "downscale_int16", "OpParams",
     "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
     "SplitParams", "GatherParams", "CastParams", "TransposeConvParams",
-    "Int16LutParams", "AddPotParams", "BatchMatMulS8Params", "SquaredDifferenceS8Params",
+    "Int16LutParams", "AddPotParams", "BatchMatMulIntParams", "SquaredDifferenceS8Params",
     "RsqrtLutParams",
 ]
 
@@ -293,10 +293,11 @@ class BatchMatMulParams:
 
 
 @dataclass(frozen=True)
-class BatchMatMulS8Params:
-    """BATCH_MATMUL int8 (batch_matmul.cc EvalInt8Int8, reference_ops::BatchMatMul): sums of
-    (lhs + lhs_offset) * (rhs + rhs_offset) in int32, MultiplyByQuantizedMultiplier, + output
-    offset, clamped to int8 (no fused activation)."""
+class BatchMatMulIntParams:
+    """BATCH_MATMUL int8 / int16 (batch_matmul.cc EvalInt8Int8 / EvalInt16,
+    reference_ops::BatchMatMul): sums of (lhs + lhs_offset) * (rhs + rhs_offset) in int32
+    (int16: int64, offsets 0), MultiplyByQuantizedMultiplier (int16: its int64 overload),
+    + output offset, clamped to the dtype (no fused activation)."""
 
     adj_x: bool
     adj_y: bool
@@ -418,6 +419,6 @@ OpParams = (
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
     | FloatMathParams | SvdfParams | LstmParams | SplitParams | GatherParams | CastParams
-    | TransposeConvParams | Int16LutParams | AddPotParams | BatchMatMulS8Params
+    | TransposeConvParams | Int16LutParams | AddPotParams | BatchMatMulIntParams
     | SquaredDifferenceS8Params | RsqrtLutParams
 )

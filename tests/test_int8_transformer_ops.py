@@ -1,10 +1,12 @@
-"""int8 BATCH_MATMUL, SQUARED_DIFFERENCE and RSQRT (issue 13): one-op models built with LiteRT's
-object API, golden vs LiteRT BUILTIN_REF bit for bit on random inputs with the int8 extremes
+"""int8 BATCH_MATMUL, SQUARED_DIFFERENCE and RSQRT, and int16 BATCH_MATMUL (issue 13): one-op
+models built with LiteRT's object API, golden vs LiteRT BUILTIN_REF bit for bit on random
+inputs with the dtype's extremes
 (edge shapes, adj flags, broadcast batch axes, constant operands, zero points at the range
 ends, large and tiny multipliers; RSQRT on all 256 inputs), the generated C vs golden bit for
 bit on `host` and `cortex-m4-iss`, and one clear line for what LiteRT refuses."""
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -13,7 +15,7 @@ import pytest
 from tflite_build import ModelBuilder, options
 
 from harness.bench import bench_model
-from harness.errors import ModelError, UnsupportedOpError
+from harness.errors import ModelError
 from harness.golden import GoldenInterpreter
 from harness.importers import load_model
 from harness.litert_ref import litert_unavailable, run_litert
@@ -28,18 +30,19 @@ Q = tuple[float, int]       # (scale, zero point)
 
 def _bmm(lhs: tuple[int, ...], rhs: tuple[int, ...], adj_x: bool = False, adj_y: bool = False,
          const: str = "", ql: Q = (0.05, 3), qr: Q = (0.04, -2), qo: Q = (0.3, 5),
-         seed: int = 0) -> Built:
+         seed: int = 0, dtype: str = "int8") -> Built:
     """BATCH_MATMUL lhs x rhs; `const` names the operand ("lhs" / "rhs") stored as a constant."""
     m, rng = ModelBuilder(), np.random.default_rng(seed)
+    info = np.iinfo(dtype)
 
     def operand(shape: tuple[int, ...], q: Q, is_const: bool) -> int:
-        data = rng.integers(-128, 128, shape) if is_const else None
-        return m.tensor(shape, "int8", scale=q[0], zero_point=q[1], data=data)
+        data = rng.integers(info.min, info.max + 1, shape) if is_const else None
+        return m.tensor(shape, dtype, scale=q[0], zero_point=q[1], data=data)
 
     a, b = operand(lhs, ql, const == "lhs"), operand(rhs, qr, const == "rhs")
     rows = lhs[-1] if adj_x else lhs[-2]
     cols = rhs[-2] if adj_y else rhs[-1]
-    out = m.tensor((*np.broadcast_shapes(lhs[:-2], rhs[:-2]), rows, cols), "int8",
+    out = m.tensor((*np.broadcast_shapes(lhs[:-2], rhs[:-2]), rows, cols), dtype,
                    scale=qo[0], zero_point=qo[1])
     m.op("BATCH_MATMUL", [a, b], [out], options("BatchMatMul", adjX=adj_x, adjY=adj_y))
     return m, [t for t, name in ((a, "lhs"), (b, "rhs")) if name != const], [out]
@@ -105,6 +108,18 @@ BMM: dict[str, Callable[[], Built]] = {
                                      qo=(50.0, 0)),
     "unbatched_rhs": _bmm_unbatched_rhs,
 }
+S16: Callable[..., Built] = partial(_bmm, dtype="int16", ql=(5e-4, 0), qr=(4e-4, 0),
+                                    qo=(3e-3, 0))
+BMM16: dict[str, Callable[[], Built]] = {
+    "plain": lambda: S16((1, 2, 5, 4), (1, 2, 4, 3)),
+    "adj_xy": lambda: S16((1, 4, 6), (1, 5, 4), adj_x=True, adj_y=True),
+    "const_rhs_rank2": lambda: S16((1, 3, 7, 6), (6, 5), const="rhs"),
+    "bcast_rank5": lambda: S16((1, 2, 1, 3, 4), (1, 1, 3, 4, 2)),
+    "deep_saturating": lambda: S16((1, 3, 64), (1, 64, 5), ql=(0.5, 0), qr=(0.5, 0),
+                                   qo=(0.9, 0)),
+    "small_multiplier": lambda: S16((1, 3, 6), (1, 6, 5), ql=(1e-5, 0), qr=(1e-5, 0),
+                                    qo=(0.5, 0)),
+}
 SQDIFF: dict[str, Callable[[], Built]] = {
     "same_shape": lambda: _sqdiff((1, 4, 5, 3), (1, 4, 5, 3)),
     "bcast": lambda: _sqdiff((1, 4, 5, 3), (1, 4, 1, 3)),
@@ -124,10 +139,14 @@ RSQRT: dict[str, Callable[[], Built]] = {
     "zp_zero": lambda: _rsqrt((0.5, 0), (0.01, 0)),
     "zp_max": lambda: _rsqrt((0.1, 127), (0.02, 3)),
 }
+KIND = {"bmm": "BATCH_MATMUL", "bmm16": "BATCH_MATMUL", "sqdiff": "SQUARED_DIFFERENCE",
+        "rsqrt": "RSQRT"}
 # one output value by design: a 1x1 product of two extremes, requantized to almost nothing,
 # RSQRT whose only valid input is its zero point 127 (1/sqrt(0): the largest output)
-CONSTANT_OUTPUT = {"bmm_size_one", "sqdiff_size_one", "bmm_small_multiplier", "rsqrt_zp_max"}
-ALL = {**{f"bmm_{k}": v for k, v in BMM.items()}, **{f"sqdiff_{k}": v for k, v in SQDIFF.items()},
+CONSTANT_OUTPUT = {"bmm_size_one", "sqdiff_size_one", "bmm_small_multiplier", "rsqrt_zp_max",
+                   "bmm16_small_multiplier"}
+ALL = {**{f"bmm_{k}": v for k, v in BMM.items()}, **{f"bmm16_{k}": v for k, v in BMM16.items()},
+       **{f"sqdiff_{k}": v for k, v in SQDIFF.items()},
        **{f"rsqrt_{k}": v for k, v in RSQRT.items()}}
 
 
@@ -137,21 +156,22 @@ def _save(tmp_path: Path, name: str, built: Built) -> Path:
 
 
 def _inputs(path: Path, n: int, seed: int) -> list[np.ndarray]:
-    """Random int8 inputs with an all -128 and an all 127 sample; RSQRT models get every value
-    at or above the input zero point (LiteRT fails below it)."""
+    """Random inputs with an all-minimum and an all-maximum sample; RSQRT models get every
+    value at or above the input zero point (LiteRT fails below it), each once."""
     graph = load_model(path)
     rng = np.random.default_rng(seed)
     out = []
     for t in graph.input_tensors():
-        low = -128
+        info = np.iinfo(t.dtype)
+        low = int(info.min)
         if graph.ops[-1].kind == "RSQRT":
             assert t.quant is not None
             low = t.quant.zero_point[0]
-        x = rng.integers(low, 128, (n, *t.shape[1:]))
-        x[0], x[-1] = low, 127
-        if graph.ops[-1].kind == "RSQRT" and x[0].size >= 256 - (low + 128):
-            x[1].reshape(-1)[:128 - low] = np.arange(low, 128)    # every allowed input once
-        out.append(x.astype(np.int8))
+        x = rng.integers(low, int(info.max) + 1, (n, *t.shape[1:]))
+        x[0], x[-1] = low, info.max
+        if graph.ops[-1].kind == "RSQRT" and x[0].size >= 128 - low:
+            x[1].reshape(-1)[:128 - low] = np.arange(low, 128)
+        out.append(x.astype(t.dtype))
     return out
 
 
@@ -163,10 +183,25 @@ def test_golden_bit_exact_with_litert(name: str, tmp_path: Path) -> None:
     golden = GoldenInterpreter(load_model(path)).run(inputs)
     reference = run_litert(path, inputs)
     for got, want in zip(golden, reference, strict=True):
-        assert got.dtype == want.dtype == np.int8 and got.shape == want.shape
+        assert got.dtype == want.dtype and got.dtype.kind == "i" and got.shape == want.shape
         bad = np.count_nonzero(got != want)
         assert bad == 0, f"{bad} of {got.size} values differ"
         assert len(np.unique(got)) > 1 or name in CONSTANT_OUTPUT, "a constant output tests nothing"
+
+
+@needs_litert
+@pytest.mark.parametrize("name", ["bmm_plain", "bmm16_plain", "sqdiff_bcast", "rsqrt_zp_min"])
+def test_builtin_code_only_model_imports_as_its_op(name: str, tmp_path: Path) -> None:
+    """Op code only in `builtin_code` (the deprecated field reads ADD): still this op, int8 /
+    int16 (tests/test_import_fidelity.py builds its int16 cases in float32)."""
+    m, ins, outs = ALL[name]()
+    path = m.save(tmp_path / f"{name}.tflite", ins, outs, builtin_code_only=True)
+    graph = load_model(path)
+    assert [op.kind for op in graph.ops] == [KIND[name.split("_")[0]]]
+    inputs = _inputs(path, 8, seed=9)
+    for got, want in zip(GoldenInterpreter(graph).run(inputs), run_litert(path, inputs),
+                         strict=True):
+        assert got.dtype == want.dtype != np.float32 and np.array_equal(got, want)
 
 
 def _chain(seed: int = 0) -> Built:
@@ -197,7 +232,8 @@ def _bit_exact_on(path: Path, target: str, inputs: list[np.ndarray]) -> None:
 
 HOST = ["bmm_adj_xy", "bmm_const_rhs_rank2", "bmm_bcast_lhs_batch", "bmm_rank5",
         "bmm_zp_ends", "bmm_unbatched_rhs", "sqdiff_bcast_first", "sqdiff_const_rank2",
-        "sqdiff_rank5", "sqdiff_multiplier_near_one", "rsqrt_small_in_scale", "rsqrt_zp_max"]
+        "sqdiff_rank5", "sqdiff_multiplier_near_one", "rsqrt_small_in_scale", "rsqrt_zp_max",
+        "bmm16_adj_xy", "bmm16_const_rhs_rank2", "bmm16_bcast_rank5"]
 
 
 @pytest.mark.parametrize("name", HOST)
@@ -271,6 +307,10 @@ def _mixed_inputs() -> Built:
 
 
 BAD: dict[str, tuple[Callable[[], Built], str]] = {
+    "bmm16_zero_point": (lambda: S16((1, 3, 4), (1, 4, 2), qr=(1e-3, 5)),
+                         "has zero point 5; the 16x8 spec requires 0"),   # the validator's
+    "bmm16_shift": (lambda: S16((1, 3, 4), (1, 4, 2), ql=(1.0, 0), qr=(1.0, 0), qo=(1e-3, 0)),
+                    "int16 rescale by 2^10"),
     "sqdiff_output_scale_too_small": (
         lambda: _sqdiff((1, 6, 5), (1, 6, 5), (0.05, 0), (0.03, 0), (1e-7, 0)),
         "output scale 1e-07 is too small"),
@@ -284,7 +324,7 @@ BAD: dict[str, tuple[Callable[[], Built], str]] = {
 def test_refusals_are_one_line(name: str, tmp_path: Path) -> None:
     build, text = BAD[name]
     path = _save(tmp_path, name, build())
-    with pytest.raises(UnsupportedOpError) as info:
+    with pytest.raises(ModelError) as info:     # UnsupportedOpError or ModelFormatError
         load_model(path)
     message = str(info.value)
     assert text in message and "\n" not in message and len(message) < 200, message

@@ -1,11 +1,11 @@
-"""C of the int8 transformer ops: BATCH_MATMUL (hb_batch_matmul_s8, transformer.c) and
+"""C of the int8 transformer ops: BATCH_MATMUL (hb_batch_matmul_s8 / _s16, transformer.c) and
 SQUARED_DIFFERENCE (hb_squared_difference_s8, elementwise.c) lay out the constants
 `harness.lower_int8_tf` derived; int8 RSQRT is a lookup table (tensor_ops' hb_lut_s8).
 transformer_ops.emit_transformer_op dispatches here."""
 from __future__ import annotations
 
 from ..ir import Op
-from ..op_params import BatchMatMulS8Params, SquaredDifferenceS8Params
+from ..op_params import BatchMatMulIntParams, SquaredDifferenceS8Params
 from .cformat import c_int
 from .op_context import OpContext, c_struct
 from .tensor_ops import _broadcast
@@ -15,18 +15,19 @@ __all__ = ["emit_transformer_s8"]
 
 
 def emit_transformer_s8(ctx: OpContext, i: int, op: Op,
-                        p: BatchMatMulS8Params | SquaredDifferenceS8Params) -> tuple[str, str]:
+                        p: BatchMatMulIntParams | SquaredDifferenceS8Params) -> tuple[str, str]:
     """(definitions, call) of int8 BATCH_MATMUL / SQUARED_DIFFERENCE op #i."""
     name = f"{ctx.prefix}_op{i}"
     a, b, out = ctx.pointer(op.inputs[0]), ctx.pointer(op.inputs[1]), ctx.pointer(op.outputs[0])
-    if isinstance(p, BatchMatMulS8Params):
+    if isinstance(p, BatchMatMulIntParams):
         geometry = "{ " + ", ".join(f".{k} = {v}" for k, v in
                                     batch_matmul_fields(ctx, i, op, p.adj_x, p.adj_y)) + " }"
         fields = [("g", geometry), ("lhs_offset", c_int(p.lhs_offset)),
                   ("rhs_offset", c_int(p.rhs_offset)), ("output_offset", c_int(p.output_offset)),
                   ("multiplier", c_int(p.multiplier)), ("shift", c_int(p.shift))]
+        suffix = "s16" if ctx.graph.tensor(op.inputs[0]).dtype == "int16" else "s8"
         return (c_struct("hb_batch_matmul_s8_params", name, fields),
-                f"hb_batch_matmul_s8(&{name}, {a}, {b}, {out});")
+                f"hb_batch_matmul_{suffix}(&{name}, {a}, {b}, {out});")
     values = [("input1_offset", p.input1_offset), ("input2_offset", p.input2_offset),
               ("output_offset", p.output_offset), ("left_shift", p.left_shift),
               ("input1_multiplier", p.input1_multiplier), ("input1_shift", p.input1_shift),

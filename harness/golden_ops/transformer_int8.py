@@ -1,9 +1,10 @@
-"""BATCH_MATMUL, SQUARED_DIFFERENCE and RSQRT of both dtypes: int8 after LiteRT's reference
-kernels here, float32 delegated to transformer.py.
+"""BATCH_MATMUL, SQUARED_DIFFERENCE and RSQRT of every dtype: int8 (BATCH_MATMUL also int16)
+after LiteRT's reference kernels here, float32 delegated to transformer.py.
 
 BATCH_MATMUL int8 (reference_ops::BatchMatMul<int8_t, int32_t>):
     out = clamp(MBQM(sum_k (lhs + lhs_offset) * (rhs + rhs_offset), multiplier, shift)
-                + output_offset, -128, 127), the sum in int32 (order-free).
+                + output_offset, -128, 127), the sum in int32 (order-free); int16
+    (BatchMatMul<int16_t, int64_t>): int64 sums, MBQM's int64 overload, int16 clamp.
 SQUARED_DIFFERENCE int8 (squared_difference.cc), broadcasting:
     s_i = MBQMSmallerThanOneExp((x_i + offset_i) * 2^7, multiplier_i, shift_i)
     out = clamp(MBQMSmallerThanOneExp((s_1 - s_2)^2, out_multiplier, out_shift) + out_offset)
@@ -18,7 +19,7 @@ from .. import fixedpoint as fp
 from ..errors import ModelError
 from ..ir import Graph, Op
 from ..lower import OpParams
-from ..op_params import BatchMatMulS8Params, RsqrtLutParams, SquaredDifferenceS8Params
+from ..op_params import BatchMatMulIntParams, RsqrtLutParams, SquaredDifferenceS8Params
 from . import transformer
 from .activations import lookup
 from .common import KernelArgs, held_shape
@@ -28,8 +29,8 @@ __all__ = ["batch_matmul", "squared_difference", "rsqrt"]
 
 
 def batch_matmul(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
-    """BATCH_MATMUL on a batch (int8 or float32)."""
-    if not isinstance(params, BatchMatMulS8Params):
+    """BATCH_MATMUL on a batch (int8, int16 or float32)."""
+    if not isinstance(params, BatchMatMulIntParams):
         return transformer.batch_matmul(graph, op, params, args)
     assert args[0] is not None and args[1] is not None
     out = graph.tensor(op.outputs[0])
@@ -42,9 +43,14 @@ def batch_matmul(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np
         a = np.swapaxes(a, -1, -2)
     if params.adj_y:
         b = np.swapaxes(b, -1, -2)
-    total = fp.wrap_int32(np.matmul(a, b))      # exact in int64, then int32 as LiteRT's sum
-    raw = fp.multiply_by_quantized_multiplier(total, params.multiplier, params.shift)
-    value = np.clip(raw + params.output_offset, -128, 127).astype(np.int8)
+    total = np.matmul(a, b)                     # exact in int64
+    if out.dtype == "int16":   # int64 sums, MultiplyByQuantizedMultiplier's int64 overload
+        raw = fp.multiply_by_quantized_multiplier_int64(total, params.multiplier, params.shift)
+        value = np.clip(raw + params.output_offset, -32768, 32767).astype(np.int16)
+    else:                      # int32 sums (wrapping as LiteRT's would)
+        raw = fp.multiply_by_quantized_multiplier(fp.wrap_int32(total), params.multiplier,
+                                                  params.shift)
+        value = np.clip(raw + params.output_offset, -128, 127).astype(np.int8)
     return value.reshape(value.shape[0], *held_shape(out.shape))
 
 

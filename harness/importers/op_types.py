@@ -43,7 +43,7 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "STRIDED_SLICE": _BOTH,
     "HARD_SWISH": _BOTH,
     # the ops of a small vision transformer (litert-torch's export); int8: lower_int8_tf.py
-    "BATCH_MATMUL": _BOTH,
+    "BATCH_MATMUL": _S16,
     "SQUARED_DIFFERENCE": _BOTH,
     "RSQRT": _BOTH,
     "GELU": _BOTH,                                   # int8: LiteRT's lookup table

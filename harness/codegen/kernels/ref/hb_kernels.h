@@ -324,7 +324,7 @@ void hb_batch_matmul_f32(const hb_batch_matmul_params *p, const float *lhs, cons
 void hb_rsqrt_f32(int32_t size, const float *input, float *output);
 void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *output);
 
-/* int8 BATCH_MATMUL (transformer.c) and SQUARED_DIFFERENCE (elementwise.c), LiteRT's reference
+/* int8 / int16 BATCH_MATMUL (transformer.c) and int8 SQUARED_DIFFERENCE (elementwise.c), LiteRT's reference
  * integer steps; int8 RSQRT runs hb_lut_s8 on a table computed at generation time. */
 typedef struct {
     hb_batch_matmul_params g;
@@ -340,6 +340,9 @@ typedef struct {
 
 void hb_batch_matmul_s8(const hb_batch_matmul_s8_params *p, const int8_t *lhs,
                         const int8_t *rhs, int8_t *output);
+/* int16 (zero points 0): int64 sums, hb_mbqm64; the same parameters. */
+void hb_batch_matmul_s16(const hb_batch_matmul_s8_params *p, const int16_t *lhs,
+                         const int16_t *rhs, int16_t *output);
 void hb_squared_difference_s8(const hb_squared_difference_s8_params *p, const hb_broadcast5 *g,
                               const int8_t *input1, const int8_t *input2, int8_t *output);
 
