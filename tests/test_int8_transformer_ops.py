@@ -253,14 +253,16 @@ def test_chain_golden_and_host(tmp_path: Path) -> None:
 
 
 @pytest.mark.sim
-def test_chain_on_cortex_m4_iss(tmp_path: Path) -> None:
-    """The three ops in one firmware on the Cortex-M4 ISS (armv7em kernels, ref for these)."""
+@pytest.mark.parametrize("name", ["chain", "bmm16_bcast_rank5"])
+def test_on_cortex_m4_iss(name: str, tmp_path: Path) -> None:
+    """The three int8 ops in one firmware, and int16 BATCH_MATMUL, on the Cortex-M4 ISS
+    (armv7em kernels, which fall back to ref for these)."""
     from harness.backends import backend_for
     from harness.targets import load_target
     reason = backend_for(load_target("cortex-m4-iss")).available()
     if reason:
         pytest.skip(reason)
-    path = _save(tmp_path, "chain", _chain(seed=3))
+    path = _save(tmp_path, name, _chain(seed=3) if name == "chain" else ALL[name]())
     _bit_exact_on(path, "cortex-m4-iss", _inputs(path, 6, seed=6))
 
 
