@@ -20,8 +20,14 @@ import numpy as np
 from . import fixedpoint as fp
 from .errors import UnsupportedOpError
 from .ir import Graph, Op, Tensor
-from .lower import quantize_multiplier
-from .op_params import BatchMatMulIntParams, OpParams, RsqrtLutParams, SquaredDifferenceS8Params
+from .lower import quantize_multiplier, tflite_round
+from .op_params import (
+    BatchMatMulIntParams,
+    OpParams,
+    RsqrtLutParams,
+    RsqrtS16Params,
+    SquaredDifferenceS8Params,
+)
 
 __all__ = ["INT8_TF_KINDS", "lower_int8_tf_op", "inv_sqrt_quantized_multiplier_exp"]
 
@@ -130,10 +136,52 @@ def _rsqrt_table(g: Graph, op: Op) -> RsqrtLutParams:
     return RsqrtLutParams(tuple(table), zi)
 
 
+def _rsqrt_s16_transform(x: np.float32, output_scale: np.float32) -> np.float32:
+    """elementwise.cc's int16 RSQRT table function, in float32."""
+    if x <= 0:
+        return np.float32(32767) * output_scale
+    return np.float32(1.0) / np.sqrt(x)
+
+
+def rsqrt_s16_table(input_scale: float, output_scale: float) -> tuple[int, ...]:
+    """LUTPopulateInt16<float> (zero points 0): 512 samples of the function over the int16
+    input range, each less half its midpoint interpolation error, and the end value; every
+    step in float32 (std::round: half away from zero)."""
+    f32 = np.float32
+    si, so = f32(input_scale), f32(output_scale)
+    lo, hi = f32(-32768), f32(32767)
+    input_min, input_max = si * lo, si * hi
+    step = (input_max - input_min) / f32(512)
+    half_step = step / f32(2)
+    inverse = f32(65536) / (so * hi - so * lo)
+
+    def rnd(v: np.float32) -> np.float32:     # roundf, through an exact double
+        return f32(tflite_round(float(v))) if np.isfinite(v) else v
+
+    def f(x: np.float32) -> np.float32:
+        return f32(_rsqrt_s16_transform(f32(x), so))
+
+    table = []
+    with np.errstate(over="ignore"):
+        for i in range(512):
+            start = input_min + f32(i) * step
+            val, mid = f(start), f(start + half_step)
+            after = f(input_min + f32(i + 1) * step)
+            sample = rnd(val * inverse)
+            interpolated = rnd((after * inverse + rnd(val * inverse)) / f32(2))
+            bias = rnd((interpolated - rnd(mid * inverse)) / f32(2))
+            table.append(int(min(max(sample - bias, lo), hi)))
+        table.append(int(min(max(rnd(f(input_max) * inverse), lo), hi)))
+    return tuple(table)
+
+
 def lower_int8_tf_op(g: Graph, op: Op) -> OpParams:
     """The parameters of an int8 / int16 BATCH_MATMUL, an int8 SQUARED_DIFFERENCE or RSQRT."""
     if op.kind == "BATCH_MATMUL":
         return _batch_matmul(g, op)
     if op.kind == "SQUARED_DIFFERENCE":
         return _squared_difference(g, op)
+    if g.tensor(op.inputs[0]).dtype == "int16":    # zero points 0 (the importer checks)
+        (si, _), (so, _) = (_per_tensor(g, op, g.tensor(i)) for i in (op.inputs[0], op.outputs[0]))
+        return RsqrtS16Params(rsqrt_s16_table(si, so))
     return _rsqrt_table(g, op)

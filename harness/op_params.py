@@ -15,7 +15,7 @@ __all__ = [
     "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
     "SplitParams", "GatherParams", "CastParams", "TransposeConvParams",
     "Int16LutParams", "AddPotParams", "BatchMatMulIntParams", "SquaredDifferenceS8Params",
-    "RsqrtLutParams",
+    "RsqrtLutParams", "RsqrtS16Params",
 ]
 
 
@@ -334,6 +334,14 @@ class RsqrtLutParams(LutParams):
 
 
 @dataclass(frozen=True)
+class RsqrtS16Params:
+    """RSQRT int16 (zero points 0): LiteRT's 513-entry table (LUTPopulate<int16_t> in float32
+    of 1 / sqrt(x), 32767 * output_scale for x <= 0), read with its interpolating lookup."""
+
+    table: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class GeluParams:
     """GELU (float32): the tanh approximation when `approximate`, else the erf form."""
 
@@ -420,5 +428,5 @@ OpParams = (
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
     | FloatMathParams | SvdfParams | LstmParams | SplitParams | GatherParams | CastParams
     | TransposeConvParams | Int16LutParams | AddPotParams | BatchMatMulIntParams
-    | SquaredDifferenceS8Params | RsqrtLutParams
+    | SquaredDifferenceS8Params | RsqrtLutParams | RsqrtS16Params
 )

@@ -71,10 +71,10 @@ def _sqdiff(shape_a: tuple[int, ...], shape_b: tuple[int, ...], q1: Q = (0.05, 3
     return m, [a] if const_b else [a, b], [out]
 
 
-def _rsqrt(qi: Q, qo: Q) -> Built:
+def _rsqrt(qi: Q, qo: Q, dtype: str = "int8", shape: tuple[int, ...] = (1, 8, 32)) -> Built:
     m = ModelBuilder()
-    x = m.tensor((1, 8, 32), "int8", scale=qi[0], zero_point=qi[1])
-    out = m.tensor((1, 8, 32), "int8", scale=qo[0], zero_point=qo[1])
+    x = m.tensor(shape, dtype, scale=qi[0], zero_point=qi[1])
+    out = m.tensor(shape, dtype, scale=qo[0], zero_point=qo[1])
     m.op("RSQRT", [x], [out])
     return m, [x], [out]
 
@@ -140,14 +140,21 @@ RSQRT: dict[str, Callable[[], Built]] = {
     "zp_max": lambda: _rsqrt((0.1, 127), (0.02, 3)),
 }
 KIND = {"bmm": "BATCH_MATMUL", "bmm16": "BATCH_MATMUL", "sqdiff": "SQUARED_DIFFERENCE",
-        "rsqrt": "RSQRT"}
+        "rsqrt": "RSQRT", "rsqrt16": "RSQRT"}
 # one output value by design: a 1x1 product of two extremes, requantized to almost nothing,
 # RSQRT whose only valid input is its zero point 127 (1/sqrt(0): the largest output)
 CONSTANT_OUTPUT = {"bmm_size_one", "sqdiff_size_one", "bmm_small_multiplier", "rsqrt_zp_max",
                    "bmm16_small_multiplier"}
+RSQRT16: dict[str, Callable[[], Built]] = {   # zero points 0 (int16x8)
+    "fine": lambda: _rsqrt((1e-4, 0), (1e-3, 0), "int16"),
+    "pot_scales": lambda: _rsqrt((1 / 32768, 0), (1 / 1024, 0), "int16"),
+    "large_in_scale": lambda: _rsqrt((0.5, 0), (1e-4, 0), "int16"),
+    "saturating": lambda: _rsqrt((0.01, 0), (3e-5, 0), "int16"),
+}
 ALL = {**{f"bmm_{k}": v for k, v in BMM.items()}, **{f"bmm16_{k}": v for k, v in BMM16.items()},
        **{f"sqdiff_{k}": v for k, v in SQDIFF.items()},
-       **{f"rsqrt_{k}": v for k, v in RSQRT.items()}}
+       **{f"rsqrt_{k}": v for k, v in RSQRT.items()},
+       **{f"rsqrt16_{k}": v for k, v in RSQRT16.items()}}
 
 
 def _save(tmp_path: Path, name: str, built: Built) -> Path:
@@ -190,7 +197,8 @@ def test_golden_bit_exact_with_litert(name: str, tmp_path: Path) -> None:
 
 
 @needs_litert
-@pytest.mark.parametrize("name", ["bmm_plain", "bmm16_plain", "sqdiff_bcast", "rsqrt_zp_min"])
+@pytest.mark.parametrize("name", ["bmm_plain", "bmm16_plain", "sqdiff_bcast", "rsqrt_zp_min",
+                                  "rsqrt16_fine"])
 def test_builtin_code_only_model_imports_as_its_op(name: str, tmp_path: Path) -> None:
     """Op code only in `builtin_code` (the deprecated field reads ADD): still this op, int8 /
     int16 (tests/test_import_fidelity.py builds its int16 cases in float32)."""
@@ -202,6 +210,21 @@ def test_builtin_code_only_model_imports_as_its_op(name: str, tmp_path: Path) ->
     for got, want in zip(GoldenInterpreter(graph).run(inputs), run_litert(path, inputs),
                          strict=True):
         assert got.dtype == want.dtype != np.float32 and np.array_equal(got, want)
+
+
+@needs_litert
+@pytest.mark.parametrize("scales", [(1e-4, 1e-3), (0.5, 1e-4), (0.01, 3e-5)])
+def test_rsqrt16_every_input_golden_and_host(scales: tuple[float, float], tmp_path: Path) -> None:
+    """int16 RSQRT on all 32768 non-negative inputs: golden == LiteRT, and the host C (first
+    scales) == golden."""
+    path = _save(tmp_path, "rsqrt16", _rsqrt((scales[0], 0), (scales[1], 0), "int16",
+                                              (1, 128, 256)))
+    inputs = [np.arange(32768, dtype=np.int16).reshape(1, 128, 256)]
+    golden = GoldenInterpreter(load_model(path)).run(inputs)[0]
+    want = run_litert(path, inputs)[0]
+    assert np.count_nonzero(golden != want) == 0 and len(np.unique(golden)) > 500
+    if scales == (1e-4, 1e-3):
+        _bit_exact_on(path, "host", inputs)
 
 
 def _chain(seed: int = 0) -> Built:
@@ -233,7 +256,7 @@ def _bit_exact_on(path: Path, target: str, inputs: list[np.ndarray]) -> None:
 HOST = ["bmm_adj_xy", "bmm_const_rhs_rank2", "bmm_bcast_lhs_batch", "bmm_rank5",
         "bmm_zp_ends", "bmm_unbatched_rhs", "sqdiff_bcast_first", "sqdiff_const_rank2",
         "sqdiff_rank5", "sqdiff_multiplier_near_one", "rsqrt_small_in_scale", "rsqrt_zp_max",
-        "bmm16_adj_xy", "bmm16_const_rhs_rank2", "bmm16_bcast_rank5"]
+        "bmm16_adj_xy", "bmm16_const_rhs_rank2", "bmm16_bcast_rank5", "rsqrt16_fine"]
 
 
 @pytest.mark.parametrize("name", HOST)
@@ -253,9 +276,9 @@ def test_chain_golden_and_host(tmp_path: Path) -> None:
 
 
 @pytest.mark.sim
-@pytest.mark.parametrize("name", ["chain", "bmm16_bcast_rank5"])
+@pytest.mark.parametrize("name", ["chain", "bmm16_bcast_rank5", "rsqrt16_saturating"])
 def test_on_cortex_m4_iss(name: str, tmp_path: Path) -> None:
-    """The three int8 ops in one firmware, and int16 BATCH_MATMUL, on the Cortex-M4 ISS
+    """The three int8 ops in one firmware, int16 BATCH_MATMUL and RSQRT, on the Cortex-M4 ISS
     (armv7em kernels, which fall back to ref for these)."""
     from harness.backends import backend_for
     from harness.targets import load_target
@@ -266,14 +289,16 @@ def test_on_cortex_m4_iss(name: str, tmp_path: Path) -> None:
     _bit_exact_on(path, "cortex-m4-iss", _inputs(path, 6, seed=6))
 
 
-def test_rsqrt_below_zero_point_fails_at_run_time(tmp_path: Path) -> None:
+@pytest.mark.parametrize("dtype", ["int8", "int16"])
+def test_rsqrt_below_zero_point_fails_at_run_time(dtype: str, tmp_path: Path) -> None:
     """An input below the zero point is a negative value: golden refuses it, as LiteRT does."""
-    path = _save(tmp_path, "rsqrt", _rsqrt((0.1, -5), (0.02, 3)))
+    zp = -5 if dtype == "int8" else 0
+    path = _save(tmp_path, "rsqrt", _rsqrt((0.1, zp), (0.02, 0), dtype))
     interp = GoldenInterpreter(load_model(path))
-    x = np.full((1, 1, 8, 32), 10, np.int8)
+    x = np.full((1, 1, 8, 32), 10, dtype)
     interp.run([x[0]])
-    x[0, 0, 3, 7] = -6
-    with pytest.raises(ModelError, match=r"input -6 is below the zero point -5"):
+    x[0, 0, 3, 7] = zp - 1
+    with pytest.raises(ModelError, match=rf"input {zp - 1} is below the zero point {zp}"):
         interp.run([x[0]])
     if litert_unavailable() is None:
         with pytest.raises(Exception):       # noqa: B017 - LiteRT's RuntimeError on invoke

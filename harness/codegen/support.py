@@ -38,7 +38,8 @@ NOTES = {
     "SQUARED_DIFFERENCE": "broadcasting, rank <= 5; int8: an output scale below (2 x the larger "
                           "input scale)^2 / 2^14 is refused (LiteRT aborts on it)",
     "RSQRT": "float32: 1 / sqrtf(x); int8: LiteRT's fixed-point inverse square root as a "
-             "256-entry table (an input below the zero point fails, as in LiteRT)",
+             "256-entry table; int16: LiteRT's interpolated 513-entry table; an input below the "
+             "zero point fails, as in LiteRT",
     "GELU": "tanh approximation or erf form; float32 within tolerance (libm), int8 through "
             "LiteRT's lookup table",
     "SLICE": "constant begin/size (-1: to the end); batch axis whole",

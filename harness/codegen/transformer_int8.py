@@ -1,11 +1,12 @@
 """C of the int8 transformer ops: BATCH_MATMUL (hb_batch_matmul_s8 / _s16, transformer.c) and
 SQUARED_DIFFERENCE (hb_squared_difference_s8, elementwise.c) lay out the constants
-`harness.lower_int8_tf` derived; int8 RSQRT is a lookup table (tensor_ops' hb_lut_s8).
+`harness.lower_int8_tf` derived; int8 RSQRT is a lookup table (tensor_ops' hb_lut_s8), int16
+RSQRT LiteRT's interpolated 513-entry one (hb_rsqrt_s16, activations_s16.c).
 transformer_ops.emit_transformer_op dispatches here."""
 from __future__ import annotations
 
 from ..ir import Op
-from ..op_params import BatchMatMulIntParams, SquaredDifferenceS8Params
+from ..op_params import BatchMatMulIntParams, RsqrtS16Params, SquaredDifferenceS8Params
 from .cformat import c_int
 from .op_context import OpContext, c_struct
 from .tensor_ops import _broadcast
@@ -15,9 +16,18 @@ __all__ = ["emit_transformer_s8"]
 
 
 def emit_transformer_s8(ctx: OpContext, i: int, op: Op,
-                        p: BatchMatMulIntParams | SquaredDifferenceS8Params) -> tuple[str, str]:
-    """(definitions, call) of int8 BATCH_MATMUL / SQUARED_DIFFERENCE op #i."""
+                        p: BatchMatMulIntParams | SquaredDifferenceS8Params | RsqrtS16Params
+                        ) -> tuple[str, str]:
+    """(definitions, call) of int8 / int16 BATCH_MATMUL, int8 SQUARED_DIFFERENCE or int16
+    RSQRT op #i."""
     name = f"{ctx.prefix}_op{i}"
+    if isinstance(p, RsqrtS16Params):
+        rows = [", ".join(c_int(v) for v in p.table[k:k + 16]) for k in range(0, 513, 16)]
+        table = (f"static const int16_t {name}_table[513] = {{\n    " + ",\n    ".join(rows) +
+                 "\n};")
+        size = ctx.graph.tensor(op.inputs[0]).size
+        return (table, f"hb_rsqrt_s16({c_int(size)}, {name}_table, "
+                       f"{ctx.pointer(op.inputs[0])}, {ctx.pointer(op.outputs[0])});")
     a, b, out = ctx.pointer(op.inputs[0]), ctx.pointer(op.inputs[1]), ctx.pointer(op.outputs[0])
     if isinstance(p, BatchMatMulIntParams):
         geometry = "{ " + ", ".join(f".{k} = {v}" for k, v in

@@ -19,7 +19,12 @@ from .. import fixedpoint as fp
 from ..errors import ModelError
 from ..ir import Graph, Op
 from ..lower import OpParams
-from ..op_params import BatchMatMulIntParams, RsqrtLutParams, SquaredDifferenceS8Params
+from ..op_params import (
+    BatchMatMulIntParams,
+    RsqrtLutParams,
+    RsqrtS16Params,
+    SquaredDifferenceS8Params,
+)
 from . import transformer
 from .activations import lookup
 from .common import KernelArgs, held_shape
@@ -72,14 +77,34 @@ def squared_difference(graph: Graph, op: Op, params: OpParams, args: KernelArgs)
     return _held(graph, op, np.clip(raw + p.output_offset, -128, 127).astype(np.int8))
 
 
+def _wrap16(x: np.ndarray) -> np.ndarray:
+    """The int16 value of an integer array (two's complement wrap, as a C cast)."""
+    return ((x + 32768) & 0xFFFF) - 32768
+
+
+def lookup_s16(x: np.ndarray, table: tuple[int, ...]) -> np.ndarray:
+    """reference_integer_ops::LookupTable for int16 (LUTLookup): entry 256 + (x >> 7), plus the
+    int16 slope to the next entry times (x & 127) / 128, rounded; int16 arithmetic wraps."""
+    lut = np.asarray(table, dtype=np.int64)
+    v = x.astype(np.int64)
+    index = 256 + (v >> 7)
+    base = lut[index]
+    slope = _wrap16(lut[index + 1] - base)
+    delta = _wrap16((slope * (v & 0x7F) + 64) >> 7)
+    return _wrap16(base + delta).astype(np.int16)
+
+
 def rsqrt(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
-    """RSQRT on a batch (int8 through its table, or float32)."""
-    if not isinstance(params, RsqrtLutParams):
+    """RSQRT on a batch (int8 / int16 through their tables, or float32)."""
+    if not isinstance(params, (RsqrtLutParams, RsqrtS16Params)):
         return transformer.rsqrt(graph, op, params, args)
     x = args[0]
     assert x is not None
-    if x.size and int(x.min()) < params.input_zero_point:
+    zero_point = params.input_zero_point if isinstance(params, RsqrtLutParams) else 0
+    if x.size and int(x.min()) < zero_point:
         raise ModelError(f"{graph.source or graph.name}: op '{op.name}' (RSQRT): input "
-                         f"{int(x.min())} is below the zero point {params.input_zero_point} "
+                         f"{int(x.min())} is below the zero point {zero_point} "
                          "(a negative value); LiteRT fails on this input too")
+    if isinstance(params, RsqrtS16Params):
+        return lookup_s16(x, params.table)
     return lookup(graph, op, params, args)

@@ -45,7 +45,7 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     # the ops of a small vision transformer (litert-torch's export); int8: lower_int8_tf.py
     "BATCH_MATMUL": _S16,
     "SQUARED_DIFFERENCE": _BOTH,
-    "RSQRT": _BOTH,
+    "RSQRT": _S16,
     "GELU": _BOTH,                                   # int8: LiteRT's lookup table
     "SLICE": _BOTH,
     "SPLIT": _BOTH,

@@ -340,7 +340,9 @@ typedef struct {
 
 void hb_batch_matmul_s8(const hb_batch_matmul_s8_params *p, const int8_t *lhs,
                         const int8_t *rhs, int8_t *output);
-/* int16 (zero points 0): int64 sums, hb_mbqm64; the same parameters. */
+/* int16 RSQRT (activations_s16.c): LiteRT's interpolating lookup of a 513-entry table. */
+void hb_rsqrt_s16(int32_t size, const int16_t *table, const int16_t *input, int16_t *output);
+/* int16 BATCH_MATMUL (zero points 0): int64 sums, hb_mbqm64; the same parameters. */
 void hb_batch_matmul_s16(const hb_batch_matmul_s8_params *p, const int16_t *lhs,
                          const int16_t *rhs, int16_t *output);
 void hb_squared_difference_s8(const hb_squared_difference_s8_params *p, const hb_broadcast5 *g,
