@@ -21,13 +21,7 @@ from . import fixedpoint as fp
 from .errors import UnsupportedOpError
 from .ir import Graph, Op, Tensor
 from .lower import quantize_multiplier, tflite_round
-from .op_params import (
-    BatchMatMulIntParams,
-    OpParams,
-    RsqrtLutParams,
-    RsqrtS16Params,
-    SquaredDifferenceS8Params,
-)
+from .op_params import AddParams, BatchMatMulIntParams, OpParams, RsqrtLutParams, RsqrtS16Params
 
 __all__ = ["INT8_TF_KINDS", "lower_int8_tf_op", "inv_sqrt_quantized_multiplier_exp"]
 
@@ -71,7 +65,8 @@ def _batch_matmul(g: Graph, op: Op) -> BatchMatMulIntParams:
                                multiplier, shift)
 
 
-def _squared_difference(g: Graph, op: Op) -> SquaredDifferenceS8Params:
+def _squared_difference(g: Graph, op: Op) -> AddParams:
+    """ADD's parameter set (the same rescaling scheme, on a 2^-7 grid, int8 clamps)."""
     (s1, z1), (s2, z2), (so, zo) = (_per_tensor(g, op, g.tensor(i))
                                     for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
     left_shift = 7
@@ -84,7 +79,7 @@ def _squared_difference(g: Graph, op: Op) -> SquaredDifferenceS8Params:
             f"{g.source}: op '{op.name}' (SQUARED_DIFFERENCE): output scale {so:g} is too small "
             f"for input scales {s1:g}, {s2:g} (needs >= {twice_max * twice_max / 16384:g}); "
             "LiteRT aborts on it")
-    return SquaredDifferenceS8Params(-z1, -z2, zo, left_shift, m1, e1, m2, e2, mo, eo)
+    return AddParams(left_shift, -z1, -z2, zo, m1, e1, m2, e2, mo, eo, -128, 127)
 
 
 def inv_sqrt_quantized_multiplier_exp(value: int) -> tuple[int, int]:

@@ -14,8 +14,8 @@ __all__ = [
     "strided_slice_axes", "downscale_int16", "OpParams",
     "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
     "SplitParams", "GatherParams", "CastParams", "TransposeConvParams",
-    "Int16LutParams", "AddPotParams", "BatchMatMulIntParams", "SquaredDifferenceS8Params",
-    "RsqrtLutParams", "RsqrtS16Params",
+    "Int16LutParams", "AddPotParams", "BatchMatMulIntParams", "RsqrtLutParams",
+    "RsqrtS16Params",
 ]
 
 
@@ -309,23 +309,6 @@ class BatchMatMulIntParams:
 
 
 @dataclass(frozen=True)
-class SquaredDifferenceS8Params:
-    """SQUARED_DIFFERENCE int8 (squared_difference.cc): both inputs rescaled on a 2^-7 grid of
-    twice the larger scale, the difference squared, rescaled to the output."""
-
-    input1_offset: int
-    input2_offset: int
-    output_offset: int
-    left_shift: int
-    input1_multiplier: int
-    input1_shift: int
-    input2_multiplier: int
-    input2_shift: int
-    output_multiplier: int
-    output_shift: int
-
-
-@dataclass(frozen=True)
 class RsqrtLutParams(LutParams):
     """RSQRT int8: elementwise.cc RsqrtEvalQuantizedInt8 tabulated over the 256 inputs (entry
     k for k - 128). LiteRT fails on inputs below `input_zero_point`; golden refuses them too."""
@@ -428,5 +411,5 @@ OpParams = (
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
     | FloatMathParams | SvdfParams | LstmParams | SplitParams | GatherParams | CastParams
     | TransposeConvParams | Int16LutParams | AddPotParams | BatchMatMulIntParams
-    | SquaredDifferenceS8Params | RsqrtLutParams | RsqrtS16Params
+    | RsqrtLutParams | RsqrtS16Params
 )

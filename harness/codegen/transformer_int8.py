@@ -6,18 +6,17 @@ transformer_ops.emit_transformer_op dispatches here."""
 from __future__ import annotations
 
 from ..ir import Op
-from ..op_params import BatchMatMulIntParams, RsqrtS16Params, SquaredDifferenceS8Params
+from ..op_params import AddParams, BatchMatMulIntParams, RsqrtS16Params
 from .cformat import c_int
 from .op_context import OpContext, c_struct
-from .tensor_ops import _broadcast
+from .tensor_ops import _broadcast, add_s8_fields
 from .transformer_ops import batch_matmul_fields
 
 __all__ = ["emit_transformer_s8"]
 
 
 def emit_transformer_s8(ctx: OpContext, i: int, op: Op,
-                        p: BatchMatMulIntParams | SquaredDifferenceS8Params | RsqrtS16Params
-                        ) -> tuple[str, str]:
+                        p: BatchMatMulIntParams | AddParams | RsqrtS16Params) -> tuple[str, str]:
     """(definitions, call) of int8 / int16 BATCH_MATMUL, int8 SQUARED_DIFFERENCE or int16
     RSQRT op #i."""
     name = f"{ctx.prefix}_op{i}"
@@ -38,12 +37,8 @@ def emit_transformer_s8(ctx: OpContext, i: int, op: Op,
         suffix = "s16" if ctx.graph.tensor(op.inputs[0]).dtype == "int16" else "s8"
         return (c_struct("hb_batch_matmul_s8_params", name, fields),
                 f"hb_batch_matmul_{suffix}(&{name}, {a}, {b}, {out});")
-    values = [("input1_offset", p.input1_offset), ("input2_offset", p.input2_offset),
-              ("output_offset", p.output_offset), ("left_shift", p.left_shift),
-              ("input1_multiplier", p.input1_multiplier), ("input1_shift", p.input1_shift),
-              ("input2_multiplier", p.input2_multiplier), ("input2_shift", p.input2_shift),
-              ("output_multiplier", p.output_multiplier), ("output_shift", p.output_shift)]
+    # SQUARED_DIFFERENCE: ADD's parameter set and struct (lower_int8_tf; size unused)
+    size = ctx.graph.tensor(op.outputs[0]).size
     geometry = f"static const hb_broadcast5 {name}_g = {_broadcast(ctx.graph, op)};"
-    return (geometry + "\n" + c_struct("hb_squared_difference_s8_params", name,
-                                       [(k, c_int(v)) for k, v in values]),
+    return (geometry + "\n" + c_struct("hb_add_s8_params", name, add_s8_fields(size, p)),
             f"hb_squared_difference_s8(&{name}, &{name}_g, {a}, {b}, {out});")

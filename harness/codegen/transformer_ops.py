@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..errors import UnsupportedOpError
 from ..ir import Op
 from ..lower import AddParams, BatchMatMulParams, FloatMathParams, GeluParams, OpParams
-from ..op_params import BatchMatMulIntParams, RsqrtS16Params, SquaredDifferenceS8Params
+from ..op_params import BatchMatMulIntParams, RsqrtS16Params
 from .cformat import c_float, c_int
 from .op_context import OpContext, c_struct, where
 from .tensor_ops import _broadcast
@@ -72,7 +72,8 @@ def _broadcast_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str
 
 def emit_transformer_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str] | None:
     """(definitions, call) of op #i when it is one of this module's ops, else None."""
-    if isinstance(p, (BatchMatMulIntParams, SquaredDifferenceS8Params, RsqrtS16Params)):
+    if isinstance(p, (BatchMatMulIntParams, RsqrtS16Params)) or (
+            op.kind == "SQUARED_DIFFERENCE" and isinstance(p, AddParams)):
         # transformer_int8 builds on this module
         from .transformer_int8 import emit_transformer_s8
         return emit_transformer_s8(ctx, i, op, p)

@@ -19,12 +19,7 @@ from .. import fixedpoint as fp
 from ..errors import ModelError
 from ..ir import Graph, Op
 from ..lower import OpParams
-from ..op_params import (
-    BatchMatMulIntParams,
-    RsqrtLutParams,
-    RsqrtS16Params,
-    SquaredDifferenceS8Params,
-)
+from ..op_params import AddParams, BatchMatMulIntParams, RsqrtLutParams, RsqrtS16Params
 from . import transformer
 from .activations import lookup
 from .common import KernelArgs, held_shape
@@ -61,7 +56,7 @@ def batch_matmul(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np
 
 def squared_difference(graph: Graph, op: Op, params: OpParams, args: KernelArgs) -> np.ndarray:
     """SQUARED_DIFFERENCE on a batch (int8 or float32)."""
-    if not isinstance(params, SquaredDifferenceS8Params):
+    if not isinstance(params, AddParams):      # int8: ADD's parameter set (lower_int8_tf)
         return transformer.squared_difference(graph, op, params, args)
     a, b = _operands(graph, op, args)
     p = params
@@ -74,7 +69,8 @@ def squared_difference(graph: Graph, op: Op, params: OpParams, args: KernelArgs)
     diff = s1 - s2
     raw = fp.multiply_by_quantized_multiplier_smaller_than_one_exp(
         fp.wrap_int32(diff * diff), p.output_multiplier, p.output_shift)
-    return _held(graph, op, np.clip(raw + p.output_offset, -128, 127).astype(np.int8))
+    return _held(graph, op, np.clip(raw + p.output_offset, int(p.act_min),
+                                    int(p.act_max)).astype(np.int8))
 
 
 def _wrap16(x: np.ndarray) -> np.ndarray:

@@ -119,7 +119,7 @@ void hb_squared_difference_f32(const hb_broadcast5 *g, const float *input1, cons
     });
 }
 
-void hb_squared_difference_s8(const hb_squared_difference_s8_params *p, const hb_broadcast5 *g,
+void hb_squared_difference_s8(const hb_add_s8_params *p, const hb_broadcast5 *g,
                               const int8_t *input1, const int8_t *input2, int8_t *output)
 {
     HB_BROADCAST_LOOP(g, {
@@ -129,6 +129,6 @@ void hb_squared_difference_s8(const hb_squared_difference_s8_params *p, const hb
                           hb_mbqm_smaller_than_one(b, p->input2_multiplier, p->input2_shift);
         const int32_t raw = hb_mbqm_smaller_than_one(d * d, p->output_multiplier,
                                                      p->output_shift);
-        output[n] = (int8_t)hb_clamp_i32(raw + p->output_offset, -128, 127);
+        output[n] = (int8_t)hb_clamp_i32(raw + p->output_offset, p->act_min, p->act_max);
     });
 }

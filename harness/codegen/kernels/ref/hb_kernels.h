@@ -332,12 +332,6 @@ typedef struct {
     int32_t multiplier, shift;
 } hb_batch_matmul_s8_params;
 
-typedef struct {
-    int32_t input1_offset, input2_offset, output_offset, left_shift;
-    int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
-    int32_t output_multiplier, output_shift;
-} hb_squared_difference_s8_params;
-
 void hb_batch_matmul_s8(const hb_batch_matmul_s8_params *p, const int8_t *lhs,
                         const int8_t *rhs, int8_t *output);
 /* int16 RSQRT (activations_s16.c): LiteRT's interpolating lookup of a 513-entry table. */
@@ -345,7 +339,8 @@ void hb_rsqrt_s16(int32_t size, const int16_t *table, const int16_t *input, int1
 /* int16 BATCH_MATMUL (zero points 0): int64 sums, hb_mbqm64; the same parameters. */
 void hb_batch_matmul_s16(const hb_batch_matmul_s8_params *p, const int16_t *lhs,
                          const int16_t *rhs, int16_t *output);
-void hb_squared_difference_s8(const hb_squared_difference_s8_params *p, const hb_broadcast5 *g,
+/* SQUARED_DIFFERENCE int8 takes ADD's parameters (left_shift 7; size unused). */
+void hb_squared_difference_s8(const hb_add_s8_params *p, const hb_broadcast5 *g,
                               const int8_t *input1, const int8_t *input2, int8_t *output);
 
 /* ---- int16x8 (int16 activations, zero point 0; int8 weights; int64 biases) ----
