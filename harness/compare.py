@@ -37,11 +37,18 @@ def compare(outputs: list[np.ndarray], reference: list[np.ndarray]) -> Compariso
     for got, want in zip(outputs, reference):
         if got.shape != want.shape:
             raise ValueError(f"output shape {got.shape} differs from reference {want.shape}")
-        diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
-        mismatches += int(np.count_nonzero(got != want))
+        with np.errstate(invalid="ignore"):   # inf - inf: handled below
+            diff = np.abs(got.astype(np.float64) - want.astype(np.float64))
+        differ = got != want
+        if np.issubdtype(want.dtype, np.floating):   # NaN where both have NaN agrees;
+            both_nan = np.isnan(got) & np.isnan(want)  # NaN against a number is infinitely off
+            differ &= ~both_nan
+            diff = np.where(both_nan | ~differ, 0.0, np.where(np.isnan(diff), np.inf, diff))
+        mismatches += int(np.count_nonzero(differ))
         max_diff = max(max_diff, float(diff.max(initial=0.0)))
         if np.issubdtype(want.dtype, np.floating):
-            within &= bool(np.all(diff <= FLOAT_ATOL + FLOAT_RTOL * np.abs(want)))
+            scale = np.where(np.isnan(want), 0.0, np.abs(want.astype(np.float64)))
+            within &= bool(np.all(diff <= FLOAT_ATOL + FLOAT_RTOL * scale))
         else:
             steps = max(steps or 0, int(diff.max(initial=0.0)))
         n = got.shape[0]

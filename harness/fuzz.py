@@ -7,7 +7,7 @@ on a couple of inputs and through LiteRT BUILTIN_REF. Outcome classes:
 
     error            a clean HilbenchError (the good outcome for a broken file)
     agree            hilbench ran it and LiteRT agrees (bit-exact / within tolerance)
-    litert-refuses   hilbench ran it, LiteRT refused to load or run it
+    litert-refuses   hilbench ran it, LiteRT refused to load or run it (or crashed on it)
     differs          both ran it and the outputs differ: a wrong bit-exact claim (a bug)
     traceback        any other exception from hilbench (a bug)
     hang             hilbench exceeded the time budget (a bug)
@@ -33,7 +33,8 @@ from .errors import HilbenchError
 from .golden import GoldenInterpreter
 from .importers.tflite import parse_tflite
 from .inputs import random_inputs
-from .litert_ref import litert_unavailable, run_litert
+from .litert_child import LiteRTFailed, run_litert_isolated
+from .litert_ref import litert_unavailable
 
 __all__ = ["OUTCOMES", "BAD_OUTCOMES", "MUTATIONS", "Mutant", "FuzzReport", "mutants",
            "run_mutant", "fuzz"]
@@ -242,10 +243,10 @@ def run_mutant(m: Mutant, workdir: Path, n_inputs: int = 2, budget_s: float = 20
         return "agree", "not checked (LiteRT unavailable)"
     path = workdir / "mutant.tflite"
     path.write_bytes(m.data)
-    try:
-        reference = run_litert(path, inputs)
-    except Exception as exc:
-        return "litert-refuses", f"{type(exc).__name__}: {str(exc)[:200]}"
+    try:   # a child process: a mutant that crashes LiteRT must not end the campaign
+        reference = run_litert_isolated(path, inputs)
+    except LiteRTFailed as exc:
+        return "litert-refuses", str(exc)[:200]
     try:
         result = compare(golden, reference)
     except ValueError as exc:

@@ -30,7 +30,8 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     "AVERAGE_POOL_2D": ("filter", "stride", "padding", "activation"),
     "MAX_POOL_2D": ("filter", "stride", "padding", "activation"),
     "ADD": ("activation",),
-    "RESHAPE": (),
+    # new_shape: ReshapeOptions.new_shape, used only when the shape input is absent (LiteRT)
+    "RESHAPE": ("new_shape",),
     "SOFTMAX": ("beta",),
     "QUANTIZE": (),
     "DEQUANTIZE": (),

@@ -410,6 +410,10 @@ def lower_op(g: Graph, op: Op) -> OpParams:
             and kind == "FULLY_CONNECTED":
         from .lower_more import lower_more_op  # issue-13 ops (lower_more imports this module)
         return lower_more_op(g, op)
+    if kind in ("BATCH_MATMUL", "SQUARED_DIFFERENCE", "RSQRT") and \
+            g.tensor(op.inputs[0]).dtype in ("int8", "int16"):   # lower_int8_tf imports lower
+        from .lower_int8_tf import lower_int8_tf_op
+        return lower_int8_tf_op(g, op)
     if kind in ("LOGISTIC", "TANH"):
         return _lut(g, op)
     if kind == "HARD_SWISH":

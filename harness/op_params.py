@@ -14,7 +14,8 @@ __all__ = [
     "strided_slice_axes", "downscale_int16", "OpParams",
     "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
     "SplitParams", "GatherParams", "CastParams", "TransposeConvParams",
-    "Int16LutParams", "AddPotParams",
+    "Int16LutParams", "AddPotParams", "BatchMatMulIntParams", "RsqrtLutParams",
+    "RsqrtS16Params",
 ]
 
 
@@ -292,6 +293,38 @@ class BatchMatMulParams:
 
 
 @dataclass(frozen=True)
+class BatchMatMulIntParams:
+    """BATCH_MATMUL int8 / int16 (batch_matmul.cc EvalInt8Int8 / EvalInt16,
+    reference_ops::BatchMatMul): sums of (lhs + lhs_offset) * (rhs + rhs_offset) in int32
+    (int16: int64, offsets 0), MultiplyByQuantizedMultiplier (int16: its int64 overload),
+    + output offset, clamped to the dtype (no fused activation)."""
+
+    adj_x: bool
+    adj_y: bool
+    lhs_offset: int
+    rhs_offset: int
+    output_offset: int
+    multiplier: int
+    shift: int
+
+
+@dataclass(frozen=True)
+class RsqrtLutParams(LutParams):
+    """RSQRT int8: elementwise.cc RsqrtEvalQuantizedInt8 tabulated over the 256 inputs (entry
+    k for k - 128). LiteRT fails on inputs below `input_zero_point`; golden refuses them too."""
+
+    input_zero_point: int
+
+
+@dataclass(frozen=True)
+class RsqrtS16Params:
+    """RSQRT int16 (zero points 0): LiteRT's 513-entry table (LUTPopulate<int16_t> in float32
+    of 1 / sqrt(x), 32767 * output_scale for x <= 0), read with its interpolating lookup."""
+
+    table: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class GeluParams:
     """GELU (float32): the tanh approximation when `approximate`, else the erf form."""
 
@@ -377,5 +410,6 @@ OpParams = (
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
     | FloatMathParams | SvdfParams | LstmParams | SplitParams | GatherParams | CastParams
-    | TransposeConvParams | Int16LutParams | AddPotParams
+    | TransposeConvParams | Int16LutParams | AddPotParams | BatchMatMulIntParams
+    | RsqrtLutParams | RsqrtS16Params
 )

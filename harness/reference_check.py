@@ -24,7 +24,8 @@ import numpy as np
 from .compare import compare
 from .errors import ReferenceMismatchError
 from .importers.messages import one_line
-from .litert_ref import litert_unavailable, run_litert
+from .litert_child import LiteRTFailed, run_litert_isolated
+from .litert_ref import litert_unavailable
 
 __all__ = ["AGREEMENTS", "REFERENCE_SAMPLES", "ReferenceAgreement", "check_reference"]
 
@@ -59,11 +60,10 @@ def check_reference(model_path: str | Path, inputs: Sequence[np.ndarray],
         return skipped(reason)
     n = min(int(inputs[0].shape[0]), max_samples) if inputs else 0
     picked = [x[:n] for x in inputs]
-    try:
-        reference = run_litert(model_path, picked)
-    except Exception as exc:  # LiteRT refuses the model (its message is on one line)
-        return skipped(one_line(f"LiteRT cannot load or run this model: "
-                                f"{type(exc).__name__}: {exc}"))
+    try:   # in a child process: a model that crashes LiteRT must not crash hilbench
+        reference = run_litert_isolated(model_path, picked)
+    except LiteRTFailed as exc:  # LiteRT refuses the model, or crashes on it
+        return skipped(one_line(f"LiteRT cannot load or run this model: {exc}"))
     result = compare([g[:n] for g in golden], reference)
     if result.bit_exact:
         return ReferenceAgreement("bit-exact", f"{n} inputs identical to LiteRT BUILTIN_REF", n)

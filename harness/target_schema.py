@@ -157,8 +157,9 @@ class IssRvSpec(_Section):
 
 
 class VerilatorSpec(_Section):
-    # rtl/soc/hb_soc.v | rtl/vexriscv/vx_soc.v | rtl/cv32e40x/cv_soc.sv
-    core: Literal["hb_core", "vexriscv", "cv32e40x"] = "hb_core"
+    # rtl/soc/hb_soc.v | rtl/vexriscv/vx_soc.v | rtl/cv32e40x/cv_soc.sv |
+    # rtl/soc/obi_soc.sv (cv32e40p, ibex)
+    core: Literal["hb_core", "vexriscv", "cv32e40x", "cv32e40p", "ibex"] = "hb_core"
     nnx: Literal[0, 1] = 0
     mem_latency: int = Field(1, ge=0, le=256)
     max_cycles_per_inference: int = Field(2_000_000_000, gt=0)

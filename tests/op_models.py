@@ -299,7 +299,9 @@ EXAMPLES: dict[str, Callable[[_Ctx, tuple[str, str]], Example]] = {
                                          (1, 4, 4, 3)),
     "BATCH_MATMUL": lambda c, _: _batch_matmul(c),
     "SQUARED_DIFFERENCE": lambda c, _: _float_binary(c, "SQUARED_DIFFERENCE"),
-    "RSQRT": lambda c, _: _float_unary(c, "RSQRT"),   # NaN for x < 0, as LiteRT
+    # float32: NaN for x < 0, as LiteRT; int8: zero point -128, so every input is >= 0
+    "RSQRT": lambda c, _: (_unary_q(c, "RSQRT", 0.02, -128, 0.05, -128) if c.q
+                           else _float_unary(c, "RSQRT")),
     "GELU": lambda c, _: _float_unary(c, "GELU"),
     "SLICE": lambda c, _: _plain_slice(c, [0, 1, 2, 0], [1, 4, -1, 3], (1, 4, 5, 3)),
     # the stateful sequence ops (tests/seq_models.py, tests/test_seq_ops.py)

@@ -239,3 +239,20 @@ def test_repeated_rows_compare_the_latest_and_say_how_many_were_set_aside(
     assert "note: the baseline" not in out
     assert json.loads((tmp_path / "gate.json").read_text())["set_aside"]["candidate"] == {
         "kws/int8 on t [ref]": 2}
+    # the repeats disagree on a deterministic metric: said, on the candidate side only
+    warning = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert warning == [f"warning: the candidate's 3 rows of kws/int8 on t [ref] in run "
+                       f"{RUNS[1][:12]} differ on cycles_per_inference (100 .. 120) although "
+                       "its provenance (iss-cycle-model) is deterministic"]
+    assert result.disagreements["baseline"] == []
+
+
+def test_noisy_repeats_that_differ_are_not_a_warning(tmp_path: Path) -> None:
+    base = [_m({"latency_ms": (1.0, "wall-clock")})]
+    cand = [_m({"latency_ms": (1.0, "wall-clock")}), _m({"latency_ms": (1.05, "wall-clock")}),
+            _m({"cycles_per_inference": (7.0, "rtl-cycle-exact")}, model="ad"),
+            _m({"cycles_per_inference": (7.0, "rtl-cycle-exact")}, model="ad")]
+    b, c = _frames(tmp_path, base, cand)
+    result = compare(b, c, baseline_label="b", candidate_label="c")
+    assert result.disagreements == {"baseline": [], "candidate": []}
+    assert not [n for n in result.notes() if n.startswith("warning")]

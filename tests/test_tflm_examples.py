@@ -79,3 +79,13 @@ def test_micro_speech_bit_exact_on_cortex_m4_iss() -> None:
                          seed=SEED, kernels="armv7em")
     assert result.comparison.bit_exact and result.comparison.mismatches == 0
     assert result.measurement.extra["kernels"] == "armv7em"
+
+
+def test_variant_label_follows_the_activations() -> None:
+    """An int8 graph with float input/output (QUANTIZE ... DEQUANTIZE) is an int8 variant; a
+    float graph stays fp32."""
+    from harness.catalog import describe
+    from harness.importers import load_tflite
+    labels = {p.stem: describe(p, load_tflite(p)).variant for p in sorted(EXAMPLES.glob("*.tflite"))}
+    assert labels["hello_world"] == "int8" and labels["magic_wand_int8"] == "int8"
+    assert labels["magic_wand"] == "fp32" and labels["micro_speech"] == "int8"

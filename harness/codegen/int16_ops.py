@@ -41,6 +41,8 @@ INT16_KERNEL_FILES: dict[str, str] = {
     "LOGISTIC": "activations_s16.c",
     "TANH": "activations_s16.c",
     "SOFTMAX": "activations_s16.c",
+    "BATCH_MATMUL": "transformer.c",   # hb_batch_matmul_s16 (transformer_int8.py)
+    "RSQRT": "activations_s16.c",      # hb_rsqrt_s16 (transformer_int8.py)
 }
 _OWN = ("ADD", "QUANTIZE", "DEQUANTIZE", "LOGISTIC", "TANH", "SOFTMAX")
 _SUFFIX = {"float32": "f32", "int8": "s8", "int16": "s16"}

@@ -74,6 +74,9 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
     ("SQUARED_DIFFERENCE", "float32"): "elementwise.c",
     ("RSQRT", "float32"): "transformer.c",
     ("GELU", "float32"): "transformer.c",
+    ("BATCH_MATMUL", "int8"): "transformer.c",          # int8: transformer_int8.py
+    ("SQUARED_DIFFERENCE", "int8"): "elementwise.c",
+    ("RSQRT", "int8"): "activations.c",                 # a lookup table (hb_lut_s8)
     ("GELU", "int8"): "activations.c",         # LiteRT's lookup table (hb_lut_s8)
     **MORE_KERNEL_FILES,    # issue 13: SPLIT, SPLIT_V, GATHER, CAST, TRANSPOSE_CONV (ops_more.py)
     ("SVDF", "int8"): "sequence.c",

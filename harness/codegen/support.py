@@ -33,9 +33,13 @@ NOTES = {
     "STRIDED_SLICE": "constant begin/end/strides, begin/end/shrink masks; batch axis whole",
     "HARD_SWISH": "int8: LiteRT's int16 fixed point",
     "BATCH_MATMUL": "adj_x/adj_y, broadcast batch axes (<= 3); a rank-2 operand without the "
-                    "batch axis, as litert-torch exports attention",
-    "SQUARED_DIFFERENCE": "broadcasting, rank <= 5",
-    "RSQRT": "1 / sqrtf(x)",
+                    "batch axis, as litert-torch exports attention; int8 / int16: per-tensor "
+                    "scales (int16: zero points 0), either operand constant or computed",
+    "SQUARED_DIFFERENCE": "broadcasting, rank <= 5; int8: an output scale below (2 x the larger "
+                          "input scale)^2 / 2^14 is refused (LiteRT aborts on it)",
+    "RSQRT": "float32: 1 / sqrtf(x); int8: LiteRT's fixed-point inverse square root as a "
+             "256-entry table; int16: LiteRT's interpolated 513-entry table; an input below the "
+             "zero point fails, as in LiteRT",
     "GELU": "tanh approximation or erf form; float32 within tolerance (libm), int8 through "
             "LiteRT's lookup table",
     "SLICE": "constant begin/size (-1: to the end); batch axis whole",

@@ -6,11 +6,12 @@ from __future__ import annotations
 from ..errors import UnsupportedOpError
 from ..ir import Op
 from ..lower import AddParams, BatchMatMulParams, FloatMathParams, GeluParams, OpParams
+from ..op_params import BatchMatMulIntParams, RsqrtS16Params
 from .cformat import c_float, c_int
 from .op_context import OpContext, c_struct, where
 from .tensor_ops import _broadcast
 
-__all__ = ["emit_transformer_op"]
+__all__ = ["emit_transformer_op", "batch_matmul_fields"]
 
 
 def _row_major(shape: tuple[int, ...]) -> list[int]:
@@ -21,7 +22,9 @@ def _row_major(shape: tuple[int, ...]) -> list[int]:
     return out
 
 
-def _batch_matmul(ctx: OpContext, i: int, op: Op, p: BatchMatMulParams) -> tuple[str, str]:
+def batch_matmul_fields(ctx: OpContext, i: int, op: Op, adj_x: bool,
+                        adj_y: bool) -> list[tuple[str, str]]:
+    """The fields of hb_batch_matmul_params (the geometry) of BATCH_MATMUL op #i."""
     g = ctx.graph
     lhs, rhs, out = (g.tensor(op.inputs[0]).shape, g.tensor(op.inputs[1]).shape,
                      g.tensor(op.outputs[0]).shape)
@@ -37,16 +40,20 @@ def _batch_matmul(ctx: OpContext, i: int, op: Op, p: BatchMatMulParams) -> tuple
         steps = [0] * (len(batch) - (len(shape) - 2)) + own[:-2]
         return [0] * pad + [0 if d == 1 and o != 1 else s for d, o, s in zip(dims, batch, steps)]
 
-    lrow, lcol = (1, lhs[-1]) if p.adj_x else (lhs[-1], 1)
-    rrow, rcol = (1, rhs[-1]) if p.adj_y else (rhs[-1], 1)
-    k = lhs[-2] if p.adj_x else lhs[-1]
-    name = f"{ctx.prefix}_op{i}"
+    lrow, lcol = (1, lhs[-1]) if adj_x else (lhs[-1], 1)
+    rrow, rcol = (1, rhs[-1]) if adj_y else (rhs[-1], 1)
+    k = lhs[-2] if adj_x else lhs[-1]
     ints = ("{ " + ", ".join(c_int(v) for v in vals) + " }" for vals in
             ([1] * pad + batch, strides(lhs), strides(rhs)))
     b, ls, rs = ints
-    fields = [("batch", b), ("lhs_stride", ls), ("rhs_stride", rs), ("m", c_int(out[-2])),
-              ("k", c_int(k)), ("n", c_int(out[-1])), ("lhs_row", c_int(lrow)),
-              ("lhs_col", c_int(lcol)), ("rhs_row", c_int(rrow)), ("rhs_col", c_int(rcol))]
+    return [("batch", b), ("lhs_stride", ls), ("rhs_stride", rs), ("m", c_int(out[-2])),
+            ("k", c_int(k)), ("n", c_int(out[-1])), ("lhs_row", c_int(lrow)),
+            ("lhs_col", c_int(lcol)), ("rhs_row", c_int(rrow)), ("rhs_col", c_int(rcol))]
+
+
+def _batch_matmul(ctx: OpContext, i: int, op: Op, p: BatchMatMulParams) -> tuple[str, str]:
+    name = f"{ctx.prefix}_op{i}"
+    fields = batch_matmul_fields(ctx, i, op, p.adj_x, p.adj_y)
     return (c_struct("hb_batch_matmul_params", name, fields),
             f"hb_batch_matmul_f32(&{name}, {ctx.pointer(op.inputs[0])}, "
             f"{ctx.pointer(op.inputs[1])}, {ctx.pointer(op.outputs[0])});")
@@ -65,6 +72,11 @@ def _broadcast_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str
 
 def emit_transformer_op(ctx: OpContext, i: int, op: Op, p: OpParams) -> tuple[str, str] | None:
     """(definitions, call) of op #i when it is one of this module's ops, else None."""
+    if isinstance(p, (BatchMatMulIntParams, RsqrtS16Params)) or (
+            op.kind == "SQUARED_DIFFERENCE" and isinstance(p, AddParams)):
+        # transformer_int8 builds on this module
+        from .transformer_int8 import emit_transformer_s8
+        return emit_transformer_s8(ctx, i, op, p)
     g = ctx.graph
     x = g.tensor(op.inputs[0])
     if isinstance(p, BatchMatMulParams):

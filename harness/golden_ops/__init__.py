@@ -22,7 +22,8 @@ from .reshape import reshape
 from .sequence import svdf, unidirectional_sequence_lstm
 from .softmax import softmax
 from .split_gather import gather, split
-from .transformer import batch_matmul, gelu, rsqrt, squared_difference
+from .transformer import gelu
+from .transformer_int8 import batch_matmul, rsqrt, squared_difference
 from .transpose_conv import transpose_conv
 
 # The int16x8 kernels of the ops whose int16 arithmetic differs from int8's (int64 sums,

@@ -42,10 +42,10 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "TANH": _S16,
     "STRIDED_SLICE": _BOTH,
     "HARD_SWISH": _BOTH,
-    # the ops of a small vision transformer (litert-torch's export), float32
-    "BATCH_MATMUL": {("float32", "float32")},
-    "SQUARED_DIFFERENCE": {("float32", "float32")},
-    "RSQRT": {("float32", "float32")},
+    # the ops of a small vision transformer (litert-torch's export); int8: lower_int8_tf.py
+    "BATCH_MATMUL": _S16,
+    "SQUARED_DIFFERENCE": _BOTH,
+    "RSQRT": _S16,
     "GELU": _BOTH,                                   # int8: LiteRT's lookup table
     "SLICE": _BOTH,
     "SPLIT": _BOTH,

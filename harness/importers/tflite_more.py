@@ -22,7 +22,6 @@ from ..errors import ModelFormatError, UnsupportedOpError
 __all__ = ["data_first", "more_attrs"]
 
 
-
 def data_first(kind: str, inputs: list[int]) -> list[int]:
     """The op's inputs in hilbench's order (see the module docstring)."""
     if kind == "SPLIT" and len(inputs) == 2:
@@ -55,6 +54,11 @@ def more_attrs(kind: str, opts: Callable[..., Any], where: str,
         return {"axis": axis, "batch_dims": batch_dims}
     if kind == "CAST":
         return {}
+    if kind == "RESHAPE":   # LiteRT reads new_shape when the shape input is absent
+        opt = opts(tflite.ReshapeOptions, required=False)
+        if opt is None or opt.NewShapeIsNone():
+            return {"new_shape": ()}
+        return {"new_shape": tuple(int(d) for d in opt.NewShapeAsNumpy())}
     if kind == "TRANSPOSE_CONV":
         opt = opts(tflite.TransposeConvOptions)
         return {

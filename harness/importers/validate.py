@@ -117,14 +117,25 @@ def _same(g: Graph, op: Op) -> Shape:
 
 
 def _reshape(g: Graph, op: Op) -> Shape:
+    """LiteRT's rule: the shape input when it is an int32 vector, else ReshapeOptions.new_shape
+    (absent, or the legacy [0]: a scalar)."""
     x, out = _t(g, op, 0), g.tensor(op.outputs[0])
-    target: list[int] | None = None
-    if len(op.inputs) > 1 and op.inputs[1] >= 0 and g.tensor(op.inputs[1]).data is not None:
-        target = [int(d) for d in _const(g.tensor(op.inputs[1]), "shape").reshape(-1)]
-    if target is None:
-        if out.size != x.size:
-            raise _Bad(f"reshapes {x.size} values into {out.shape}")
-        return out.shape
+    target: list[int]
+    if len(op.inputs) > 1 and op.inputs[1] < 0:   # LiteRT reads the missing tensor: SIGSEGV
+        raise _Bad("has a shape input slot without a tensor (-1); LiteRT crashes on it")
+    shape_t = g.tensor(op.inputs[1]) if len(op.inputs) > 1 else None
+    if shape_t is not None and len(shape_t.shape) == 1 and shape_t.dtype == "int32":
+        if shape_t.data is None and shape_t.size > 0:   # computed at run time: trust the
+            # stored output shape
+            if out.size != x.size:
+                raise _Bad(f"reshapes {x.size} values into {out.shape}")
+            return out.shape
+        target = [] if shape_t.size == 0 else [int(d) for d in
+                                                _const(shape_t, "shape").reshape(-1)]
+    else:
+        target = [int(d) for d in op.attrs.get("new_shape") or ()]
+        if target == [0]:
+            target = []
     if target.count(-1) > 1 or any(d < -1 for d in target):
         raise _Bad(f"new shape {tuple(target)} is not a shape")
     known = int(np.prod([d for d in target if d != -1], dtype=np.int64))

@@ -21,10 +21,10 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from harness.report.figures import MODELLED
-from harness.report.tolerance import RULES, SPREAD_COLUMNS, allowed_change
+from harness.report.tolerance import DETERMINISTIC, RULES, SPREAD_COLUMNS, allowed_change
 
 __all__ = ["ROW_KEY", "KINDS", "FAILING", "Finding", "GateResult", "keyed_rows", "set_aside",
-           "latest_rows", "row_name", "compare"]
+           "disagreeing_repeats", "latest_rows", "row_name", "compare"]
 
 ROW_KEY = ("model", "variant", "target", "kernels", "train_seed")
 KINDS = ("regression", "missing-in-candidate", "improvement", "unchanged", "new-in-candidate",
@@ -81,6 +81,8 @@ class GateResult:
     allow_missing: bool = False
     # side ("baseline", "candidate") -> row name -> older rows of that key not compared
     set_aside: dict[str, dict[str, int]] = field(default_factory=dict)
+    # side -> lines naming repeats within one run that disagree on a deterministic metric
+    disagreements: dict[str, list[str]] = field(default_factory=dict)
 
     def of(self, kind: str) -> list[Finding]:
         return [f for f in self.findings if f.kind == kind]
@@ -117,13 +119,15 @@ class GateResult:
             lines.append(f"note: the {side} has {sum(rows.values())} older rows of the same model, "
                          f"variant, target and kernels (repeats or earlier runs); only the latest "
                          f"row of each is compared: {shown}")
+        for side, found in self.disagreements.items():
+            lines += [f"warning: the {side}'s {text}" for text in found]
         return lines
 
     def to_json(self) -> dict[str, object]:
         return {"baseline": self.baseline, "candidate": self.candidate, "passed": self.passed,
                 "verdict": self.verdict(), "counts": self.counts(),
                 "rows_compared": self.rows_compared, "allow_missing": self.allow_missing,
-                "set_aside": self.set_aside,
+                "set_aside": self.set_aside, "disagreements": self.disagreements,
                 "findings": [asdict(f) for f in self.findings]}
 
 
@@ -157,6 +161,28 @@ def set_aside(df: pd.DataFrame) -> dict[str, int]:
     """Row name -> the number of older rows of its ROW_KEY that keyed_rows drops."""
     seen = Counter(key for key, _ in _in_time_order(df))
     return {row_name(key): n - 1 for key, n in seen.items() if n > 1}
+
+
+def disagreeing_repeats(df: pd.DataFrame) -> list[str]:
+    """Rows of one ROW_KEY in the same run that differ on a metric whose provenance is
+    deterministic (the same inputs give the same number): the gate compares only the latest,
+    so this says the number is not as reproducible as its provenance claims."""
+    groups: dict[tuple[object, ...], list[pd.Series]] = {}
+    for key, row in _in_time_order(df):
+        groups.setdefault((*key, row.get("run_id")), []).append(row)
+    found = []
+    for group_key, rows in groups.items():
+        if len(rows) < 2:
+            continue
+        for metric in RULES:
+            values = {v for r in rows if (v := _value(r, metric)) is not None}
+            kinds = {_provenance(r, metric).split()[0] for r in rows}
+            if len(values) > 1 and len(kinds) == 1 and kinds <= DETERMINISTIC:
+                found.append(f"{len(rows)} rows of {row_name(group_key[:-1])} in run "
+                             f"{str(group_key[-1])[:12]} differ on {metric} ({min(values):g} .. "
+                             f"{max(values):g}) although its provenance ({kinds.pop()}) is "
+                             "deterministic")
+    return found
 
 
 def latest_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -252,7 +278,9 @@ def compare(baseline: pd.DataFrame, candidate: pd.DataFrame, *, baseline_label: 
     base_rows, cand_rows = keyed_rows(baseline), keyed_rows(candidate)
     result = GateResult(baseline_label, candidate_label, allow_missing=allow_missing,
                         set_aside={"baseline": set_aside(baseline),
-                                   "candidate": set_aside(candidate)})
+                                   "candidate": set_aside(candidate)},
+                        disagreements={"baseline": disagreeing_repeats(baseline),
+                                       "candidate": disagreeing_repeats(candidate)})
     for key in sorted(set(base_rows) | set(cand_rows), key=lambda k: tuple(map(str, k))):
         name = row_name(key)
         if key not in cand_rows:

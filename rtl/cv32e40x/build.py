@@ -27,6 +27,7 @@ from pathlib import Path
 
 from rtl.bench.build import MAIN_CPP, build_root
 from rtl.bench.cache import cached_build
+from rtl.bench.obi_build import OBI_MEM
 from rtl.toolchain import ToolMissing, verilator_bin
 
 CV_DIR = Path(__file__).resolve().parent
@@ -105,7 +106,7 @@ def verilate_command(out_dir: Path, sources: list[Path], *, nnx: bool, ram_bytes
         f"+incdir+{root / 'rtl' / 'include'}", f"+incdir+{root / 'bhv' / 'include'}",
         f"-GNNX={int(nnx)}", f"-GRAM_BYTES={ram_bytes}", "-CFLAGS", f"-DHB_RAM_BYTES={ram_bytes}u",
         *[str(s) for s in sources], *([str(s) for s in XIF_NNX] if nnx else []), str(CPU),
-        str(SOC), str(MAIN_CPP),
+        str(OBI_MEM), str(SOC), str(MAIN_CPP),
     ]
 
 
@@ -121,9 +122,8 @@ def build_cv_bench(nnx: bool = False, ram_bytes: int = DEFAULT_RAM_BYTES, *,
     cmd = verilate_command(out_dir, sources, nnx=nnx, ram_bytes=ram_bytes, flags=flags)
     extra = XIF_NNX if nnx else []
     config = [SIM_CONFIG] if str(SIM_CONFIG) in flag_set(flags) else []
-    return cached_build(out_dir, cmd, [*config, *sources, *extra, CPU, SOC, MAIN_CPP],
-                        what="cv_soc",
-                        force=force, verbose=verbose)
+    return cached_build(out_dir, cmd, [*config, *sources, *extra, CPU, OBI_MEM, SOC, MAIN_CPP],
+                        what="cv_soc", force=force, verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> int:

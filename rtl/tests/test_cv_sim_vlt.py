@@ -18,28 +18,25 @@ pytestmark = [pytest.mark.rtl, pytest.mark.skipif(_missing() is not None,
 _SIM_SECONDS = re.compile(r" sim_seconds=[0-9.]+")
 
 
-def _verilator_args(flags: str) -> list[str]:
-    """The Verilator arguments of flag set `flags` without its C++ compiler flags."""
-    from rtl.cv32e40x.build import flag_set
-    args = list(flag_set(flags))
-    while "-CFLAGS" in args:
-        i = args.index("-CFLAGS")
-        del args[i:i + 2]
-    return args
-
-
-def _schedule_stats(tmp: Path, args: list[str]) -> dict[str, int]:
-    """verilator --cc --stats on cv_soc (NNX = 0, no C++ build): integer statistics by name."""
-    from rtl.cv32e40x.build import CPU, SOC, core_sources, package_root
-    from rtl.toolchain import verilator_bin, verilator_env
-    root = package_root()
-    cmd = [str(verilator_bin()), "--cc", "--stats", "--top-module", "cv_soc", "-Mdir", str(tmp),
-           "-Wno-fatal", "-Wno-lint", "-Wno-style", "-Wno-UNOPTFLAT",
-           f"+incdir+{root / 'rtl' / 'include'}", f"+incdir+{root / 'bhv' / 'include'}",
-           *args, *map(str, core_sources()), str(CPU), str(SOC)]
-    r = subprocess.run(cmd, env=verilator_env(), capture_output=True, text=True, timeout=300)
+def _schedule_stats(tmp: Path, flags: str) -> dict[str, int]:
+    """Integer statistics by name of `verilator --cc --stats` on build.py's command for cv_soc
+    (NNX = 0) with flag set `flags`, without the C++ build."""
+    from rtl.bench.build import MAIN_CPP
+    from rtl.cv32e40x.build import core_sources, verilate_command
+    from rtl.toolchain import verilator_env
+    cmd = verilate_command(tmp, core_sources(), nnx=False, ram_bytes=4 << 20, flags=flags)
+    for opt in ("--exe", "--build"):
+        cmd.remove(opt)
+    for opt in ("-j", "-o", "-MAKEFLAGS", "-CFLAGS"):      # options with a value
+        while opt in cmd:
+            i = cmd.index(opt)
+            del cmd[i:i + 2]
+    cmd.remove(str(MAIN_CPP))
+    (tmp / "obj").mkdir(parents=True)
+    r = subprocess.run([*cmd, "--stats"], env=verilator_env(), capture_output=True, text=True,
+                       timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
-    (stats,) = tmp.glob("*__stats.txt")
+    (stats,) = (tmp / "obj").glob("*__stats.txt")
     out: dict[str, int] = {}
     for line in stats.read_text().splitlines():
         m = re.match(r"\s*(.*?)\s{2,}(\d+)$", line)
@@ -66,10 +63,8 @@ def test_default_flags_leave_no_combinational_loop(tmp_path: Path) -> None:
     """Without the configuration the scheduler iterates a loop of ~300 logic blocks (the
     'act' region); with it and the default flag set's -fdfg-synthesize-all -fno-table, none."""
     from rtl.cv32e40x.build import DEFAULT_FLAGS
-    (tmp_path / "default").mkdir()
-    (tmp_path / "plain").mkdir()
-    default = _schedule_stats(tmp_path / "default", _verilator_args(DEFAULT_FLAGS))
-    plain = _schedule_stats(tmp_path / "plain", _verilator_args("plain"))
+    default = _schedule_stats(tmp_path / "default", DEFAULT_FLAGS)
+    plain = _schedule_stats(tmp_path / "plain", "plain")
     blocks, active = "Scheduling, Cycles, cyclic logic blocks", "Scheduling, size of region: Active"
     split = "SplitVar, packed variables split due to attribute"
     assert plain[blocks] > 100 and plain[active] > 1000 and plain[split] == 0, plain

@@ -57,3 +57,17 @@ def test_cv32e40x_area_with_and_without_nnx() -> None:
     area = core_area("cv32e40x", "yowasp")
     assert 10_000 < area.base_cells < area.ext_cells
     assert 0 < area.share_pct < 50
+
+
+@needs_yowasp
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("HB_CV_HEAVY") != "1",
+                    reason="a CV32E40P and an Ibex synthesis (~20-60 s each): set HB_CV_HEAVY=1")
+@pytest.mark.parametrize("core", ["cv32e40p", "ibex"])
+def test_area_of_the_cores_without_extension_port(core: str) -> None:
+    from rtl.cores_area import core_area
+    area = core_area(core, "yowasp")
+    assert area.ext_cells is None and area.share_pct is None
+    assert 10_000 < area.base_cells < 40_000
+    # slang read the whole core: at least the 31 x 32 flip-flops of the register file
+    assert area.blocks[0].flops > 31 * 32

@@ -101,3 +101,18 @@ void hb_softmax_s16(const hb_softmax_s16_params *p, const int16_t *exp_lut,
         }
     }
 }
+
+/* RSQRT int16: LiteRT's LUTLookup over its 513-entry table, int16 arithmetic wrapping as the
+ * reference kernel's int16_t temporaries do (the input is >= 0: golden refuses the rest). */
+void hb_rsqrt_s16(int32_t size, const int16_t *table, const int16_t *input, int16_t *output)
+{
+    int32_t i;
+    for (i = 0; i < size; ++i) {
+        const int32_t v = input[i];
+        const int32_t index = 256 + (v >> 7);
+        const int16_t base = table[index];
+        const int16_t slope = (int16_t)(table[index + 1] - base);
+        const int16_t delta = (int16_t)((slope * (v & 0x7F) + 64) >> 7);
+        output[i] = (int16_t)(base + delta);
+    }
+}

@@ -1,7 +1,8 @@
 /* Broadcasting binary elementwise ops (shapes padded to 5D, stride 0 on broadcast axes):
  * ADD int8 and int16 (reference_integer_ops::BroadcastAdd6DSlow), SUB int8 and int16 (the same
  * arithmetic with input2_multiplier negated, sub.cc) and float32, MUL int8 and int16
- * (reference_integer_ops::Mul) and float32, MAXIMUM / MINIMUM on raw values. */
+ * (reference_integer_ops::Mul) and float32, MAXIMUM / MINIMUM on raw values, SQUARED_DIFFERENCE
+ * int8 (squared_difference.cc: inputs on a 2^-7 grid, the difference squared, rescaled). */
 #include "hb_fixedpoint.h"
 #include "hb_kernels.h"
 
@@ -115,5 +116,19 @@ void hb_squared_difference_f32(const hb_broadcast5 *g, const float *input1, cons
     HB_BROADCAST_LOOP(g, {
         const float d = input1[ia] - input2[ib];
         output[n] = d * d;
+    });
+}
+
+void hb_squared_difference_s8(const hb_add_s8_params *p, const hb_broadcast5 *g,
+                              const int8_t *input1, const int8_t *input2, int8_t *output)
+{
+    HB_BROADCAST_LOOP(g, {
+        const int32_t a = (input1[ia] + p->input1_offset) * (1 << p->left_shift);
+        const int32_t b = (input2[ib] + p->input2_offset) * (1 << p->left_shift);
+        const int32_t d = hb_mbqm_smaller_than_one(a, p->input1_multiplier, p->input1_shift) -
+                          hb_mbqm_smaller_than_one(b, p->input2_multiplier, p->input2_shift);
+        const int32_t raw = hb_mbqm_smaller_than_one(d * d, p->output_multiplier,
+                                                     p->output_shift);
+        output[n] = (int8_t)hb_clamp_i32(raw + p->output_offset, p->act_min, p->act_max);
     });
 }

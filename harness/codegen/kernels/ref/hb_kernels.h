@@ -324,6 +324,25 @@ void hb_batch_matmul_f32(const hb_batch_matmul_params *p, const float *lhs, cons
 void hb_rsqrt_f32(int32_t size, const float *input, float *output);
 void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *output);
 
+/* int8 / int16 BATCH_MATMUL (transformer.c) and int8 SQUARED_DIFFERENCE (elementwise.c), LiteRT's reference
+ * integer steps; int8 RSQRT runs hb_lut_s8 on a table computed at generation time. */
+typedef struct {
+    hb_batch_matmul_params g;
+    int32_t lhs_offset, rhs_offset, output_offset;
+    int32_t multiplier, shift;
+} hb_batch_matmul_s8_params;
+
+void hb_batch_matmul_s8(const hb_batch_matmul_s8_params *p, const int8_t *lhs,
+                        const int8_t *rhs, int8_t *output);
+/* int16 RSQRT (activations_s16.c): LiteRT's interpolating lookup of a 513-entry table. */
+void hb_rsqrt_s16(int32_t size, const int16_t *table, const int16_t *input, int16_t *output);
+/* int16 BATCH_MATMUL (zero points 0): int64 sums, hb_mbqm64; the same parameters. */
+void hb_batch_matmul_s16(const hb_batch_matmul_s8_params *p, const int16_t *lhs,
+                         const int16_t *rhs, int16_t *output);
+/* SQUARED_DIFFERENCE int8 takes ADD's parameters (left_shift 7; size unused). */
+void hb_squared_difference_s8(const hb_add_s8_params *p, const hb_broadcast5 *g,
+                              const int8_t *input1, const int8_t *input2, int8_t *output);
+
 /* ---- int16x8 (int16 activations, zero point 0; int8 weights; int64 biases) ----
  * The int8 parameter structs carry the int16 layers' constants (offsets are 0, the clamps
  * int16). conv_s16.c, fully_connected_s16.c, activations_s16.c; the others sit beside their

@@ -1,8 +1,11 @@
 /* float32 transformer ops as LiteRT's reference kernels compute them:
  * BATCH_MATMUL (reference_ops::BatchMatMul: float sums in k order, broadcast batch dims),
- * RSQRT (1.0f / sqrtf(x)), GELU (tanh approximation or the erf form, in float). */
+ * RSQRT (1.0f / sqrtf(x)), GELU (tanh approximation or the erf form, in float); and int8
+ * BATCH_MATMUL (reference_ops::BatchMatMul<int8_t, int32_t>: int32 sums of offset products,
+ * MultiplyByQuantizedMultiplier, clamp to int8) and int16 (<int16_t, int64_t>). */
 #include <math.h>
 
+#include "hb_fixedpoint.h"
 #include "hb_kernels.h"
 
 void hb_batch_matmul_f32(const hb_batch_matmul_params *p, const float *lhs, const float *rhs,
@@ -50,3 +53,34 @@ void hb_gelu_f32(int32_t size, int32_t approximate, const float *input, float *o
         }
     }
 }
+
+/* int8 (int32 sums, hb_mbqm) and int16 (int64 sums, hb_mbqm64): one loop, two instances. */
+#define HB_BATCH_MATMUL_INT(SUFFIX, T, ACC, MBQM, LO, HI)                                      \
+    void hb_batch_matmul_##SUFFIX(const hb_batch_matmul_s8_params *p, const T *lhs,          \
+                                  const T *rhs, T *output)                                   \
+    {                                                                                        \
+        const hb_batch_matmul_params *g = &p->g;                                             \
+        int32_t b0, b1, b2, i, j, kk, n = 0;                                                 \
+        for (b0 = 0; b0 < g->batch[0]; ++b0)                                                 \
+        for (b1 = 0; b1 < g->batch[1]; ++b1)                                                 \
+        for (b2 = 0; b2 < g->batch[2]; ++b2) {                                               \
+            const T *a = lhs + b0 * g->lhs_stride[0] + b1 * g->lhs_stride[1] +               \
+                         b2 * g->lhs_stride[2];                                              \
+            const T *b = rhs + b0 * g->rhs_stride[0] + b1 * g->rhs_stride[1] +               \
+                         b2 * g->rhs_stride[2];                                              \
+            for (i = 0; i < g->m; ++i) {                                                     \
+                for (j = 0; j < g->n; ++j) {                                                 \
+                    ACC total = 0;                                                           \
+                    for (kk = 0; kk < g->k; ++kk) {                                          \
+                        total += (ACC)(a[i * g->lhs_row + kk * g->lhs_col] + p->lhs_offset) * \
+                                 (ACC)(b[kk * g->rhs_row + j * g->rhs_col] + p->rhs_offset);  \
+                    }                                                                        \
+                    output[n++] = (T)hb_clamp_i32(                                           \
+                        MBQM(total, p->multiplier, p->shift) + p->output_offset, LO, HI);    \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+HB_BATCH_MATMUL_INT(s8, int8_t, int32_t, hb_mbqm, -128, 127)
+HB_BATCH_MATMUL_INT(s16, int16_t, int64_t, hb_mbqm64, -32768, 32767)
