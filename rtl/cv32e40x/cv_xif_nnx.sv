@@ -45,7 +45,9 @@ module cv_xif_nnx #(
     wire [6:0] f7 = issue_instr[31:25];
     wire is_custom0 = issue_instr[6:0] == 7'h0B;
     wire is_nnx = is_custom0 && ((f3 == 3'd0 && (f7 == 7'd0 || f7 == 7'd1)) ||
-                                 (f3 >= 3'd1 && f3 <= 3'd5 && f7 == 7'd0));
+                                 (f3 >= 3'd1 && f3 <= 3'd5 && f7 == 7'd0) ||
+                                 (f3 == 3'd6 && (f7 < 7'd8 || f7 == 7'd8 || f7 == 7'd9)) ||
+                                 (f3 == 3'd7 && f7 < 7'd8));   // macc, vmac, racc
     assign issue_accept = is_nnx;
     assign issue_ready  = !is_nnx || (state == S_IDLE && &issue_rs_valid);
     wire take = issue_valid && issue_ready && is_nnx;

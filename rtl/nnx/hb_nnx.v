@@ -12,6 +12,11 @@
 //   4      0       nnx.setq      MULT = rs1, SHIFT = rs2            (rd = 0)
 //   5      0       nnx.setout    ZP = rs1, MIN = sext(rs2[15:0]),
 //                                MAX = sext(rs2[31:16])            (rd = 0)
+//   6      k<8     nnx.macc k    ACC[k] += sum_i sext(rs1.b[i]) * sext(rs2.b[i])  (rd = 0)
+//   6      8+j     nnx.vmac j    ACC[4j+i] += sext(rs1.b[i]) * sext(rs2.b[i]),
+//                                i = 0..3, per lane, j = 0 or 1    (rd = 0)
+//   7      k<8     nnx.racc k    rd = ACC[k]; ACC[k] = 0
+//   (ACC[0..7]: the accumulator bank, 8 x 32 bits, reset 0; sums wrap mod 2^32)
 //   anything else (and every custom-1 instruction): rsp_illegal -> the core
 //   raises an illegal-instruction trap.
 //
@@ -75,6 +80,28 @@ module hb_nnx #(
     wire signed [17:0] dot = {{2{p0[15]}}, p0} + {{2{p1[15]}}, p1} +
                              {{2{p2[15]}}, p2} + {{2{p3[15]}}, p3};
     wire [31:0] dot32 = {{14{dot[17]}}, dot};
+
+    // ------------------------------------------------------------------
+    // accumulator bank (macc / vmac / racc): four 32-bit adders, adder i
+    // serves ACC[i] and ACC[4+i].  macc k uses adder k[1:0] on ACC[k] with
+    // the dot product; vmac j uses all four on ACC[4j..4j+3] with the lane
+    // products.
+    // ------------------------------------------------------------------
+    reg  [31:0] acc [0:7];
+    wire        is_vmac = cmd_funct7[3];
+    wire        acc_hi  = is_vmac ? cmd_funct7[0] : cmd_funct7[2];
+    wire [31:0] lane [0:3];
+    assign lane[0] = {{16{p0[15]}}, p0};
+    assign lane[1] = {{16{p1[15]}}, p1};
+    assign lane[2] = {{16{p2[15]}}, p2};
+    assign lane[3] = {{16{p3[15]}}, p3};
+    wire [31:0] acc_sum [0:3];
+    genvar gi;
+    generate
+        for (gi = 0; gi < 4; gi = gi + 1) begin : g_acc_add
+            assign acc_sum[gi] = (acc_hi ? acc[4 + gi] : acc[gi]) + (is_vmac ? lane[gi] : dot32);
+        end
+    endgenerate
 
     // ------------------------------------------------------------------
     // stage M: SaturatingRoundingDoublingHighMul from the 64-bit product.
@@ -171,7 +198,27 @@ module hb_nnx #(
 
     wire legal = !cmd_custom1 && (
                    (cmd_funct3 == 3'd0 && (cmd_funct7 == 7'd0 || cmd_funct7 == 7'd1)) ||
-                   (cmd_funct3 >= 3'd1 && cmd_funct3 <= 3'd5 && cmd_funct7 == 7'd0));
+                   (cmd_funct3 >= 3'd1 && cmd_funct3 <= 3'd5 && cmd_funct7 == 7'd0) ||
+                   (cmd_funct3 == 3'd6 && (cmd_funct7 < 7'd8 || cmd_funct7 == 7'd8 ||
+                                           cmd_funct7 == 7'd9)) ||
+                   (cmd_funct3 == 3'd7 && cmd_funct7 < 7'd8));
+    wire acc_take = cmd_valid && cmd_ready && legal;
+
+    // the bank: written by macc / vmac (sum) and racc (clear)
+    integer ai;
+    always @(posedge clk) begin
+        for (ai = 0; ai < 8; ai = ai + 1) begin
+            if (rst) begin
+                acc[ai] <= 32'd0;
+            end else if (acc_take && cmd_funct3 == 3'd6 &&
+                         (is_vmac ? (cmd_funct7[0] == ai[2])
+                                  : (cmd_funct7[2:0] == ai[2:0]))) begin
+                acc[ai] <= acc_sum[ai[1:0]];
+            end else if (acc_take && cmd_funct3 == 3'd7 && cmd_funct7[2:0] == ai[2:0]) begin
+                acc[ai] <= 32'd0;
+            end
+        end
+    end
 
     always @(posedge clk) begin
         if (rst) begin
@@ -234,10 +281,15 @@ module hb_nnx #(
                             q_mult <= cmd_rs1; q_left <= new_left; q_right <= new_right;
                             rsp_valid <= 1'b1;
                         end
-                        default: begin   // 5: setout
+                        3'd5: begin            // setout
                             q_zp  <= cmd_rs1;
                             q_min <= cmd_rs2[15:0];
                             q_max <= cmd_rs2[31:16];
+                            rsp_valid <= 1'b1;
+                        end
+                        3'd6: rsp_valid <= 1'b1;      // macc / vmac: the bank (above)
+                        default: begin         // 7: racc (the bank clears ACC[k])
+                            rsp_data  <= acc[cmd_funct7[2:0]];
                             rsp_valid <= 1'b1;
                         end
                     endcase
