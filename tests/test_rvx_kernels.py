@@ -244,8 +244,16 @@ LAYERS = {
                                        "SAME", multiplier=2),
     "dw5x2_c6_dm3_dil2": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 11, 9, 6), 0, (2, 5),
                                             (1, 1), "SAME", dilation=(2, 2), multiplier=3),
-    "dw5x5_c4_fallback": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 7, 7, 4), 0, (5, 5),
+    "dw5x5_c4_relu6": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 7, 7, 4), 0, (5, 5),
+                                         (1, 1), "SAME", in_zp=0, act="RELU6"),
+    "dw5x5_c3_fallback": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 7, 7, 3), 0, (5, 5),
                                             (1, 1), "SAME", in_zp=0, act="RELU6"),
+    # in_c % 4 == 0, multiplier 1: nnx.vmac, 2 pixels per pass; odd out_w leaves one alone
+    "dw3x3_c12_s2_same_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 9, 9, 12), 0, (3, 3),
+                                                 (2, 2), "SAME", in_zp=-5),
+    "dw3x2_c4_dil2_valid_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 8, 9, 4), 0,
+                                                   (3, 2), (1, 1), "VALID", dilation=(2, 2),
+                                                   in_zp=127),
     # FULLY_CONNECTED
     "fc_64x12": lambda: fc_model(64, 12, in_zp=-128),
     "fc_24x7_per_channel": lambda: fc_model(24, 7, per_channel=True),

@@ -9,8 +9,10 @@
  *
  * Data flow: the receptive fields of RVX_PIX = 4 output pixels are gathered (im2col) into
  * a static buffer, word-interleaved (word k of pixel s at col[4k + s]), so one pointer
- * walks all four; then 2 output channels x 4 pixels accumulate with nnx.mac4, each
- * activation word and each weight word loaded once per tile (6 loads, 8 mac4 = 32 MACs).
+ * walks all four; then 2 output channels x 4 pixels accumulate in the unit's accumulator
+ * bank with nnx.macc (no adds, so the same on ports without a third operand), each
+ * activation word and each weight word loaded once per tile (6 loads, 8 macc = 32 MACs),
+ * and nnx.racc reads and clears the 8 sums.
  * Weight rows are used in place when K = filter_h * filter_w * in_c is a multiple of 4;
  * otherwise they are repacked once per call, zero padded to whole words, into a static
  * buffer.  Cases that do not fit the buffers fall back to a scalar loop (same results).
@@ -219,21 +221,31 @@ void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t 
             const uint32_t *w1 = oc + 1 < oc_n ? w0 + kw : w0;
             const uint32_t *a = rvx_conv_col;
             const uint32_t *end = w0 + kw;
-            int32_t c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+            int32_t c00, c01, c02, c03, c10, c11, c12, c13;
             int32_t bias0;
+            /* the 8 sums accumulate in place in the unit's bank (ACC[0..3]: channel oc,
+             * ACC[4..7]: oc + 1), so the loop has no adds; the bank is empty here */
             while (w0 != end) {
                 const uint32_t x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
                 const uint32_t u = *w0++, v = *w1++;
-                c00 = nnx_mac4(c00, x0, u);
-                c01 = nnx_mac4(c01, x1, u);
-                c02 = nnx_mac4(c02, x2, u);
-                c03 = nnx_mac4(c03, x3, u);
-                c10 = nnx_mac4(c10, x0, v);
-                c11 = nnx_mac4(c11, x1, v);
-                c12 = nnx_mac4(c12, x2, v);
-                c13 = nnx_mac4(c13, x3, v);
+                nnx_macc(0, x0, u);
+                nnx_macc(1, x1, u);
+                nnx_macc(2, x2, u);
+                nnx_macc(3, x3, u);
+                nnx_macc(4, x0, v);
+                nnx_macc(5, x1, v);
+                nnx_macc(6, x2, v);
+                nnx_macc(7, x3, v);
                 a += 4;
             }
+            c00 = nnx_racc(0);
+            c01 = nnx_racc(1);
+            c02 = nnx_racc(2);
+            c03 = nnx_racc(3);
+            c10 = nnx_racc(4);
+            c11 = nnx_racc(5);
+            c12 = nnx_racc(6);
+            c13 = nnx_racc(7);
             bias0 = rvx_conv_bias[oc];
             nnx_setq(p->multiplier[oc], p->shift[oc]);
             o0[oc] = (int8_t)nnx_requant(c00, bias0);

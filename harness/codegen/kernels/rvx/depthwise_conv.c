@@ -73,6 +73,84 @@ static void depthwise_s8_scalar(const hb_conv_s8_params *p, const int8_t *input,
     }
 }
 
+/* NHWC with in_c % 4 == 0 and depth multiplier 1: a word of the input holds 4 channels of
+ * one pixel, a word of the filter the same 4 channels of one tap, so nnx.vmac (per-lane
+ * multiply-accumulate) does 4 channels' taps at once into ACC[0..3] (pixel ox) and ACC[4..7]
+ * (pixel ox + 1) with one filter-word load for both; padding taps read the zero-point word.
+ * Then per channel one setq and one racc + requant per pixel. */
+static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
+                              const int8_t *filter, const int32_t *bias, int8_t *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    const int32_t fw = g->filter_w, fh = g->filter_h, c = g->in_c, cw = c >> 2;
+    const int32_t in_h = g->in_h, in_w = g->in_w, out_w = g->out_w;
+    const int32_t sw = g->stride_w, dw = g->dilation_w;
+    const uint32_t zpw = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
+    const uint32_t *wt = (const uint32_t *)(const void *)filter;   /* [fy][fx][c] words */
+    int32_t b, oy, ox, gi, fy, fx, i, oc;
+
+    for (oc = 0; oc < c; ++oc) {
+        int32_t sum = 0;
+        for (i = 0; i < fh * fw; ++i) {
+            sum += filter[i * c + oc];
+        }
+        rvx_dw_bias[oc] = (int32_t)((uint32_t)(bias != NULL ? bias[oc] : 0) +
+                                    (uint32_t)sum * (uint32_t)p->input_offset);
+    }
+    nnx_setout(p->output_offset, p->act_min, p->act_max);
+    for (b = 0; b < g->batches; ++b) {
+        for (oy = 0; oy < g->out_h; ++oy) {
+            const int32_t iy0 = oy * g->stride_h - g->pad_h;
+            for (ox = 0; ox < out_w; ox += 2) {
+                const int two = ox + 1 < out_w;
+                int8_t *out0 = output + ((b * g->out_h + oy) * out_w + ox) * c;
+                int8_t *out1 = out0 + c;
+                const int32_t ix0 = ox * sw - g->pad_w;
+                for (gi = 0; gi < cw; ++gi) {
+                    const uint32_t *w = wt + gi;
+                    for (fy = 0; fy < fh; ++fy) {
+                        const int32_t iy = iy0 + g->dilation_h * fy;
+                        const int row_ok = iy >= 0 && iy < in_h;
+                        const uint32_t *row = (const uint32_t *)(const void *)input +
+                                              (b * in_h + (row_ok ? iy : 0)) * in_w * cw + gi;
+                        int32_t ix = ix0;
+                        for (fx = 0; fx < fw; ++fx) {
+                            const uint32_t wv = *w;
+                            const uint32_t x0 = row_ok && ix >= 0 && ix < in_w ?
+                                                row[ix * cw] : zpw;
+                            const uint32_t x1 = row_ok && ix + sw >= 0 && ix + sw < in_w ?
+                                                row[(ix + sw) * cw] : zpw;
+                            nnx_vmac(0, x0, wv);
+                            nnx_vmac(1, x1, wv);
+                            w += cw;
+                            ix += dw;
+                        }
+                    }
+                    oc = 4 * gi;
+                    nnx_setq(p->multiplier[oc], p->shift[oc]);
+                    out0[oc] = (int8_t)nnx_requant(nnx_racc(0), rvx_dw_bias[oc]);
+                    if (two) out1[oc] = (int8_t)nnx_requant(nnx_racc(4), rvx_dw_bias[oc]);
+                    nnx_setq(p->multiplier[oc + 1], p->shift[oc + 1]);
+                    out0[oc + 1] = (int8_t)nnx_requant(nnx_racc(1), rvx_dw_bias[oc + 1]);
+                    if (two) out1[oc + 1] = (int8_t)nnx_requant(nnx_racc(5), rvx_dw_bias[oc + 1]);
+                    nnx_setq(p->multiplier[oc + 2], p->shift[oc + 2]);
+                    out0[oc + 2] = (int8_t)nnx_requant(nnx_racc(2), rvx_dw_bias[oc + 2]);
+                    if (two) out1[oc + 2] = (int8_t)nnx_requant(nnx_racc(6), rvx_dw_bias[oc + 2]);
+                    nnx_setq(p->multiplier[oc + 3], p->shift[oc + 3]);
+                    out0[oc + 3] = (int8_t)nnx_requant(nnx_racc(3), rvx_dw_bias[oc + 3]);
+                    if (two) out1[oc + 3] = (int8_t)nnx_requant(nnx_racc(7), rvx_dw_bias[oc + 3]);
+                    if (!two) {               /* the second pixel does not exist: empty ACC[4..7] */
+                        (void)nnx_racc(4);
+                        (void)nnx_racc(5);
+                        (void)nnx_racc(6);
+                        (void)nnx_racc(7);
+                    }
+                }
+            }
+        }
+    }
+}
+
 void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
                             const int8_t *filter, const int32_t *bias, int8_t *output)
 {
@@ -91,6 +169,11 @@ void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
     static const uint8_t zero_byte = 0;
     int32_t b, oy, ic, m, fy, fx, j, oc;
 
+    if (dm == 1 && (in_c & 3) == 0 && in_c <= RVX_DW_MAX_OC && ((uintptr_t)input & 3u) == 0 &&
+        ((uintptr_t)filter & 3u) == 0 && p->input_offset >= -127 && p->input_offset <= 128) {
+        depthwise_s8_vmac(p, input, filter, bias, output);
+        return;
+    }
     if (fh > 4 || oc_n * fw > RVX_DW_WORDS || oc_n > RVX_DW_MAX_OC || ncols > RVX_DW_COLS ||
         p->input_offset < -127 || p->input_offset > 128) {
         depthwise_s8_scalar(p, input, filter, bias, output);
