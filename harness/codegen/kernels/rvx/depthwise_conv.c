@@ -75,75 +75,140 @@ static void depthwise_s8_scalar(const hb_conv_s8_params *p, const int8_t *input,
 
 /* NHWC with in_c % 4 == 0 and depth multiplier 1: a word of the input holds 4 channels of
  * one pixel, a word of the filter the same 4 channels of one tap, so nnx.vmac (per-lane
- * multiply-accumulate) does 4 channels' taps at once into ACC[0..3] (pixel ox) and ACC[4..7]
- * (pixel ox + 1) with one filter-word load for both; padding taps read the zero-point word.
- * Then per channel one setq and one racc + requant per pixel. */
+ * multiply-accumulate) does one tap of 4 channels at once.  Per output row the filter_h input
+ * rows are copied into a "band", transposed to [channel group][row][column] words with the
+ * zero-point word in the padding, so the taps of one group and row are consecutive words;
+ * two output pixels accumulate together (ACC[0..3] and ACC[4..7]) from one filter-word load
+ * (the filter is repacked once to [group][tap]).  Then per channel one setq and per pixel one
+ * racc + requant.  Groups are done in chunks that fit the band buffer. */
+#ifndef RVX_DW_BAND_WORDS
+#define RVX_DW_BAND_WORDS 2048         /* band: groups of a chunk * filter_h * columns */
+#endif
+static uint32_t rvx_dw_band[RVX_DW_BAND_WORDS];
+
+static void requant_group(const hb_conv_s8_params *p, int32_t oc, int8_t *out0, int8_t *out1,
+                          int two)
+{
+    nnx_setq(p->multiplier[oc], p->shift[oc]);
+    out0[oc] = (int8_t)nnx_requant(nnx_racc(0), rvx_dw_bias[oc]);
+    if (two) out1[oc] = (int8_t)nnx_requant(nnx_racc(4), rvx_dw_bias[oc]);
+    nnx_setq(p->multiplier[oc + 1], p->shift[oc + 1]);
+    out0[oc + 1] = (int8_t)nnx_requant(nnx_racc(1), rvx_dw_bias[oc + 1]);
+    if (two) out1[oc + 1] = (int8_t)nnx_requant(nnx_racc(5), rvx_dw_bias[oc + 1]);
+    nnx_setq(p->multiplier[oc + 2], p->shift[oc + 2]);
+    out0[oc + 2] = (int8_t)nnx_requant(nnx_racc(2), rvx_dw_bias[oc + 2]);
+    if (two) out1[oc + 2] = (int8_t)nnx_requant(nnx_racc(6), rvx_dw_bias[oc + 2]);
+    nnx_setq(p->multiplier[oc + 3], p->shift[oc + 3]);
+    out0[oc + 3] = (int8_t)nnx_requant(nnx_racc(3), rvx_dw_bias[oc + 3]);
+    if (two) {
+        out1[oc + 3] = (int8_t)nnx_requant(nnx_racc(7), rvx_dw_bias[oc + 3]);
+    } else {                          /* no second pixel: empty ACC[4..7] */
+        (void)nnx_racc(4);
+        (void)nnx_racc(5);
+        (void)nnx_racc(6);
+        (void)nnx_racc(7);
+    }
+}
+
+/* Fills the band rows of output row oy for groups [g0, g0 + gn). */
+static void fill_band(const hb_conv_geometry *g, const uint32_t *input, int32_t b, int32_t oy,
+                      int32_t ncols, int32_t g0, int32_t gn, uint32_t zpw)
+{
+    const int32_t cw = g->in_c >> 2, fh = g->filter_h;
+    int32_t fy, j, gi;
+    for (fy = 0; fy < fh; ++fy) {
+        const int32_t iy = oy * g->stride_h - g->pad_h + g->dilation_h * fy;
+        const int row_ok = iy >= 0 && iy < g->in_h;
+        uint32_t *d = rvx_dw_band + fy * ncols;
+        for (j = 0; j < ncols; ++j) {
+            const int32_t ix = j - g->pad_w;
+            uint32_t *dj = d + j;
+            if (row_ok && ix >= 0 && ix < g->in_w) {
+                const uint32_t *src = input + ((b * g->in_h + iy) * g->in_w + ix) * cw + g0;
+                for (gi = 0; gi < gn; ++gi) {
+                    *dj = src[gi];
+                    dj += fh * ncols;
+                }
+            } else {
+                for (gi = 0; gi < gn; ++gi) {
+                    *dj = zpw;
+                    dj += fh * ncols;
+                }
+            }
+        }
+    }
+}
+
 static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
                               const int8_t *filter, const int32_t *bias, int8_t *output)
 {
     const hb_conv_geometry *g = &p->g;
     const int32_t fw = g->filter_w, fh = g->filter_h, c = g->in_c, cw = c >> 2;
-    const int32_t in_h = g->in_h, in_w = g->in_w, out_w = g->out_w;
+    const int32_t taps = fh * fw, out_w = g->out_w;
     const int32_t sw = g->stride_w, dw = g->dilation_w;
+    const int32_t ncols = (out_w - 1) * sw + (fw - 1) * dw + 1;
+    const int32_t rows = fh * ncols;                    /* band words of one group */
+    const int32_t chunk = RVX_DW_BAND_WORDS / rows < cw ? RVX_DW_BAND_WORDS / rows : cw;
     const uint32_t zpw = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
     const uint32_t *wt = (const uint32_t *)(const void *)filter;   /* [fy][fx][c] words */
-    int32_t b, oy, ox, gi, fy, fx, i, oc;
+    const int fast3 = fw == 3 && sw == 1 && dw == 1;
+    int32_t b, oy, ox, gi, g0, i, oc;
 
     for (oc = 0; oc < c; ++oc) {
         int32_t sum = 0;
-        for (i = 0; i < fh * fw; ++i) {
+        for (i = 0; i < taps; ++i) {
             sum += filter[i * c + oc];
         }
         rvx_dw_bias[oc] = (int32_t)((uint32_t)(bias != NULL ? bias[oc] : 0) +
                                     (uint32_t)sum * (uint32_t)p->input_offset);
     }
+    for (gi = 0; gi < cw; ++gi) {                       /* repacked filter: [group][tap] */
+        for (i = 0; i < taps; ++i) {
+            rvx_dw_w[gi * taps + i] = wt[i * cw + gi];
+        }
+    }
     nnx_setout(p->output_offset, p->act_min, p->act_max);
     for (b = 0; b < g->batches; ++b) {
         for (oy = 0; oy < g->out_h; ++oy) {
-            const int32_t iy0 = oy * g->stride_h - g->pad_h;
-            for (ox = 0; ox < out_w; ox += 2) {
-                const int two = ox + 1 < out_w;
-                int8_t *out0 = output + ((b * g->out_h + oy) * out_w + ox) * c;
-                int8_t *out1 = out0 + c;
-                const int32_t ix0 = ox * sw - g->pad_w;
-                for (gi = 0; gi < cw; ++gi) {
-                    const uint32_t *w = wt + gi;
-                    for (fy = 0; fy < fh; ++fy) {
-                        const int32_t iy = iy0 + g->dilation_h * fy;
-                        const int row_ok = iy >= 0 && iy < in_h;
-                        const uint32_t *row = (const uint32_t *)(const void *)input +
-                                              (b * in_h + (row_ok ? iy : 0)) * in_w * cw + gi;
-                        int32_t ix = ix0;
-                        for (fx = 0; fx < fw; ++fx) {
-                            const uint32_t wv = *w;
-                            const uint32_t x0 = row_ok && ix >= 0 && ix < in_w ?
-                                                row[ix * cw] : zpw;
-                            const uint32_t x1 = row_ok && ix + sw >= 0 && ix + sw < in_w ?
-                                                row[(ix + sw) * cw] : zpw;
-                            nnx_vmac(0, x0, wv);
-                            nnx_vmac(1, x1, wv);
-                            w += cw;
-                            ix += dw;
+            int8_t *out_row = output + (b * g->out_h + oy) * out_w * c;
+            for (g0 = 0; g0 < cw; g0 += chunk) {
+                const int32_t gn = cw - g0 < chunk ? cw - g0 : chunk;
+                fill_band(g, (const uint32_t *)(const void *)input, b, oy, ncols, g0, gn, zpw);
+                for (gi = 0; gi < gn; ++gi) {
+                    const uint32_t *band = rvx_dw_band + gi * rows;
+                    const uint32_t *wg = rvx_dw_w + (g0 + gi) * taps;
+                    for (ox = 0; ox < out_w; ox += 2) {
+                        const int two = ox + 1 < out_w;
+                        const uint32_t *r = band + ox * sw;
+                        const uint32_t *w = wg;
+                        int32_t fy, fx;
+                        if (fast3) {
+                            /* columns ox .. ox + 3 of each row; pixel ox + 1 reads one on */
+                            for (fy = 0; fy < fh; ++fy) {
+                                const uint32_t w0 = w[0], w1 = w[1], w2 = w[2];
+                                const uint32_t x0 = r[0], x1 = r[1], x2 = r[2];
+                                const uint32_t x3 = two ? r[3] : zpw;
+                                nnx_vmac(0, x0, w0);
+                                nnx_vmac(1, x1, w0);
+                                nnx_vmac(0, x1, w1);
+                                nnx_vmac(1, x2, w1);
+                                nnx_vmac(0, x2, w2);
+                                nnx_vmac(1, x3, w2);
+                                w += 3;
+                                r += ncols;
+                            }
+                        } else {
+                            for (fy = 0; fy < fh; ++fy) {
+                                for (fx = 0; fx < fw; ++fx) {
+                                    const uint32_t wv = *w++;
+                                    nnx_vmac(0, r[fx * dw], wv);
+                                    nnx_vmac(1, two ? r[fx * dw + sw] : zpw, wv);
+                                }
+                                r += ncols;
+                            }
                         }
-                    }
-                    oc = 4 * gi;
-                    nnx_setq(p->multiplier[oc], p->shift[oc]);
-                    out0[oc] = (int8_t)nnx_requant(nnx_racc(0), rvx_dw_bias[oc]);
-                    if (two) out1[oc] = (int8_t)nnx_requant(nnx_racc(4), rvx_dw_bias[oc]);
-                    nnx_setq(p->multiplier[oc + 1], p->shift[oc + 1]);
-                    out0[oc + 1] = (int8_t)nnx_requant(nnx_racc(1), rvx_dw_bias[oc + 1]);
-                    if (two) out1[oc + 1] = (int8_t)nnx_requant(nnx_racc(5), rvx_dw_bias[oc + 1]);
-                    nnx_setq(p->multiplier[oc + 2], p->shift[oc + 2]);
-                    out0[oc + 2] = (int8_t)nnx_requant(nnx_racc(2), rvx_dw_bias[oc + 2]);
-                    if (two) out1[oc + 2] = (int8_t)nnx_requant(nnx_racc(6), rvx_dw_bias[oc + 2]);
-                    nnx_setq(p->multiplier[oc + 3], p->shift[oc + 3]);
-                    out0[oc + 3] = (int8_t)nnx_requant(nnx_racc(3), rvx_dw_bias[oc + 3]);
-                    if (two) out1[oc + 3] = (int8_t)nnx_requant(nnx_racc(7), rvx_dw_bias[oc + 3]);
-                    if (!two) {               /* the second pixel does not exist: empty ACC[4..7] */
-                        (void)nnx_racc(4);
-                        (void)nnx_racc(5);
-                        (void)nnx_racc(6);
-                        (void)nnx_racc(7);
+                        oc = 4 * (g0 + gi);
+                        requant_group(p, oc, out_row + ox * c, out_row + (ox + 1) * c, two);
                     }
                 }
             }
@@ -170,7 +235,8 @@ void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
     int32_t b, oy, ic, m, fy, fx, j, oc;
 
     if (dm == 1 && (in_c & 3) == 0 && in_c <= RVX_DW_MAX_OC && ((uintptr_t)input & 3u) == 0 &&
-        ((uintptr_t)filter & 3u) == 0 && p->input_offset >= -127 && p->input_offset <= 128) {
+        ((uintptr_t)filter & 3u) == 0 && p->input_offset >= -127 && p->input_offset <= 128 &&
+        fh * fw * (in_c >> 2) <= RVX_DW_WORDS && fh * ncols <= RVX_DW_BAND_WORDS) {
         depthwise_s8_vmac(p, input, filter, bias, output);
         return;
     }
