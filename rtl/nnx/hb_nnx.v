@@ -90,16 +90,21 @@ module hb_nnx #(
     reg  [31:0] acc [0:7];
     wire        is_vmac = cmd_funct7[3];
     wire        acc_hi  = is_vmac ? cmd_funct7[0] : cmd_funct7[2];
-    wire [31:0] lane [0:3];
-    assign lane[0] = {{16{p0[15]}}, p0};
-    assign lane[1] = {{16{p1[15]}}, p1};
-    assign lane[2] = {{16{p2[15]}}, p2};
-    assign lane[3] = {{16{p3[15]}}, p3};
+    wire [17:0] lane [0:3];            // addends: 18-bit, sign-extended at the adder
+    assign lane[0] = {{2{p0[15]}}, p0};
+    assign lane[1] = {{2{p1[15]}}, p1};
+    assign lane[2] = {{2{p2[15]}}, p2};
+    assign lane[3] = {{2{p3[15]}}, p3};
+    // acc_cur[i] = ACC[4*acc_hi + i]: the adders' inputs and (racc k: acc_hi = k[2])
+    // the read port, indexed by k[1:0]
+    wire [31:0] acc_cur [0:3];
     wire [31:0] acc_sum [0:3];
     genvar gi;
     generate
         for (gi = 0; gi < 4; gi = gi + 1) begin : g_acc_add
-            assign acc_sum[gi] = (acc_hi ? acc[4 + gi] : acc[gi]) + (is_vmac ? lane[gi] : dot32);
+            assign acc_cur[gi] = acc_hi ? acc[4 + gi] : acc[gi];
+            wire [17:0] addend = is_vmac ? lane[gi] : dot;
+            assign acc_sum[gi] = acc_cur[gi] + {{14{addend[17]}}, addend};
         end
     endgenerate
 
@@ -182,11 +187,13 @@ module hb_nnx #(
     wire [31:0] fp_out = fp_requant ? (($signed(fp_lo) > $signed(mx)) ? mx : fp_lo) : fp_r;
 
     // setq: pre-decode SHIFT into clamped left / right shift amounts
-    wire [31:0] neg_shift = ~cmd_rs2 + 32'd1;
+    //   SHIFT < 0: -SHIFT > 31 unless SHIFT is in -31 .. -1, i.e. bits 31:5 all ones and
+    //   bits 4:0 not 0; then -SHIFT = (-SHIFT[4:0]) mod 32 (a 5-bit negation suffices)
+    wire [4:0]  neg_low   = ~cmd_rs2[4:0] + 5'd1;
     wire        sh_pos    = !cmd_rs2[31] && cmd_rs2 != 32'd0;
     wire [4:0]  new_left  = !sh_pos ? 5'd0 : ((cmd_rs2[31:5] != 27'd0) ? 5'd31 : cmd_rs2[4:0]);
     wire [4:0]  new_right = !cmd_rs2[31] ? 5'd0 :
-                            ((neg_shift[31:5] != 27'd0) ? 5'd31 : neg_shift[4:0]);
+                            ((!(&cmd_rs2[31:5]) || cmd_rs2[4:0] == 5'd0) ? 5'd31 : neg_low);
 
     // ------------------------------------------------------------------
     // control
@@ -289,7 +296,7 @@ module hb_nnx #(
                         end
                         3'd6: rsp_valid <= 1'b1;      // macc / vmac: the bank (above)
                         default: begin         // 7: racc (the bank clears ACC[k])
-                            rsp_data  <= acc[cmd_funct7[2:0]];
+                            rsp_data  <= acc_cur[cmd_funct7[1:0]];
                             rsp_valid <= 1'b1;
                         end
                     endcase
