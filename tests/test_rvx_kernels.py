@@ -251,6 +251,12 @@ LAYERS = {
     # in_c % 4 == 0, multiplier 1: nnx.vmac, 2 pixels per pass; odd out_w leaves one alone
     "dw3x3_c12_s2_same_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 9, 9, 12), 0, (3, 3),
                                                  (2, 2), "SAME", in_zp=-5),
+    # dilation 3 = filter_h: the band rows cannot be a ring (filled per output row)
+    "dw3x3_c8_dil3_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 10, 9, 8), 0, (3, 3),
+                                             (1, 1), "SAME", dilation=(3, 3), in_zp=-20),
+    # 32 groups x 3 rows x 32 columns do not fit the band: chunks of groups
+    "dw3x3_c128_w30_chunks_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 4, 30, 128), 0,
+                                                     (3, 3), (1, 1), "SAME", in_zp=9),
     "dw3x2_c4_dil2_valid_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 8, 9, 4), 0,
                                                    (3, 2), (1, 1), "VALID", dilation=(2, 2),
                                                    in_zp=127),

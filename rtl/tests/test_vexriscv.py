@@ -25,6 +25,14 @@ CALLS = {
     "setq": "(nnx_setq((int32_t)a[i], (int32_t)b[i]), 0)",
     "setout": "(nnx_setout((int32_t)a[i], (int16_t)b[i], (int16_t)(b[i] >> 16)), 0)",
 }
+# the accumulator bank: macc k / vmac j write rd = 0, racc k reads ACC[k] (k, j literal)
+for _insn in nnx.INSNS:
+    _kind, _k = _insn.name[:4], _insn.name[4:]
+    if _kind in ("macc", "vmac"):
+        CALLS[_insn.name] = f"(nnx_{_kind}({_k}, a[i], b[i]), 0)"
+    elif _kind == "racc":
+        CALLS[_insn.name] = f"nnx_racc({_k})"
+OPS += [name for name in CALLS if name not in OPS]
 
 
 def _vx_missing() -> str | None:

@@ -84,6 +84,7 @@ static void depthwise_s8_scalar(const hb_conv_s8_params *p, const int8_t *input,
 #ifndef RVX_DW_BAND_WORDS
 #define RVX_DW_BAND_WORDS 2048         /* band: groups of a chunk * filter_h * columns */
 #endif
+#define RVX_DW_MAX_FH 16               /* filter rows of the band path */
 static uint32_t rvx_dw_band[RVX_DW_BAND_WORDS];
 
 static void requant_group(const hb_conv_s8_params *p, int32_t oc, int8_t *out0, int8_t *out1,
@@ -110,30 +111,29 @@ static void requant_group(const hb_conv_s8_params *p, int32_t oc, int8_t *out0, 
     }
 }
 
-/* Fills the band rows of output row oy for groups [g0, g0 + gn). */
-static void fill_band(const hb_conv_geometry *g, const uint32_t *input, int32_t b, int32_t oy,
-                      int32_t ncols, int32_t g0, int32_t gn, uint32_t zpw)
+/* Fills band row `slot` with input row iy (the zero-point word outside the input) for the
+ * groups [g0, g0 + gn). */
+static void fill_band_row(const hb_conv_geometry *g, const uint32_t *input, int32_t b,
+                          int32_t iy, int32_t slot, int32_t ncols, int32_t g0, int32_t gn,
+                          uint32_t zpw)
 {
-    const int32_t cw = g->in_c >> 2, fh = g->filter_h;
-    int32_t fy, j, gi;
-    for (fy = 0; fy < fh; ++fy) {
-        const int32_t iy = oy * g->stride_h - g->pad_h + g->dilation_h * fy;
-        const int row_ok = iy >= 0 && iy < g->in_h;
-        uint32_t *d = rvx_dw_band + fy * ncols;
-        for (j = 0; j < ncols; ++j) {
-            const int32_t ix = j - g->pad_w;
-            uint32_t *dj = d + j;
-            if (row_ok && ix >= 0 && ix < g->in_w) {
-                const uint32_t *src = input + ((b * g->in_h + iy) * g->in_w + ix) * cw + g0;
-                for (gi = 0; gi < gn; ++gi) {
-                    *dj = src[gi];
-                    dj += fh * ncols;
-                }
-            } else {
-                for (gi = 0; gi < gn; ++gi) {
-                    *dj = zpw;
-                    dj += fh * ncols;
-                }
+    const int32_t cw = g->in_c >> 2, rows = g->filter_h * ncols;
+    const int row_ok = iy >= 0 && iy < g->in_h;
+    uint32_t *d = rvx_dw_band + slot * ncols;
+    int32_t j, gi;
+    for (j = 0; j < ncols; ++j) {
+        const int32_t ix = j - g->pad_w;
+        uint32_t *dj = d + j;
+        if (row_ok && ix >= 0 && ix < g->in_w) {
+            const uint32_t *src = input + ((b * g->in_h + iy) * g->in_w + ix) * cw + g0;
+            for (gi = 0; gi < gn; ++gi) {
+                *dj = src[gi];
+                dj += rows;
+            }
+        } else {
+            for (gi = 0; gi < gn; ++gi) {
+                *dj = zpw;
+                dj += rows;
             }
         }
     }
@@ -152,7 +152,18 @@ static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
     const uint32_t zpw = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
     const uint32_t *wt = (const uint32_t *)(const void *)filter;   /* [fy][fx][c] words */
     const int fast3 = fw == 3 && sw == 1 && dw == 1;
+    /* the ring needs every group in the band and the filter_h rows of a window in distinct
+     * slots (iy mod filter_h): dilation_h coprime with filter_h */
+    int32_t ga = g->dilation_h, gb = fh;
     int32_t b, oy, ox, gi, g0, i, oc;
+
+    int ring;
+    while (gb != 0) {
+        const int32_t t = ga % gb;
+        ga = gb;
+        gb = t;
+    }
+    ring = chunk == cw && ga == 1;
 
     for (oc = 0; oc < c; ++oc) {
         int32_t sum = 0;
@@ -169,22 +180,39 @@ static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
     }
     nnx_setout(p->output_offset, p->act_min, p->act_max);
     for (b = 0; b < g->batches; ++b) {
+        /* band rows are a ring: slot (iy mod filter_h) holds input row iy; with all groups in
+         * one chunk a row is filled once and kept while the window slides down */
+        int32_t slot_row[RVX_DW_MAX_FH];
+        for (i = 0; i < fh; ++i) {
+            slot_row[i] = INT32_MIN;
+        }
         for (oy = 0; oy < g->out_h; ++oy) {
             int8_t *out_row = output + (b * g->out_h + oy) * out_w * c;
             for (g0 = 0; g0 < cw; g0 += chunk) {
                 const int32_t gn = cw - g0 < chunk ? cw - g0 : chunk;
-                fill_band(g, (const uint32_t *)(const void *)input, b, oy, ncols, g0, gn, zpw);
+                int32_t row_off[RVX_DW_MAX_FH];
+                int32_t fy;
+                for (fy = 0; fy < fh; ++fy) {
+                    const int32_t iy = oy * g->stride_h - g->pad_h + g->dilation_h * fy;
+                    const int32_t slot = ring ? ((iy % fh) + fh) % fh : fy;
+                    if (!ring || slot_row[slot] != iy) {
+                        fill_band_row(g, (const uint32_t *)(const void *)input, b, iy, slot,
+                                      ncols, g0, gn, zpw);
+                        slot_row[slot] = ring ? iy : INT32_MIN;
+                    }
+                    row_off[fy] = slot * ncols;
+                }
                 for (gi = 0; gi < gn; ++gi) {
                     const uint32_t *band = rvx_dw_band + gi * rows;
                     const uint32_t *wg = rvx_dw_w + (g0 + gi) * taps;
                     for (ox = 0; ox < out_w; ox += 2) {
                         const int two = ox + 1 < out_w;
-                        const uint32_t *r = band + ox * sw;
                         const uint32_t *w = wg;
-                        int32_t fy, fx;
+                        int32_t fx;
                         if (fast3) {
                             /* columns ox .. ox + 3 of each row; pixel ox + 1 reads one on */
                             for (fy = 0; fy < fh; ++fy) {
+                                const uint32_t *r = band + row_off[fy] + ox;
                                 const uint32_t w0 = w[0], w1 = w[1], w2 = w[2];
                                 const uint32_t x0 = r[0], x1 = r[1], x2 = r[2];
                                 const uint32_t x3 = two ? r[3] : zpw;
@@ -195,16 +223,15 @@ static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
                                 nnx_vmac(0, x2, w2);
                                 nnx_vmac(1, x3, w2);
                                 w += 3;
-                                r += ncols;
                             }
                         } else {
                             for (fy = 0; fy < fh; ++fy) {
+                                const uint32_t *r = band + row_off[fy] + ox * sw;
                                 for (fx = 0; fx < fw; ++fx) {
                                     const uint32_t wv = *w++;
                                     nnx_vmac(0, r[fx * dw], wv);
                                     nnx_vmac(1, two ? r[fx * dw + sw] : zpw, wv);
                                 }
-                                r += ncols;
                             }
                         }
                         oc = 4 * (g0 + gi);
@@ -236,7 +263,8 @@ void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
 
     if (dm == 1 && (in_c & 3) == 0 && in_c <= RVX_DW_MAX_OC && ((uintptr_t)input & 3u) == 0 &&
         ((uintptr_t)filter & 3u) == 0 && p->input_offset >= -127 && p->input_offset <= 128 &&
-        fh * fw * (in_c >> 2) <= RVX_DW_WORDS && fh * ncols <= RVX_DW_BAND_WORDS) {
+        fh * fw * (in_c >> 2) <= RVX_DW_WORDS && fh * ncols <= RVX_DW_BAND_WORDS &&
+        fh <= RVX_DW_MAX_FH) {
         depthwise_s8_vmac(p, input, filter, bias, output);
         return;
     }

@@ -87,10 +87,10 @@ static inline void nnx_setout(int32_t zero_point, int32_t act_min, int32_t act_m
  *   nnx_macc(k,a,b)   ACC[k] += sum_i (int8)a.b[i] * (int8)b.b[i]           f3=6 f7=k
  *   nnx_vmac(j,a,b)   ACC[4j+i] += (int8)a.b[i] * (int8)b.b[i], i < 4       f3=6 f7=8+j
  *   nnx_racc(k)       returns ACC[k] and clears it                          f3=7 f7=k */
-#define nnx_macc(k, a, b) \
-    __asm__ volatile (".insn r CUSTOM_0, 6, " #k ", x0, %0, %1" : : "r"(a), "r"(b))
-#define nnx_vmac(j, a, b) \
-    __asm__ volatile (".insn r CUSTOM_0, 6, 8 + " #j ", x0, %0, %1" : : "r"(a), "r"(b))
+#define nnx_macc(k, a, b) __extension__({ \
+    __asm__ volatile (".insn r CUSTOM_0, 6, " #k ", x0, %0, %1" : : "r"(a), "r"(b)); })
+#define nnx_vmac(j, a, b) __extension__({ \
+    __asm__ volatile (".insn r CUSTOM_0, 6, 8 + " #j ", x0, %0, %1" : : "r"(a), "r"(b)); })
 #define nnx_racc(k) __extension__({ \
     int32_t nnx__r; \
     __asm__ volatile (".insn r CUSTOM_0, 7, " #k ", %0, x0, x0" : "=r"(nnx__r)); \
