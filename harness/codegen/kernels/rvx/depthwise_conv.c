@@ -81,28 +81,35 @@ static void depthwise_s8_scalar(const hb_conv_s8_params *p, const int8_t *input,
  * two output pixels accumulate together (ACC[0..3] and ACC[4..7]) from one filter-word load
  * (the filter is repacked once to [group][tap]).  Then per channel one setq and per pixel one
  * racc + requant.  Groups are done in chunks that fit the band buffer. */
-#ifndef RVX_DW_BAND_WORDS
-#define RVX_DW_BAND_WORDS 2048         /* band: groups of a chunk * filter_h * columns */
+#ifndef RVX_DW_WORK_WORDS
+#define RVX_DW_WORK_WORDS 2048         /* quant params + repacked filter + band, contiguous */
 #endif
 #define RVX_DW_MAX_FH 16               /* filter rows of the band path */
-static uint32_t rvx_dw_band[RVX_DW_BAND_WORDS];
+/* one block, so the data read in the inner loops (3 words of quant parameters per channel,
+ * the filter as [group][tap], the band) do not evict each other in a direct-mapped cache */
+static uint32_t rvx_dw_work[RVX_DW_WORK_WORDS];
 
-static void requant_group(const hb_conv_s8_params *p, int32_t oc, int8_t *out0, int8_t *out1,
-                          int two)
+/* Output stage of 4 channels (q: mult, shift, folded bias of each) x 2 pixels from ACC[0..7];
+ * the parameters are loaded before the first store (a byte store may alias them). */
+static void requant_group(const uint32_t *q, int8_t *out0, int8_t *out1, int two)
 {
-    nnx_setq(p->multiplier[oc], p->shift[oc]);
-    out0[oc] = (int8_t)nnx_requant(nnx_racc(0), rvx_dw_bias[oc]);
-    if (two) out1[oc] = (int8_t)nnx_requant(nnx_racc(4), rvx_dw_bias[oc]);
-    nnx_setq(p->multiplier[oc + 1], p->shift[oc + 1]);
-    out0[oc + 1] = (int8_t)nnx_requant(nnx_racc(1), rvx_dw_bias[oc + 1]);
-    if (two) out1[oc + 1] = (int8_t)nnx_requant(nnx_racc(5), rvx_dw_bias[oc + 1]);
-    nnx_setq(p->multiplier[oc + 2], p->shift[oc + 2]);
-    out0[oc + 2] = (int8_t)nnx_requant(nnx_racc(2), rvx_dw_bias[oc + 2]);
-    if (two) out1[oc + 2] = (int8_t)nnx_requant(nnx_racc(6), rvx_dw_bias[oc + 2]);
-    nnx_setq(p->multiplier[oc + 3], p->shift[oc + 3]);
-    out0[oc + 3] = (int8_t)nnx_requant(nnx_racc(3), rvx_dw_bias[oc + 3]);
+    const int32_t m0 = (int32_t)q[0], s0 = (int32_t)q[1], b0 = (int32_t)q[2];
+    const int32_t m1 = (int32_t)q[3], s1 = (int32_t)q[4], b1 = (int32_t)q[5];
+    const int32_t m2 = (int32_t)q[6], s2 = (int32_t)q[7], b2 = (int32_t)q[8];
+    const int32_t m3 = (int32_t)q[9], s3 = (int32_t)q[10], b3 = (int32_t)q[11];
+    nnx_setq(m0, s0);
+    out0[0] = (int8_t)nnx_requant(nnx_racc(0), b0);
+    if (two) out1[0] = (int8_t)nnx_requant(nnx_racc(4), b0);
+    nnx_setq(m1, s1);
+    out0[1] = (int8_t)nnx_requant(nnx_racc(1), b1);
+    if (two) out1[1] = (int8_t)nnx_requant(nnx_racc(5), b1);
+    nnx_setq(m2, s2);
+    out0[2] = (int8_t)nnx_requant(nnx_racc(2), b2);
+    if (two) out1[2] = (int8_t)nnx_requant(nnx_racc(6), b2);
+    nnx_setq(m3, s3);
+    out0[3] = (int8_t)nnx_requant(nnx_racc(3), b3);
     if (two) {
-        out1[oc + 3] = (int8_t)nnx_requant(nnx_racc(7), rvx_dw_bias[oc + 3]);
+        out1[3] = (int8_t)nnx_requant(nnx_racc(7), b3);
     } else {                          /* no second pixel: empty ACC[4..7] */
         (void)nnx_racc(4);
         (void)nnx_racc(5);
@@ -113,13 +120,13 @@ static void requant_group(const hb_conv_s8_params *p, int32_t oc, int8_t *out0, 
 
 /* Fills band row `slot` with input row iy (the zero-point word outside the input) for the
  * groups [g0, g0 + gn). */
-static void fill_band_row(const hb_conv_geometry *g, const uint32_t *input, int32_t b,
-                          int32_t iy, int32_t slot, int32_t ncols, int32_t g0, int32_t gn,
-                          uint32_t zpw)
+static void fill_band_row(const hb_conv_geometry *g, const uint32_t *input, uint32_t *band,
+                          int32_t b, int32_t iy, int32_t slot, int32_t ncols, int32_t g0,
+                          int32_t gn, uint32_t zpw)
 {
     const int32_t cw = g->in_c >> 2, rows = g->filter_h * ncols;
     const int row_ok = iy >= 0 && iy < g->in_h;
-    uint32_t *d = rvx_dw_band + slot * ncols;
+    uint32_t *d = band + slot * ncols;
     int32_t j, gi;
     for (j = 0; j < ncols; ++j) {
         const int32_t ix = j - g->pad_w;
@@ -148,7 +155,11 @@ static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
     const int32_t sw = g->stride_w, dw = g->dilation_w;
     const int32_t ncols = (out_w - 1) * sw + (fw - 1) * dw + 1;
     const int32_t rows = fh * ncols;                    /* band words of one group */
-    const int32_t chunk = RVX_DW_BAND_WORDS / rows < cw ? RVX_DW_BAND_WORDS / rows : cw;
+    uint32_t *const q = rvx_dw_work;                    /* [channel][mult, shift, bias] */
+    uint32_t *const wp = q + 3 * c;                     /* [group][tap] */
+    uint32_t *const band_all = wp + taps * cw;          /* [group][row slot][column] */
+    const int32_t room = (RVX_DW_WORK_WORDS - 3 * c - taps * cw) / rows;
+    const int32_t chunk = room < cw ? room : cw;
     const uint32_t zpw = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
     const uint32_t *wt = (const uint32_t *)(const void *)filter;   /* [fy][fx][c] words */
     const int fast3 = fw == 3 && sw == 1 && dw == 1;
@@ -170,12 +181,14 @@ static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
         for (i = 0; i < taps; ++i) {
             sum += filter[i * c + oc];
         }
-        rvx_dw_bias[oc] = (int32_t)((uint32_t)(bias != NULL ? bias[oc] : 0) +
-                                    (uint32_t)sum * (uint32_t)p->input_offset);
+        q[3 * oc] = (uint32_t)p->multiplier[oc];
+        q[3 * oc + 1] = (uint32_t)p->shift[oc];
+        q[3 * oc + 2] = (uint32_t)(bias != NULL ? bias[oc] : 0) +
+                        (uint32_t)sum * (uint32_t)p->input_offset;
     }
-    for (gi = 0; gi < cw; ++gi) {                       /* repacked filter: [group][tap] */
+    for (gi = 0; gi < cw; ++gi) {
         for (i = 0; i < taps; ++i) {
-            rvx_dw_w[gi * taps + i] = wt[i * cw + gi];
+            wp[gi * taps + i] = wt[i * cw + gi];
         }
     }
     nnx_setout(p->output_offset, p->act_min, p->act_max);
@@ -196,15 +209,16 @@ static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
                     const int32_t iy = oy * g->stride_h - g->pad_h + g->dilation_h * fy;
                     const int32_t slot = ring ? ((iy % fh) + fh) % fh : fy;
                     if (!ring || slot_row[slot] != iy) {
-                        fill_band_row(g, (const uint32_t *)(const void *)input, b, iy, slot,
-                                      ncols, g0, gn, zpw);
+                        fill_band_row(g, (const uint32_t *)(const void *)input, band_all, b,
+                                      iy, slot, ncols, g0, gn, zpw);
                         slot_row[slot] = ring ? iy : INT32_MIN;
                     }
                     row_off[fy] = slot * ncols;
                 }
                 for (gi = 0; gi < gn; ++gi) {
-                    const uint32_t *band = rvx_dw_band + gi * rows;
-                    const uint32_t *wg = rvx_dw_w + (g0 + gi) * taps;
+                    const uint32_t *band = band_all + gi * rows;
+                    const uint32_t *wg = wp + (g0 + gi) * taps;
+                    const uint32_t *qg = q + 12 * (g0 + gi);
                     for (ox = 0; ox < out_w; ox += 2) {
                         const int two = ox + 1 < out_w;
                         const uint32_t *w = wg;
@@ -235,7 +249,8 @@ static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
                             }
                         }
                         oc = 4 * (g0 + gi);
-                        requant_group(p, oc, out_row + ox * c, out_row + (ox + 1) * c, two);
+                        requant_group(qg, out_row + ox * c + oc, out_row + (ox + 1) * c + oc,
+                                      two);
                     }
                 }
             }
@@ -263,7 +278,7 @@ void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
 
     if (dm == 1 && (in_c & 3) == 0 && in_c <= RVX_DW_MAX_OC && ((uintptr_t)input & 3u) == 0 &&
         ((uintptr_t)filter & 3u) == 0 && p->input_offset >= -127 && p->input_offset <= 128 &&
-        fh * fw * (in_c >> 2) <= RVX_DW_WORDS && fh * ncols <= RVX_DW_BAND_WORDS &&
+        3 * in_c + fh * fw * (in_c >> 2) + fh * ncols <= RVX_DW_WORK_WORDS &&
         fh <= RVX_DW_MAX_FH) {
         depthwise_s8_vmac(p, input, filter, bias, output);
         return;
