@@ -38,7 +38,7 @@
 
 static uint32_t rvx_conv_col[RVX_CONV_COL_WORDS];
 static uint32_t rvx_conv_pack[RVX_CONV_PACK_WORDS];
-static int32_t rvx_conv_bias[RVX_CONV_MAX_OC];
+static int32_t rvx_conv_q[3 * RVX_CONV_MAX_OC];  /* per channel: mult, shift, folded bias */
 
 /* Offsets of an input pixel and of a filter tap (both followed by in_c channels). */
 static int32_t input_index(const hb_conv_geometry *g, int32_t b, int32_t y, int32_t x)
@@ -260,8 +260,10 @@ void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t 
         for (i = 0; i < kw; ++i) {
             sum = nnx_mac4(sum, w[i], 0x01010101u);
         }
-        rvx_conv_bias[oc] = (int32_t)((uint32_t)(bias != NULL ? bias[oc] : 0) +
-                                      (uint32_t)sum * (uint32_t)p->input_offset);
+        rvx_conv_q[3 * oc] = p->multiplier[oc];
+        rvx_conv_q[3 * oc + 1] = p->shift[oc];
+        rvx_conv_q[3 * oc + 2] = (int32_t)((uint32_t)(bias != NULL ? bias[oc] : 0) +
+                                           (uint32_t)sum * (uint32_t)p->input_offset);
     }
     nnx_setout(p->output_offset, p->act_min, p->act_max);
 
@@ -289,8 +291,10 @@ void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t 
         for (oc = 0; oc < oc_n; oc += 2) {
             const uint32_t *w0 = wt + oc * kw;
             const uint32_t *w1 = oc + 1 < oc_n ? w0 + kw : w0;
-            const int32_t bias0 = rvx_conv_bias[oc];
-            const int32_t bias1 = oc + 1 < oc_n ? rvx_conv_bias[oc + 1] : 0;
+            const int32_t *q = rvx_conv_q + 3 * oc;
+            const int32_t mult0 = q[0], shift0 = q[1], bias0 = q[2];
+            const int32_t mult1 = oc + 1 < oc_n ? q[3] : 0, shift1 = oc + 1 < oc_n ? q[4] : 0;
+            const int32_t bias1 = oc + 1 < oc_n ? q[5] : 0;
             int32_t s;
             for (s = 0; s < subs; ++s) {
                 const int32_t first = pix + s * RVX_PIX;
@@ -306,13 +310,13 @@ void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t 
                 c11 = nnx_racc(5);
                 c12 = nnx_racc(6);
                 c13 = nnx_racc(7);
-                nnx_setq(p->multiplier[oc], p->shift[oc]);
+                nnx_setq(mult0, shift0);
                 o0[0] = (int8_t)nnx_requant(c00, bias0);
                 if (np > 1) o0[oc_n] = (int8_t)nnx_requant(c01, bias0);
                 if (np > 2) o0[2 * oc_n] = (int8_t)nnx_requant(c02, bias0);
                 if (np > 3) o0[3 * oc_n] = (int8_t)nnx_requant(c03, bias0);
                 if (oc + 1 < oc_n) {
-                    nnx_setq(p->multiplier[oc + 1], p->shift[oc + 1]);
+                    nnx_setq(mult1, shift1);
                     o0[1] = (int8_t)nnx_requant(c10, bias1);
                     if (np > 1) o0[oc_n + 1] = (int8_t)nnx_requant(c11, bias1);
                     if (np > 2) o0[2 * oc_n + 1] = (int8_t)nnx_requant(c12, bias1);
