@@ -172,6 +172,12 @@ BY_NAME = {i.name: i for i in INSNS}
 BY_CODE = {(i.funct3, i.funct7): i for i in INSNS}
 
 
+def implemented(funct3: int, funct7: int, bank: bool = True) -> bool:
+    """Whether a custom-0 (funct3, funct7) is an nnx instruction of a unit with / without
+    the accumulator bank (macc / vmac / racc: funct3 6 and 7)."""
+    return (funct3, funct7) in BY_CODE and (bank or funct3 < 6)
+
+
 def encode(name: str, rd: int, rs1: int, rs2: int) -> int:
     """32-bit encoding of an nnx instruction."""
     i = BY_NAME[name]
@@ -195,6 +201,7 @@ class Nnx:
     zp: int = 0
     act_min: int = -128
     act_max: int = 127
+    bank: bool = True           # the accumulator bank is built (hb_nnx ACC_BANK)
     acc: list = field(default_factory=lambda: [0] * N_ACC)   # unsigned 32-bit each
     trace: list = field(default_factory=list, repr=False)
 
@@ -207,7 +214,7 @@ class Nnx:
         if opcode != CUSTOM_0:
             raise IllegalInstruction(f"custom opcode {opcode:#x} not implemented")
         insn = BY_CODE.get((funct3, funct7))
-        if insn is None:
+        if insn is None or (funct3 >= 6 and not self.bank):
             raise IllegalInstruction(f"nnx funct3={funct3} funct7={funct7} not implemented")
         rs1, rs2, rd = u32(rs1), u32(rs2), u32(rd)
         name = insn.name

@@ -16,7 +16,8 @@
 //   6      8+j     nnx.vmac j    ACC[4j+i] += sext(rs1.b[i]) * sext(rs2.b[i]),
 //                                i = 0..3, per lane, j = 0 or 1    (rd = 0)
 //   7      k<8     nnx.racc k    rd = ACC[k]; ACC[k] = 0
-//   (ACC[0..7]: the accumulator bank, 8 x 32 bits, reset 0; sums wrap mod 2^32)
+//   (ACC[0..7]: the accumulator bank, 8 x 32 bits, reset 0; sums wrap mod 2^32.
+//    With ACC_BANK = 0 the bank is not built and these encodings are illegal.)
 //   anything else (and every custom-1 instruction): rsp_illegal -> the core
 //   raises an illegal-instruction trap.
 //
@@ -38,6 +39,7 @@
 // about 1/MUL_STEPS of the multiplier.  SHIFT is stored pre-decoded as the
 // clamped left/right shift amounts and MIN/MAX as 16-bit values.
 module hb_nnx #(
+    parameter ACC_BANK = 1,      // 0: no accumulator bank (macc/vmac/racc are illegal)
     parameter EXT_MUL = 0,
     parameter MUL_STEPS = 1      // private multiplier (EXT_MUL = 0): 1, 2 or 4 cycles
 ) (
@@ -206,9 +208,9 @@ module hb_nnx #(
     wire legal = !cmd_custom1 && (
                    (cmd_funct3 == 3'd0 && (cmd_funct7 == 7'd0 || cmd_funct7 == 7'd1)) ||
                    (cmd_funct3 >= 3'd1 && cmd_funct3 <= 3'd5 && cmd_funct7 == 7'd0) ||
-                   (cmd_funct3 == 3'd6 && (cmd_funct7 < 7'd8 || cmd_funct7 == 7'd8 ||
-                                           cmd_funct7 == 7'd9)) ||
-                   (cmd_funct3 == 3'd7 && cmd_funct7 < 7'd8));
+                   (ACC_BANK != 0 && cmd_funct3 == 3'd6 &&
+                    (cmd_funct7 < 7'd8 || cmd_funct7 == 7'd8 || cmd_funct7 == 7'd9)) ||
+                   (ACC_BANK != 0 && cmd_funct3 == 3'd7 && cmd_funct7 < 7'd8));
     wire acc_take = cmd_valid && cmd_ready && legal;
 
     // the bank: written by macc / vmac (sum) and racc (clear)

@@ -56,7 +56,7 @@ def test_random_nnx_program_through_cv_x_if(tmp_path: Path) -> None:
     from rtl.tests.test_vexriscv import random_program
     exe = build_cv_bench(nnx=True)
     flags = ["-DHB_COUNTERS_ENABLE=1", "-DNNX_NO_RD_OPERAND=1"]
-    src, want = random_program(11, 400)
+    src, want = random_program(11, 400, bank=False)   # cv_xif_nnx has no accumulator bank
     (tmp_path / "prog.c").write_text(src)
     elf = build_elf([tmp_path / "prog.c"], tmp_path / "prog.elf", nnx=True, extra_cflags=flags)
     p = subprocess.run(bench_command(exe, elf, 20_000_000), capture_output=True, timeout=600)

@@ -51,9 +51,11 @@ def _vx_missing() -> str | None:
 needs_vx = pytest.mark.skipif(_vx_missing() is not None, reason=_vx_missing() or "")
 
 
-def random_program(seed: int, count: int, only: str | None = None) -> tuple[str, list[int]]:
-    """C source running `count` random nnx operations (or only the instruction `only`) and
-    printing each result (hex), and the golden model's results for them."""
+def random_program(seed: int, count: int, only: str | None = None,
+                   bank: bool = True) -> tuple[str, list[int]]:
+    """C source running `count` random nnx operations (or only the instruction `only`; without
+    the accumulator bank's if not `bank`) and printing each result (hex), and the golden
+    model's results for them."""
     from rtl.tests.cocotb_nnx import rand_op
     rng = random.Random(seed)
     model = nnx.Nnx()
@@ -61,7 +63,7 @@ def random_program(seed: int, count: int, only: str | None = None) -> tuple[str,
     while len(kinds) < count:
         _c1, f3, f7, rs1, rs2, rd = rand_op(rng)
         insn = nnx.BY_CODE.get((f3, f7))
-        if insn is None or (only and insn.name != only):   # nnx.h emits known encodings only
+        if insn is None or (only and insn.name != only) or not nnx.implemented(f3, f7, bank):
             continue
         if insn.name == "rdbpot":
             rs2 &= 31

@@ -178,22 +178,32 @@ static void gather(const hb_conv_geometry *g, const int8_t *input, int32_t b, in
 }
 
 /* 2 output channels (weight rows w0, w1) x the 4 pixels of an interleaved sub-tile `a`, kw
- * words deep, into the unit's bank: ACC[0..3] channel w0, ACC[4..7] channel w1 (no adds, so
- * the same on ports without a third operand); 6 loads and 8 macc per 32 MACs, unrolled twice. */
-static void macc_2x4(const uint32_t *a, const uint32_t *w0, const uint32_t *w1, int32_t kw)
+ * words deep: c[0..3] channel w0, c[4..7] channel w1.  6 loads per 8 dot products (32 MACs),
+ * unrolled twice.  With the accumulator bank the sums stay in the unit (nnx.macc: no adds, so
+ * the same on ports without a third operand) and nnx.racc reads them; with NNX_NO_ACC (a unit
+ * without the bank) they are nnx_mac4s into registers. */
+#ifdef NNX_NO_ACC
+#define RVX_MACC(k, x, w) (s##k = nnx_mac4(s##k, (x), (w)))
+#else
+#define RVX_MACC(k, x, w) nnx_macc(k, (x), (w))
+#endif
+#define RVX_MACC_STEP(x0, x1, x2, x3, u, v) \
+    do { \
+        RVX_MACC(0, x0, u); RVX_MACC(1, x1, u); RVX_MACC(2, x2, u); RVX_MACC(3, x3, u); \
+        RVX_MACC(4, x0, v); RVX_MACC(5, x1, v); RVX_MACC(6, x2, v); RVX_MACC(7, x3, v); \
+    } while (0)
+
+static inline void macc_2x4(const uint32_t *a, const uint32_t *w0, const uint32_t *w1,
+                            int32_t kw, int32_t c[8])
 {
     const uint32_t *const end = w0 + kw;
+#ifdef NNX_NO_ACC
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+#endif
     if (kw & 1) {
-        const uint32_t x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
-        const uint32_t u = *w0++, v = *w1++;
-        nnx_macc(0, x0, u);
-        nnx_macc(1, x1, u);
-        nnx_macc(2, x2, u);
-        nnx_macc(3, x3, u);
-        nnx_macc(4, x0, v);
-        nnx_macc(5, x1, v);
-        nnx_macc(6, x2, v);
-        nnx_macc(7, x3, v);
+        RVX_MACC_STEP(a[0], a[1], a[2], a[3], *w0, *w1);
+        ++w0;
+        ++w1;
         a += 4;
     }
     while (w0 != end) {
@@ -201,26 +211,18 @@ static void macc_2x4(const uint32_t *a, const uint32_t *w0, const uint32_t *w1, 
         const uint32_t u = w0[0], v = w1[0];
         const uint32_t y0 = a[4], y1 = a[5], y2 = a[6], y3 = a[7];
         const uint32_t u2 = w0[1], v2 = w1[1];
-        nnx_macc(0, x0, u);
-        nnx_macc(1, x1, u);
-        nnx_macc(2, x2, u);
-        nnx_macc(3, x3, u);
-        nnx_macc(4, x0, v);
-        nnx_macc(5, x1, v);
-        nnx_macc(6, x2, v);
-        nnx_macc(7, x3, v);
-        nnx_macc(0, y0, u2);
-        nnx_macc(1, y1, u2);
-        nnx_macc(2, y2, u2);
-        nnx_macc(3, y3, u2);
-        nnx_macc(4, y0, v2);
-        nnx_macc(5, y1, v2);
-        nnx_macc(6, y2, v2);
-        nnx_macc(7, y3, v2);
+        RVX_MACC_STEP(x0, x1, x2, x3, u, v);
+        RVX_MACC_STEP(y0, y1, y2, y3, u2, v2);
         a += 8;
         w0 += 2;
         w1 += 2;
     }
+#ifdef NNX_NO_ACC
+    c[0] = s0; c[1] = s1; c[2] = s2; c[3] = s3; c[4] = s4; c[5] = s5; c[6] = s6; c[7] = s7;
+#else
+    c[0] = nnx_racc(0); c[1] = nnx_racc(1); c[2] = nnx_racc(2); c[3] = nnx_racc(3);
+    c[4] = nnx_racc(4); c[5] = nnx_racc(5); c[6] = nnx_racc(6); c[7] = nnx_racc(7);
+#endif
 }
 
 void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t *filter,
@@ -300,16 +302,16 @@ void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t 
                 const int32_t first = pix + s * RVX_PIX;
                 const int32_t np = pixels - first < RVX_PIX ? pixels - first : RVX_PIX;
                 int8_t *o0 = output + first * oc_n + oc;
-                int32_t c00, c01, c02, c03, c10, c11, c12, c13;
-                macc_2x4(rvx_conv_col + s * RVX_PIX * kw, w0, w1, kw);
-                c00 = nnx_racc(0);
-                c01 = nnx_racc(1);
-                c02 = nnx_racc(2);
-                c03 = nnx_racc(3);
-                c10 = nnx_racc(4);
-                c11 = nnx_racc(5);
-                c12 = nnx_racc(6);
-                c13 = nnx_racc(7);
+                int32_t cs[8], c00, c01, c02, c03, c10, c11, c12, c13;
+                macc_2x4(rvx_conv_col + s * RVX_PIX * kw, w0, w1, kw, cs);
+                c00 = cs[0];
+                c01 = cs[1];
+                c02 = cs[2];
+                c03 = cs[3];
+                c10 = cs[4];
+                c11 = cs[5];
+                c12 = cs[6];
+                c13 = cs[7];
                 nnx_setq(mult0, shift0);
                 o0[0] = (int8_t)nnx_requant(c00, bias0);
                 if (np > 1) o0[oc_n] = (int8_t)nnx_requant(c01, bias0);

@@ -85,6 +85,11 @@ static void depthwise_s8_scalar(const hb_conv_s8_params *p, const int8_t *input,
 #define RVX_DW_WORK_WORDS 2048         /* quant params + repacked filter + band, contiguous */
 #endif
 #define RVX_DW_MAX_FH 16               /* filter rows of the band path */
+#ifdef NNX_NO_ACC
+#define RVX_NO_ACC 1                   /* a unit without the accumulator bank: no vmac path */
+#else
+#define RVX_NO_ACC 0
+#endif
 /* one block, so the data read in the inner loops (3 words of quant parameters per channel,
  * the filter as [group][tap], the band) do not evict each other in a direct-mapped cache */
 static uint32_t rvx_dw_work[RVX_DW_WORK_WORDS];
@@ -276,7 +281,7 @@ void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
     static const uint8_t zero_byte = 0;
     int32_t b, oy, ic, m, fy, fx, j, oc;
 
-    if (dm == 1 && (in_c & 3) == 0 && in_c <= RVX_DW_MAX_OC && ((uintptr_t)input & 3u) == 0 &&
+    if (!RVX_NO_ACC && dm == 1 && (in_c & 3) == 0 && in_c <= RVX_DW_MAX_OC && ((uintptr_t)input & 3u) == 0 &&
         ((uintptr_t)filter & 3u) == 0 && p->input_offset >= -127 && p->input_offset <= 128 &&
         3 * in_c + fh * fw * (in_c >> 2) + fh * ncols <= RVX_DW_WORK_WORDS &&
         fh <= RVX_DW_MAX_FH) {
