@@ -211,7 +211,8 @@ module hb_nnx #(
                    (ACC_BANK != 0 && cmd_funct3 == 3'd6 &&
                     (cmd_funct7 < 7'd8 || cmd_funct7 == 7'd8 || cmd_funct7 == 7'd9)) ||
                    (ACC_BANK != 0 && cmd_funct3 == 3'd7 && cmd_funct7 < 7'd8));
-    wire acc_take = cmd_valid && cmd_ready && legal;
+    // (ACC_BANK = 0: a constant 0, so synthesis drops the bank's flip-flops and adders)
+    wire acc_take = (ACC_BANK != 0) && cmd_valid && cmd_ready && legal;
 
     // the bank: written by macc / vmac (sum) and racc (clear)
     integer ai;
