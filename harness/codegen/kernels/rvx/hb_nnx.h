@@ -12,6 +12,9 @@
  *   nnx_requant(acc,bias)  clamp(MBQM(acc+bias, MULT, SHIFT) + ZP, MIN, MAX) f3=3
  *   nnx_setq(mult,shift)   MULT = mult, SHIFT = shift (TFLite: >0 = left)   f3=4
  *   nnx_setout(zp,min,max) ZP = zp, MIN = min, MAX = max                    f3=5
+ *   nnx_macc(k,a,b)    ACC[k] += dot4(a, b)     (accumulator bank, k literal) f3=6 f7=k
+ *   nnx_vmac(j,a,b)    ACC[4j+i] += a.b[i]*b.b[i] (per lane, j literal)      f3=6 f7=8+j
+ *   nnx_racc(k)        ACC[k], then ACC[k] = 0                                f3=7 f7=k
  *
  * Without NNX_EMULATE the instructions are emitted with .insn (core built with NNX=1,
  * target rv32-nnx).  With NNX_EMULATE (or on a non-RISC-V compiler) they are plain C
