@@ -256,7 +256,7 @@ LAYERS = {
     "dw3x3_c8_dil3_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 10, 9, 8), 0, (3, 3),
                                              (1, 1), "SAME", dilation=(3, 3), in_zp=-20),
     # 32 groups x 3 rows x 32 columns do not fit the band: chunks of groups
-    "dw3x3_c128_w30_chunks_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 4, 30, 128), 0,
+    "dw3x3_c128_w30_chunks_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 2, 30, 128), 0,
                                                      (3, 3), (1, 1), "SAME", in_zp=9),
     "dw3x2_c4_dil2_valid_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 8, 9, 4), 0,
                                                    (3, 2), (1, 1), "VALID", dilation=(2, 2),
