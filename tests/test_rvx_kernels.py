@@ -85,7 +85,7 @@ def _pack(inputs: Sequence[np.ndarray], i: int) -> bytes:
 
 
 def build_model_elf(graph: Graph, inputs: Sequence[np.ndarray], workdir: Path, *,
-                    kernels: str, nnx: bool) -> tuple[Path, object]:
+                    kernels: str, nnx: bool, cflags: Sequence[str] = ()) -> tuple[Path, object]:
     """Generate `graph` with `kernels`, link it with the test main and the samples."""
     from rtl.sw.build import build_elf
     n = inputs[0].shape[0]
@@ -99,7 +99,8 @@ def build_model_elf(graph: Graph, inputs: Sequence[np.ndarray], workdir: Path, *
     main.write_text(MAIN_C % "\n".join(rows))
     elf = build_elf([*gen.sources, main, PICOLIBC_LIBM], workdir / "model.elf", nnx=nnx,
                     include_dirs=[*gen.include_dirs],
-                    extra_cflags=["-isystem", str(PICOLIBC / "include"), f"-DNSAMPLES={n}"])
+                    extra_cflags=["-isystem", str(PICOLIBC / "include"), f"-DNSAMPLES={n}",
+                                  *cflags])
     return elf, gen
 
 
@@ -117,9 +118,9 @@ def parse_outputs(stdout: bytes, gen, n: int) -> tuple[list[np.ndarray], list[in
 
 
 def run_iss(graph: Graph, inputs: Sequence[np.ndarray], workdir: Path, kernels: str = "rvx",
-            nnx: bool = True) -> list[np.ndarray]:
+            nnx: bool = True, cflags: Sequence[str] = ()) -> list[np.ndarray]:
     from rtl.model.iss import run_elf
-    elf, gen = build_model_elf(graph, inputs, workdir, kernels=kernels, nnx=nnx)
+    elf, gen = build_model_elf(graph, inputs, workdir, kernels=kernels, nnx=nnx, cflags=cflags)
     r = run_elf(str(elf), nnx=nnx)
     assert r.status == "exit" and r.exit_code == 0, (r.status, r.message, r.stdout[-500:])
     outs, _ = parse_outputs(r.stdout, gen, inputs[0].shape[0])
@@ -244,8 +245,22 @@ LAYERS = {
                                        "SAME", multiplier=2),
     "dw5x2_c6_dm3_dil2": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 11, 9, 6), 0, (2, 5),
                                             (1, 1), "SAME", dilation=(2, 2), multiplier=3),
-    "dw5x5_c4_fallback": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 7, 7, 4), 0, (5, 5),
+    "dw5x5_c4_relu6": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 7, 7, 4), 0, (5, 5),
+                                         (1, 1), "SAME", in_zp=0, act="RELU6"),
+    "dw5x5_c3_fallback": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 7, 7, 3), 0, (5, 5),
                                             (1, 1), "SAME", in_zp=0, act="RELU6"),
+    # in_c % 4 == 0, multiplier 1: nnx.vmac, 2 pixels per pass; odd out_w leaves one alone
+    "dw3x3_c12_s2_same_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 9, 9, 12), 0, (3, 3),
+                                                 (2, 2), "SAME", in_zp=-5),
+    # dilation 3 = filter_h: the band rows cannot be a ring (filled per output row)
+    "dw3x3_c8_dil3_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 10, 9, 8), 0, (3, 3),
+                                             (1, 1), "SAME", dilation=(3, 3), in_zp=-20),
+    # 32 groups x 3 rows x 32 columns do not fit the band: chunks of groups
+    "dw3x3_c128_w30_chunks_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 2, 30, 128), 0,
+                                                     (3, 3), (1, 1), "SAME", in_zp=9),
+    "dw3x2_c4_dil2_valid_vmac": lambda: conv_model("DEPTHWISE_CONV_2D", (1, 8, 9, 4), 0,
+                                                   (3, 2), (1, 1), "VALID", dilation=(2, 2),
+                                                   in_zp=127),
     # FULLY_CONNECTED
     "fc_64x12": lambda: fc_model(64, 12, in_zp=-128),
     "fc_24x7_per_channel": lambda: fc_model(24, 7, per_channel=True),
@@ -262,6 +277,17 @@ def test_single_layer_bit_exact_on_iss(case: str, tmp_path: Path) -> None:
     assert_bit_exact(graph, inputs, run_iss(graph, inputs, tmp_path))
 
 
+@pytest.mark.parametrize("case", ["conv1x1_c8_oc6", "conv3x3_c3_oc5_same", "dw3x3_c8_same"])
+def test_single_layer_without_the_bank_on_iss(case: str, tmp_path: Path) -> None:
+    """-DNNX_NO_ACC (CV32E40X's coprocessor has no accumulator bank): the conv sums in
+    registers with mac4 (dot4 + add without a third operand), no vmac depthwise path."""
+    _toolchain_or_skip()
+    graph = LAYERS[case]()
+    inputs = random_inputs(graph, 2, seed=6)
+    got = run_iss(graph, inputs, tmp_path, cflags=["-DNNX_NO_ACC=1", "-DNNX_NO_RD_OPERAND=1"])
+    assert_bit_exact(graph, inputs, got)
+
+
 def test_rvx_kernel_set_is_listed() -> None:
     from harness.codegen import kernel_sets
     assert "rvx" in kernel_sets() and "ref" in kernel_sets()
@@ -275,11 +301,12 @@ def test_rvx_kernels_compile_for_the_host_emulated(tmp_path: Path) -> None:
     graph = conv_model("CONV_2D", (1, 5, 5, 3), 5, (3, 3), (1, 1), "SAME")
     gen = generate(graph, tmp_path / "gen", kernels="rvx")
     import subprocess
-    for name in ("conv.c", "depthwise_conv.c", "fully_connected.c"):
+    for name, flag in [(n, f) for n in ("conv.c", "depthwise_conv.c", "fully_connected.c")
+                       for f in ("-std=c99", "-DNNX_NO_ACC=1")]:   # with / without the bank
         src = gen.out_dir / "kernels" / name
         shutil.copyfile(Path(__file__).parents[1] / "harness" / "codegen" / "kernels" / "rvx" / name,
                         src)
-        r = subprocess.run([cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-c",
+        r = subprocess.run([cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-c", flag,
                             f"-I{gen.out_dir / 'kernels'}", str(src), "-o",
                             str(tmp_path / (name + ".o"))], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr

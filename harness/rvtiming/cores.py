@@ -54,7 +54,7 @@ def _table(**weights: float) -> dict[str, float]:
 
 
 _NNX_HB = dict(nnx_mac4=4, nnx_dot4=4, nnx_setq=4, nnx_setout=4, nnx_rdbpot=5, nnx_srdhm=6,
-               nnx_requant=6)
+               nnx_requant=6, nnx_macc=4, nnx_vmac=4, nnx_racc=4)
 
 # The CFU and CV-X-IF adapters' hb_nnx was narrowed after the fit (MUL_STEPS = 4: a 32 x 9
 # multiplier over 4 cycles, rtl/README.md): srdhm and requant answer 3 cycles later, and
@@ -77,7 +77,9 @@ CV32E40X = CoreTiming(
            csr=1, csr_counter=4, other=1, branch_fwd_nt=1, branch_fwd_taken=3, branch_bwd_nt=1,
            branch_bwd_taken=3, load_use_1=1, jalr_dep=1,
            nnx_mac4=2, nnx_dot4=4.82, nnx_setq=2.15, nnx_setout=2, nnx_rdbpot=3,
-           nnx_srdhm=4 + _NARROW_MUL, nnx_requant=4.65 + _NARROW_MUL, nnx_use_1=0),
+           nnx_srdhm=4 + _NARROW_MUL, nnx_requant=4.65 + _NARROW_MUL, nnx_use_1=0,
+           # the accumulator bank (added after the fit): latency 1 like dot4, same cost
+           nnx_macc=4.82, nnx_vmac=4.82, nnx_racc=4.82),
     fitted=("nnx_mac4", "nnx_dot4", "nnx_srdhm", "nnx_rdbpot", "nnx_requant", "nnx_setq",
             "nnx_setout", "nnx_use_1"))
 
@@ -93,7 +95,9 @@ VEXRISCV = CoreTiming(
            branch_bwd_nt=2.81, branch_bwd_taken=2.71, load_use_1=1.73, load_use_2=1.29,
            mul_use_1=2.06, mul_use_2=0.34, shift_use_1=0.78, icache_miss=19.39,
            dcache_miss=19.24, nnx_mac4=1, nnx_dot4=1.2, nnx_setq=1, nnx_setout=1, nnx_rdbpot=2,
-           nnx_srdhm=3 + _NARROW_MUL, nnx_requant=3 + _NARROW_MUL, nnx_use_1=1.0),
+           nnx_srdhm=3 + _NARROW_MUL, nnx_requant=3 + _NARROW_MUL, nnx_use_1=1.0,
+           # the accumulator bank (added after the fit): latency 1 like dot4, same cost
+           nnx_macc=1.2, nnx_vmac=1.2, nnx_racc=1.2),
     fitted=("load_use_1", "load_use_2", "mul_use_1", "mul_use_2", "shift_use_1",
             "branch_fwd_taken", "branch_bwd_nt", "branch_bwd_taken", "jal", "jalr", "store",
             "icache_miss", "dcache_miss", "nnx_dot4", "nnx_use_1"),

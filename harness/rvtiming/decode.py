@@ -13,7 +13,9 @@ __all__ = ["Insn", "decode", "NNX_CLASSES", "COUNTER_CSRS"]
 # custom-0 (0x0B) R-type: (funct3, funct7) -> class, as rtl/model/nnx.py's INSNS
 NNX_CLASSES = {(0, 0): "nnx_mac4", (0, 1): "nnx_dot4", (1, 0): "nnx_srdhm",
                (2, 0): "nnx_rdbpot", (3, 0): "nnx_requant", (4, 0): "nnx_setq",
-               (5, 0): "nnx_setout"}
+               (5, 0): "nnx_setout",
+               **{(6, k): "nnx_macc" for k in range(8)}, (6, 8): "nnx_vmac", (6, 9): "nnx_vmac",
+               **{(7, k): "nnx_racc" for k in range(8)}}
 # mcycle, minstret, cycle, instret, time and their high halves: the "counter" CSRs that
 # CV32E40X reads in 4 cycles (its user manual, "Cycle counts per instruction type")
 COUNTER_CSRS = frozenset({0xB00, 0xB02, 0xB80, 0xB82, 0xC00, 0xC01, 0xC02,

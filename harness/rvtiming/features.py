@@ -30,7 +30,7 @@ __all__ = ["FEATURES", "INDEX", "CLASSES", "BRANCH_OUTCOMES", "HAZARDS", "DYNAMI
            "BlockFeatures", "block_features"]
 
 CLASSES = ("alu", "shift", "load", "store", "mul", "mulh", "div", "jal", "jalr", "csr",
-           "csr_counter", "other", *NNX_CLASSES.values())
+           "csr_counter", "other", *dict.fromkeys(NNX_CLASSES.values()))
 BRANCH_OUTCOMES = ("branch_fwd_nt", "branch_fwd_taken", "branch_bwd_nt", "branch_bwd_taken")
 HAZARDS = ("load_use_1", "load_use_2", "mul_use_1", "mul_use_2", "shift_use_1", "nnx_use_1",
            "jalr_dep")

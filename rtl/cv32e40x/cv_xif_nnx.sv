@@ -13,6 +13,7 @@
 // pipelined.  The port has no third operand, so mac4 sees rd = 0 as on VexRiscv's CFU;
 // firmware uses -DNNX_NO_RD_OPERAND (nnx_mac4 = nnx.dot4 + add).
 module cv_xif_nnx #(
+    parameter ACC_BANK = 0,     // hb_nnx's accumulator bank (macc/vmac/racc): left out here
     parameter ID_W = 4,
     parameter MUL_STEPS = 4     // hb_nnx's private multiplier: 32 x 9 over 4 cycles
 ) (
@@ -45,7 +46,10 @@ module cv_xif_nnx #(
     wire [6:0] f7 = issue_instr[31:25];
     wire is_custom0 = issue_instr[6:0] == 7'h0B;
     wire is_nnx = is_custom0 && ((f3 == 3'd0 && (f7 == 7'd0 || f7 == 7'd1)) ||
-                                 (f3 >= 3'd1 && f3 <= 3'd5 && f7 == 7'd0));
+                                 (f3 >= 3'd1 && f3 <= 3'd5 && f7 == 7'd0) ||
+                                 (ACC_BANK != 0 && f3 == 3'd6 &&
+                                  (f7 < 7'd8 || f7 == 7'd8 || f7 == 7'd9)) ||
+                                 (ACC_BANK != 0 && f3 == 3'd7 && f7 < 7'd8));   // the bank
     assign issue_accept = is_nnx;
     assign issue_ready  = !is_nnx || (state == S_IDLE && &issue_rs_valid);
     wire take = issue_valid && issue_ready && is_nnx;
@@ -64,7 +68,7 @@ module cv_xif_nnx #(
     wire [31:0] mul_a, mul_b;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    hb_nnx #(.EXT_MUL(0), .MUL_STEPS(MUL_STEPS)) u_nnx (
+    hb_nnx #(.ACC_BANK(ACC_BANK), .EXT_MUL(0), .MUL_STEPS(MUL_STEPS)) u_nnx (
         .clk(clk), .rst(rst),
         .cmd_valid(state == S_EXEC && !sent), .cmd_ready(cmd_ready),
         .cmd_funct3(op_f3), .cmd_funct7(op_f7), .cmd_custom1(1'b0),

@@ -33,6 +33,7 @@ import numpy as np
 
 CUSTOM_0 = 0x0B
 CUSTOM_1 = 0x2B
+N_ACC = 8          # accumulators of macc / vmac / racc
 
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
@@ -158,9 +159,23 @@ INSNS: tuple[Insn, ...] = (
     Insn("setq", 4, 0, False, 1, "MULT = rs1, SHIFT = rs2; rd = 0"),
     Insn("setout", 5, 0, False, 1,
          "ZP = rs1, MIN = sext(rs2[15:0]), MAX = sext(rs2[31:16]); rd = 0"),
+    # the accumulator bank ACC[0..7] (internal state, reset 0): dot products that
+    # accumulate in place, for ports without a third operand (CFU, CV-X-IF)
+    *(Insn(f"macc{k}", 6, k, False, 1, f"ACC[{k}] += sum_i sext(rs1.b[i])*sext(rs2.b[i]); rd = 0")
+      for k in range(N_ACC)),
+    *(Insn(f"vmac{j}", 6, 8 + j, False, 1,
+           f"ACC[{4 * j}+i] += sext(rs1.b[i])*sext(rs2.b[i]) for i < 4 (per lane); rd = 0")
+      for j in range(N_ACC // 4)),
+    *(Insn(f"racc{k}", 7, k, False, 1, f"rd = ACC[{k}]; ACC[{k}] = 0") for k in range(N_ACC)),
 )
 BY_NAME = {i.name: i for i in INSNS}
 BY_CODE = {(i.funct3, i.funct7): i for i in INSNS}
+
+
+def implemented(funct3: int, funct7: int, bank: bool = True) -> bool:
+    """Whether a custom-0 (funct3, funct7) is an nnx instruction of a unit with / without
+    the accumulator bank (macc / vmac / racc: funct3 6 and 7)."""
+    return (funct3, funct7) in BY_CODE and (bank or funct3 < 6)
 
 
 def encode(name: str, rd: int, rs1: int, rs2: int) -> int:
@@ -186,17 +201,20 @@ class Nnx:
     zp: int = 0
     act_min: int = -128
     act_max: int = 127
+    bank: bool = True           # the accumulator bank is built (hb_nnx ACC_BANK)
+    acc: list = field(default_factory=lambda: [0] * N_ACC)   # unsigned 32-bit each
     trace: list = field(default_factory=list, repr=False)
 
     def reset(self) -> None:
         self.mult, self.shift, self.zp, self.act_min, self.act_max = 0x40000000, 0, 0, -128, 127
+        self.acc = [0] * N_ACC
 
     def execute(self, funct3: int, funct7: int, rs1: int, rs2: int, rd: int = 0,
                 opcode: int = CUSTOM_0) -> int:
         if opcode != CUSTOM_0:
             raise IllegalInstruction(f"custom opcode {opcode:#x} not implemented")
         insn = BY_CODE.get((funct3, funct7))
-        if insn is None:
+        if insn is None or (funct3 >= 6 and not self.bank):
             raise IllegalInstruction(f"nnx funct3={funct3} funct7={funct7} not implemented")
         rs1, rs2, rd = u32(rs1), u32(rs2), u32(rd)
         name = insn.name
@@ -211,6 +229,17 @@ class Nnx:
         if name == "requant":
             return u32(requantize(rs1, rs2, self.mult, self.shift, self.zp,
                                   self.act_min, self.act_max))
+        if name.startswith("macc"):
+            self.acc[funct7] = u32(self.acc[funct7] + dot4(rs1, rs2))
+            return 0
+        if name.startswith("vmac"):
+            base = 4 * (funct7 - 8)
+            for i, (x, y) in enumerate(zip(bytes4(rs1), bytes4(rs2))):
+                self.acc[base + i] = u32(self.acc[base + i] + x * y)
+            return 0
+        if name.startswith("racc"):
+            value, self.acc[funct7] = self.acc[funct7], 0
+            return value
         if name == "setq":
             self.mult, self.shift = s32(rs1), s32(rs2)
             return 0

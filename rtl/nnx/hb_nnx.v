@@ -12,6 +12,12 @@
 //   4      0       nnx.setq      MULT = rs1, SHIFT = rs2            (rd = 0)
 //   5      0       nnx.setout    ZP = rs1, MIN = sext(rs2[15:0]),
 //                                MAX = sext(rs2[31:16])            (rd = 0)
+//   6      k<8     nnx.macc k    ACC[k] += sum_i sext(rs1.b[i]) * sext(rs2.b[i])  (rd = 0)
+//   6      8+j     nnx.vmac j    ACC[4j+i] += sext(rs1.b[i]) * sext(rs2.b[i]),
+//                                i = 0..3, per lane, j = 0 or 1    (rd = 0)
+//   7      k<8     nnx.racc k    rd = ACC[k]; ACC[k] = 0
+//   (ACC[0..7]: the accumulator bank, 8 x 32 bits, reset 0; sums wrap mod 2^32.
+//    With ACC_BANK = 0 the bank is not built and these encodings are illegal.)
 //   anything else (and every custom-1 instruction): rsp_illegal -> the core
 //   raises an illegal-instruction trap.
 //
@@ -33,6 +39,7 @@
 // about 1/MUL_STEPS of the multiplier.  SHIFT is stored pre-decoded as the
 // clamped left/right shift amounts and MIN/MAX as 16-bit values.
 module hb_nnx #(
+    parameter ACC_BANK = 1,      // 0: no accumulator bank (macc/vmac/racc are illegal)
     parameter EXT_MUL = 0,
     parameter MUL_STEPS = 1      // private multiplier (EXT_MUL = 0): 1, 2 or 4 cycles
 ) (
@@ -75,6 +82,33 @@ module hb_nnx #(
     wire signed [17:0] dot = {{2{p0[15]}}, p0} + {{2{p1[15]}}, p1} +
                              {{2{p2[15]}}, p2} + {{2{p3[15]}}, p3};
     wire [31:0] dot32 = {{14{dot[17]}}, dot};
+
+    // ------------------------------------------------------------------
+    // accumulator bank (macc / vmac / racc): four 32-bit adders, adder i
+    // serves ACC[i] and ACC[4+i].  macc k uses adder k[1:0] on ACC[k] with
+    // the dot product; vmac j uses all four on ACC[4j..4j+3] with the lane
+    // products.
+    // ------------------------------------------------------------------
+    reg  [31:0] acc [0:7];
+    wire        is_vmac = cmd_funct7[3];
+    wire        acc_hi  = is_vmac ? cmd_funct7[0] : cmd_funct7[2];
+    wire [17:0] lane [0:3];            // addends: 18-bit, sign-extended at the adder
+    assign lane[0] = {{2{p0[15]}}, p0};
+    assign lane[1] = {{2{p1[15]}}, p1};
+    assign lane[2] = {{2{p2[15]}}, p2};
+    assign lane[3] = {{2{p3[15]}}, p3};
+    // acc_cur[i] = ACC[4*acc_hi + i]: the adders' inputs and (racc k: acc_hi = k[2])
+    // the read port, indexed by k[1:0]
+    wire [31:0] acc_cur [0:3];
+    wire [31:0] acc_sum [0:3];
+    genvar gi;
+    generate
+        for (gi = 0; gi < 4; gi = gi + 1) begin : g_acc_add
+            assign acc_cur[gi] = acc_hi ? acc[4 + gi] : acc[gi];
+            wire [17:0] addend = is_vmac ? lane[gi] : dot;
+            assign acc_sum[gi] = acc_cur[gi] + {{14{addend[17]}}, addend};
+        end
+    endgenerate
 
     // ------------------------------------------------------------------
     // stage M: SaturatingRoundingDoublingHighMul from the 64-bit product.
@@ -155,11 +189,13 @@ module hb_nnx #(
     wire [31:0] fp_out = fp_requant ? (($signed(fp_lo) > $signed(mx)) ? mx : fp_lo) : fp_r;
 
     // setq: pre-decode SHIFT into clamped left / right shift amounts
-    wire [31:0] neg_shift = ~cmd_rs2 + 32'd1;
+    //   SHIFT < 0: -SHIFT > 31 unless SHIFT is in -31 .. -1, i.e. bits 31:5 all ones and
+    //   bits 4:0 not 0; then -SHIFT = (-SHIFT[4:0]) mod 32 (a 5-bit negation suffices)
+    wire [4:0]  neg_low   = ~cmd_rs2[4:0] + 5'd1;
     wire        sh_pos    = !cmd_rs2[31] && cmd_rs2 != 32'd0;
     wire [4:0]  new_left  = !sh_pos ? 5'd0 : ((cmd_rs2[31:5] != 27'd0) ? 5'd31 : cmd_rs2[4:0]);
     wire [4:0]  new_right = !cmd_rs2[31] ? 5'd0 :
-                            ((neg_shift[31:5] != 27'd0) ? 5'd31 : neg_shift[4:0]);
+                            ((!(&cmd_rs2[31:5]) || cmd_rs2[4:0] == 5'd0) ? 5'd31 : neg_low);
 
     // ------------------------------------------------------------------
     // control
@@ -171,7 +207,28 @@ module hb_nnx #(
 
     wire legal = !cmd_custom1 && (
                    (cmd_funct3 == 3'd0 && (cmd_funct7 == 7'd0 || cmd_funct7 == 7'd1)) ||
-                   (cmd_funct3 >= 3'd1 && cmd_funct3 <= 3'd5 && cmd_funct7 == 7'd0));
+                   (cmd_funct3 >= 3'd1 && cmd_funct3 <= 3'd5 && cmd_funct7 == 7'd0) ||
+                   (ACC_BANK != 0 && cmd_funct3 == 3'd6 &&
+                    (cmd_funct7 < 7'd8 || cmd_funct7 == 7'd8 || cmd_funct7 == 7'd9)) ||
+                   (ACC_BANK != 0 && cmd_funct3 == 3'd7 && cmd_funct7 < 7'd8));
+    // (ACC_BANK = 0: a constant 0, so synthesis drops the bank's flip-flops and adders)
+    wire acc_take = (ACC_BANK != 0) && cmd_valid && cmd_ready && legal;
+
+    // the bank: written by macc / vmac (sum) and racc (clear)
+    integer ai;
+    always @(posedge clk) begin
+        for (ai = 0; ai < 8; ai = ai + 1) begin
+            if (rst) begin
+                acc[ai] <= 32'd0;
+            end else if (acc_take && cmd_funct3 == 3'd6 &&
+                         (is_vmac ? (cmd_funct7[0] == ai[2])
+                                  : (cmd_funct7[2:0] == ai[2:0]))) begin
+                acc[ai] <= acc_sum[ai[1:0]];
+            end else if (acc_take && cmd_funct3 == 3'd7 && cmd_funct7[2:0] == ai[2:0]) begin
+                acc[ai] <= 32'd0;
+            end
+        end
+    end
 
     always @(posedge clk) begin
         if (rst) begin
@@ -234,10 +291,15 @@ module hb_nnx #(
                             q_mult <= cmd_rs1; q_left <= new_left; q_right <= new_right;
                             rsp_valid <= 1'b1;
                         end
-                        default: begin   // 5: setout
+                        3'd5: begin            // setout
                             q_zp  <= cmd_rs1;
                             q_min <= cmd_rs2[15:0];
                             q_max <= cmd_rs2[31:16];
+                            rsp_valid <= 1'b1;
+                        end
+                        3'd6: rsp_valid <= 1'b1;      // macc / vmac: the bank (above)
+                        default: begin         // 7: racc (the bank clears ACC[k])
+                            rsp_data  <= acc_cur[cmd_funct7[1:0]];
                             rsp_valid <= 1'b1;
                         end
                     endcase

@@ -99,6 +99,9 @@ async def test_cpi(dut):
         table[".insn r CUSTOM_0, 1, 0, x5, x6, x7"] = 6     # nnx.srdhm
         table[".insn r CUSTOM_0, 2, 0, x5, x6, x7"] = 5     # nnx.rdbpot
         table[".insn r CUSTOM_0, 4, 0, x0, x6, x7"] = 4     # nnx.setq
+        table[".insn r CUSTOM_0, 6, 3, x0, x6, x7"] = 4     # nnx.macc 3
+        table[".insn r CUSTOM_0, 6, 9, x0, x6, x7"] = 4     # nnx.vmac 1
+        table[".insn r CUSTOM_0, 7, 3, x5, x0, x0"] = 4     # nnx.racc 3
     reps = 8
     for insn, cpi in table.items():
         asm = ("    li x8, 0x1000\n    li x6, 1234567\n    li x7, 89\n"
@@ -122,7 +125,8 @@ async def test_custom_is_illegal_without_nnx(dut):
         case = programs.Case("custom_ok", case.asm, {5: 4})
     await run_case(soc, case)
     # custom-1 and an undefined funct are illegal with the extension too
-    for word in (".insn r CUSTOM_1, 0, 0, x5, x6, x6", ".insn r CUSTOM_0, 7, 0, x5, x6, x6",
+    for word in (".insn r CUSTOM_1, 0, 0, x5, x6, x6", ".insn r CUSTOM_0, 7, 8, x5, x6, x6",
+                 ".insn r CUSTOM_0, 6, 10, x5, x6, x6",
                  ".insn r CUSTOM_0, 0, 2, x5, x6, x6"):
         await run_case(soc, programs.Case("custom_bad", f"    {word}\n", status="trap",
                                           trap_cause=2))

@@ -28,7 +28,10 @@ LOADS = {"lb": 1, "lh": 2, "lw": 4, "lbu": 1, "lhu": 2}
 STORES = {"sb": 1, "sh": 2, "sw": 4}
 BRANCHES = ["beq", "bne", "blt", "bge", "bltu", "bgeu"]
 NNX = [("mac4", 0, 0), ("dot4", 0, 1), ("srdhm", 1, 0), ("rdbpot", 2, 0),
-       ("requant", 3, 0), ("setq", 4, 0), ("setout", 5, 0)]
+       ("requant", 3, 0), ("setq", 4, 0), ("setout", 5, 0),
+       # the accumulator bank (internal state: the ISS's golden model must follow it)
+       ("macc0", 6, 0), ("macc5", 6, 5), ("vmac0", 6, 8), ("vmac1", 6, 9), ("racc0", 7, 0),
+       ("racc2", 7, 2), ("racc5", 7, 5), ("racc7", 7, 7)]
 
 
 def _val(rng: random.Random) -> int:

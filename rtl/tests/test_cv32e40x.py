@@ -56,7 +56,7 @@ def test_random_nnx_program_through_cv_x_if(tmp_path: Path) -> None:
     from rtl.tests.test_vexriscv import random_program
     exe = build_cv_bench(nnx=True)
     flags = ["-DHB_COUNTERS_ENABLE=1", "-DNNX_NO_RD_OPERAND=1"]
-    src, want = random_program(11, 400)
+    src, want = random_program(11, 400, bank=False)   # cv_xif_nnx has no accumulator bank
     (tmp_path / "prog.c").write_text(src)
     elf = build_elf([tmp_path / "prog.c"], tmp_path / "prog.elf", nnx=True, extra_cflags=flags)
     p = subprocess.run(bench_command(exe, elf, 20_000_000), capture_output=True, timeout=600)
@@ -65,7 +65,7 @@ def test_random_nnx_program_through_cv_x_if(tmp_path: Path) -> None:
     got = [int(x, 16) for x in r.stdout.decode().split()]
     assert got == want
     (tmp_path / "bad.c").write_text(
-        "int main(void) { int r; __asm__ volatile (\".insn r CUSTOM_0, 6, 0, %0, x0, x0\""
+        "int main(void) { int r; __asm__ volatile (\".insn r CUSTOM_0, 6, 10, %0, x0, x0\""
         " : \"=r\"(r)); return r; }\n")
     elf = build_elf([tmp_path / "bad.c"], tmp_path / "bad.elf", extra_cflags=flags)
     p = subprocess.run(bench_command(exe, elf, 1_000_000), capture_output=True, timeout=600)

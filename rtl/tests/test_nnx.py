@@ -58,10 +58,32 @@ def test_mac4_and_requant_semantics():
     acc = 12345
     want = min(127, max(-128, nnx.rdbpot(nnx.srdhm(acc, 1518500250), 7) - 3))
     assert nnx.s32(m.execute(3, 0, acc, 0)) == want
-    with pytest.raises(nnx.IllegalInstruction):
-        m.execute(6, 0, 0, 0)
+    for f3, f7 in ((6, 10), (6, 16), (7, 8), (1, 1)):
+        with pytest.raises(nnx.IllegalInstruction):
+            m.execute(f3, f7, 0, 0)
     with pytest.raises(nnx.IllegalInstruction):
         m.execute(0, 0, 0, 0, 0, opcode=nnx.CUSTOM_1)
+
+
+def test_accumulator_bank_semantics():
+    """macc k / vmac j accumulate in place (wrapping), racc k reads and clears."""
+    m = nnx.Nnx()
+    a = nnx.pack4([1, -2, 127, -128])
+    b = nnx.pack4([-128, 3, -1, -128])
+    assert m.execute(6, 5, a, b, 0x1234) == 0          # rd is not read, 0 is written
+    assert m.execute(6, 5, a, b) == 0
+    assert m.execute(6, 9, a, b) == 0                   # lanes into ACC[4..7]
+    lanes = [x * y for x, y in zip(nnx.bytes4(a), nnx.bytes4(b))]
+    assert m.acc[4:] == [nnx.u32(v + (2 * nnx.dot4(a, b) if i == 1 else 0))
+                         for i, v in enumerate(lanes)]
+    assert nnx.s32(m.execute(7, 5, 0, 0)) == 2 * nnx.dot4(a, b) + lanes[1]
+    assert m.execute(7, 5, 0, 0) == 0                   # cleared by the read
+    m.acc[0] = 0x7FFFFFFF
+    m.execute(6, 8, nnx.pack4([1, 0, 0, 0]), nnx.pack4([1, 0, 0, 0]))
+    assert m.execute(7, 0, 0, 0) == 0x80000000          # wraps mod 2^32
+    m.execute(6, 3, a, b)
+    m.reset()
+    assert m.acc == [0] * nnx.N_ACC
 
 
 def test_nnx_header_matches_model(tmp_path):

@@ -25,6 +25,14 @@ CALLS = {
     "setq": "(nnx_setq((int32_t)a[i], (int32_t)b[i]), 0)",
     "setout": "(nnx_setout((int32_t)a[i], (int16_t)b[i], (int16_t)(b[i] >> 16)), 0)",
 }
+# the accumulator bank: macc k / vmac j write rd = 0, racc k reads ACC[k] (k, j literal)
+for _insn in nnx.INSNS:
+    _kind, _k = _insn.name[:4], _insn.name[4:]
+    if _kind in ("macc", "vmac"):
+        CALLS[_insn.name] = f"(nnx_{_kind}({_k}, a[i], b[i]), 0)"
+    elif _kind == "racc":
+        CALLS[_insn.name] = f"nnx_racc({_k})"
+OPS += [name for name in CALLS if name not in OPS]
 
 
 def _vx_missing() -> str | None:
@@ -43,9 +51,11 @@ def _vx_missing() -> str | None:
 needs_vx = pytest.mark.skipif(_vx_missing() is not None, reason=_vx_missing() or "")
 
 
-def random_program(seed: int, count: int, only: str | None = None) -> tuple[str, list[int]]:
-    """C source running `count` random nnx operations (or only the instruction `only`) and
-    printing each result (hex), and the golden model's results for them."""
+def random_program(seed: int, count: int, only: str | None = None,
+                   bank: bool = True) -> tuple[str, list[int]]:
+    """C source running `count` random nnx operations (or only the instruction `only`; without
+    the accumulator bank's if not `bank`) and printing each result (hex), and the golden
+    model's results for them."""
     from rtl.tests.cocotb_nnx import rand_op
     rng = random.Random(seed)
     model = nnx.Nnx()
@@ -53,7 +63,7 @@ def random_program(seed: int, count: int, only: str | None = None) -> tuple[str,
     while len(kinds) < count:
         _c1, f3, f7, rs1, rs2, rd = rand_op(rng)
         insn = nnx.BY_CODE.get((f3, f7))
-        if insn is None or (only and insn.name != only):   # nnx.h emits known encodings only
+        if insn is None or (only and insn.name != only) or not nnx.implemented(f3, f7, bank):
             continue
         if insn.name == "rdbpot":
             rs2 &= 31

@@ -35,8 +35,47 @@ static int32_t output_index(const hb_pool_geometry *g, int32_t b, int32_t y, int
     return ((b * g->out_h + y) * g->out_w + x) * g->channels + c;
 }
 
-/* The integer pools, int8 and int16 (16x8 models): the same reference formulas on T. */
+#ifndef HB_POOL_SUM_CHANNELS
+#define HB_POOL_SUM_CHANNELS 512       /* channels summed window-major (below) */
+#endif
+static int32_t hb_pool_sums[HB_POOL_SUM_CHANNELS];
+
+/* The integer pools, int8 and int16 (16x8 models): the same reference formulas on T. The
+ * average sums a window pixel by pixel, all channels at once into hb_pool_sums, so the input
+ * is read in memory order (a channel-by-channel walk over a large window misses the cache
+ * on every pixel); more channels than the buffer holds take the channel-outer loop. */
 #define HB_INTEGER_POOLS(T, SUFFIX, LOWEST)                                                   \
+    static void average_cell_##SUFFIX(const hb_pool_s8_params *p, const T *input, T *output, \
+                                      int32_t b, int32_t oy, int32_t ox)                     \
+    {                                                                                        \
+        const hb_pool_geometry *g = &p->g;                                                   \
+        const window w = clip_window(g, oy, ox);                                             \
+        const int32_t count = (w.fy_end - w.fy_start) * (w.fx_end - w.fx_start);             \
+        int32_t c, fy, fx;                                                                   \
+        if (count <= 0) {                                                                    \
+            return; /* TFLite rejects such a pool; the cells stay */                         \
+        }                                                                                    \
+        for (c = 0; c < g->channels; ++c) {                                                  \
+            hb_pool_sums[c] = 0;                                                             \
+        }                                                                                    \
+        for (fy = w.fy_start; fy < w.fy_end; ++fy) {                                         \
+            for (fx = w.fx_start; fx < w.fx_end; ++fx) {                                     \
+                const T *px = input + input_index(g, b, w.y0 + fy, w.x0 + fx, 0);            \
+                for (c = 0; c < g->channels; ++c) {                                          \
+                    hb_pool_sums[c] += px[c];                                                \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+        for (c = 0; c < g->channels; ++c) {                                                  \
+            const int32_t acc = hb_pool_sums[c];                                             \
+            /* Rounded to nearest, ties away from zero. */                                   \
+            const int32_t avg = acc > 0 ? (acc + count / 2) / count                          \
+                                        : (acc - count / 2) / count;                         \
+            output[output_index(g, b, oy, ox, c)] = (T)hb_clamp_i32(avg, p->act_min,         \
+                                                                    p->act_max);             \
+        }                                                                                    \
+    }                                                                                        \
+                                                                                             \
     void hb_average_pool_##SUFFIX(const hb_pool_s8_params *p, const T *input, T *output)     \
     {                                                                                        \
         const hb_pool_geometry *g = &p->g;                                                   \
@@ -45,6 +84,10 @@ static int32_t output_index(const hb_pool_geometry *g, int32_t b, int32_t y, int
             for (oy = 0; oy < g->out_h; ++oy) {                                              \
                 for (ox = 0; ox < g->out_w; ++ox) {                                          \
                     const window w = clip_window(g, oy, ox);                                 \
+                    if (g->channels <= HB_POOL_SUM_CHANNELS) {                               \
+                        average_cell_##SUFFIX(p, input, output, b, oy, ox);                  \
+                        continue;                                                            \
+                    }                                                                        \
                     for (c = 0; c < g->channels; ++c) {                                      \
                         int32_t acc = 0, count = 0;                                          \
                         for (fy = w.fy_start; fy < w.fy_end; ++fy) {                         \

@@ -9,8 +9,10 @@
  *
  * Data flow: the receptive fields of RVX_PIX = 4 output pixels are gathered (im2col) into
  * a static buffer, word-interleaved (word k of pixel s at col[4k + s]), so one pointer
- * walks all four; then 2 output channels x 4 pixels accumulate with nnx.mac4, each
- * activation word and each weight word loaded once per tile (6 loads, 8 mac4 = 32 MACs).
+ * walks all four; then 2 output channels x 4 pixels accumulate in the unit's accumulator
+ * bank with nnx.macc (no adds, so the same on ports without a third operand), each
+ * activation word and each weight word loaded once per tile (6 loads, 8 macc = 32 MACs),
+ * and nnx.racc reads and clears the 8 sums.
  * Weight rows are used in place when K = filter_h * filter_w * in_c is a multiple of 4;
  * otherwise they are repacked once per call, zero padded to whole words, into a static
  * buffer.  Cases that do not fit the buffers fall back to a scalar loop (same results).
@@ -22,7 +24,8 @@
 #include "hb_kernels.h"
 #include "hb_nnx.h"
 
-#define RVX_PIX 4                      /* output pixels per tile */
+#define RVX_PIX 4                      /* output pixels per sub-tile */
+#define RVX_SUB 4                      /* sub-tiles per tile (if the im2col buffer holds them) */
 #ifndef RVX_CONV_COL_WORDS
 #define RVX_CONV_COL_WORDS 2048        /* im2col buffer: RVX_PIX * ceil(K/4) words */
 #endif
@@ -35,7 +38,7 @@
 
 static uint32_t rvx_conv_col[RVX_CONV_COL_WORDS];
 static uint32_t rvx_conv_pack[RVX_CONV_PACK_WORDS];
-static int32_t rvx_conv_bias[RVX_CONV_MAX_OC];
+static int32_t rvx_conv_q[3 * RVX_CONV_MAX_OC];  /* per channel: mult, shift, folded bias */
 
 /* Offsets of an input pixel and of a filter tap (both followed by in_c channels). */
 static int32_t input_index(const hb_conv_geometry *g, int32_t b, int32_t y, int32_t x)
@@ -104,23 +107,21 @@ static void conv_s8_scalar(const hb_conv_s8_params *p, const int8_t *input, cons
     }
 }
 
-/* Gathers the receptive field of output pixel `pix` (flat index over batch, y, x) into slot
- * `slot` of the interleaved im2col buffer; padding taps get the input zero point `zp`. */
-static void gather(const hb_conv_geometry *g, const int8_t *input, int32_t pix, int32_t slot,
-                   int8_t zp)
+/* Gathers the receptive field of output pixel (b, oy, ox) into slot `slot` of the
+ * interleaved im2col sub-tile at `col`; padding taps get the input zero point `zp`. */
+static void gather(const hb_conv_geometry *g, const int8_t *input, int32_t b, int32_t oy,
+                   int32_t ox, uint32_t *col, int32_t slot, int8_t zp)
 {
-    const int32_t ox = pix % g->out_w;
-    const int32_t oy = (pix / g->out_w) % g->out_h;
-    const int32_t b = pix / (g->out_w * g->out_h);
     const int32_t in_y0 = oy * g->stride_h - g->pad_h;
     const int32_t in_x0 = ox * g->stride_w - g->pad_w;
     const int32_t c = g->in_c;
+    const int row_inside = g->dilation_w == 1 && in_x0 >= 0 && in_x0 + g->filter_w <= g->in_w;
     int32_t fy, fx, i;
     if ((c & 3) == 0 && ((uintptr_t)input & 3u) == 0) {
         /* whole words: the input tensor is 16-byte aligned and every pixel starts on a word */
         const uint32_t zpw = (uint32_t)(uint8_t)zp * 0x01010101u;
         const int32_t cw = c >> 2;
-        uint32_t *d = rvx_conv_col + slot;
+        uint32_t *d = col + slot;
         for (fy = 0; fy < g->filter_h; ++fy) {
             const int32_t iy = in_y0 + g->dilation_h * fy;
             const int row_ok = iy >= 0 && iy < g->in_h;
@@ -142,11 +143,24 @@ static void gather(const hb_conv_geometry *g, const int8_t *input, int32_t pix, 
         }
     } else {
         /* bytes: lane (k & 3) of word (k >> 2) of this slot */
-        uint8_t *d = (uint8_t *)rvx_conv_col + 4 * slot;
+        uint8_t *d = (uint8_t *)(col + slot);
         int32_t lane = 0;
         for (fy = 0; fy < g->filter_h; ++fy) {
             const int32_t iy = in_y0 + g->dilation_h * fy;
             const int row_ok = iy >= 0 && iy < g->in_h;
+            if (row_ok && row_inside) {
+                /* the filter row lies inside the input: filter_w * c contiguous bytes */
+                const int8_t *s = input + input_index(g, b, iy, in_x0);
+                const int32_t n = g->filter_w * c;
+                for (i = 0; i < n; ++i) {
+                    d[lane] = (uint8_t)s[i];
+                    if (++lane == 4) {
+                        lane = 0;
+                        d += 16;
+                    }
+                }
+                continue;
+            }
             for (fx = 0; fx < g->filter_w; ++fx) {
                 const int32_t ix = in_x0 + g->dilation_w * fx;
                 const int ok = row_ok && ix >= 0 && ix < g->in_w;
@@ -163,6 +177,54 @@ static void gather(const hb_conv_geometry *g, const int8_t *input, int32_t pix, 
     }
 }
 
+/* 2 output channels (weight rows w0, w1) x the 4 pixels of an interleaved sub-tile `a`, kw
+ * words deep: c[0..3] channel w0, c[4..7] channel w1.  6 loads per 8 dot products (32 MACs),
+ * unrolled twice.  With the accumulator bank the sums stay in the unit (nnx.macc: no adds, so
+ * the same on ports without a third operand) and nnx.racc reads them; with NNX_NO_ACC (a unit
+ * without the bank) they are nnx_mac4s into registers. */
+#ifdef NNX_NO_ACC
+#define RVX_MACC(k, x, w) (s##k = nnx_mac4(s##k, (x), (w)))
+#else
+#define RVX_MACC(k, x, w) nnx_macc(k, (x), (w))
+#endif
+#define RVX_MACC_STEP(x0, x1, x2, x3, u, v) \
+    do { \
+        RVX_MACC(0, x0, u); RVX_MACC(1, x1, u); RVX_MACC(2, x2, u); RVX_MACC(3, x3, u); \
+        RVX_MACC(4, x0, v); RVX_MACC(5, x1, v); RVX_MACC(6, x2, v); RVX_MACC(7, x3, v); \
+    } while (0)
+
+static inline void macc_2x4(const uint32_t *a, const uint32_t *w0, const uint32_t *w1,
+                            int32_t kw, int32_t c[8])
+{
+    const uint32_t *const end = w0 + kw;
+#ifdef NNX_NO_ACC
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+#endif
+    if (kw & 1) {
+        RVX_MACC_STEP(a[0], a[1], a[2], a[3], *w0, *w1);
+        ++w0;
+        ++w1;
+        a += 4;
+    }
+    while (w0 != end) {
+        const uint32_t x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
+        const uint32_t u = w0[0], v = w1[0];
+        const uint32_t y0 = a[4], y1 = a[5], y2 = a[6], y3 = a[7];
+        const uint32_t u2 = w0[1], v2 = w1[1];
+        RVX_MACC_STEP(x0, x1, x2, x3, u, v);
+        RVX_MACC_STEP(y0, y1, y2, y3, u2, v2);
+        a += 8;
+        w0 += 2;
+        w1 += 2;
+    }
+#ifdef NNX_NO_ACC
+    c[0] = s0; c[1] = s1; c[2] = s2; c[3] = s3; c[4] = s4; c[5] = s5; c[6] = s6; c[7] = s7;
+#else
+    c[0] = nnx_racc(0); c[1] = nnx_racc(1); c[2] = nnx_racc(2); c[3] = nnx_racc(3);
+    c[4] = nnx_racc(4); c[5] = nnx_racc(5); c[6] = nnx_racc(6); c[7] = nnx_racc(7);
+#endif
+}
+
 void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t *filter,
                   const int32_t *bias, int8_t *output)
 {
@@ -173,7 +235,7 @@ void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t 
     const int32_t pixels = g->batches * g->out_h * g->out_w;
     const int8_t zp = (int8_t)(-p->input_offset);
     const uint32_t *wt;
-    int32_t oc, pix, i;
+    int32_t oc, pix, i, b, oy, ox, sub_n;
 
     if (kw * RVX_PIX > RVX_CONV_COL_WORDS || oc_n > RVX_CONV_MAX_OC ||
         (((k & 3) != 0 || ((uintptr_t)filter & 3u) != 0) && kw * oc_n > RVX_CONV_PACK_WORDS) ||
@@ -200,53 +262,68 @@ void hb_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input, const int8_t 
         for (i = 0; i < kw; ++i) {
             sum = nnx_mac4(sum, w[i], 0x01010101u);
         }
-        rvx_conv_bias[oc] = (int32_t)((uint32_t)(bias != NULL ? bias[oc] : 0) +
-                                      (uint32_t)sum * (uint32_t)p->input_offset);
+        rvx_conv_q[3 * oc] = p->multiplier[oc];
+        rvx_conv_q[3 * oc + 1] = p->shift[oc];
+        rvx_conv_q[3 * oc + 2] = (int32_t)((uint32_t)(bias != NULL ? bias[oc] : 0) +
+                                           (uint32_t)sum * (uint32_t)p->input_offset);
     }
     nnx_setout(p->output_offset, p->act_min, p->act_max);
 
-    for (pix = 0; pix < pixels; pix += RVX_PIX) {
-        const int32_t np = pixels - pix < RVX_PIX ? pixels - pix : RVX_PIX;
-        int8_t *o0 = output + pix * oc_n;
-        int8_t *o1 = o0 + oc_n;
-        int8_t *o2 = o1 + oc_n;
-        int8_t *o3 = o2 + oc_n;
-        for (i = 0; i < np; ++i) {
-            gather(g, input, pix + i, i, zp);
+    /* tiles of up to RVX_SUB sub-tiles of RVX_PIX pixels: the weights stream through the
+     * cache once per tile, the sub-tiles reuse each channel pair's rows */
+    sub_n = RVX_CONV_COL_WORDS / (RVX_PIX * kw) < RVX_SUB ? RVX_CONV_COL_WORDS / (RVX_PIX * kw)
+                                                        : RVX_SUB;
+    b = 0;
+    oy = 0;
+    ox = 0;
+    for (pix = 0; pix < pixels; pix += RVX_PIX * sub_n) {
+        const int32_t tile = pixels - pix < RVX_PIX * sub_n ? pixels - pix : RVX_PIX * sub_n;
+        const int32_t subs = (tile + RVX_PIX - 1) / RVX_PIX;
+        for (i = 0; i < tile; ++i) {
+            gather(g, input, b, oy, ox, rvx_conv_col + (i / RVX_PIX) * RVX_PIX * kw, i % RVX_PIX,
+                   zp);
+            if (++ox == g->out_w) {
+                ox = 0;
+                if (++oy == g->out_h) {
+                    oy = 0;
+                    ++b;
+                }
+            }
         }
         for (oc = 0; oc < oc_n; oc += 2) {
             const uint32_t *w0 = wt + oc * kw;
             const uint32_t *w1 = oc + 1 < oc_n ? w0 + kw : w0;
-            const uint32_t *a = rvx_conv_col;
-            const uint32_t *end = w0 + kw;
-            int32_t c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-            int32_t bias0;
-            while (w0 != end) {
-                const uint32_t x0 = a[0], x1 = a[1], x2 = a[2], x3 = a[3];
-                const uint32_t u = *w0++, v = *w1++;
-                c00 = nnx_mac4(c00, x0, u);
-                c01 = nnx_mac4(c01, x1, u);
-                c02 = nnx_mac4(c02, x2, u);
-                c03 = nnx_mac4(c03, x3, u);
-                c10 = nnx_mac4(c10, x0, v);
-                c11 = nnx_mac4(c11, x1, v);
-                c12 = nnx_mac4(c12, x2, v);
-                c13 = nnx_mac4(c13, x3, v);
-                a += 4;
-            }
-            bias0 = rvx_conv_bias[oc];
-            nnx_setq(p->multiplier[oc], p->shift[oc]);
-            o0[oc] = (int8_t)nnx_requant(c00, bias0);
-            if (np > 1) o1[oc] = (int8_t)nnx_requant(c01, bias0);
-            if (np > 2) o2[oc] = (int8_t)nnx_requant(c02, bias0);
-            if (np > 3) o3[oc] = (int8_t)nnx_requant(c03, bias0);
-            if (oc + 1 < oc_n) {
-                const int32_t bias1 = rvx_conv_bias[oc + 1];
-                nnx_setq(p->multiplier[oc + 1], p->shift[oc + 1]);
-                o0[oc + 1] = (int8_t)nnx_requant(c10, bias1);
-                if (np > 1) o1[oc + 1] = (int8_t)nnx_requant(c11, bias1);
-                if (np > 2) o2[oc + 1] = (int8_t)nnx_requant(c12, bias1);
-                if (np > 3) o3[oc + 1] = (int8_t)nnx_requant(c13, bias1);
+            const int32_t *q = rvx_conv_q + 3 * oc;
+            const int32_t mult0 = q[0], shift0 = q[1], bias0 = q[2];
+            const int32_t mult1 = oc + 1 < oc_n ? q[3] : 0, shift1 = oc + 1 < oc_n ? q[4] : 0;
+            const int32_t bias1 = oc + 1 < oc_n ? q[5] : 0;
+            int32_t s;
+            for (s = 0; s < subs; ++s) {
+                const int32_t first = pix + s * RVX_PIX;
+                const int32_t np = pixels - first < RVX_PIX ? pixels - first : RVX_PIX;
+                int8_t *o0 = output + first * oc_n + oc;
+                int32_t cs[8], c00, c01, c02, c03, c10, c11, c12, c13;
+                macc_2x4(rvx_conv_col + s * RVX_PIX * kw, w0, w1, kw, cs);
+                c00 = cs[0];
+                c01 = cs[1];
+                c02 = cs[2];
+                c03 = cs[3];
+                c10 = cs[4];
+                c11 = cs[5];
+                c12 = cs[6];
+                c13 = cs[7];
+                nnx_setq(mult0, shift0);
+                o0[0] = (int8_t)nnx_requant(c00, bias0);
+                if (np > 1) o0[oc_n] = (int8_t)nnx_requant(c01, bias0);
+                if (np > 2) o0[2 * oc_n] = (int8_t)nnx_requant(c02, bias0);
+                if (np > 3) o0[3 * oc_n] = (int8_t)nnx_requant(c03, bias0);
+                if (oc + 1 < oc_n) {
+                    nnx_setq(mult1, shift1);
+                    o0[1] = (int8_t)nnx_requant(c10, bias1);
+                    if (np > 1) o0[oc_n + 1] = (int8_t)nnx_requant(c11, bias1);
+                    if (np > 2) o0[2 * oc_n + 1] = (int8_t)nnx_requant(c12, bias1);
+                    if (np > 3) o0[3 * oc_n + 1] = (int8_t)nnx_requant(c13, bias1);
+                }
             }
         }
     }

@@ -73,6 +73,196 @@ static void depthwise_s8_scalar(const hb_conv_s8_params *p, const int8_t *input,
     }
 }
 
+/* NHWC with in_c % 4 == 0 and depth multiplier 1: a word of the input holds 4 channels of
+ * one pixel, a word of the filter the same 4 channels of one tap, so nnx.vmac (per-lane
+ * multiply-accumulate) does one tap of 4 channels at once.  Per output row the filter_h input
+ * rows are copied into a "band", transposed to [channel group][row][column] words with the
+ * zero-point word in the padding, so the taps of one group and row are consecutive words;
+ * two output pixels accumulate together (ACC[0..3] and ACC[4..7]) from one filter-word load
+ * (the filter is repacked once to [group][tap]).  Then per channel one setq and per pixel one
+ * racc + requant.  Groups are done in chunks that fit the band buffer. */
+#ifndef RVX_DW_WORK_WORDS
+#define RVX_DW_WORK_WORDS 2048         /* quant params + repacked filter + band, contiguous */
+#endif
+#define RVX_DW_MAX_FH 16               /* filter rows of the band path */
+#ifdef NNX_NO_ACC
+#define RVX_NO_ACC 1                   /* a unit without the accumulator bank: no vmac path */
+#else
+#define RVX_NO_ACC 0
+#endif
+/* one block, so the data read in the inner loops (3 words of quant parameters per channel,
+ * the filter as [group][tap], the band) do not evict each other in a direct-mapped cache */
+static uint32_t rvx_dw_work[RVX_DW_WORK_WORDS];
+
+/* Output stage of 4 channels (q: mult, shift, folded bias of each) x 2 pixels from ACC[0..7];
+ * the parameters are loaded before the first store (a byte store may alias them). */
+static void requant_group(const uint32_t *q, int8_t *out0, int8_t *out1, int two)
+{
+    const int32_t m0 = (int32_t)q[0], s0 = (int32_t)q[1], b0 = (int32_t)q[2];
+    const int32_t m1 = (int32_t)q[3], s1 = (int32_t)q[4], b1 = (int32_t)q[5];
+    const int32_t m2 = (int32_t)q[6], s2 = (int32_t)q[7], b2 = (int32_t)q[8];
+    const int32_t m3 = (int32_t)q[9], s3 = (int32_t)q[10], b3 = (int32_t)q[11];
+    nnx_setq(m0, s0);
+    out0[0] = (int8_t)nnx_requant(nnx_racc(0), b0);
+    if (two) out1[0] = (int8_t)nnx_requant(nnx_racc(4), b0);
+    nnx_setq(m1, s1);
+    out0[1] = (int8_t)nnx_requant(nnx_racc(1), b1);
+    if (two) out1[1] = (int8_t)nnx_requant(nnx_racc(5), b1);
+    nnx_setq(m2, s2);
+    out0[2] = (int8_t)nnx_requant(nnx_racc(2), b2);
+    if (two) out1[2] = (int8_t)nnx_requant(nnx_racc(6), b2);
+    nnx_setq(m3, s3);
+    out0[3] = (int8_t)nnx_requant(nnx_racc(3), b3);
+    if (two) {
+        out1[3] = (int8_t)nnx_requant(nnx_racc(7), b3);
+    } else {                          /* no second pixel: empty ACC[4..7] */
+        (void)nnx_racc(4);
+        (void)nnx_racc(5);
+        (void)nnx_racc(6);
+        (void)nnx_racc(7);
+    }
+}
+
+/* Fills band row `slot` with input row iy (the zero-point word outside the input) for the
+ * groups [g0, g0 + gn). */
+static void fill_band_row(const hb_conv_geometry *g, const uint32_t *input, uint32_t *band,
+                          int32_t b, int32_t iy, int32_t slot, int32_t ncols, int32_t g0,
+                          int32_t gn, uint32_t zpw)
+{
+    const int32_t cw = g->in_c >> 2, rows = g->filter_h * ncols;
+    const int row_ok = iy >= 0 && iy < g->in_h;
+    uint32_t *d = band + slot * ncols;
+    int32_t j, gi;
+    for (j = 0; j < ncols; ++j) {
+        const int32_t ix = j - g->pad_w;
+        uint32_t *dj = d + j;
+        if (row_ok && ix >= 0 && ix < g->in_w) {
+            const uint32_t *src = input + ((b * g->in_h + iy) * g->in_w + ix) * cw + g0;
+            for (gi = 0; gi < gn; ++gi) {
+                *dj = src[gi];
+                dj += rows;
+            }
+        } else {
+            for (gi = 0; gi < gn; ++gi) {
+                *dj = zpw;
+                dj += rows;
+            }
+        }
+    }
+}
+
+static void depthwise_s8_vmac(const hb_conv_s8_params *p, const int8_t *input,
+                              const int8_t *filter, const int32_t *bias, int8_t *output)
+{
+    const hb_conv_geometry *g = &p->g;
+    const int32_t fw = g->filter_w, fh = g->filter_h, c = g->in_c, cw = c >> 2;
+    const int32_t taps = fh * fw, out_w = g->out_w;
+    const int32_t sw = g->stride_w, dw = g->dilation_w;
+    const int32_t ncols = (out_w - 1) * sw + (fw - 1) * dw + 1;
+    const int32_t rows = fh * ncols;                    /* band words of one group */
+    uint32_t *const q = rvx_dw_work;                    /* [channel][mult, shift, bias] */
+    uint32_t *const wp = q + 3 * c;                     /* [group][tap] */
+    uint32_t *const band_all = wp + taps * cw;          /* [group][row slot][column] */
+    const int32_t room = (RVX_DW_WORK_WORDS - 3 * c - taps * cw) / rows;
+    const int32_t chunk = room < cw ? room : cw;
+    const uint32_t zpw = (uint32_t)(uint8_t)(int8_t)(-p->input_offset) * 0x01010101u;
+    const uint32_t *wt = (const uint32_t *)(const void *)filter;   /* [fy][fx][c] words */
+    const int fast3 = fw == 3 && sw == 1 && dw == 1;
+    /* the ring needs every group in the band and the filter_h rows of a window in distinct
+     * slots (iy mod filter_h): dilation_h coprime with filter_h */
+    int32_t ga = g->dilation_h, gb = fh;
+    int32_t b, oy, ox, gi, g0, i, oc;
+
+    int ring;
+    while (gb != 0) {
+        const int32_t t = ga % gb;
+        ga = gb;
+        gb = t;
+    }
+    ring = chunk == cw && ga == 1;
+
+    for (oc = 0; oc < c; ++oc) {
+        int32_t sum = 0;
+        for (i = 0; i < taps; ++i) {
+            sum += filter[i * c + oc];
+        }
+        q[3 * oc] = (uint32_t)p->multiplier[oc];
+        q[3 * oc + 1] = (uint32_t)p->shift[oc];
+        q[3 * oc + 2] = (uint32_t)(bias != NULL ? bias[oc] : 0) +
+                        (uint32_t)sum * (uint32_t)p->input_offset;
+    }
+    for (gi = 0; gi < cw; ++gi) {
+        for (i = 0; i < taps; ++i) {
+            wp[gi * taps + i] = wt[i * cw + gi];
+        }
+    }
+    nnx_setout(p->output_offset, p->act_min, p->act_max);
+    for (b = 0; b < g->batches; ++b) {
+        /* band rows are a ring: slot (iy mod filter_h) holds input row iy; with all groups in
+         * one chunk a row is filled once and kept while the window slides down */
+        int32_t slot_row[RVX_DW_MAX_FH];
+        for (i = 0; i < fh; ++i) {
+            slot_row[i] = INT32_MIN;
+        }
+        for (oy = 0; oy < g->out_h; ++oy) {
+            int8_t *out_row = output + (b * g->out_h + oy) * out_w * c;
+            for (g0 = 0; g0 < cw; g0 += chunk) {
+                const int32_t gn = cw - g0 < chunk ? cw - g0 : chunk;
+                int32_t row_off[RVX_DW_MAX_FH];
+                int32_t fy;
+                for (fy = 0; fy < fh; ++fy) {
+                    const int32_t iy = oy * g->stride_h - g->pad_h + g->dilation_h * fy;
+                    const int32_t slot = ring ? ((iy % fh) + fh) % fh : fy;
+                    if (!ring || slot_row[slot] != iy) {
+                        fill_band_row(g, (const uint32_t *)(const void *)input, band_all, b,
+                                      iy, slot, ncols, g0, gn, zpw);
+                        slot_row[slot] = ring ? iy : INT32_MIN;
+                    }
+                    row_off[fy] = slot * ncols;
+                }
+                for (gi = 0; gi < gn; ++gi) {
+                    const uint32_t *band = band_all + gi * rows;
+                    const uint32_t *wg = wp + (g0 + gi) * taps;
+                    const uint32_t *qg = q + 12 * (g0 + gi);
+                    for (ox = 0; ox < out_w; ox += 2) {
+                        const int two = ox + 1 < out_w;
+                        const uint32_t *w = wg;
+                        int32_t fx;
+                        if (fast3) {
+                            /* columns ox .. ox + 3 of each row; pixel ox + 1 reads one on */
+                            for (fy = 0; fy < fh; ++fy) {
+                                const uint32_t *r = band + row_off[fy] + ox;
+                                const uint32_t w0 = w[0], w1 = w[1], w2 = w[2];
+                                const uint32_t x0 = r[0], x1 = r[1], x2 = r[2];
+                                const uint32_t x3 = two ? r[3] : zpw;
+                                nnx_vmac(0, x0, w0);
+                                nnx_vmac(1, x1, w0);
+                                nnx_vmac(0, x1, w1);
+                                nnx_vmac(1, x2, w1);
+                                nnx_vmac(0, x2, w2);
+                                nnx_vmac(1, x3, w2);
+                                w += 3;
+                            }
+                        } else {
+                            for (fy = 0; fy < fh; ++fy) {
+                                const uint32_t *r = band + row_off[fy] + ox * sw;
+                                for (fx = 0; fx < fw; ++fx) {
+                                    const uint32_t wv = *w++;
+                                    nnx_vmac(0, r[fx * dw], wv);
+                                    nnx_vmac(1, two ? r[fx * dw + sw] : zpw, wv);
+                                }
+                            }
+                        }
+                        oc = 4 * (g0 + gi);
+                        requant_group(qg, out_row + ox * c + oc, out_row + (ox + 1) * c + oc,
+                                      two);
+                    }
+                }
+            }
+        }
+    }
+}
+
 void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
                             const int8_t *filter, const int32_t *bias, int8_t *output)
 {
@@ -91,6 +281,13 @@ void hb_depthwise_conv2d_s8(const hb_conv_s8_params *p, const int8_t *input,
     static const uint8_t zero_byte = 0;
     int32_t b, oy, ic, m, fy, fx, j, oc;
 
+    if (!RVX_NO_ACC && dm == 1 && (in_c & 3) == 0 && in_c <= RVX_DW_MAX_OC && ((uintptr_t)input & 3u) == 0 &&
+        ((uintptr_t)filter & 3u) == 0 && p->input_offset >= -127 && p->input_offset <= 128 &&
+        3 * in_c + fh * fw * (in_c >> 2) + fh * ncols <= RVX_DW_WORK_WORDS &&
+        fh <= RVX_DW_MAX_FH) {
+        depthwise_s8_vmac(p, input, filter, bias, output);
+        return;
+    }
     if (fh > 4 || oc_n * fw > RVX_DW_WORDS || oc_n > RVX_DW_MAX_OC || ncols > RVX_DW_COLS ||
         p->input_offset < -127 || p->input_offset > 128) {
         depthwise_s8_scalar(p, input, filter, bias, output);

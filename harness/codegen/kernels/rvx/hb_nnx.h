@@ -12,6 +12,9 @@
  *   nnx_requant(acc,bias)  clamp(MBQM(acc+bias, MULT, SHIFT) + ZP, MIN, MAX) f3=3
  *   nnx_setq(mult,shift)   MULT = mult, SHIFT = shift (TFLite: >0 = left)   f3=4
  *   nnx_setout(zp,min,max) ZP = zp, MIN = min, MAX = max                    f3=5
+ *   nnx_macc(k,a,b)    ACC[k] += dot4(a, b)     (accumulator bank, k literal) f3=6 f7=k
+ *   nnx_vmac(j,a,b)    ACC[4j+i] += a.b[i]*b.b[i] (per lane, j literal)      f3=6 f7=8+j
+ *   nnx_racc(k)        ACC[k], then ACC[k] = 0                                f3=7 f7=k
  *
  * Without NNX_EMULATE the instructions are emitted with .insn (core built with NNX=1,
  * target rv32-nnx).  With NNX_EMULATE (or on a non-RISC-V compiler) they are plain C
@@ -82,6 +85,20 @@ static inline void nnx_setout(int32_t zero_point, int32_t act_min, int32_t act_m
     __asm__ volatile (".insn r CUSTOM_0, 5, 0, x0, %0, %1" : : "r"(zero_point), "r"(mm));
 }
 
+/* The accumulator bank ACC[0..7] (k, j: literal constants).  Volatile: they change and read
+ * the unit's state, so they keep their order with each other and with requant/setq.
+ *   nnx_macc(k,a,b)   ACC[k] += sum_i (int8)a.b[i] * (int8)b.b[i]           f3=6 f7=k
+ *   nnx_vmac(j,a,b)   ACC[4j+i] += (int8)a.b[i] * (int8)b.b[i], i < 4       f3=6 f7=8+j
+ *   nnx_racc(k)       returns ACC[k] and clears it                          f3=7 f7=k */
+#define nnx_macc(k, a, b) __extension__({ \
+    __asm__ volatile (".insn r CUSTOM_0, 6, " #k ", x0, %0, %1" : : "r"(a), "r"(b)); })
+#define nnx_vmac(j, a, b) __extension__({ \
+    __asm__ volatile (".insn r CUSTOM_0, 6, 8 + " #j ", x0, %0, %1" : : "r"(a), "r"(b)); })
+#define nnx_racc(k) __extension__({ \
+    int32_t nnx__r; \
+    __asm__ volatile (".insn r CUSTOM_0, 7, " #k ", %0, x0, x0" : "=r"(nnx__r)); \
+    nnx__r; })
+
 #else /* NNX_EMULATE */
 
 static int32_t nnx__mult = 0x40000000, nnx__shift = 0, nnx__zp = 0, nnx__min = -128,
@@ -142,6 +159,29 @@ static inline void nnx_setout(int32_t zero_point, int32_t act_min, int32_t act_m
     nnx__zp = zero_point;
     nnx__min = (int16_t)act_min;
     nnx__max = (int16_t)act_max;
+}
+
+static uint32_t nnx__acc[8];
+
+static inline void nnx_macc(int k, uint32_t a, uint32_t b)
+{
+    nnx__acc[k & 7] += (uint32_t)nnx_dot4(a, b);
+}
+
+static inline void nnx_vmac(int j, uint32_t a, uint32_t b)
+{
+    int i;
+    for (i = 0; i < 4; i++) {
+        nnx__acc[4 * (j & 1) + i] += (uint32_t)((int32_t)(int8_t)(a >> (8 * i)) *
+                                                (int32_t)(int8_t)(b >> (8 * i)));
+    }
+}
+
+static inline int32_t nnx_racc(int k)
+{
+    int32_t r = (int32_t)nnx__acc[k & 7];
+    nnx__acc[k & 7] = 0;
+    return r;
 }
 
 #endif /* NNX_EMULATE */
