@@ -32,6 +32,8 @@ MODELS: dict[str, tuple[int, list[str]]] = {
     "magic_wand_int8": (8800, ["QUANTIZE", "CONV_2D", "MAX_POOL_2D", "CONV_2D", "MAX_POOL_2D",
                                "RESHAPE", "FULLY_CONNECTED", "FULLY_CONNECTED", "SOFTMAX",
                                "DEQUANTIZE"]),
+    "test_conv_model": (21344, ["QUANTIZE", "CONV_2D", "CONV_2D", "MAX_POOL_2D", "RESHAPE",
+                                "FULLY_CONNECTED", "DEQUANTIZE"]),
 }
 SAMPLES = 100
 SEED = 13
