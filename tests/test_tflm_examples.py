@@ -32,6 +32,7 @@ MODELS: dict[str, tuple[int, list[str]]] = {
     "magic_wand_int8": (8800, ["QUANTIZE", "CONV_2D", "MAX_POOL_2D", "CONV_2D", "MAX_POOL_2D",
                                "RESHAPE", "FULLY_CONNECTED", "FULLY_CONNECTED", "SOFTMAX",
                                "DEQUANTIZE"]),
+    "network_tester": (1720, ["DEPTHWISE_CONV_2D"]),
     "test_conv_model": (21344, ["QUANTIZE", "CONV_2D", "CONV_2D", "MAX_POOL_2D", "RESHAPE",
                                 "FULLY_CONNECTED", "DEQUANTIZE"]),
 }
