@@ -26,6 +26,7 @@ needs_litert = pytest.mark.skipif(_REASON is not None, reason=_REASON or "")
 MODELS: dict[str, tuple[int, list[str]]] = {
     "hello_world": (2512, ["QUANTIZE", "FULLY_CONNECTED", "FULLY_CONNECTED",
                            "FULLY_CONNECTED", "DEQUANTIZE"]),
+    "hello_world_sine_float": (2640, ["FULLY_CONNECTED"] * 3),
     "micro_speech": (18712, ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"]),
     "magic_wand": (19616, ["DEPTHWISE_CONV_2D", "MAX_POOL_2D", "CONV_2D", "MAX_POOL_2D",
                            "FULLY_CONNECTED", "FULLY_CONNECTED", "SOFTMAX"]),
