@@ -13,6 +13,7 @@ import pytest
 
 from harness.bench import bench_model
 from harness.compare import compare
+from harness.errors import ModelFormatError, UnsupportedOpError
 from harness.golden import GoldenInterpreter
 from harness.importers import load_model
 from harness.inputs import random_inputs
@@ -83,3 +84,34 @@ def test_micro_speech_bit_exact_on_cortex_m4_iss() -> None:
                          seed=SEED, kernels="armv7em")
     assert result.comparison.bit_exact and result.comparison.mismatches == 0
     assert result.measurement.extra["kernels"] == "armv7em"
+
+
+# The keyword benchmark's scrambled model (SVDF x 4, FC, int16 SOFTMAX out, DEQUANTIZE): upstream
+# stores it without the 'TFL3' identifier, which TFLM does not check but LiteRT's verifier does.
+KEYWORD = EXAMPLES / "keyword_scrambled.tflite"
+
+
+def test_keyword_scrambled_is_refused_like_litert_refuses_it() -> None:
+    data = KEYWORD.read_bytes()
+    assert len(data) == 34520 and data[4:8] == b"\0\0\0\0"
+    with pytest.raises(ModelFormatError, match="no 'TFL3' file identifier"):
+        load_model(KEYWORD)
+    if _REASON is None:
+        from ai_edge_litert.interpreter import Interpreter
+        with pytest.raises(ValueError, match="not a valid Flatbuffer"):
+            Interpreter(model_path=str(KEYWORD))
+
+
+def test_keyword_scrambled_with_identifier_lists_its_unsupported_ops(tmp_path: Path) -> None:
+    """With 'TFL3' written in, the flatbuffer parses; LiteRT still refuses it (its int16
+    DEQUANTIZE has zero point -32768), and hilbench names every op x dtype it does not run."""
+    patched = tmp_path / "keyword_scrambled_tfl3.tflite"
+    patched.write_bytes(KEYWORD.read_bytes()[:4] + b"TFL3" + KEYWORD.read_bytes()[8:])
+    with pytest.raises(UnsupportedOpError) as err:
+        load_model(patched)
+    assert "DEQUANTIZE(int16->int32) x1" in str(err.value)
+    assert "SOFTMAX(int8->int16) x1" in str(err.value)
+    if _REASON is None:
+        from ai_edge_litert.interpreter import Interpreter
+        with pytest.raises(RuntimeError, match="zero_point"):
+            Interpreter(model_path=str(patched)).allocate_tensors()
