@@ -115,3 +115,66 @@ def test_keyword_scrambled_with_identifier_lists_its_unsupported_ops(tmp_path: P
         from ai_edge_litert.interpreter import Interpreter
         with pytest.raises(RuntimeError, match="zero_point"):
             Interpreter(model_path=str(patched)).allocate_tensors()
+
+
+# hello_xmos's MNIST model (TFLM's experimental XMOS example; FC 784->10, int8 SOFTMAX): its
+# converter stored the FC bias in buffer 0, the schema's empty sentinel, which LiteRT runs as a
+# data-less tensor; its SOFTMAX output scale is 0.003906, within LiteRT's 0.1 % of 1/256.
+MNIST = EXAMPLES / "hello_xmos_mnist.tflite"
+
+
+def _bias_moved_out_of_buffer_0(path: Path, softmax_scale: float | None = None) -> bytes:
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(path.read_bytes(), 0))
+    moved = schema.BufferT()
+    moved.data = model.buffers[0].data
+    model.buffers[0].data = None
+    model.buffers.append(moved)
+    for tensor in model.subgraphs[0].tensors:
+        if tensor.buffer == 0:
+            tensor.buffer = len(model.buffers) - 1
+        if softmax_scale is not None and tensor.name == b"Identity_int8":
+            tensor.quantization.scale = [softmax_scale]
+    builder = flatbuffers.Builder(16384)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def test_mnist_bias_in_buffer_0_is_refused_like_litert_cannot_run_it() -> None:
+    data = MNIST.read_bytes()
+    assert len(data) == 8912 and data[4:8] == b"TFL3"
+    with pytest.raises(ModelFormatError, match="buffer 0, which TFLite reserves"):
+        load_model(MNIST)
+    if _REASON is None:
+        from ai_edge_litert.interpreter import Interpreter
+        interpreter = Interpreter(model_path=str(MNIST))
+        interpreter.allocate_tensors()
+        with pytest.raises(RuntimeError, match="lacks data"):
+            interpreter.invoke()
+
+
+@needs_litert
+def test_mnist_with_its_bias_moved_is_bit_exact(tmp_path: Path) -> None:
+    """The same weights with the bias in a buffer of its own: LiteRT runs it, and golden and the
+    generated C agree with it bit for bit (SOFTMAX output scale 0.003906 accepted as LiteRT does)."""
+    path = tmp_path / "hello_xmos_mnist_bias_moved.tflite"
+    path.write_bytes(_bias_moved_out_of_buffer_0(MNIST))
+    graph = load_model(path)
+    assert [op.kind for op in graph.ops] == ["FULLY_CONNECTED", "SOFTMAX"]
+    inputs = random_inputs(graph, SAMPLES, SEED)
+    result = compare(GoldenInterpreter(graph).run(inputs), run_litert(path, inputs))
+    assert result.bit_exact and result.top1_agreement == 1.0
+    host = bench_model(path, "host", n_inputs=SAMPLES, seed=SEED)
+    assert host.comparison.bit_exact and host.measurement.extra["reference_agreement"] == "bit-exact"
+
+
+def test_mnist_softmax_scale_beyond_litert_tolerance_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "mnist_bad_softmax_scale.tflite"
+    path.write_bytes(_bias_moved_out_of_buffer_0(MNIST, softmax_scale=1.002 / 256))
+    with pytest.raises(UnsupportedOpError, match="scale 1/256"):
+        load_model(path)
+    if _REASON is None:
+        from ai_edge_litert.interpreter import Interpreter
+        with pytest.raises(RuntimeError, match="1.f / 256"):
+            Interpreter(model_path=str(path)).allocate_tensors()
