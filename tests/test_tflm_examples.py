@@ -73,6 +73,18 @@ def test_host_c_is_bit_exact_with_golden(stem: str) -> None:
                          ("bit-exact", "within-tolerance"))
 
 
+@pytest.mark.parametrize("stem", ["hello_world_sine_float", "network_tester", "test_conv_model"])
+def test_copied_models_bit_exact_on_cortex_m4_iss(stem: str) -> None:
+    """Each takes 1-3 s on the ISS (10 inputs, armv7em kernels)."""
+    from harness.backends import backend_for
+    from harness.targets import load_target
+    reason = backend_for(load_target("cortex-m4-iss")).available()
+    if reason:
+        pytest.skip(f"target cortex-m4-iss is not available: {reason}")
+    result = bench_model(EXAMPLES / f"{stem}.tflite", "cortex-m4-iss", n_inputs=10, seed=SEED)
+    assert result.comparison.bit_exact and result.comparison.mismatches == 0
+
+
 def test_micro_speech_bit_exact_on_cortex_m4_iss() -> None:
     """The depthwise layer (1 input channel, multiplier 8) runs on armv7em's conv kernel."""
     from harness.backends import backend_for
