@@ -186,6 +186,9 @@ class _Importer:
             if start + size > len(self.buf):
                 raise ModelFormatError(f"{where}: its buffer lies beyond the end of the file")
             raw = self.buf[start:start + size]
+        if raw and t.Buffer() == 0:   # buffer 0 is the schema's empty sentinel: LiteRT runs
+            raise ModelFormatError(   # such a tensor as data-less ("lacks data")
+                f"{where} keeps its data in buffer 0, which TFLite reserves as the empty buffer")
         if raw and t.IsVariable():   # LiteRT: "a variable tensor with buffer" is refused
             raise ModelFormatError(f"{where} is a variable tensor with data")
         if raw:
