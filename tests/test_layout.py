@@ -16,10 +16,11 @@ HARNESS = REPO_ROOT / "harness"
 # listed here is not checked). measure (Metric, the provenance vocabulary) sits with build:
 # every backend returns Metrics.
 LAYERS = [
-    ("errors", "paths", "commands", "ir", "fixedpoint", "op_params", "cache", "catalog",
-     "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training",
+    ("errors", "paths", "commands", "ir", "fixedpoint", "fixedpoint16", "op_params", "cache",
+     "catalog", "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training",
      "ray_cluster"),
-    ("golden", "golden_ops", "lower", "lower_seq", "lower_more", "importers", "litert_ref",
+    ("golden", "golden_ops", "lower", "lower_seq", "lower_lstm8", "lower_more", "importers",
+     "litert_ref",
      "compare", "reference_check",
      "variants", "fuzz", "exits"),
     ("codegen",),

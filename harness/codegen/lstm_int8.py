@@ -5,6 +5,8 @@ the float LSTM (codegen/seq_ops.py), so every inference starts from the reset st
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir import Op
 from ..op_params import LstmInt8Params
 from .cformat import c_int
@@ -32,7 +34,7 @@ def emit_lstm_int8(ctx: OpContext, i: int, op: Op, p: LstmInt8Params,
     def group(values: list[str]) -> str:
         return "{ " + ", ".join(values) + " }"
 
-    def biases(name: str, arrays: tuple[object, ...]) -> str:
+    def biases(name: str, arrays: tuple[np.ndarray | None, ...]) -> str:
         return group([ctx.constants.int32_array(f"op{i}_{name}{k}", a, f"op #{i} LSTM {name} "
                                                 f"gate {k}") if a is not None else "NULL"
                       for k, a in enumerate(arrays)])
