@@ -135,3 +135,15 @@ def test_malformed_int8_lstms_are_refused_in_one_line() -> None:
     m.ops[0].builtinOptions.timeMajor = True
     with pytest.raises(HilbenchError, match="time-major LSTM input is not supported"):
         parse_tflite(m.build(ins, outs))
+
+
+@needs_litert
+def test_fuzzed_int8_lstm_models_fail_cleanly_or_agree(tmp_path: Path) -> None:
+    """Mutants of int8 LSTM models: a clean error or a run LiteRT agrees with, never a
+    traceback or a contradicted result."""
+    from harness.fuzz import BAD_OUTCOMES, fuzz
+    models = [_path(tmp_path, "plain", 1), _path(tmp_path, "layer_norm_cifg_peephole_projection", 1)]
+    report = fuzz(models, 120, seed=5)
+    assert sum(report.counts.values()) == 120
+    assert not any(report.counts[o] for o in BAD_OUTCOMES), report.bad[:3]
+    assert report.counts["agree"] > 0 and report.counts["error"] > 0
