@@ -76,7 +76,9 @@ OP_ATTRS: dict[str, tuple[str, ...]] = {
     "SVDF": ("rank", "activation"),
     # activation: the cell's and the output's (TANH, RELU, ...; gates are always sigmoid);
     # cell_clip / proj_clip: 0 for none; time_major: input [time, batch, ...] when True.
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": ("activation", "cell_clip", "proj_clip", "time_major"),
+    # intermediates: the int8 LSTM's 5 intermediate tensors (harness.lower_lstm8).
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": ("activation", "cell_clip", "proj_clip", "time_major",
+                                     "intermediates"),
 }
 
 

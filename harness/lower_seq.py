@@ -12,7 +12,8 @@ import numpy as np
 from .errors import UnsupportedOpError
 from .ir import Graph, Op, Tensor
 from .lower import activation_range_float, quantize_multiplier
-from .op_params import LstmParams, OpParams, SvdfParams
+from .lower_lstm8 import lower_lstm_int8
+from .op_params import LstmInt8Params, LstmParams, OpParams, SvdfParams
 
 __all__ = ["SEQ_KINDS", "lower_seq_op"]
 
@@ -43,7 +44,10 @@ def _svdf(g: Graph, op: Op) -> SvdfParams:
                       m1, s1, m2, s2)
 
 
-def _lstm(g: Graph, op: Op) -> LstmParams:
+def _lstm(g: Graph, op: Op) -> LstmParams | LstmInt8Params:
+    if g.tensor(op.inputs[0]).dtype == "int8":
+        return lower_lstm_int8(g, op)
+
     def present(k: int) -> bool:
         return k < len(op.inputs) and op.inputs[k] >= 0
 

@@ -13,6 +13,7 @@ __all__ = [
     "MinMaxParams", "LutParams", "StridedSliceParams", "HardSwishParams",
     "strided_slice_axes", "downscale_int16", "OpParams",
     "BatchMatMulParams", "GeluParams", "FloatMathParams", "SvdfParams", "LstmParams",
+    "LstmInt8Params",
     "SplitParams", "GatherParams", "CastParams", "TransposeConvParams",
     "Int16LutParams", "AddPotParams", "BatchMatMulIntParams", "RsqrtLutParams",
     "RsqrtS16Params",
@@ -404,12 +405,42 @@ class LstmParams:
     proj_clip: float
 
 
+@dataclass(frozen=True)
+class LstmInt8Params:
+    """UNIDIRECTIONAL_SEQUENCE_LSTM, int8 8x8_16 (harness.lower_lstm8, LiteRT's
+    PopulateQuantizedLstmParams8x8_16). Per gate (input, forget, cell, output; the input
+    gate's entries unused in a CIFG LSTM): the multiplier/shift of W x, R h, the peephole and
+    the layer norm, the zero-point-folded biases of W x and R h (None when unused), the layer
+    norm's bias (the gate bias) and variance guard."""
+
+    cifg: bool
+    peephole: bool
+    projection: bool
+    layer_norm: bool
+    input_scale: tuple[tuple[int, int], ...]        # (multiplier, shift) per gate
+    recurrent_scale: tuple[tuple[int, int], ...]
+    peephole_scale: tuple[tuple[int, int], ...]
+    layer_norm_scale: tuple[tuple[int, int], ...]
+    variance_guard: tuple[int, ...]
+    input_bias: tuple[np.ndarray | None, ...]       # int32 [n_cell]
+    recurrent_bias: tuple[np.ndarray | None, ...]
+    layer_norm_bias: tuple[np.ndarray | None, ...]
+    hidden_scale: tuple[int, int]
+    hidden_zp: int                                  # added to the hidden state (signed)
+    proj_scale: tuple[int, int]
+    proj_bias: np.ndarray | None                    # int32 [n_output]
+    output_zp: int                                  # the output state's zero point
+    cell_scale: int                                 # log2 of the cell state's scale
+    cell_clip: int                                  # 0: none
+    proj_clip: int
+
+
 OpParams = (
     ConvParams | FullyConnectedParams | PoolParams | AddParams | SoftmaxParams
     | QuantizeParams | DequantizeParams | ReshapeParams | PadParams | ConcatParams
     | TransposeParams | MeanParams | MulParams | ReluParams | LeakyReluParams | MinMaxParams
     | LutParams | StridedSliceParams | HardSwishParams | BatchMatMulParams | GeluParams
-    | FloatMathParams | SvdfParams | LstmParams | SplitParams | GatherParams | CastParams
-    | TransposeConvParams | Int16LutParams | AddPotParams | BatchMatMulIntParams
+    | FloatMathParams | SvdfParams | LstmParams | LstmInt8Params | SplitParams | GatherParams
+    | CastParams | TransposeConvParams | Int16LutParams | AddPotParams | BatchMatMulIntParams
     | RsqrtLutParams | RsqrtS16Params
 )

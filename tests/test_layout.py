@@ -16,11 +16,11 @@ HARNESS = REPO_ROOT / "harness"
 # listed here is not checked). measure (Metric, the provenance vocabulary) sits with build:
 # every backend returns Metrics.
 LAYERS = [
-    ("errors", "paths", "commands", "ir", "fixedpoint", "op_params", "cache", "catalog",
-     "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training",
+    ("errors", "paths", "commands", "ir", "fixedpoint", "fixedpoint16", "op_params", "cache",
+     "catalog", "inputs", "target_schema", "targets", "datasets", "accuracy", "zoo", "training",
      "ray_cluster"),
-    ("golden", "golden_ops", "lower", "lower_seq", "lower_more", "lower_int8_tf", "importers",
-     "litert_ref", "compare", "reference_check",
+    ("golden", "golden_ops", "lower", "lower_seq", "lower_lstm8", "lower_more", "lower_int8_tf",
+     "importers", "litert_ref", "compare", "reference_check",
      "variants", "fuzz", "exits"),
     ("codegen",),
     ("build", "measure", "artifacts", "firmware", "iss", "rvtiming", "mlperf_dut", "launch",

@@ -18,7 +18,7 @@ from ..lower import (
     SoftmaxParams,
     lower_op,
 )
-from ..op_params import LstmParams, SvdfParams
+from ..op_params import LstmInt8Params, LstmParams, SvdfParams
 from .cformat import c_float, c_int
 from .int16_ops import INT16_KERNEL_FILES, emit_int16_op, int16_kernel_file, involves_int16
 from .op_context import OpCode, OpContext, bias_pointer, c_struct, tensor_ctype, where
@@ -82,6 +82,7 @@ KERNEL_FILES: dict[tuple[str, str], str] = {
     ("SVDF", "int8"): "sequence.c",
     ("SVDF", "float32"): "sequence.c",
     ("UNIDIRECTIONAL_SEQUENCE_LSTM", "float32"): "sequence.c",
+    ("UNIDIRECTIONAL_SEQUENCE_LSTM", "int8"): "lstm_s8.c",
 }
 
 
@@ -351,7 +352,7 @@ def emit_op(ctx: OpContext, i: int, op: Op, aliased: bool = False) -> OpCode:
         definitions, call = _quantize(ctx, i, op, p)
     elif isinstance(p, DequantizeParams):
         definitions, call = _dequantize(ctx, i, op, p)
-    elif isinstance(p, (SvdfParams, LstmParams)):
+    elif isinstance(p, (SvdfParams, LstmParams, LstmInt8Params)):
         definitions, call = emit_seq_op(ctx, i, op, p)
     else:  # pragma: no cover - check_supported admits only the kinds above
         raise UnsupportedOpError(f"{where(ctx.graph, i, op)} has no C emitter")

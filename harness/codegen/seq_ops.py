@@ -8,8 +8,9 @@ importer checks it), so resetting it there is resetting it at the start of the i
 from __future__ import annotations
 
 from ..ir import Graph, Op
-from ..op_params import LstmParams, SvdfParams
+from ..op_params import LstmInt8Params, LstmParams, SvdfParams
 from .cformat import c_float, c_int
+from .lstm_int8 import emit_lstm_int8, lstm_int8_scratch_bytes
 from .op_context import OpContext, c_struct
 
 __all__ = ["emit_seq_op", "seq_scratch_bytes"]
@@ -21,6 +22,8 @@ def seq_scratch_bytes(graph: Graph, op: Op) -> int:
     """The LSTM's gates and hidden vector: 5 x n_cell floats."""
     if op.kind != "UNIDIRECTIONAL_SEQUENCE_LSTM":
         return 0
+    if graph.tensor(op.inputs[0]).dtype == "int8":
+        return lstm_int8_scratch_bytes(graph.tensor(op.inputs[2]).shape[0])
     return 5 * graph.tensor(op.inputs[2]).shape[0] * 4
 
 
@@ -89,8 +92,12 @@ def _lstm(ctx: OpContext, i: int, op: Op, p: LstmParams) -> tuple[str, str]:
     return c_struct("hb_lstm_f32_params", name, fields), call
 
 
-def emit_seq_op(ctx: OpContext, i: int, op: Op, p: SvdfParams | LstmParams) -> tuple[str, str]:
+def emit_seq_op(ctx: OpContext, i: int, op: Op,
+                p: SvdfParams | LstmParams | LstmInt8Params) -> tuple[str, str]:
     """(definitions, call) of an SVDF or LSTM op."""
     if isinstance(p, SvdfParams):
         return _svdf(ctx, i, op, p)
+    if isinstance(p, LstmInt8Params):
+        reset = f"{_reset(ctx, op.inputs[18])} {_reset(ctx, op.inputs[19])}"
+        return emit_lstm_int8(ctx, i, op, p, reset)
     return _lstm(ctx, i, op, p)

@@ -55,9 +55,11 @@ NOTES = {
                       "activation",
     "SVDF": "rank >= 1; int8: int16 time weights and state, activation RELU (as LiteRT); "
             "state reset per inference",
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": "float32, batch-major; CIFG, peephole, projection, clips; "
-                                    "no layer norm; within tolerance (Eigen sigmoid/tanh); "
-                                    "state reset per inference",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "batch-major; CIFG, peephole, projection, clips; int8: "
+                                    "the 8x8_16 integer LSTM (int16 cell state, 5 "
+                                    "intermediates, TANH), also layer norm, bit-exact; "
+                                    "float32: no layer norm, within tolerance (Eigen "
+                                    "sigmoid/tanh); state reset per inference",
 }
 # int16x8 (int16 activations with zero point 0, int8 weights, int64 biases), said on every
 # row that has it.

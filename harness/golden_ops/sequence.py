@@ -29,8 +29,9 @@ import numpy as np
 from .. import fixedpoint as fp
 from ..ir import Graph, Op
 from ..lower import OpParams
-from ..op_params import LstmParams, SvdfParams
+from ..op_params import LstmInt8Params, LstmParams, SvdfParams
 from .common import KernelArgs
+from .lstm_int8 import lstm_int8
 
 __all__ = ["svdf", "unidirectional_sequence_lstm", "matvec_accumulate"]
 
@@ -113,7 +114,10 @@ _PEEPHOLE = {0: 9, 1: 10, 3: 11}
 
 def unidirectional_sequence_lstm(graph: Graph, op: Op, params: OpParams,
                                  args: KernelArgs) -> np.ndarray:
-    """float32 LSTM over the time axis of a batch of independent sequences."""
+    """float32 LSTM over the time axis of a batch of independent sequences (int8:
+    lstm_int8.py)."""
+    if isinstance(params, LstmInt8Params):
+        return lstm_int8(graph, op, params, args)
     assert isinstance(params, LstmParams)
     x = args[0]
     h0, c0 = args[18], args[19]

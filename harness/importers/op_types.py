@@ -54,5 +54,5 @@ OP_TYPES: dict[str, set[tuple[str, str]]] = {
     "CAST": {(a, b) for a in CAST_TYPES for b in CAST_TYPES if a != b},
     "TRANSPOSE_CONV": _BOTH,
     "SVDF": _BOTH,
-    "UNIDIRECTIONAL_SEQUENCE_LSTM": {("float32", "float32")},
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": _BOTH,             # int8: the 8x8_16 integer LSTM
 }

@@ -21,6 +21,7 @@ import tflite
 
 from ..errors import ModelFormatError, UnsupportedOpError
 from ..ir import Graph, Op, Tensor
+from .lstm_int8 import LSTM_INT8_TYPES, check_lstm_int8
 from .messages import short_name
 
 __all__ = ["SEQ_OPTIONS", "SeqShapeError", "seq_attrs", "svdf_shape", "lstm_shape",
@@ -134,13 +135,15 @@ _GATES = ("input", "forget", "cell", "output")
 
 
 def lstm_shape(g: Graph, op: Op) -> Shape:
-    """UNIDIRECTIONAL_SEQUENCE_LSTM's output shape [batch, time, n_output] (float32)."""
+    """UNIDIRECTIONAL_SEQUENCE_LSTM's output shape [batch, time, n_output] (float32, or the
+    int8 8x8_16 LSTM: the operand types of lstm_int8.LSTM_INT8_TYPES)."""
     if len(op.inputs) not in (20, 24):
         raise SeqShapeError(f"{len(op.inputs)} inputs; the LSTM takes 20 or 24")
     x = _operand(g, op, 0, "input")
     assert x is not None
-    if x.dtype != "float32":
-        raise UnsupportedOpError(f"{x.dtype} LSTM is not supported (float32 only)")
+    if x.dtype not in ("float32", "int8"):
+        raise UnsupportedOpError(f"{x.dtype} LSTM is not supported (float32 and int8 only)")
+    types = LSTM_INT8_TYPES if x.dtype == "int8" else dict.fromkeys(LSTM_INT8_TYPES, "float32")
     if op.attrs["time_major"]:
         raise UnsupportedOpError("time-major LSTM input is not supported")
     if len(x.shape) != 3:
@@ -166,29 +169,31 @@ def lstm_shape(g: Graph, op: Op) -> Shape:
                                   (12, "bias", (n_cell,))):
             t = _operand(g, op, base + k, f"{gate}-gate {what}")
             assert t is not None
-            _expect(t, f"{gate}-gate {what}", shape, "float32", constant=True)
+            _expect(t, f"{gate}-gate {what}", shape, types[what], constant=True)
     peepholes = [_operand(g, op, k, "peephole", optional=True) for k in (9, 10, 11)]
     for t in peepholes[0 if not cifg else 1:]:
         if (t is None) != (peepholes[1] is None):
             raise SeqShapeError("peephole weights are partly present")
     for t in peepholes:
         if t is not None:
-            _expect(t, "peephole", (n_cell,), "float32", constant=True)
+            _expect(t, "peephole", (n_cell,), types["peephole"], constant=True)
     projection = _operand(g, op, 16, "projection", optional=True)
     if projection is not None:
-        _expect(projection, "projection", (n_output, n_cell), "float32", constant=True)
+        _expect(projection, "projection", (n_output, n_cell), types["input"], constant=True)
         proj_bias = _operand(g, op, 17, "projection bias", optional=True)
         if proj_bias is not None:
-            _expect(proj_bias, "projection bias", (n_output,), "float32", constant=True)
+            _expect(proj_bias, "projection bias", (n_output,), types["bias"], constant=True)
     elif n_output != n_cell:
         raise SeqShapeError(f"{n_output} outputs but {n_cell} cells and no projection")
-    if len(op.inputs) == 24 and any(i >= 0 for i in op.inputs[20:]):
-        raise UnsupportedOpError("layer-norm LSTM is not supported")
+    if len(op.inputs) == 24 and any(i >= 0 for i in op.inputs[20:]) and x.dtype != "int8":
+        raise UnsupportedOpError("float32 layer-norm LSTM is not supported (int8 only)")
     for k, what, shape in ((18, "output state", (batch, n_output)),
                            (19, "cell state", (batch, n_cell))):
         t = _operand(g, op, k, what)
         assert t is not None
-        _expect(t, what, shape, "float32", variable=True)
+        _expect(t, what, shape, types[what], variable=True)
+    if x.dtype == "int8":
+        check_lstm_int8(g, op, cifg, n_cell, n_output)
     return (batch, steps, n_output)
 
 

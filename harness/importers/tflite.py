@@ -279,6 +279,9 @@ class _Importer:
             first.setdefault(key, f"op #{index} '{short_name(label, 24)}'")
             return None
         op = Op(kind, label, inputs, outputs, self._attrs(kind, o, where))
+        if kind == "UNIDIRECTIONAL_SEQUENCE_LSTM":   # the int8 LSTM's scales (lower_lstm8)
+            count = o.IntermediatesLength()
+            op.attrs["intermediates"] = [int(i) for i in o.IntermediatesAsNumpy()] if count else []
         _check_types(op, tensors, where)
         return op
 

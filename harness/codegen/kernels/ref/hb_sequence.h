@@ -1,5 +1,5 @@
 /* hilbench reference kernels of the stateful sequence ops (sequence.c): SVDF (int8, float32)
- * and UNIDIRECTIONAL_SEQUENCE_LSTM (float32), with LiteRT's reference semantics.
+ * and UNIDIRECTIONAL_SEQUENCE_LSTM (float32; int8 in lstm_s8.c), with LiteRT's reference semantics.
  *
  * The state (SVDF's activation state, the LSTM's output and cell state) lives in the arena;
  * the generated code resets it right before the op (int8 to its zero point, else 0), so every
@@ -58,6 +58,30 @@ typedef struct {
  * 5 * batches * n_cell floats. */
 void hb_lstm_f32(const hb_lstm_f32_params *p, const float *input, float *output_state,
                  float *cell_state, float *scratch, float *output);
+
+/* The int8 8x8_16 LSTM (lstm_s8.c; constants from harness/lower_lstm8.py). Per gate (input,
+ * forget, cell, output): int8 weights, zero-point-folded int32 biases and (multiplier, shift)
+ * of W x and R h; int16 peephole and layer-norm weights or NULL. */
+typedef struct {
+    int32_t batches, steps, n_input, n_cell, n_output, cifg;
+    int32_t cell_scale, cell_clip, proj_clip, hidden_zp, output_zp;
+    const int8_t *input_weights[4], *recurrent_weights[4];
+    const int32_t *input_bias[4], *recurrent_bias[4];
+    int32_t input_mult[4], input_shift[4], recurrent_mult[4], recurrent_shift[4];
+    const int16_t *peephole[4];
+    int32_t peephole_mult[4], peephole_shift[4];
+    const int16_t *layer_norm[4];
+    const int32_t *layer_norm_bias[4];
+    int32_t ln_mult[4], ln_shift[4], variance_guard[4];
+    int32_t hidden_mult, hidden_shift, proj_mult, proj_shift;
+    const int8_t *projection;
+    const int32_t *projection_bias;
+} hb_lstm_s8_params;
+
+/* input [batches][steps][n_input] -> output [batches][steps][n_output]; scratch holds
+ * 5 * n_cell int16 and n_cell int8. */
+void hb_lstm_s8(const hb_lstm_s8_params *p, const int8_t *input, int8_t *output_state,
+                int16_t *cell_state, void *scratch, int8_t *output);
 
 #ifdef __cplusplus
 }
