@@ -46,6 +46,18 @@ def _golden_equals_litert(path: Path, seed: int) -> np.ndarray:
 
 @needs_litert
 @pytest.mark.parametrize("name", list(EXAMPLES16))
+def test_int16_builtin_code_only_model_imports_as_its_op(name: str, tmp_path: Path) -> None:
+    """Each int16x8 example written with its op code only in `builtin_code` (the deprecated
+    field 0 reads as ADD) imports as that op and agrees with LiteRT bit for bit."""
+    m, ins, outs = example16(name, 0)
+    path = m.save(tmp_path / f"{name.replace(':', '_')}.tflite", ins, outs,
+                  builtin_code_only=True)
+    assert [op.kind for op in load_model(path).ops] == [name.split(":")[0]]
+    _golden_equals_litert(path, 0)
+
+
+@needs_litert
+@pytest.mark.parametrize("name", list(EXAMPLES16))
 def test_int16_golden_bit_exact_with_litert(name: str, tmp_path: Path) -> None:
     for seed in range(3):
         want = _golden_equals_litert(_save(tmp_path, f"{name}_{seed}", example16(name, seed)),

@@ -13,7 +13,7 @@
  * Assumptions, true of gcc/clang on every target hilbench builds for: signed right shifts are
  * arithmetic, and unsigned -> signed conversions wrap (two's complement). Left shifts of
  * signed values go through uint32_t so no shift is undefined behaviour.
- * int64_t appears only in hb_srdhm and hb_rounding_half_sum.
+ * int64_t appears only in hb_srdhm, hb_mbqm64 and hb_rounding_half_sum.
  */
 #ifndef HB_FIXEDPOINT_H
 #define HB_FIXEDPOINT_H
